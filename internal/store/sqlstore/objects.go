@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// txView reads projections: inside the appending transaction, or from the
+// reader pool when run has no transaction.
+type txView struct {
+	run  runner
+	cell string
+	next int64 // inside Append: the index and time of the entry being decided
+	now  time.Time
+}
+
+// Next implements store.Position.
+func (v *txView) Next() (int64, time.Time) { return v.next, v.now }
+
+func (v *txView) Get(ctx context.Context, kind, id string) (store.Object, error) {
+	o := store.Object{Kind: kind, ID: id}
+	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`),
+		v.cell, kind, id).Scan(&o.Parent, &o.Seq, &o.Updated, &o.Doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("%s %q: %w", kind, id, store.ErrNotFound)
+	}
+	return o, err
+}
+
+func (v *txView) List(ctx context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
+	var rows *sql.Rows
+	var err error
+	if parent == "" {
+		rows, err = v.run.query(ctx, v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
+			WHERE cell = $1 AND kind = $2 AND seq > $3 ORDER BY seq, id LIMIT $4`), v.cell, kind, after, limit)
+	} else {
+		rows, err = v.run.query(ctx, v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
+			WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq > $4 ORDER BY seq, id LIMIT $5`), v.cell, kind, parent, after, limit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return scanObjects(rows)
+}
+
+func scanObjects(rows *sql.Rows) ([]store.Object, error) {
+	defer rows.Close()
+	var out []store.Object
+	for rows.Next() {
+		var o store.Object
+		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &o.Doc); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// View implements store.Store. The committed view has no next position,
+// so it must not be a store.Position: a txView wrapped to hide Next.
+func (s *DB) View(cell string) store.View { return readView{v: &txView{run: runner{s: s}, cell: cell}} }
+
+type readView struct{ v *txView }
+
+func (r readView) Get(ctx context.Context, kind, id string) (store.Object, error) {
+	return r.v.Get(ctx, kind, id)
+}
+
+func (r readView) List(ctx context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
+	return r.v.List(ctx, kind, parent, after, limit)
+}
+
+// Projection implements store.Store.
+func (s *DB) Projection(ctx context.Context, cell string) ([]store.Object, error) {
+	rows, err := s.R.QueryContext(ctx, s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)
+	if err != nil {
+		return nil, err
+	}
+	return scanObjects(rows)
+}
+
+// ReplaceProjection implements store.Store.
+func (s *DB) ReplaceProjection(ctx context.Context, cell string, objs []store.Object) error {
+	tx, err := s.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM objects WHERE cell = $1`), cell); err != nil {
+		return err
+	}
+	var args [][]any
+	for _, o := range objs {
+		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, o.Doc})
+	}
+	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, doc) VALUES `, 7, args); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

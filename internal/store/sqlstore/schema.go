@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// migrations is the ordered schema history, written once for both dialects:
+// {{blob}} becomes BLOB or BYTEA. Each runs in its own transaction; a
+// database whose version is newer than len(migrations) is refused.
+var migrations = []string{
+	// 1: the log, its tree, projections, and local auth state.
+	`CREATE TABLE cells (
+		id TEXT PRIMARY KEY,
+		origin TEXT NOT NULL,
+		size BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE TABLE entries (
+		cell TEXT NOT NULL,
+		idx BIGINT NOT NULL,
+		mask BIGINT NOT NULL,
+		data {{blob}} NOT NULL,
+		PRIMARY KEY (cell, idx)
+	);
+	CREATE TABLE hashes (
+		cell TEXT NOT NULL,
+		idx BIGINT NOT NULL,
+		hash {{blob}} NOT NULL,
+		PRIMARY KEY (cell, idx)
+	);
+	CREATE TABLE checkpoints (
+		cell TEXT PRIMARY KEY,
+		size BIGINT NOT NULL,
+		note {{blob}} NOT NULL
+	);
+	CREATE TABLE idem (
+		cell TEXT NOT NULL,
+		k TEXT NOT NULL,
+		idx BIGINT NOT NULL,
+		PRIMARY KEY (cell, k)
+	);
+	CREATE TABLE objects (
+		cell TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		id TEXT NOT NULL,
+		parent TEXT NOT NULL,
+		seq BIGINT NOT NULL,
+		updated BIGINT NOT NULL,
+		doc {{blob}} NOT NULL,
+		PRIMARY KEY (cell, kind, id)
+	);
+	CREATE INDEX objects_list ON objects (cell, kind, parent, seq);
+	CREATE INDEX objects_seq ON objects (cell, kind, seq);
+	CREATE TABLE credentials (
+		cell TEXT NOT NULL,
+		member TEXT NOT NULL,
+		username TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		disabled BOOLEAN NOT NULL DEFAULT FALSE,
+		PRIMARY KEY (cell, member)
+	);
+	CREATE UNIQUE INDEX credentials_username ON credentials (cell, username);
+	CREATE TABLE tokens (
+		hash {{blob}} PRIMARY KEY,
+		cell TEXT NOT NULL,
+		member TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		expires BIGINT NOT NULL,
+		revoked BOOLEAN NOT NULL DEFAULT FALSE,
+		user_agent TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX tokens_member ON tokens (cell, member);
+	CREATE TABLE secrets (
+		name TEXT PRIMARY KEY,
+		value {{blob}} NOT NULL
+	);`,
+	// 2: attachments, for stores that keep them in the database.
+	`CREATE TABLE blobs (
+		sha256 TEXT PRIMARY KEY,
+		data {{blob}} NOT NULL
+	);`,
+}
+
+// SchemaVersion is the version this build writes and understands.
+var SchemaVersion = len(migrations)
+
+// Migrate brings the schema up to date. lock and unlock, when set, bracket
+// the work so that several nodes starting together do not race (a
+// PostgreSQL advisory lock); SQLite has a single writer and needs none.
+func (s *DB) Migrate(ctx context.Context) error {
+	conn, err := s.W.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.D.Lock != "" {
+		if _, err := conn.ExecContext(ctx, s.D.Lock); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), s.D.Unlock) //nolint:errcheck
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var v int
+	err = conn.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case err == sql.ErrNoRows:
+		if _, err := conn.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this binary understands (%d): upgrade liaison", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		ddl := strings.ReplaceAll(migrations[i], "{{blob}}", s.D.Blob)
+		for _, stmt := range strings.Split(ddl, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE schema_version SET version = $1`), i+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: commit: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+// Package store defines the one storage interface that Liaison's layers use,
+// with the types that cross it. Implementations live in store/sqlite and
+// store/postgres and share their SQL through store/sqlstore; storetest holds
+// the conformance suite both run.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/record"
+)
+
+// Sentinel errors, wrapped with %w by implementations.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	// ErrConflict reports an idempotency id reused for a different command.
+	ErrConflict = errors.New("idempotency id already used for a different command")
+	// ErrPushback reports that the append queue is full; callers answer 503
+	// with Retry-After.
+	ErrPushback = errors.New("too many appends in flight")
+	// ErrClosed reports use of a closed store.
+	ErrClosed = errors.New("store closed")
+)
+
+// Pending is one entry waiting to be appended. The store fills in Index and
+// Time of Entry; Decide computes its audience and projection changes against
+// the state as it is inside the appending transaction, after every entry
+// before it.
+type Pending struct {
+	Entry *record.Entry
+	// IdemKey identifies the command for retries: a second Pending with the
+	// same cell and IdemKey returns the first one's entry. Empty for none.
+	IdemKey string
+	// Decide validates the command against current state. It must not keep
+	// view after it returns. A Decide error rejects this entry only.
+	Decide func(ctx context.Context, view View) (Effect, error)
+}
+
+// Effect is what a domain decided about an entry.
+type Effect struct {
+	// Audience lists the parties that may read the entry (the mediator among
+	// them); Mask is the same set as bits of party numbers, for queries.
+	Audience []string
+	Mask     uint64
+	Changes  []Change
+}
+
+// Change puts (Doc non-nil) or deletes (Doc nil) one projected object.
+type Change struct {
+	Kind   string // e.g. "party", "member", "key"
+	ID     string
+	Parent string // groups objects for listing, e.g. a member's party
+	Doc    []byte // JSON
+}
+
+// Object is one projected object.
+type Object struct {
+	Kind    string
+	ID      string
+	Parent  string
+	Seq     int64 // log index of the entry that created it
+	Updated int64 // log index of the entry that last changed it
+	Doc     []byte
+}
+
+// View reads projected state. Inside Decide it sees the transaction,
+// including the changes of the entries before in the same batch.
+type View interface {
+	Get(ctx context.Context, kind, id string) (Object, error) // ErrNotFound
+	// List returns objects of kind (and parent, when not "") created after
+	// log index after, in creation order, at most limit.
+	List(ctx context.Context, kind, parent string, after int64, limit int) ([]Object, error)
+}
+
+// Position is implemented by the View that Decide receives: the log index
+// and server time the entry will have if it is appended. Deadlines and ids
+// derived from them are therefore reproduced exactly when the log is
+// replayed.
+type Position interface {
+	Next() (index int64, t time.Time)
+}
+
+// NextPosition returns the position of the entry being decided, or ok
+// false for a View outside an append.
+func NextPosition(v View) (index int64, t time.Time, ok bool) {
+	p, ok := v.(Position)
+	if !ok {
+		return 0, time.Time{}, false
+	}
+	index, t = p.Next()
+	return index, t, true
+}
+
+// Result is the outcome of one Pending.
+type Result struct {
+	Entry     *record.Entry
+	LeafData  []byte
+	Duplicate bool  // an earlier entry with the same IdemKey was returned
+	Err       error // the Decide error, or the store's error
+}
+
+// StoredEntry is an entry as read back from the log.
+type StoredEntry struct {
+	Index    int64
+	LeafData []byte // the exact canonical bytes
+	Mask     uint64
+}
+
+// Checkpoint is the latest signed checkpoint of a cell.
+type Checkpoint struct {
+	Size int64
+	Note []byte
+}
+
+// Token is a hashed bearer token or browser session.
+type Token struct {
+	Hash      []byte // SHA-256 of the secret; the secret is never stored
+	Cell      string
+	Member    string
+	Kind      string // "bearer" or "session"
+	Created   time.Time
+	Expires   time.Time
+	Revoked   bool
+	UserAgent string
+}
+
+// Credential is a member's password hash, kept outside the log: the log is
+// readable by other parties and a hash there would invite offline guessing.
+type Credential struct {
+	Cell     string
+	Member   string
+	Username string
+	Hash     string // PHC-style argon2id string
+	Disabled bool
+}
+
+// Store is everything Liaison keeps. Every method takes a context; errors
+// wrap the sentinels above.
+type Store interface {
+	// Cells lists the ids of cells that have been created.
+	Cells(ctx context.Context) ([]string, error)
+	// CreateCell registers an empty log for cell with the note origin.
+	CreateCell(ctx context.Context, cell, origin string) error
+
+	// Append appends the pendings of one cell in one transaction, in order,
+	// and returns one Result each. Entries whose Decide fails are skipped
+	// without a gap. The call returns only after the transaction commits;
+	// an error return means nothing was appended.
+	Append(ctx context.Context, cell string, batch []*Pending) ([]Result, error)
+	// Size returns the number of entries in the cell's log.
+	Size(ctx context.Context, cell string) (int64, error)
+	// Entries returns entries start <= i < end.
+	Entries(ctx context.Context, cell string, start, end int64) ([]StoredEntry, error)
+	// EntriesFor returns up to limit entries after index after whose mask
+	// intersects mask, in index order.
+	EntriesFor(ctx context.Context, cell string, mask uint64, after int64, limit int) ([]StoredEntry, error)
+	// ReadHashes reads stored tree hashes by storage index.
+	ReadHashes(ctx context.Context, cell string, indexes []int64) ([]record.Hash, error)
+	// PutCheckpoint keeps note as the latest checkpoint unless a larger one
+	// is already stored.
+	PutCheckpoint(ctx context.Context, cell string, size int64, note []byte) error
+	Checkpoint(ctx context.Context, cell string) (Checkpoint, error)
+
+	// View reads committed projections of a cell.
+	View(cell string) View
+	// Projection dumps every projected object of a cell, ordered by kind and
+	// id, for rebuild comparisons.
+	Projection(ctx context.Context, cell string) ([]Object, error)
+	// ReplaceProjection swaps the cell's projections for objs in one
+	// transaction (used by rebuild).
+	ReplaceProjection(ctx context.Context, cell string, objs []Object) error
+	// LookupIdem returns the log index recorded for an idempotency key.
+	LookupIdem(ctx context.Context, cell, key string) (int64, error)
+
+	PutCredential(ctx context.Context, c Credential) error
+	CredentialByUsername(ctx context.Context, cell, username string) (Credential, error)
+	CredentialByMember(ctx context.Context, cell, member string) (Credential, error)
+
+	PutToken(ctx context.Context, t Token) error
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	RevokeToken(ctx context.Context, hash []byte) error
+	RevokeMemberTokens(ctx context.Context, cell, member string) error
+
+	// PutSecret and Secret keep server secrets (the cell's note and server
+	// keys): in files only the server's user reads for SQLite, in the
+	// database for PostgreSQL so that every node finds them.
+	PutSecret(ctx context.Context, name string, value []byte) error
+	Secret(ctx context.Context, name string) ([]byte, error)
+
+	// PutBlob keeps an attachment under its SHA-256 (lower-case hex), which
+	// the caller has computed; storing the same blob twice is no error.
+	// Blobs live in files beside a SQLite database, in the database for
+	// PostgreSQL.
+	PutBlob(ctx context.Context, sha256 string, data []byte) error
+	// Blob returns a blob, or ErrNotFound.
+	Blob(ctx context.Context, sha256 string) ([]byte, error)
+
+	// Notify tells every node (this one included) that cell's log has grown
+	// to size; Subscribe receives such notices. Readers re-read the store,
+	// so a lost or merged notice loses nothing.
+	Notify(ctx context.Context, cell string, size int64) error
+	Subscribe(fn func(cell string, size int64)) (cancel func())
+
+	// TryLeader reports whether this node holds the timer lock (always true
+	// for SQLite; a PostgreSQL advisory lock otherwise).
+	TryLeader(ctx context.Context) (bool, error)
+
+	Close() error
+}
