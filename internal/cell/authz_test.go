@@ -1,0 +1,263 @@
+package cell_test
+
+import (
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/record"
+)
+
+// The demo's cast: the US mediates between Israel and Syria; Jordan
+// observes.
+var (
+	us = &cell.Party{ID: "us", Kind: cell.Mediator, Num: 0}
+	il = &cell.Party{ID: "il", Kind: cell.Side, Num: 1}
+	sy = &cell.Party{ID: "sy", Kind: cell.Side, Num: 2}
+	jo = &cell.Party{ID: "jo", Kind: cell.Observer, Num: 3}
+)
+
+func actor(p *cell.Party, id string, roles ...string) cell.Actor {
+	return cell.Actor{Member: &cell.Member{ID: id, Party: p.ID, Roles: roles}, Party: p}
+}
+
+var (
+	server     = cell.Actor{Server: true}
+	nobody     = cell.Actor{}
+	noParty    = cell.Actor{Member: &cell.Member{ID: "x", Party: "il"}}
+	usAdmin    = actor(us, "us.duty", cell.RoleDuty, cell.RoleAdmin)
+	usDesk     = actor(us, "us.military", cell.RoleMilitary)
+	ilAdmin    = actor(il, "il.duty", cell.RoleDuty, cell.RoleAdmin)
+	ilDesk     = actor(il, "il.military", cell.RoleMilitary)
+	syAdmin    = actor(sy, "sy.duty", cell.RoleDuty, cell.RoleAdmin)
+	syDesk     = actor(sy, "sy.military", cell.RoleMilitary)
+	joAdmin    = actor(jo, "jo.duty", cell.RoleDuty, cell.RoleAdmin)
+	ilDisabled = cell.Actor{Member: &cell.Member{ID: "il.gone", Party: "il", Roles: []string{cell.RoleAdmin}, Disabled: true}, Party: il}
+)
+
+func entry(audience ...string) *record.Entry {
+	return &record.Entry{Index: 7, Audience: audience}
+}
+
+func key(owner cell.Actor) *cell.Key {
+	return &cell.Key{ID: "k-" + owner.Member.ID, Member: owner.Member.ID, Party: owner.Party.ID}
+}
+
+type mayCase struct {
+	name   string
+	actor  cell.Actor
+	act    cell.Action
+	target cell.Target
+	allow  bool
+}
+
+// actions names every Action constant; TestMayCoversEveryAction checks the
+// list against authz.go.
+var actions = map[string]cell.Action{
+	"ReadEntry": cell.ReadEntry, "ReadLog": cell.ReadLog, "ReadParty": cell.ReadParty,
+	"ReadMember": cell.ReadMember, "ReadKey": cell.ReadKey, "ManageParties": cell.ManageParties,
+	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
+}
+
+// openToMembers are the actions every active member may take: the log's
+// hashes, the parties and the public keys are everyone's to read.
+var openToMembers = []cell.Action{cell.ReadLog, cell.ReadParty, cell.ReadKey}
+
+func mayCases() []mayCase {
+	ilMember := &cell.Member{ID: "il.military", Party: "il"}
+	syMember := &cell.Member{ID: "sy.military", Party: "sy"}
+	cases := []mayCase{
+		// Reading the log's hashes, parties and keys: every member.
+		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
+		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},
+		{"observer reads the log", joAdmin, cell.ReadLog, cell.Target{}, true},
+		{"non-member reads the log", nobody, cell.ReadLog, cell.Target{}, false},
+		{"party desk reads a party", ilDesk, cell.ReadParty, cell.Target{Party: "sy"}, true},
+		{"non-member reads a party", nobody, cell.ReadParty, cell.Target{Party: "sy"}, false},
+		{"party desk reads another's key", syDesk, cell.ReadKey, cell.Target{Key: key(ilDesk)}, true},
+		{"non-member reads a key", nobody, cell.ReadKey, cell.Target{Key: key(ilDesk)}, false},
+
+		// Entries: by audience; the mediator reads all.
+		{"party reads its entry", ilDesk, cell.ReadEntry, cell.Target{Entry: entry("il", "us")}, true},
+		{"party reads an entry for everyone", syDesk, cell.ReadEntry, cell.Target{Entry: entry(record.Everyone)}, true},
+		{"observer reads an entry for everyone", joAdmin, cell.ReadEntry, cell.Target{Entry: entry(record.Everyone)}, true},
+		{"other party reads il's entry", syAdmin, cell.ReadEntry, cell.Target{Entry: entry("il", "us")}, false},
+		{"observer reads il's entry", joAdmin, cell.ReadEntry, cell.Target{Entry: entry("il", "us")}, false},
+		{"party reads the mediator's own entry", ilAdmin, cell.ReadEntry, cell.Target{Entry: entry("us")}, false},
+		{"mediator desk reads il's entry", usDesk, cell.ReadEntry, cell.Target{Entry: entry("il", "us")}, true},
+		{"mediator reads even without being named", usDesk, cell.ReadEntry, cell.Target{Entry: entry("il")}, true},
+		{"no entry", ilAdmin, cell.ReadEntry, cell.Target{}, false},
+		{"mediator, no entry", usAdmin, cell.ReadEntry, cell.Target{}, false},
+		{"empty audience", ilAdmin, cell.ReadEntry, cell.Target{Entry: entry()}, false},
+
+		// Rosters: own party and the mediator.
+		{"party desk reads own roster", ilDesk, cell.ReadMember, cell.Target{Member: ilMember}, true},
+		{"party admin reads another's roster", syAdmin, cell.ReadMember, cell.Target{Member: ilMember}, false},
+		{"party desk reads another's roster", syDesk, cell.ReadMember, cell.Target{Member: ilMember}, false},
+		{"observer reads a party's roster", joAdmin, cell.ReadMember, cell.Target{Member: syMember}, false},
+		{"party reads the mediator's roster", ilAdmin, cell.ReadMember, cell.Target{Member: &cell.Member{ID: "us.duty", Party: "us"}}, false},
+		{"mediator desk reads any roster", usDesk, cell.ReadMember, cell.Target{Member: syMember}, true},
+		{"no member", ilAdmin, cell.ReadMember, cell.Target{}, false},
+		{"mediator, no member", usAdmin, cell.ReadMember, cell.Target{}, false},
+
+		// Parties and cell settings: the mediator's admins only.
+		{"mediator admin manages parties", usAdmin, cell.ManageParties, cell.Target{}, true},
+		{"mediator desk manages parties", usDesk, cell.ManageParties, cell.Target{}, false},
+		{"party admin manages parties", ilAdmin, cell.ManageParties, cell.Target{}, false},
+		{"observer admin manages parties", joAdmin, cell.ManageParties, cell.Target{}, false},
+	}
+	// One party's own affairs: its admins; the mediator's admins only
+	// until the party has an admin of its own.
+	for _, act := range []cell.Action{cell.ManageParty, cell.ManageMembers} {
+		n := string(act) + ": "
+		cases = append(cases,
+			mayCase{n + "party admin, own party", ilAdmin, act, cell.Target{Party: "il", PartyHasAdmin: true}, true},
+			mayCase{n + "party admin, own party without another admin", ilAdmin, act, cell.Target{Party: "il"}, true},
+			mayCase{n + "party admin, another party", syAdmin, act, cell.Target{Party: "il", PartyHasAdmin: true}, false},
+			mayCase{n + "party admin, another party without admin", syAdmin, act, cell.Target{Party: "il"}, false},
+			mayCase{n + "party admin, the mediator", syAdmin, act, cell.Target{Party: "us", PartyHasAdmin: true}, false},
+			mayCase{n + "party desk, own party", syDesk, act, cell.Target{Party: "sy", PartyHasAdmin: true}, false},
+			mayCase{n + "party desk, own party without admin", syDesk, act, cell.Target{Party: "sy"}, false},
+			mayCase{n + "mediator admin, party with an admin", usAdmin, act, cell.Target{Party: "il", PartyHasAdmin: true}, false},
+			mayCase{n + "mediator admin, party without admin", usAdmin, act, cell.Target{Party: "lb"}, true},
+			mayCase{n + "mediator admin, own party", usAdmin, act, cell.Target{Party: "us", PartyHasAdmin: true}, true},
+			mayCase{n + "mediator desk, party without admin", usDesk, act, cell.Target{Party: "lb"}, false},
+			mayCase{n + "observer admin, party without admin", joAdmin, act, cell.Target{Party: "lb"}, false},
+			mayCase{n + "observer admin, own party", joAdmin, act, cell.Target{Party: "jo", PartyHasAdmin: true}, true},
+			mayCase{n + "party admin, no party", ilAdmin, act, cell.Target{}, false},
+		)
+	}
+	cases = append(cases,
+		// Keys: their member, or an admin of their party.
+		mayCase{"member revokes own key", ilDesk, cell.RevokeKey, cell.Target{Key: key(ilDesk)}, true},
+		mayCase{"party admin revokes a key of its party", ilAdmin, cell.RevokeKey, cell.Target{Key: key(ilDesk)}, true},
+		mayCase{"party desk revokes its admin's key", ilDesk, cell.RevokeKey, cell.Target{Key: key(ilAdmin)}, false},
+		mayCase{"party admin revokes another party's key", syAdmin, cell.RevokeKey, cell.Target{Key: key(ilDesk)}, false},
+		mayCase{"mediator admin revokes a party's key", usAdmin, cell.RevokeKey, cell.Target{Key: key(ilDesk)}, false},
+		mayCase{"observer admin revokes a party's key", joAdmin, cell.RevokeKey, cell.Target{Key: key(syDesk)}, false},
+		mayCase{"mediator admin revokes a mediator key", usAdmin, cell.RevokeKey, cell.Target{Key: key(usDesk)}, true},
+		mayCase{"no key", ilAdmin, cell.RevokeKey, cell.Target{}, false},
+	)
+	// What every active member may read, whoever they are.
+	for _, act := range openToMembers {
+		for _, a := range []cell.Actor{usAdmin, usDesk, ilAdmin, ilDesk, syAdmin, syDesk, joAdmin} {
+			cases = append(cases, mayCase{string(act) + ": " + a.Member.ID, a, act, cell.Target{Party: "il", Key: key(ilDesk)}, true})
+		}
+	}
+	// A disabled member may do nothing at all, not even read; nor may an
+	// actor without a member or party. The server may do everything.
+	for _, act := range actions {
+		n := string(act) + ": "
+		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
+		cases = append(cases,
+			mayCase{n + "disabled member", ilDisabled, act, all, false},
+			mayCase{n + "no member", nobody, act, all, false},
+			mayCase{n + "member without party", noParty, act, all, false},
+			mayCase{n + "server", server, act, cell.Target{}, true},
+		)
+	}
+	return cases
+}
+
+func TestMay(t *testing.T) {
+	for _, tc := range mayCases() {
+		err := cell.May(tc.actor, tc.act, tc.target)
+		switch {
+		case tc.allow && err != nil:
+			t.Errorf("%s: refused: %v", tc.name, err)
+		case !tc.allow && err == nil:
+			t.Errorf("%s: allowed", tc.name)
+		case !tc.allow && !errors.Is(err, cell.ErrForbidden):
+			t.Errorf("%s: error %v does not wrap ErrForbidden", tc.name, err)
+		}
+	}
+	// An action the rule book does not know is refused to members.
+	if err := cell.May(usAdmin, cell.Action("drop the log"), cell.Target{}); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("unknown action: %v", err)
+	}
+}
+
+// TestMayCoversEveryAction fails when authz.go declares an Action that the
+// table above does not know, or tests only one way (an action open to every
+// member must be listed in openToMembers).
+func TestMayCoversEveryAction(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "authz.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Action" {
+				for _, n := range vs.Names {
+					declared = append(declared, n.Name)
+				}
+			}
+		}
+	}
+	var listed []string
+	for n := range actions {
+		listed = append(listed, n)
+	}
+	sort.Strings(declared)
+	sort.Strings(listed)
+	if !slices.Equal(declared, listed) {
+		t.Fatalf("authz.go declares actions %v; the test knows %v", declared, listed)
+	}
+	allowed, refused := map[cell.Action]int{}, map[cell.Action]int{}
+	for _, tc := range mayCases() {
+		if tc.actor.Server || tc.actor.Member == nil || tc.actor.Member.Disabled || tc.actor.Party == nil {
+			continue
+		}
+		if tc.allow {
+			allowed[tc.act]++
+		} else {
+			refused[tc.act]++
+		}
+	}
+	for n, act := range actions {
+		if slices.Contains(openToMembers, act) {
+			refused[act]++ // refused only to disabled members and non-members
+		}
+		if allowed[act] == 0 || refused[act] == 0 {
+			t.Errorf("%s: %d allowed and %d refused cases with an active member; want both", n, allowed[act], refused[act])
+		}
+	}
+}
+
+func TestAudience(t *testing.T) {
+	parties := []cell.Party{*us, *il, *sy, *jo}
+	for _, tc := range []struct {
+		ids  []string
+		want []string
+		mask uint64
+	}{
+		{nil, []string{"us"}, 1},
+		{[]string{"il"}, []string{"il", "us"}, 1 | 2},
+		{[]string{"sy", "il", "sy"}, []string{"il", "sy", "us"}, 1 | 2 | 4},
+		{[]string{"us"}, []string{"us"}, 1},
+		{[]string{"jo"}, []string{"jo", "us"}, 1 | 8},
+	} {
+		aud, mask, err := cell.Audience(parties, tc.ids...)
+		if err != nil || !slices.Equal(aud, tc.want) || mask != tc.mask {
+			t.Errorf("Audience(%v) = %v, %b, %v; want %v, %b", tc.ids, aud, mask, err, tc.want, tc.mask)
+		}
+	}
+	if _, _, err := cell.Audience(parties, "il", "lb"); !errors.Is(err, cell.ErrInvalid) {
+		t.Errorf("unknown party: %v", err)
+	}
+	aud, mask := cell.Everyone()
+	if !slices.Equal(aud, []string{record.Everyone}) || mask != ^uint64(0) {
+		t.Errorf("Everyone() = %v, %b", aud, mask)
+	}
+}

@@ -1,0 +1,567 @@
+package cell
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// Command is one signed command being decided.
+type Command struct {
+	Ctx     context.Context
+	View    store.View
+	Entry   *record.Entry // Member, Party and KeyID are set; Index is not yet
+	Payload []byte
+	Actor   Actor
+}
+
+// Decode reads the payload into v strictly: unknown fields are an error, so
+// a misspelt field is not silently dropped from the record; and so are a
+// field named in another case or given twice, which other readers of the
+// signed payload may take differently (see exactKeys).
+func (c *Command) Decode(v any) error {
+	dec := json.NewDecoder(bytes.NewReader(c.Payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("%s payload: %v", c.Entry.Envelope.Kind(), err)
+	}
+	if err := exactKeys(c.Payload, reflect.TypeOf(v)); err != nil {
+		return invalid("%s payload: %v", c.Entry.Envelope.Kind(), err)
+	}
+	return nil
+}
+
+// Handler decides one kind of command.
+type Handler func(c *Command) (store.Effect, error)
+
+// Registry maps command kinds to their handlers; each domain package adds
+// its own.
+type Registry struct{ m map[string]Handler }
+
+// NewRegistry returns a registry holding this package's commands.
+func NewRegistry() *Registry {
+	r := &Registry{m: map[string]Handler{}}
+	r.Handle(KindCellCreate, cellCreate)
+	r.Handle(KindCellSettings, cellSettings)
+	r.Handle(KindPartyCreate, partyCreate)
+	r.Handle(KindPartyUpdate, partyUpdate)
+	r.Handle(KindMemberCreate, memberCreate)
+	r.Handle(KindMemberUpdate, memberUpdate)
+	r.Handle(KindKeyRegister, keyRegister)
+	r.Handle(KindKeyRevoke, keyRevoke)
+	return r
+}
+
+// Handle registers h for kind.
+func (r *Registry) Handle(kind string, h Handler) {
+	if _, dup := r.m[kind]; dup {
+		panic("cell: kind registered twice: " + kind)
+	}
+	r.m[kind] = h
+}
+
+// Known reports whether kind has a handler.
+func (r *Registry) Known(kind string) bool { _, ok := r.m[kind]; return ok }
+
+// Decide returns the store decision for a verified entry: inside the
+// appending transaction it checks that the signer may still act (member
+// active, key unrevoked), then runs the kind's handler.
+func (r *Registry) Decide(e *record.Entry) func(context.Context, store.View) (store.Effect, error) {
+	return func(ctx context.Context, v store.View) (store.Effect, error) {
+		kind := e.Envelope.Kind()
+		h, ok := r.m[kind]
+		if !ok {
+			return store.Effect{}, invalid("unknown command kind %q", kind)
+		}
+		a, err := ActorFor(ctx, v, e.Member)
+		if err != nil {
+			return store.Effect{}, err
+		}
+		if !a.Server {
+			if a.Member.Disabled {
+				return store.Effect{}, forbidden("member %s is disabled", a.Member.ID)
+			}
+			if kind != KindKeyRegister {
+				k, err := GetKey(ctx, v, e.KeyID)
+				if err != nil || k.Member != a.Member.ID || k.Revoked {
+					return store.Effect{}, forbidden("key %s is not an active key of member %s", e.KeyID, a.Member.ID)
+				}
+			}
+		}
+		return h(&Command{Ctx: ctx, View: v, Entry: e, Payload: e.Envelope.Payload, Actor: a})
+	}
+}
+
+func unmarshal(o store.Object, v any) error {
+	if err := json.Unmarshal(o.Doc, v); err != nil {
+		return fmt.Errorf("projection %s/%s: %w", o.Kind, o.ID, err)
+	}
+	return nil
+}
+
+func put(kind, id, parent string, v any) store.Change {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return store.Change{Kind: kind, ID: id, Parent: parent, Doc: b}
+}
+
+// GetInfo reads the cell's constitution.
+func GetInfo(ctx context.Context, v store.View) (Info, error) {
+	var i Info
+	o, err := v.Get(ctx, ObjCell, ObjCell)
+	if err != nil {
+		return i, err
+	}
+	return i, unmarshal(o, &i)
+}
+
+// GetParty reads one party.
+func GetParty(ctx context.Context, v store.View, id string) (Party, error) {
+	var p Party
+	o, err := v.Get(ctx, ObjParty, id)
+	if err != nil {
+		return p, err
+	}
+	return p, unmarshal(o, &p)
+}
+
+// GetMember reads one member.
+func GetMember(ctx context.Context, v store.View, id string) (Member, error) {
+	var m Member
+	o, err := v.Get(ctx, ObjMember, id)
+	if err != nil {
+		return m, err
+	}
+	return m, unmarshal(o, &m)
+}
+
+// GetKey reads one device key; Registered and RevokedAt come from the
+// projection's log indexes.
+func GetKey(ctx context.Context, v store.View, id string) (Key, error) {
+	var k Key
+	o, err := v.Get(ctx, ObjKey, id)
+	if err != nil {
+		return k, err
+	}
+	return k, KeyFromObject(o, &k)
+}
+
+// KeyFromObject decodes a projected key.
+func KeyFromObject(o store.Object, k *Key) error {
+	if err := unmarshal(o, k); err != nil {
+		return err
+	}
+	k.Registered = o.Seq
+	if k.Revoked {
+		k.RevokedAt = o.Updated
+	}
+	return nil
+}
+
+// Members lists members, of one party when party is not "".
+func Members(ctx context.Context, v store.View, party string) ([]Member, error) {
+	objs, err := v.List(ctx, ObjMember, party, -1, 100000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(objs))
+	for _, o := range objs {
+		var m Member
+		if err := unmarshal(o, &m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// ValidID reports whether s can be a party or member id: lower-case
+// letters, digits, '.', '_' and '-', starting with a letter or digit.
+func ValidID(s string) bool { return slug.MatchString(s) }
+
+func checkText(field, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return invalid("%s is required", field)
+	}
+	if !utf8.ValidString(s) {
+		return invalid("%s is not valid UTF-8", field)
+	}
+	if utf8.RuneCountInString(s) > max {
+		return invalid("%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+func checkZone(tz string) error {
+	if tz == "" {
+		return invalid("time_zone is required (an IANA zone such as Asia/Jerusalem)")
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return invalid("time_zone %q is not an IANA time zone", tz)
+	}
+	return nil
+}
+
+func checkRoles(roles []string) error {
+	for _, r := range roles {
+		if !slices.Contains(Roles, r) {
+			return invalid("unknown role %q (roles: %s)", r, strings.Join(Roles, ", "))
+		}
+	}
+	return nil
+}
+
+// Precedences lists message precedences, highest first, with their default
+// acknowledgement deadlines.
+var Precedences = []string{"FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"}
+
+// DefaultAckDeadlines are the deadlines to acknowledge, in seconds.
+var DefaultAckDeadlines = map[string]int{"FLASH": 600, "IMMEDIATE": 1800, "PRIORITY": 3 * 3600, "ROUTINE": 6 * 3600}
+
+func checkSettings(s Settings) error {
+	for p, d := range s.AckDeadlines {
+		if !slices.Contains(Precedences, p) {
+			return invalid("unknown precedence %q in ack_deadlines", p)
+		}
+		if d < 1 || d > 7*24*3600 {
+			return invalid("ack deadline for %s must be between 1 second and 7 days", p)
+		}
+	}
+	for _, t := range s.LinkTests {
+		if _, err := time.Parse("15:04", t); err != nil || len(t) != 5 {
+			return invalid("link test time %q: want HH:MM (UTC)", t)
+		}
+	}
+	if s.LinkTestDeadline < 0 || s.LinkTestDeadline > 24*3600 {
+		return invalid("link_test_deadline must be between 0 and 86400 seconds")
+	}
+	if s.MaxClockSkew < 0 || s.MaxClockSkew > 3600 {
+		return invalid("max_clock_skew must be between 0 and 3600 seconds")
+	}
+	return nil
+}
+
+type cellCreatePayload struct {
+	record.Header
+	Name      string   `json:"name"`
+	Origin    string   `json:"origin"`
+	NoteKey   string   `json:"note_key"`
+	ServerKey string   `json:"server_key"`
+	Settings  Settings `json:"settings"`
+}
+
+func cellCreate(c *Command) (store.Effect, error) {
+	if !c.Actor.Server {
+		return store.Effect{}, forbidden("only the server creates a cell")
+	}
+	if _, err := GetInfo(c.Ctx, c.View); err == nil {
+		return store.Effect{}, fmt.Errorf("%w: the cell already exists", ErrConflict)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Effect{}, err
+	}
+	var p cellCreatePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkText("name", p.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if !record.ValidOrigin(p.Origin) {
+		return store.Effect{}, invalid("origin %q is not a valid log origin", p.Origin)
+	}
+	pub, err := record.DecodePublicKey(p.ServerKey)
+	if err != nil {
+		return store.Effect{}, invalid("server_key: %v", err)
+	}
+	if record.KeyID(pub) != c.Entry.KeyID {
+		return store.Effect{}, invalid("cell.create must be signed by the server key it declares")
+	}
+	if err := checkSettings(p.Settings); err != nil {
+		return store.Effect{}, err
+	}
+	info := Info{ID: c.Entry.Cell, Name: p.Name, Origin: p.Origin, NoteKey: p.NoteKey, ServerKey: p.ServerKey,
+		ServerKeyID: c.Entry.KeyID, Settings: p.Settings, Created: p.Time.UTC()}
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjCell, ObjCell, "", info)}}, nil
+}
+
+type cellSettingsPayload struct {
+	record.Header
+	Settings Settings `json:"settings"`
+}
+
+func cellSettings(c *Command) (store.Effect, error) {
+	if err := May(c.Actor, ManageParties, Target{}); err != nil {
+		return store.Effect{}, err
+	}
+	var p cellSettingsPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkSettings(p.Settings); err != nil {
+		return store.Effect{}, err
+	}
+	info, err := GetInfo(c.Ctx, c.View)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	info.Settings = p.Settings
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjCell, ObjCell, "", info)}}, nil
+}
+
+type partyPayload struct {
+	record.Header
+	Party Party `json:"party"`
+}
+
+func partyCreate(c *Command) (store.Effect, error) {
+	if err := May(c.Actor, ManageParties, Target{}); err != nil {
+		return store.Effect{}, err
+	}
+	var p partyPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	np := p.Party
+	if !ValidID(np.ID) {
+		return store.Effect{}, invalid("party id %q: use lower-case letters, digits, '.', '_' or '-'", np.ID)
+	}
+	if err := checkText("party name", np.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkZone(np.TimeZone); err != nil {
+		return store.Effect{}, err
+	}
+	if !slices.Contains([]string{Mediator, Side, Observer}, np.Kind) {
+		return store.Effect{}, invalid("party kind %q: want mediator, party or observer", np.Kind)
+	}
+	parties, err := Parties(c.Ctx, c.View)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	for _, q := range parties {
+		if q.ID == np.ID {
+			return store.Effect{}, fmt.Errorf("%w: party %q already exists", ErrConflict, np.ID)
+		}
+		if np.Kind == Mediator && q.Kind == Mediator {
+			return store.Effect{}, fmt.Errorf("%w: the cell already has a mediator (%s)", ErrConflict, q.ID)
+		}
+	}
+	if len(parties) == 0 && np.Kind != Mediator {
+		return store.Effect{}, invalid("the first party of a cell is its mediator")
+	}
+	if len(parties) >= MaxParties {
+		return store.Effect{}, invalid("a cell has at most %d parties", MaxParties)
+	}
+	np.Num = len(parties)
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjParty, np.ID, "", np)}}, nil
+}
+
+func partyUpdate(c *Command) (store.Effect, error) {
+	var p partyPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	old, err := GetParty(c.Ctx, c.View, p.Party.ID)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	hasAdmin, err := PartyHasAdmin(c.Ctx, c.View, old.ID)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if err := May(c.Actor, ManageParty, Target{Party: old.ID, PartyHasAdmin: hasAdmin}); err != nil {
+		if May(c.Actor, ManageParties, Target{}) != nil {
+			return store.Effect{}, err
+		}
+	}
+	if err := checkText("party name", p.Party.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkZone(p.Party.TimeZone); err != nil {
+		return store.Effect{}, err
+	}
+	if p.Party.Kind != "" && p.Party.Kind != old.Kind {
+		return store.Effect{}, invalid("a party's kind cannot change")
+	}
+	old.Name, old.TimeZone, old.Names = p.Party.Name, p.Party.TimeZone, p.Party.Names
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjParty, old.ID, "", old)}}, nil
+}
+
+type memberPayload struct {
+	record.Header
+	Member Member `json:"member"`
+}
+
+func memberAudience(c *Command, party string) ([]string, uint64, error) {
+	parties, err := Parties(c.Ctx, c.View)
+	if err != nil {
+		return nil, 0, err
+	}
+	return Audience(parties, party)
+}
+
+func memberCreate(c *Command) (store.Effect, error) {
+	var p memberPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	m := p.Member
+	if !ValidID(m.ID) {
+		return store.Effect{}, invalid("member id %q: use lower-case letters, digits, '.', '_' or '-'", m.ID)
+	}
+	if _, err := GetParty(c.Ctx, c.View, m.Party); err != nil {
+		return store.Effect{}, invalid("no party %q in this cell", m.Party)
+	}
+	hasAdmin, err := PartyHasAdmin(c.Ctx, c.View, m.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if err := May(c.Actor, ManageMembers, Target{Party: m.Party, PartyHasAdmin: hasAdmin}); err != nil {
+		return store.Effect{}, err
+	}
+	if _, err := GetMember(c.Ctx, c.View, m.ID); err == nil {
+		return store.Effect{}, fmt.Errorf("%w: member %q already exists", ErrConflict, m.ID)
+	}
+	if err := checkMember(&m); err != nil {
+		return store.Effect{}, err
+	}
+	aud, mask, err := memberAudience(c, m.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjMember, m.ID, m.Party, m)}}, nil
+}
+
+func checkMember(m *Member) error {
+	if err := checkText("member name", m.Name, 200, true); err != nil {
+		return err
+	}
+	if err := checkRoles(m.Roles); err != nil {
+		return err
+	}
+	if m.Lang != "" && !slices.Contains([]string{"en", "ar", "he"}, m.Lang) {
+		return invalid("lang %q: want en, ar or he", m.Lang)
+	}
+	slices.Sort(m.Roles)
+	m.Roles = slices.Compact(m.Roles)
+	if m.Roles == nil {
+		m.Roles = []string{}
+	}
+	return nil
+}
+
+func memberUpdate(c *Command) (store.Effect, error) {
+	var p memberPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	old, err := GetMember(c.Ctx, c.View, p.Member.ID)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if p.Member.Party != "" && p.Member.Party != old.Party {
+		return store.Effect{}, invalid("a member cannot move to another party")
+	}
+	hasAdmin, err := PartyHasAdmin(c.Ctx, c.View, old.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if err := May(c.Actor, ManageMembers, Target{Party: old.Party, PartyHasAdmin: hasAdmin}); err != nil {
+		return store.Effect{}, err
+	}
+	m := p.Member
+	m.Party = old.Party
+	if err := checkMember(&m); err != nil {
+		return store.Effect{}, err
+	}
+	aud, mask, err := memberAudience(c, m.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjMember, m.ID, m.Party, m)}}, nil
+}
+
+// KeyRegisterPayload is the payload of key.register. The envelope is signed
+// by the key being registered (proof of possession); the session says whose.
+type KeyRegisterPayload struct {
+	record.Header
+	PublicKey string `json:"public_key"`
+	Label     string `json:"label,omitempty"`
+}
+
+func keyRegister(c *Command) (store.Effect, error) {
+	if c.Actor.Server {
+		return store.Effect{}, forbidden("device keys belong to members")
+	}
+	var p KeyRegisterPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	pub, err := record.DecodePublicKey(p.PublicKey)
+	if err != nil {
+		return store.Effect{}, invalid("public_key: %v", err)
+	}
+	id := record.KeyID(pub)
+	if id != c.Entry.KeyID {
+		return store.Effect{}, invalid("key.register must be signed by the key it registers")
+	}
+	if err := checkText("label", p.Label, 100, false); err != nil {
+		return store.Effect{}, err
+	}
+	if _, err := GetKey(c.Ctx, c.View, id); err == nil {
+		return store.Effect{}, fmt.Errorf("%w: key %s is already registered", ErrConflict, id)
+	}
+	k := Key{ID: id, Member: c.Actor.Member.ID, Party: c.Actor.Party.ID, Public: p.PublicKey, Label: p.Label}
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, id, k.Member, k)}}, nil
+}
+
+// KeyRevokePayload is the payload of key.revoke.
+type KeyRevokePayload struct {
+	record.Header
+	KeyID  string `json:"key_id"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func keyRevoke(c *Command) (store.Effect, error) {
+	var p KeyRevokePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	k, err := GetKey(c.Ctx, c.View, p.KeyID)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if err := May(c.Actor, RevokeKey, Target{Key: &k}); err != nil {
+		return store.Effect{}, err
+	}
+	if k.Revoked {
+		return store.Effect{}, fmt.Errorf("%w: key %s is already revoked", ErrConflict, k.ID)
+	}
+	if err := checkText("reason", p.Reason, 500, false); err != nil {
+		return store.Effect{}, err
+	}
+	k.Revoked = true
+	k.Registered, k.RevokedAt = 0, 0
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, k.ID, k.Member, k)}}, nil
+}

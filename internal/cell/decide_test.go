@@ -1,0 +1,386 @@
+package cell_test
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// memView is an in-memory projection: enough of a store to run the
+// cell's decisions without one.
+type memView struct{ objs map[string]store.Object }
+
+func (v *memView) Get(_ context.Context, kind, id string) (store.Object, error) {
+	o, ok := v.objs[kind+"/"+id]
+	if !ok {
+		return o, fmt.Errorf("%s %s: %w", kind, id, store.ErrNotFound)
+	}
+	return o, nil
+}
+
+func (v *memView) List(_ context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
+	var out []store.Object
+	for _, o := range v.objs {
+		if o.Kind == kind && (parent == "" || o.Parent == parent) && o.Seq > after {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Object) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out[:min(len(out), limit)], nil
+}
+
+func (v *memView) apply(index int64, changes []store.Change) {
+	for _, c := range changes {
+		k := c.Kind + "/" + c.ID
+		if c.Doc == nil {
+			delete(v.objs, k)
+			continue
+		}
+		o, ok := v.objs[k]
+		if !ok {
+			o = store.Object{Kind: c.Kind, ID: c.ID, Seq: index}
+		}
+		o.Parent, o.Updated, o.Doc = c.Parent, index, c.Doc
+		v.objs[k] = o
+	}
+}
+
+// world is a cell run by its registry over a memView, entry by entry.
+type world struct {
+	t      *testing.T
+	reg    *cell.Registry
+	v      *memView
+	server ed25519.PrivateKey
+	keys   map[string]*record.DeviceKey
+	next   int64
+}
+
+const testCell = "c"
+
+// newWorld makes the demo's cast: us mediates between il and sy, jo
+// observes; each party has a duty officer (duty, admin) and a military
+// desk, each with a registered device key.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, reg: cell.NewRegistry(), v: &memView{objs: map[string]store.Object{}}, server: priv, keys: map[string]*record.DeviceKey{}}
+	w.must("", cell.KindCellCreate, map[string]any{"name": "Test cell", "origin": "liaison/test", "note_key": "n",
+		"server_key": record.EncodePublicKey(priv.Public().(ed25519.PublicKey))})
+	for _, p := range []*cell.Party{us, il, sy, jo} {
+		w.must("", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": p.ID, "name": p.ID, "kind": p.Kind, "time_zone": "UTC"}})
+	}
+	for _, p := range []string{"us", "il", "sy", "jo"} {
+		w.must("", cell.KindMemberCreate, map[string]any{"member": map[string]any{"id": p + ".duty", "party": p, "name": "duty", "roles": []string{"duty", "admin"}}})
+		w.must("", cell.KindMemberCreate, map[string]any{"member": map[string]any{"id": p + ".military", "party": p, "name": "desk", "roles": []string{"military"}}})
+		w.register(p + ".duty")
+		w.register(p + ".military")
+	}
+	return w
+}
+
+// register gives member a new device key.
+func (w *world) register(member string) (store.Effect, error) {
+	k, err := record.NewDeviceKey()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	eff, err := w.submitWith(member, k.Private, cell.KindKeyRegister, map[string]any{"public_key": record.EncodePublicKey(k.Public())})
+	if err == nil {
+		w.keys[member] = k
+	}
+	return eff, err
+}
+
+// submit decides a command of member (the server when ""), signed with
+// the member's current key, and applies it when accepted.
+func (w *world) submit(member, kind string, fields map[string]any) (store.Effect, error) {
+	priv := w.server
+	if member != "" {
+		k, ok := w.keys[member]
+		if !ok {
+			w.t.Fatalf("%s has no key", member)
+		}
+		priv = k.Private
+	}
+	return w.submitWith(member, priv, kind, fields)
+}
+
+func (w *world) submitWith(member string, priv ed25519.PrivateKey, kind string, fields map[string]any) (store.Effect, error) {
+	p := map[string]any{"id": fmt.Sprint(w.next), "time": time.Now().UTC(), "cell": testCell}
+	for k, v := range fields {
+		p[k] = v
+	}
+	payload, err := json.Marshal(p)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	env := record.Sign(kind, payload, priv)
+	e := &record.Entry{Cell: testCell, Member: member, KeyID: env.Signatures[0].KeyID, Envelope: env}
+	if member != "" {
+		if m, err := cell.GetMember(context.Background(), w.v, member); err == nil {
+			e.Party = m.Party
+		}
+	}
+	eff, err := w.reg.Decide(e)(context.Background(), w.v)
+	if err != nil {
+		return eff, err
+	}
+	if len(eff.Audience) == 0 || eff.Mask == 0 {
+		w.t.Fatalf("%s by %q: accepted without an audience", kind, member)
+	}
+	w.v.apply(w.next, eff.Changes)
+	w.next++
+	return eff, nil
+}
+
+func (w *world) must(member, kind string, fields map[string]any) store.Effect {
+	w.t.Helper()
+	eff, err := w.submit(member, kind, fields)
+	if err != nil {
+		w.t.Fatalf("%s by %q: %v", kind, member, err)
+	}
+	return eff
+}
+
+func (w *world) member(id string) cell.Member {
+	w.t.Helper()
+	m, err := cell.GetMember(context.Background(), w.v, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return m
+}
+
+func memberFields(id, party string, roles ...string) map[string]any {
+	return map[string]any{"member": map[string]any{"id": id, "party": party, "name": "Officer " + id, "roles": append([]string{}, roles...)}}
+}
+
+// TestDecideAudiences checks the visibility table of model.go's package
+// comment, kind by kind.
+func TestDecideAudiences(t *testing.T) {
+	w := newWorld(t)
+	everyone := []string{record.Everyone}
+	bits := map[string]uint64{"us": 1, "il": 2, "sy": 4, "jo": 8, "lb": 16} // parties by joining order
+	for _, tc := range []struct {
+		name, member, kind string
+		fields             map[string]any
+		want               []string
+	}{
+		{"cell.settings", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"max_clock_skew": 60}}, everyone},
+		{"party.create", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "Asia/Beirut"}}, everyone},
+		{"party.update", "il.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "il", "name": "Israel", "time_zone": "Asia/Jerusalem"}}, everyone},
+		{"member.create of a party", "il.duty", cell.KindMemberCreate, memberFields("il.new", "il", "diplomatic"), []string{"il", "us"}},
+		{"member.update of a party", "il.duty", cell.KindMemberUpdate, memberFields("il.new", "il", "commercial"), []string{"il", "us"}},
+		{"member.create of an observer", "jo.duty", cell.KindMemberCreate, memberFields("jo.new", "jo"), []string{"jo", "us"}},
+		{"member.create of the mediator", "us.duty", cell.KindMemberCreate, memberFields("us.new", "us"), []string{"us"}},
+		{"member.create of a new party's first admin", "us.duty", cell.KindMemberCreate, memberFields("lb.duty", "lb", "admin"), []string{"lb", "us"}},
+	} {
+		eff, err := w.submit(tc.member, tc.kind, tc.fields)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		var mask uint64
+		for _, p := range tc.want {
+			mask |= bits[p]
+		}
+		if slices.Equal(tc.want, everyone) {
+			mask = ^uint64(0)
+		}
+		if !slices.Equal(eff.Audience, tc.want) || eff.Mask != mask {
+			t.Errorf("%s: audience %v mask %b, want %v %b", tc.name, eff.Audience, eff.Mask, tc.want, mask)
+		}
+	}
+	// Keys are everyone's: whoever verifies a signature needs them.
+	for _, who := range []string{"sy.military", "jo.duty"} {
+		eff, err := w.register(who)
+		if err != nil || !slices.Equal(eff.Audience, everyone) || eff.Mask != ^uint64(0) {
+			t.Errorf("key.register by %s: %v %b %v", who, eff.Audience, eff.Mask, err)
+		}
+	}
+	eff, err := w.submit("sy.military", cell.KindKeyRevoke, map[string]any{"key_id": w.keys["sy.military"].ID()})
+	if err != nil || !slices.Equal(eff.Audience, everyone) {
+		t.Errorf("key.revoke: %v %v", eff.Audience, err)
+	}
+}
+
+func TestDecideRefusals(t *testing.T) {
+	w := newWorld(t)
+	ilKey := w.keys["il.military"].ID()
+	for _, tc := range []struct {
+		name, member, kind string
+		fields             map[string]any
+		want               error
+	}{
+		{"sy admin creates a member of il", "sy.duty", cell.KindMemberCreate, memberFields("il.mole", "il"), cell.ErrForbidden},
+		{"sy admin creates a member of the mediator", "sy.duty", cell.KindMemberCreate, memberFields("us.mole", "us", "admin"), cell.ErrForbidden},
+		{"sy admin updates a member of il", "sy.duty", cell.KindMemberUpdate, memberFields("il.military", "il", "admin"), cell.ErrForbidden},
+		{"sy admin revokes il's key", "sy.duty", cell.KindKeyRevoke, map[string]any{"key_id": ilKey}, cell.ErrForbidden},
+		{"sy admin renames il", "sy.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "il", "name": "x", "time_zone": "UTC"}}, cell.ErrForbidden},
+		{"sy desk creates a member of sy", "sy.military", cell.KindMemberCreate, memberFields("sy.new", "sy"), cell.ErrForbidden},
+		{"sy desk makes itself admin", "sy.military", cell.KindMemberUpdate, memberFields("sy.military", "sy", "military", "admin"), cell.ErrForbidden},
+		{"sy desk revokes its admin's key", "sy.military", cell.KindKeyRevoke, map[string]any{"key_id": w.keys["sy.duty"].ID()}, cell.ErrForbidden},
+		{"il admin creates a party", "il.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "UTC"}}, cell.ErrForbidden},
+		{"il admin changes the cell's settings", "il.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{}}, cell.ErrForbidden},
+		{"mediator desk creates a party", "us.military", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "UTC"}}, cell.ErrForbidden},
+		{"mediator admin creates a member of il", "us.duty", cell.KindMemberCreate, memberFields("il.mole", "il"), cell.ErrForbidden},
+		{"mediator admin revokes il's key", "us.duty", cell.KindKeyRevoke, map[string]any{"key_id": ilKey}, cell.ErrForbidden},
+		{"observer admin creates a member of il", "jo.duty", cell.KindMemberCreate, memberFields("il.mole", "il"), cell.ErrForbidden},
+		{"a member creates a cell", "us.duty", cell.KindCellCreate, map[string]any{"name": "x"}, cell.ErrForbidden},
+		{"the server registers a key", "", cell.KindKeyRegister, map[string]any{"public_key": record.EncodePublicKey(w.keys["il.duty"].Public())}, cell.ErrForbidden},
+		{"a member moves to another party", "sy.duty", cell.KindMemberUpdate, memberFields("sy.military", "il", "military"), cell.ErrInvalid},
+		{"a member of a party that does not exist", "us.duty", cell.KindMemberCreate, memberFields("lb.duty", "lb", "admin"), cell.ErrInvalid},
+		{"an unknown role", "il.duty", cell.KindMemberCreate, memberFields("il.new", "il", "king"), cell.ErrInvalid},
+		{"an unknown field", "il.duty", cell.KindKeyRevoke, map[string]any{"key_id": ilKey, "force": true}, cell.ErrInvalid},
+		{"an existing member", "il.duty", cell.KindMemberCreate, memberFields("il.military", "il"), cell.ErrConflict},
+		{"an existing party", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "il", "name": "x", "kind": "party", "time_zone": "UTC"}}, cell.ErrConflict},
+		{"a second mediator", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "eu", "name": "EU", "kind": "mediator", "time_zone": "UTC"}}, cell.ErrConflict},
+		{"a second cell.create", "", cell.KindCellCreate, map[string]any{"name": "x"}, cell.ErrConflict},
+		{"an unknown kind", "il.duty", "no.such", nil, cell.ErrInvalid},
+	} {
+		before := len(w.v.objs)
+		_, err := w.submit(tc.member, tc.kind, tc.fields)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+		if len(w.v.objs) != before {
+			t.Errorf("%s: refused but changed the projections", tc.name)
+		}
+	}
+	// A key registration must be signed by the key it registers.
+	other, _ := record.NewDeviceKey()
+	if _, err := w.submitWith("il.duty", w.keys["il.duty"].Private, cell.KindKeyRegister, map[string]any{"public_key": record.EncodePublicKey(other.Public())}); !errors.Is(err, cell.ErrInvalid) {
+		t.Errorf("key.register signed by another key: %v", err)
+	}
+	// A key of another member signs nothing for this one.
+	if _, err := w.submitWith("il.military", w.keys["il.duty"].Private, cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "il", "name": "x", "time_zone": "UTC"}}); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("signed with another member's key: %v", err)
+	}
+}
+
+func TestDecideRevokedKeyAndDisabledMember(t *testing.T) {
+	w := newWorld(t)
+	old := w.keys["sy.military"]
+	w.register("sy.military")
+	w.must("sy.military", cell.KindKeyRevoke, map[string]any{"key_id": old.ID()})
+	if _, err := w.submitWith("sy.military", old.Private, cell.KindKeyRevoke, map[string]any{"key_id": w.keys["sy.military"].ID()}); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("a revoked key signed: %v", err)
+	}
+	if _, err := w.submit("sy.military", cell.KindKeyRevoke, map[string]any{"key_id": old.ID()}); !errors.Is(err, cell.ErrConflict) {
+		t.Errorf("revoking twice: %v", err)
+	}
+
+	w.must("sy.duty", cell.KindMemberUpdate, map[string]any{"member": map[string]any{"id": "sy.military", "name": "x", "roles": []string{"military"}, "disabled": true}})
+	if !w.member("sy.military").Disabled {
+		t.Fatal("not disabled")
+	}
+	if _, err := w.submit("sy.military", cell.KindKeyRevoke, map[string]any{"key_id": w.keys["sy.military"].ID()}); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("a disabled member acted: %v", err)
+	}
+	if _, err := w.register("sy.military"); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("a disabled member registered a key: %v", err)
+	}
+}
+
+func TestDecideFirstAdmin(t *testing.T) {
+	w := newWorld(t)
+	w.must("us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "Asia/Beirut"}})
+	// A desk officer first: the party still has no admin...
+	w.must("us.duty", cell.KindMemberCreate, memberFields("lb.military", "lb", "military"))
+	// ...then its first admin, after which the mediator stands back.
+	w.must("us.duty", cell.KindMemberCreate, memberFields("lb.duty", "lb", "admin", "duty"))
+	if _, err := w.submit("us.duty", cell.KindMemberCreate, memberFields("lb.second", "lb")); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("the mediator created a member of a party with an admin: %v", err)
+	}
+	if _, err := w.submit("us.duty", cell.KindMemberUpdate, memberFields("lb.duty", "lb")); !errors.Is(err, cell.ErrForbidden) {
+		t.Errorf("the mediator demoted a party's admin: %v", err)
+	}
+	w.register("lb.duty")
+	w.must("lb.duty", cell.KindMemberCreate, memberFields("lb.second", "lb", "diplomatic"))
+	// The party's admin may rename it; so may the mediator's admins.
+	w.must("lb.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanese Republic", "time_zone": "Asia/Beirut"}})
+	w.must("us.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "time_zone": "Asia/Beirut"}})
+	// Roles are normalized: sorted, without repeats.
+	w.must("lb.duty", cell.KindMemberUpdate, memberFields("lb.second", "lb", "diplomatic", "commercial", "diplomatic"))
+	if got := w.member("lb.second").Roles; !slices.Equal(got, []string{"commercial", "diplomatic"}) {
+		t.Errorf("roles %v", got)
+	}
+	// A disabled admin is no admin: once the party's only one is
+	// disabled, the mediator's admins may seat another.
+	w.must("lb.duty", cell.KindMemberUpdate, map[string]any{"member": map[string]any{"id": "lb.duty", "name": "x", "roles": []string{"admin"}, "disabled": true}})
+	w.must("us.duty", cell.KindMemberCreate, memberFields("lb.duty2", "lb", "admin"))
+}
+
+func TestDecideFirstPartyIsMediator(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	w := &world{t: t, reg: cell.NewRegistry(), v: &memView{objs: map[string]store.Object{}}, server: priv, keys: map[string]*record.DeviceKey{}}
+	w.must("", cell.KindCellCreate, map[string]any{"name": "Test cell", "origin": "liaison/test", "note_key": "n",
+		"server_key": record.EncodePublicKey(priv.Public().(ed25519.PublicKey))})
+	if _, err := w.submit("", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "il", "name": "Israel", "kind": "party", "time_zone": "UTC"}}); !errors.Is(err, cell.ErrInvalid) {
+		t.Errorf("a side as the first party: %v", err)
+	}
+	// cell.create must be signed by the server key it declares.
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	w2 := &world{t: t, reg: cell.NewRegistry(), v: &memView{objs: map[string]store.Object{}}, server: priv}
+	if _, err := w2.submit("", cell.KindCellCreate, map[string]any{"name": "x", "origin": "liaison/x", "note_key": "n",
+		"server_key": record.EncodePublicKey(other.Public().(ed25519.PublicKey))}); !errors.Is(err, cell.ErrInvalid) {
+		t.Errorf("cell.create declaring another server key: %v", err)
+	}
+}
+
+// submitRaw decides a command whose payload is given as it is signed.
+func (w *world) submitRaw(member, kind, payload string) error {
+	env := record.Sign(kind, []byte(payload), w.keys[member].Private)
+	m := w.member(member)
+	e := &record.Entry{Cell: testCell, Member: member, Party: m.Party, KeyID: env.Signatures[0].KeyID, Envelope: env}
+	eff, err := w.reg.Decide(e)(context.Background(), w.v)
+	if err == nil {
+		w.v.apply(w.next, eff.Changes)
+		w.next++
+	}
+	return err
+}
+
+// TestDecodeIsExact: a payload is read as written. encoding/json would
+// match "Member" to the member field and keep the last of two equal keys;
+// a verifier or UI in another language would not, and the signed record
+// would say one thing to it and another to the projections.
+func TestDecodeIsExact(t *testing.T) {
+	w := newWorld(t)
+	const h = `"id":"%s","time":"2026-01-01T00:00:00Z","cell":"c"`
+	for name, p := range map[string]string{
+		"field in another case":        `{` + h + `,"Member":{"id":"il.a","party":"il","name":"A","roles":[]}}`,
+		"field twice":                  `{` + h + `,"member":{"id":"il.a","party":"il","name":"A","roles":[]},"member":{"id":"il.b","party":"il","name":"B","roles":["admin"]}}`,
+		"field twice in two cases":     `{` + h + `,"member":{"id":"il.a","party":"il","name":"A","roles":[]},"MEMBER":{"id":"il.b","party":"il","name":"B","roles":["admin"]}}`,
+		"nested field in another case": `{` + h + `,"member":{"ID":"il.a","party":"il","name":"A","roles":[]}}`,
+		"nested field twice":           `{` + h + `,"member":{"id":"il.a","party":"il","name":"A","roles":[],"roles":["admin"]}}`,
+		"header field in another case": `{"ID":"%s","time":"2026-01-01T00:00:00Z","cell":"c","member":{"id":"il.a","party":"il","name":"A","roles":[]}}`,
+	} {
+		err := w.submitRaw("il.duty", cell.KindMemberCreate, fmt.Sprintf(p, name))
+		if !errors.Is(err, cell.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	// Map keys are data, taken as written, in any case.
+	if err := w.submitRaw("il.duty", cell.KindPartyUpdate, `{"id":"n","time":"2026-01-01T00:00:00Z","cell":"c","party":{"id":"il","name":"Israel","time_zone":"UTC","names":{"he":"ישראל","zh-Hant":"以色列","HE":"x"}}}`); err != nil {
+		t.Errorf("names in mixed case: %v", err)
+	}
+	// The exact form passes, optional fields left out.
+	if err := w.submitRaw("il.duty", cell.KindMemberCreate, `{"id":"ok","time":"2026-01-01T00:00:00Z","cell":"c","member":{"id":"il.a","party":"il","name":"A","roles":["diplomatic"]}}`); err != nil {
+		t.Errorf("the exact form: %v", err)
+	}
+}

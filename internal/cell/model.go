@@ -1,0 +1,153 @@
+// Package cell is the constitution of a liaison cell: its parties, members,
+// device keys and settings, the commands that change them, and the one
+// authorization helper every endpoint asks. It decides; it never stores.
+//
+// Who reads what (the audience of each entry kind):
+//
+//	cell.create, cell.settings    every party ("*"): the rules all sides work under
+//	party.create, party.update    every party: each side knows who sits at the table
+//	member.create, member.update  the member's own party and the mediator: a party's
+//	                              roster, desk roles and duty rota are its own business
+//	key.register, key.revoke      every party: whoever verifies a signature needs
+//	                              the key, and a key the operator slipped in is
+//	                              visible to all
+//
+// Passwords, tokens and sessions are not in the log at all: the log is read
+// by other parties, and a password hash there would invite offline guessing.
+package cell
+
+import (
+	"slices"
+	"time"
+)
+
+// Party kinds.
+const (
+	Mediator = "mediator"
+	Side     = "party"
+	Observer = "observer"
+)
+
+// Desk roles and the two special roles.
+const (
+	RoleMilitary     = "military"
+	RoleIntelligence = "intelligence"
+	RoleDiplomatic   = "diplomatic"
+	RoleCommercial   = "commercial"
+	RoleDuty         = "duty"
+	RoleAdmin        = "admin"
+)
+
+// Roles lists every role in display order.
+var Roles = []string{RoleMilitary, RoleIntelligence, RoleDiplomatic, RoleCommercial, RoleDuty, RoleAdmin}
+
+// Desks lists the desk roles (lines of effort).
+var Desks = []string{RoleMilitary, RoleIntelligence, RoleDiplomatic, RoleCommercial}
+
+// Command kinds owned by this package.
+const (
+	KindCellCreate   = "cell.create"
+	KindCellSettings = "cell.settings"
+	KindPartyCreate  = "party.create"
+	KindPartyUpdate  = "party.update"
+	KindMemberCreate = "member.create"
+	KindMemberUpdate = "member.update"
+	KindKeyRegister  = "key.register"
+	KindKeyRevoke    = "key.revoke"
+)
+
+// Projection kinds.
+const (
+	ObjCell   = "cell"
+	ObjParty  = "party"
+	ObjMember = "member"
+	ObjKey    = "key"
+)
+
+// MaxParties bounds the parties of a cell: audiences are kept as a 64-bit
+// mask of party numbers.
+const MaxParties = 63
+
+// Info is a cell's constitution.
+type Info struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Origin string `json:"origin"`
+	// NoteKey is the verifier key of the cell's checkpoints; ServerKey the
+	// public key (base64) that signs entries the server itself writes.
+	NoteKey     string    `json:"note_key"`
+	ServerKey   string    `json:"server_key"`
+	ServerKeyID string    `json:"server_key_id"`
+	Settings    Settings  `json:"settings"`
+	Created     time.Time `json:"created"`
+}
+
+// Settings are the cell's tunable rules.
+type Settings struct {
+	// Deadlines to acknowledge, by precedence, in seconds.
+	AckDeadlines map[string]int `json:"ack_deadlines,omitempty"`
+	// MaxClockSkew bounds the difference between a client's signing time
+	// and the server's, in seconds.
+	MaxClockSkew int `json:"max_clock_skew,omitempty"`
+	// LinkTests are the UTC times of day ("HH:MM") at which the server
+	// sends a test message down every line; LinkTestDeadline (seconds) is
+	// how long a party has to answer before the line counts as dead.
+	LinkTests        []string `json:"link_tests,omitempty"`
+	LinkTestDeadline int      `json:"link_test_deadline,omitempty"`
+}
+
+// AckDeadline returns the deadline to acknowledge a message of precedence.
+func (s Settings) AckDeadline(precedence string) time.Duration {
+	if d, ok := s.AckDeadlines[precedence]; ok && d > 0 {
+		return time.Duration(d) * time.Second
+	}
+	return time.Duration(DefaultAckDeadlines[precedence]) * time.Second
+}
+
+// LinkTestAnswer returns how long a party has to answer a link test.
+func (s Settings) LinkTestAnswer() time.Duration {
+	if s.LinkTestDeadline > 0 {
+		return time.Duration(s.LinkTestDeadline) * time.Second
+	}
+	return 10 * time.Minute
+}
+
+// Party is one side, the mediator, or an observer.
+type Party struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	TimeZone string `json:"time_zone"`
+	// Num is the party's bit in audience masks, assigned in joining order.
+	Num int `json:"num"`
+	// Names in other languages, by BCP 47 tag.
+	Names map[string]string `json:"names,omitempty"`
+}
+
+// Bit is the party's audience mask bit.
+func (p *Party) Bit() uint64 { return 1 << uint(p.Num) }
+
+// Member is a person acting for a party.
+type Member struct {
+	ID       string   `json:"id"` // also the login name, unique in the cell
+	Party    string   `json:"party"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
+	Lang     string   `json:"lang,omitempty"`
+	Disabled bool     `json:"disabled,omitempty"`
+}
+
+// Has reports whether the member holds role.
+func (m *Member) Has(role string) bool { return slices.Contains(m.Roles, role) }
+
+// Key is a registered device key.
+type Key struct {
+	ID         string `json:"id"`
+	Member     string `json:"member"`
+	Party      string `json:"party"`
+	Public     string `json:"public"` // base64 Ed25519 public key
+	Label      string `json:"label,omitempty"`
+	Registered int64  `json:"registered"` // log index
+	Revoked    bool   `json:"revoked,omitempty"`
+	RevokedAt  int64  `json:"revoked_at,omitempty"`
+}
