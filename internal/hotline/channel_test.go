@@ -1,0 +1,107 @@
+package hotline_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+func channel(id, desk, kind, party string) map[string]any {
+	ch := map[string]any{"id": id, "desk": desk, "kind": kind, "title": "Channel " + id}
+	if party != "" {
+		ch["party"] = party
+	}
+	return map[string]any{"channel": ch}
+}
+
+func TestChannelCreate(t *testing.T) {
+	f := newFixture(t, cell.Settings{})
+
+	// Only the mediator's admins open channels.
+	for _, who := range []string{"il.duty", "sy.duty", "jo.duty", "us.mil"} {
+		f.fails(cell.ErrForbidden, who, hotline.KindChannelCreate, channel("j2", "diplomatic", hotline.Joint, ""))
+	}
+
+	// A joint channel: the mediator and every side, not the observer. The
+	// parties a client names are ignored.
+	fields := channel("j2", "diplomatic", hotline.Joint, "il")
+	fields["channel"].(map[string]any)["parties"] = []string{"us"}
+	e := f.ok("us.admin", hotline.KindChannelCreate, fields)
+	ch := must[hotline.Channel](f, hotline.ObjChannel, "j2")
+	if want := []string{"il", "sy", "us"}; !slices.Equal(ch.Parties, want) || ch.Party != "" || ch.Kind != hotline.Joint {
+		t.Errorf("joint channel: %+v, want parties %v and no party", ch, want)
+	}
+	wantAudience(t, e, "il", "sy", "us")
+	if _, ok := obj[hotline.LinkHealth](f, hotline.ObjLinkHealth, "j2"); ok {
+		t.Error("a joint channel has link health")
+	}
+
+	// A line joins one party with the mediator, and is read by them only.
+	e = f.ok("us.admin", hotline.KindChannelCreate, channel("l2", "military", hotline.Line, "il"))
+	ch = must[hotline.Channel](f, hotline.ObjChannel, "l2")
+	if want := []string{"il", "us"}; !slices.Equal(ch.Parties, want) || ch.Party != "il" {
+		t.Errorf("line: %+v, want parties %v", ch, want)
+	}
+	wantAudience(t, e, "il", "us")
+	if h := must[hotline.LinkHealth](f, hotline.ObjLinkHealth, "l2"); h.Party != "il" || h.Status != "untested" {
+		t.Errorf("new line's health: %+v", h)
+	}
+	// An observer may have a line too.
+	f.ok("us.admin", hotline.KindChannelCreate, channel("l3", "general", hotline.Line, "jo"))
+	if ch := must[hotline.Channel](f, hotline.ObjChannel, "l3"); !slices.Equal(ch.Parties, []string{"jo", "us"}) {
+		t.Errorf("observer's line: parties %v", ch.Parties)
+	}
+
+	// A line needs a party other than the mediator.
+	for _, party := range []string{"us", "zz", ""} {
+		f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("l4", "general", hotline.Line, party))
+	}
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("g1", "general", "group", ""))
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("n1", "naval", hotline.Joint, ""))
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("Bad ID", "general", hotline.Joint, ""))
+	untitled := channel("t1", "general", hotline.Joint, "")
+	untitled["channel"].(map[string]any)["title"] = " "
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, untitled)
+	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("j2", "general", hotline.Joint, ""))
+	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("line-sy", "general", hotline.Line, "sy"))
+}
+
+func TestChannelInvite(t *testing.T) {
+	f := newFixture(t, cell.Settings{})
+	invite := func(channel, party string) map[string]any { return map[string]any{"channel": channel, "party": party} }
+
+	// Before the invitation the observer is not in the joint channel.
+	if ch := must[hotline.Channel](f, hotline.ObjChannel, "joint-mil"); slices.Contains(ch.Parties, "jo") {
+		t.Fatalf("joint channel includes the observer before an invitation: %v", ch.Parties)
+	}
+	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "s", "body": "b", "lang": "en", "precedence": hotline.Routine})
+
+	f.fails(cell.ErrForbidden, "il.duty", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	f.fails(cell.ErrForbidden, "us.mil", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "sy")) // a side, not an observer
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "zz"))
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("line-il", "jo")) // lines take no guests
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("nope", "jo"))
+
+	e := f.ok("us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	wantAudience(t, e, "il", "jo", "sy", "us")
+	if ch := must[hotline.Channel](f, hotline.ObjChannel, "joint-mil"); !slices.Equal(ch.Parties, []string{"il", "jo", "sy", "us"}) {
+		t.Errorf("after the invitation: parties %v", ch.Parties)
+	}
+	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+
+	// The observer now reads and writes there, but never has to
+	// acknowledge: recipients are the sides and the mediator.
+	jo := f.send("jo.duty", "joint-mil", hotline.Routine, "observer note")
+	if m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(jo)); !slices.Equal(m.Recipients, []string{"il", "sy", "us"}) {
+		t.Errorf("observer's message: recipients %v", m.Recipients)
+	}
+	id := f.send("il.mil", "joint-mil", hotline.Flash, "flash to all")
+	wantAudience(t, f.entry(id), "il", "jo", "sy", "us")
+	if m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(id)); !slices.Equal(m.Recipients, []string{"sy", "us"}) {
+		t.Errorf("recipients %v, want [sy us]", m.Recipients)
+	}
+	f.fails(cell.ErrForbidden, "jo.duty", hotline.KindMessageAck, map[string]any{"message": id, "readback": "flash to all"})
+}

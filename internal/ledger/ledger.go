@@ -1,0 +1,483 @@
+// Package ledger turns signed commands into log entries: it authenticates
+// the envelope against the member's registered device key, lets the domain
+// decide inside the appending transaction (through store.Appender's group
+// commits), signs checkpoints and wakes live readers. It is the only path by
+// which anything enters a cell's log.
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// Errors of authentication, mapped to 401/403/422 by the API.
+var (
+	ErrUnknownKey = errors.New("unknown or revoked device key")
+	ErrStale      = errors.New("command time too far from the server's clock")
+	ErrWrongCell  = errors.New("command is signed for another cell")
+	ErrNoCell     = errors.New("no such cell")
+)
+
+// Secret names of a cell's keys.
+func noteKeySecret(cellID string) string   { return cellID + ".note.key" }
+func serverKeySecret(cellID string) string { return cellID + ".server.key" }
+
+// DefaultMaxSkew bounds the client clock's distance from the server's.
+const DefaultMaxSkew = 5 * time.Minute
+
+// Config configures a Ledger.
+type Config struct {
+	Store    store.Store
+	Registry *cell.Registry
+	Logger   *slog.Logger
+	// CheckpointInterval is the least time between two signed checkpoints
+	// of a cell (default 200ms): under load, one signature covers many
+	// batches.
+	CheckpointInterval time.Duration
+	Now                func() time.Time
+	MaxBatch           int
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Store == nil || c.Registry == nil {
+		return errors.New("ledger: Store and Registry are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.CheckpointInterval <= 0 {
+		c.CheckpointInterval = 200 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Ledger appends to the logs of the cells of one deployment.
+type Ledger struct {
+	cfg Config
+	st  store.Store
+	app *store.Appender
+
+	mu    sync.Mutex
+	cells map[string]*cellKeys
+	wg    sync.WaitGroup
+	stop  chan struct{}
+}
+
+type cellKeys struct {
+	id     string
+	origin string
+	signer note.Signer
+	vkey   string
+	server ed25519.PrivateKey
+	dirty  chan struct{}
+	skew   time.Duration
+	skewAt time.Time
+	skewMu sync.Mutex
+}
+
+// New returns a Ledger.
+func New(cfg Config) (*Ledger, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l := &Ledger{cfg: cfg, st: cfg.Store, cells: map[string]*cellKeys{}, stop: make(chan struct{})}
+	l.app = store.NewAppender(cfg.Store, store.AppenderConfig{MaxBatch: cfg.MaxBatch, OnCommit: l.committed})
+	return l, nil
+}
+
+// Store returns the ledger's store.
+func (l *Ledger) Store() store.Store { return l.st }
+
+func (l *Ledger) committed(cellID string, size int64) {
+	if err := l.st.Notify(context.Background(), cellID, size); err != nil {
+		l.cfg.Logger.Warn("notify", "cell", cellID, "err", err)
+	}
+	l.mu.Lock()
+	ck := l.cells[cellID]
+	l.mu.Unlock()
+	if ck != nil {
+		select {
+		case ck.dirty <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Create makes a new cell: its empty log, its note and server keys (kept as
+// secrets, never in the log or an answer), and entry 0, cell.create, signed
+// by the server key, which declares both public keys.
+func (l *Ledger) Create(ctx context.Context, cellID, name, origin string, settings cell.Settings) error {
+	if !cell.ValidID(cellID) {
+		return fmt.Errorf("cell id %q: use lower-case letters, digits, '.', '_' or '-'", cellID)
+	}
+	if origin == "" {
+		origin = "liaison/" + cellID
+	}
+	skey, vkey, err := record.NewNoteKey(origin)
+	if err != nil {
+		return err
+	}
+	_, spriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := l.st.CreateCell(ctx, cellID, origin); err != nil {
+		return err
+	}
+	if err := l.st.PutSecret(ctx, noteKeySecret(cellID), []byte(skey)); err != nil {
+		return err
+	}
+	if err := l.st.PutSecret(ctx, serverKeySecret(cellID), []byte(base64.StdEncoding.EncodeToString(spriv.Seed()))); err != nil {
+		return err
+	}
+	if err := l.Open(ctx, cellID); err != nil {
+		return err
+	}
+	r, err := l.SubmitServer(ctx, cellID, cell.KindCellCreate, map[string]any{
+		"name": name, "origin": origin, "note_key": vkey,
+		"server_key": record.EncodePublicKey(spriv.Public().(ed25519.PublicKey)), "settings": settings,
+	})
+	if err != nil {
+		return err
+	}
+	if r.Entry.Index != 0 {
+		return fmt.Errorf("cell %s: cell.create landed at index %d", cellID, r.Entry.Index)
+	}
+	return l.SignCheckpoint(ctx, cellID)
+}
+
+// Open loads a cell's keys and starts its checkpoint signer.
+func (l *Ledger) Open(ctx context.Context, cellID string) error {
+	l.mu.Lock()
+	if _, ok := l.cells[cellID]; ok {
+		l.mu.Unlock()
+		return nil
+	}
+	l.mu.Unlock()
+	skey, err := l.st.Secret(ctx, noteKeySecret(cellID))
+	if err != nil {
+		return fmt.Errorf("cell %s: note key: %w", cellID, err)
+	}
+	signer, err := note.NewSigner(string(skey))
+	if err != nil {
+		return fmt.Errorf("cell %s: note key: %w", cellID, err)
+	}
+	seed, err := l.st.Secret(ctx, serverKeySecret(cellID))
+	if err != nil {
+		return fmt.Errorf("cell %s: server key: %w", cellID, err)
+	}
+	sb, err := base64.StdEncoding.DecodeString(string(seed))
+	if err != nil || len(sb) != ed25519.SeedSize {
+		return fmt.Errorf("cell %s: server key file is damaged", cellID)
+	}
+	priv := ed25519.NewKeyFromSeed(sb)
+	vkey, err := verifierKey(signer.Name(), string(skey))
+	if err != nil {
+		return err
+	}
+	ck := &cellKeys{id: cellID, origin: signer.Name(), signer: signer, vkey: vkey, server: priv, dirty: make(chan struct{}, 1)}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.cells[cellID]; ok {
+		return nil
+	}
+	l.cells[cellID] = ck
+	l.wg.Add(1)
+	go l.checkpointer(ck)
+	return nil
+}
+
+// OpenAll opens every cell in the store.
+func (l *Ledger) OpenAll(ctx context.Context) ([]string, error) {
+	ids, err := l.st.Cells(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := l.Open(ctx, id); err != nil {
+			return nil, err
+		}
+		if err := l.SignCheckpoint(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// verifierKey derives the note verifier key from the signing key text
+// (PRIVATE+KEY+name+hash+keydata), as note.GenerateKey would have printed it.
+func verifierKey(name, skey string) (string, error) {
+	const prefix = "PRIVATE+KEY+"
+	if len(skey) < len(prefix) || skey[:len(prefix)] != prefix {
+		return "", errors.New("note key: not a private key")
+	}
+	parts := bytes.SplitN([]byte(skey[len(prefix):]), []byte("+"), 3) // base64 may hold "+"
+	if len(parts) != 3 {
+		return "", errors.New("note key: malformed")
+	}
+	kd, err := base64.StdEncoding.DecodeString(string(parts[2]))
+	if err != nil || len(kd) != 1+ed25519.SeedSize || kd[0] != 1 {
+		return "", errors.New("note key: not an Ed25519 key")
+	}
+	pub := ed25519.NewKeyFromSeed(kd[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(name, pub)
+}
+
+func (l *Ledger) keys(cellID string) (*cellKeys, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ck, ok := l.cells[cellID]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoCell, cellID)
+	}
+	return ck, nil
+}
+
+// VerifierKey returns the cell's note verifier key.
+func (l *Ledger) VerifierKey(cellID string) (string, error) {
+	ck, err := l.keys(cellID)
+	if err != nil {
+		return "", err
+	}
+	return ck.vkey, nil
+}
+
+// Origin returns the cell's log origin.
+func (l *Ledger) Origin(cellID string) (string, error) {
+	ck, err := l.keys(cellID)
+	if err != nil {
+		return "", err
+	}
+	return ck.origin, nil
+}
+
+// SignCheckpoint signs and stores a checkpoint of the cell's current size,
+// unless one of that size is already stored.
+func (l *Ledger) SignCheckpoint(ctx context.Context, cellID string) error {
+	ck, err := l.keys(cellID)
+	if err != nil {
+		return err
+	}
+	n, err := l.st.Size(ctx, cellID)
+	if err != nil {
+		return err
+	}
+	if old, err := l.st.Checkpoint(ctx, cellID); err == nil && old.Size >= n {
+		return nil
+	}
+	root, err := record.TreeHash(n, l.HashReader(ctx, cellID))
+	if err != nil {
+		return fmt.Errorf("checkpoint: root of %d: %w", n, err)
+	}
+	msg, err := record.SignCheckpoint(record.Checkpoint{Origin: ck.origin, Size: n, Root: root}, ck.signer)
+	if err != nil {
+		return err
+	}
+	return l.st.PutCheckpoint(ctx, cellID, n, msg)
+}
+
+func (l *Ledger) checkpointer(ck *cellKeys) {
+	defer l.wg.Done()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-ck.dirty:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := l.SignCheckpoint(ctx, ck.id); err != nil {
+			l.cfg.Logger.Error("sign checkpoint", "cell", ck.id, "err", err)
+		}
+		cancel()
+		select {
+		case <-l.stop:
+			return
+		case <-time.After(l.cfg.CheckpointInterval):
+		}
+	}
+}
+
+// HashReader reads the cell's stored tree hashes.
+func (l *Ledger) HashReader(ctx context.Context, cellID string) record.HashReader {
+	return hashReader(func(idx []int64) ([]record.Hash, error) { return l.st.ReadHashes(ctx, cellID, idx) })
+}
+
+type hashReader func([]int64) ([]record.Hash, error)
+
+func (f hashReader) ReadHashes(idx []int64) ([]record.Hash, error) { return f(idx) }
+
+func (l *Ledger) maxSkew(ctx context.Context, cellID string, ck *cellKeys) time.Duration {
+	ck.skewMu.Lock()
+	defer ck.skewMu.Unlock()
+	if !ck.skewAt.IsZero() && time.Since(ck.skewAt) < 5*time.Second {
+		return ck.skew
+	}
+	ck.skew = DefaultMaxSkew
+	if info, err := cell.GetInfo(ctx, l.st.View(cellID)); err == nil && info.Settings.MaxClockSkew > 0 {
+		ck.skew = time.Duration(info.Settings.MaxClockSkew) * time.Second
+	}
+	ck.skewAt = time.Now()
+	return ck.skew
+}
+
+// Submit authenticates a member's envelope and appends it. member is the
+// authenticated session's member: the envelope's key must be one of that
+// member's active device keys (for key.register, the key it registers).
+// A repeated idempotency id returns the original entry (Duplicate), or
+// store.ErrConflict when the payload differs.
+func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.Envelope) (store.Result, error) {
+	ck, err := l.keys(cellID)
+	if err != nil {
+		return store.Result{}, err
+	}
+	kind := env.Kind()
+	if !l.cfg.Registry.Known(kind) {
+		return store.Result{}, fmt.Errorf("%w: unknown command kind %q", cell.ErrInvalid, kind)
+	}
+	if kind == cell.KindCellCreate {
+		return store.Result{}, fmt.Errorf("%w: only the server creates a cell", cell.ErrForbidden)
+	}
+	h, err := record.ParseHeader(env.Payload)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("%w: %v", cell.ErrInvalid, err)
+	}
+	if h.Cell != cellID {
+		return store.Result{}, fmt.Errorf("%w: signed for %q, sent to %q", ErrWrongCell, h.Cell, cellID)
+	}
+	if len(env.Signatures) != 1 {
+		return store.Result{}, fmt.Errorf("%w: want exactly one signature", cell.ErrInvalid)
+	}
+	view := l.st.View(cellID)
+	m, err := cell.GetMember(ctx, view, member)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("%w: member %s: %v", cell.ErrForbidden, member, err)
+	}
+	var pub ed25519.PublicKey
+	keyID := env.Signatures[0].KeyID
+	if kind == cell.KindKeyRegister {
+		var p cell.KeyRegisterPayload
+		if err := json.Unmarshal(env.Payload, &p); err != nil {
+			return store.Result{}, fmt.Errorf("%w: key.register payload: %v", cell.ErrInvalid, err)
+		}
+		if pub, err = record.DecodePublicKey(p.PublicKey); err != nil {
+			return store.Result{}, fmt.Errorf("%w: public_key: %v", cell.ErrInvalid, err)
+		}
+	} else {
+		k, err := cell.GetKey(ctx, view, keyID)
+		if err != nil || k.Member != member || k.Revoked {
+			return store.Result{}, fmt.Errorf("%w: key %s is not an active key of %s", ErrUnknownKey, keyID, member)
+		}
+		if pub, err = record.DecodePublicKey(k.Public); err != nil {
+			return store.Result{}, err
+		}
+	}
+	if err := env.Verify(pub); err != nil {
+		return store.Result{}, err
+	}
+	if strings.ContainsFunc(h.ID, unicode.IsControl) {
+		return store.Result{}, fmt.Errorf("%w: the idempotency id holds a control character", cell.ErrInvalid)
+	}
+	idem := memberIdemKey(member, h.ID)
+	now := l.cfg.Now()
+	if skew := l.maxSkew(ctx, cellID, ck); h.Time.Before(now.Add(-skew)) || h.Time.After(now.Add(skew)) {
+		// A retry of a command that did land long ago is still answered
+		// with its entry: retries must always be safe.
+		if _, err := l.st.LookupIdem(ctx, cellID, idem); err != nil {
+			return store.Result{}, fmt.Errorf("%w: signed at %s, server time %s (bound ±%s)", ErrStale,
+				h.Time.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), skew)
+		}
+	}
+	e := &record.Entry{Cell: cellID, Member: member, Party: m.Party, KeyID: keyID, Envelope: env}
+	return l.append(ctx, cellID, e, idem)
+}
+
+func (l *Ledger) append(ctx context.Context, cellID string, e *record.Entry, idem string) (store.Result, error) {
+	r, err := l.app.Append(ctx, cellID, &store.Pending{Entry: e, IdemKey: idem, Decide: l.cfg.Registry.Decide(e)})
+	if err != nil {
+		return r, err
+	}
+	if r.Err != nil {
+		return r, r.Err
+	}
+	if r.Duplicate && !bytes.Equal(r.Entry.Envelope.Payload, e.Envelope.Payload) {
+		return r, fmt.Errorf("%w (entry %d)", store.ErrConflict, r.Entry.Index)
+	}
+	return r, nil
+}
+
+// Idempotency keys are kept as text, and PostgreSQL text cannot hold a NUL
+// byte: a member's key is "<member> <id>", unambiguous because member ids
+// hold no space (cell.ValidID); the server's start with "*", which no
+// member id does.
+func memberIdemKey(member, id string) string { return member + " " + id }
+
+func serverIdemKey(id string) string { return "*server " + id }
+
+// SubmitServer appends an entry the server itself causes (a deadline
+// passing, an escalation, bootstrap), signed with the cell's server key.
+// body's fields join the header; an "id" in body makes it idempotent.
+func (l *Ledger) SubmitServer(ctx context.Context, cellID, kind string, body map[string]any) (store.Result, error) {
+	ck, err := l.keys(cellID)
+	if err != nil {
+		return store.Result{}, err
+	}
+	p := map[string]any{}
+	for k, v := range body {
+		p[k] = v
+	}
+	if _, ok := p["id"]; !ok {
+		p["id"] = NewID()
+	}
+	p["time"] = l.cfg.Now().UTC().Format(time.RFC3339Nano)
+	p["cell"] = cellID
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return store.Result{}, err
+	}
+	env := record.Sign(kind, payload, ck.server)
+	e := &record.Entry{Cell: cellID, KeyID: env.Signatures[0].KeyID, Envelope: env}
+	r, err := l.app.Append(ctx, cellID, &store.Pending{Entry: e, IdemKey: serverIdemKey(fmt.Sprint(p["id"])), Decide: l.cfg.Registry.Decide(e)})
+	if err != nil {
+		return r, err
+	}
+	return r, r.Err
+}
+
+// NewID returns a random idempotency id.
+func NewID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Close stops the ledger after the queued appends finish.
+func (l *Ledger) Close() {
+	l.app.Close()
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// Known reports whether kind is a command the ledger accepts.
+func (l *Ledger) Known(kind string) bool { return l.cfg.Registry.Known(kind) }

@@ -1,0 +1,4 @@
+package watch
+
+// ListPage lets tests read deadlines in small pages.
+var ListPage = &listPage

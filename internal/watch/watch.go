@@ -1,0 +1,303 @@
+// Package watch runs the cell's clocks: it escalates acknowledgements that
+// miss their deadline and sends the scheduled link tests. One node at a
+// time runs it (store.TryLeader); every write it makes has a deterministic
+// idempotency id and is re-checked by the domain, so a timer fires once
+// even across restarts and nodes.
+package watch
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// Webhook pages a party's duty officers by the means it already uses: an
+// HTTP POST of each escalation concerning the party, signed with HMAC-SHA256.
+type Webhook struct {
+	Party  string `json:"party"`
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// Config configures the watch.
+type Config struct {
+	Ledger   *ledger.Ledger
+	Logger   *slog.Logger
+	Interval time.Duration // how often to look (default 1s)
+	Now      func() time.Time
+	Webhooks []Webhook
+	Client   *http.Client
+}
+
+// Watch is the timer runner.
+type Watch struct {
+	cfg Config
+	st  store.Store
+}
+
+// New returns a watch.
+func New(cfg Config) (*Watch, error) {
+	if cfg.Ledger == nil {
+		return nil, errors.New("watch: Ledger is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	for _, w := range cfg.Webhooks {
+		if w.Party == "" || w.URL == "" || len(w.Secret) < 16 {
+			return nil, fmt.Errorf("webhook for %q: party, url and a secret of at least 16 characters are required", w.Party)
+		}
+	}
+	return &Watch{cfg: cfg, st: cfg.Ledger.Store()}, nil
+}
+
+// Run looks at the clocks every interval until ctx ends.
+func (w *Watch) Run(ctx context.Context) {
+	t := time.NewTicker(w.cfg.Interval)
+	defer t.Stop()
+	for {
+		if err := w.Tick(ctx); err != nil && ctx.Err() == nil {
+			w.cfg.Logger.Error("watch", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick does one round if this node leads.
+func (w *Watch) Tick(ctx context.Context) error {
+	lead, err := w.st.TryLeader(ctx)
+	if err != nil || !lead {
+		return err
+	}
+	cells, err := w.st.Cells(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range cells {
+		errs = append(errs, w.escalate(ctx, c), w.linkTests(ctx, c))
+	}
+	return errors.Join(errs...)
+}
+
+// listPage is how many deadlines the watch reads at a time.
+var listPage = 1000
+
+// pageOf returns the objects of a List answer that a cursor on the creation
+// index may step past: one entry creates several deadlines (one per
+// recipient) with the same index, so a full page leaves those of its last
+// index to the next page, which then starts at that index. more reports
+// whether another page is to be read.
+func pageOf(objs []store.Object, limit int) (page []store.Object, more bool) {
+	if len(objs) < limit {
+		return objs, false
+	}
+	last := objs[len(objs)-1].Seq
+	cut := len(objs)
+	for cut > 0 && objs[cut-1].Seq == last {
+		cut--
+	}
+	if cut == 0 { // a whole page of one entry's objects: cannot happen below MaxParties
+		return objs, true
+	}
+	return objs[:cut], true
+}
+
+func (w *Watch) escalate(ctx context.Context, cellID string) error {
+	now := w.cfg.Now()
+	v := w.st.View(cellID)
+	after := int64(-1)
+	for {
+		objs, err := v.List(ctx, hotline.ObjDeadline, "", after, listPage)
+		if err != nil {
+			return err
+		}
+		objs, more := pageOf(objs, listPage)
+		for _, o := range objs {
+			after = o.Seq
+			var d hotline.Deadline
+			if err := json.Unmarshal(o.Doc, &d); err != nil {
+				return err
+			}
+			if d.Level >= 2 || now.Before(d.NextDue()) {
+				continue
+			}
+			level := d.Level + 1
+			id := fmt.Sprintf("escalate/%d/%s/%d/%d", d.Message, d.Party, d.Round, level)
+			r, err := w.cfg.Ledger.SubmitServer(ctx, cellID, hotline.KindMessageEscalate, map[string]any{
+				"id": id, "message": d.Message, "party": d.Party, "level": level, "round": d.Round})
+			if errors.Is(err, cell.ErrConflict) {
+				continue // acknowledged meanwhile, or another node was first
+			}
+			if err != nil {
+				return fmt.Errorf("escalate message %d for %s: %w", d.Message, d.Party, err)
+			}
+			if !r.Duplicate {
+				w.cfg.Logger.Warn("escalation", "cell", cellID, "message", d.Message, "party", d.Party, "level", level, "entry", r.Entry.Index)
+				w.page(ctx, cellID, r.Entry.Index, d, level)
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// linkTests sends each scheduled link test down every line once. A test
+// whose time passed while no node was leading is sent late, within an hour.
+func (w *Watch) linkTests(ctx context.Context, cellID string) error {
+	v := w.st.View(cellID)
+	info, err := cell.GetInfo(ctx, v)
+	if err != nil || len(info.Settings.LinkTests) == 0 {
+		return err
+	}
+	now := w.cfg.Now().UTC()
+	var due []time.Time
+	for _, hm := range info.Settings.LinkTests {
+		t, err := time.Parse("15:04", hm)
+		if err != nil {
+			continue
+		}
+		for _, day := range []time.Time{now, now.AddDate(0, 0, -1)} {
+			at := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, time.UTC)
+			if !at.After(now) && now.Sub(at) < time.Hour {
+				due = append(due, at)
+			}
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	lines, err := v.List(ctx, hotline.ObjChannel, hotline.Line, -1, 1000)
+	if err != nil {
+		return err
+	}
+	for _, o := range lines {
+		var ch hotline.Channel
+		if err := json.Unmarshal(o.Doc, &ch); err != nil {
+			return err
+		}
+		for _, at := range due {
+			id := "linktest/" + ch.ID + "/" + at.Format("2006-01-02T15:04")
+			_, err := w.cfg.Ledger.SubmitServer(ctx, cellID, hotline.KindMessageSend, map[string]any{
+				"id": id, "channel": ch.ID, "subject": "Link test " + at.Format("15:04") + "Z",
+				"body": "Link test. Acknowledge to confirm this line is manned.", "lang": "en",
+				"precedence": hotline.Immediate, "link_test": true})
+			if err != nil {
+				return fmt.Errorf("link test on %s: %w", ch.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Page is the body of a webhook call. It says who must look and where,
+// not what the message says: the paging system is outside the record.
+type Page struct {
+	Cell        string    `json:"cell"`
+	Entry       int64     `json:"entry"`
+	Message     int64     `json:"message"`
+	Channel     string    `json:"channel"`
+	Party       string    `json:"party"`
+	Precedence  string    `json:"precedence"`
+	Level       int       `json:"level"`
+	NotifyRoles []string  `json:"notify_roles"`
+	LinkTest    bool      `json:"link_test,omitempty"`
+	Due         time.Time `json:"due"`
+}
+
+// SignatureHeader carries "sha256=<hex HMAC of timestamp.body>".
+const (
+	SignatureHeader = "X-Liaison-Signature"
+	TimestampHeader = "X-Liaison-Timestamp"
+)
+
+// Sign computes the webhook signature of body at timestamp ts.
+func Sign(secret string, ts string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// page calls the webhooks of the silent party and of the mediator.
+func (w *Watch) page(ctx context.Context, cellID string, entry int64, d hotline.Deadline, level int) {
+	if len(w.cfg.Webhooks) == 0 {
+		return
+	}
+	parties, err := cell.Parties(ctx, w.st.View(cellID))
+	if err != nil {
+		w.cfg.Logger.Error("page", "err", err)
+		return
+	}
+	mediator := ""
+	for _, p := range parties {
+		if p.Kind == cell.Mediator {
+			mediator = p.ID
+		}
+	}
+	roles := []string{cell.RoleDuty}
+	if level >= 2 {
+		roles = []string{cell.RoleAdmin}
+	}
+	body, _ := json.Marshal(Page{Cell: cellID, Entry: entry, Message: d.Message, Channel: d.Channel, Party: d.Party,
+		Precedence: d.Precedence, Level: level, NotifyRoles: roles, LinkTest: d.LinkTest, Due: d.NextDue()})
+	for _, hook := range w.cfg.Webhooks {
+		if hook.Party != d.Party && hook.Party != mediator {
+			continue
+		}
+		go w.deliver(context.WithoutCancel(ctx), hook, body)
+	}
+}
+
+func (w *Watch) deliver(ctx context.Context, hook Webhook, body []byte) {
+	for attempt := range 5 {
+		ts := strconv.FormatInt(w.cfg.Now().Unix(), 10)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(body))
+		if err != nil {
+			w.cfg.Logger.Error("webhook", "party", hook.Party, "err", err)
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(TimestampHeader, ts)
+		req.Header.Set(SignatureHeader, Sign(hook.Secret, ts, body))
+		resp, err := w.cfg.Client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 300 {
+				return
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		w.cfg.Logger.Warn("webhook failed", "party", hook.Party, "attempt", attempt+1, "err", err)
+		time.Sleep(time.Duration(1<<attempt) * time.Second)
+	}
+}
