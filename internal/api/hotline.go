@@ -1,0 +1,503 @@
+package api
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// MaxBlob bounds one attachment.
+const MaxBlob = 10 << 20
+
+func (s *Server) hotlineRoutes() {
+	s.authed("GET /api/v1/channels", s.listChannels)
+	s.authed("POST /api/v1/channels", s.submitKind(hotline.KindChannelCreate, http.StatusCreated))
+	s.authed("GET /api/v1/channels/{channel}", s.getChannel)
+	s.authed("POST /api/v1/channels/{channel}/invite", s.submitOn(hotline.KindChannelInvite, "channel", "channel"))
+	s.authed("GET /api/v1/channels/{channel}/messages", s.listMessages)
+	s.authed("POST /api/v1/messages", s.submitKind(hotline.KindMessageSend, http.StatusCreated))
+	s.authed("GET /api/v1/messages/{message}", s.getMessage)
+	s.authed("POST /api/v1/messages/{message}/ack", s.submitOn(hotline.KindMessageAck, "message", "message"))
+	s.authed("POST /api/v1/messages/{message}/readback", s.submitOn(hotline.KindReadbackMark, "message", "message"))
+	s.authed("POST /api/v1/messages/{message}/read", s.submitOn(hotline.KindMessageRead, "message", "message"))
+	s.authed("POST /api/v1/messages/{message}/translations", s.submitOn(hotline.KindTranslationAdd, "message", "message"))
+	s.authed("POST /api/v1/messages/{message}/relay", s.submitOn(hotline.KindMessageRelay, "origin", "message"))
+	s.authed("POST /api/v1/translations/{translation}/confirm", s.submitOn(hotline.KindTranslationConfirm, "translation", "translation"))
+	s.authed("GET /api/v1/inbox", s.inbox)
+	s.authed("GET /api/v1/escalations", s.listEscalations)
+	s.authed("GET /api/v1/glossary", s.listGlossary)
+	s.authed("POST /api/v1/glossary", s.submitKind(hotline.KindGlossarySet, http.StatusCreated))
+	s.authed("GET /api/v1/linktests", s.linkTests)
+	s.authed("POST /api/v1/blobs", s.putBlob)
+	s.authed("GET /api/v1/blobs/{sha256}", s.getBlob)
+}
+
+// submitOn takes a command of kind whose payload field must equal the
+// path parameter param, so that a URL cannot carry a command about
+// something else.
+func (s *Server) submitOn(kind, field, param string) authedHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
+		env, err := s.readEnvelope(w, r)
+		if err != nil {
+			return err
+		}
+		if env.Kind() != kind {
+			return problem(http.StatusUnprocessableEntity, "wrong-kind", "Wrong command kind",
+				"this endpoint takes "+record.PayloadType(kind)+", not "+env.PayloadType)
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(env.Payload, &fields); err != nil {
+			return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", "payload is not a JSON object")
+		}
+		got := strings.Trim(string(fields[field]), `"`)
+		if got != r.PathValue(param) {
+			return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+param,
+				"the path names "+param+" "+strconv.Quote(r.PathValue(param))+" but the signed command's "+field+" is "+strconv.Quote(got))
+		}
+		res, err := s.submit(r, p, env)
+		if err != nil {
+			return err
+		}
+		writeEntry(w, http.StatusCreated, res, nil)
+		return nil
+	}
+}
+
+func decodeDoc[T any](o store.Object) (T, error) {
+	var v T
+	err := json.Unmarshal(o.Doc, &v)
+	return v, err
+}
+
+func getDoc[T any](r *http.Request, v store.View, kind, id string) (T, error) {
+	o, err := v.Get(r.Context(), kind, id)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return decodeDoc[T](o)
+}
+
+func listDocs[T any](r *http.Request, v store.View, kind, parent string) ([]T, error) {
+	var out []T
+	after := int64(-1)
+	for {
+		objs, err := v.List(r.Context(), kind, parent, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			d, err := decodeDoc[T](o)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+			after = o.Seq
+		}
+		if len(objs) < 1000 {
+			return out, nil
+		}
+	}
+}
+
+// channels returns the channels the principal's party reads.
+func (s *Server) channels(r *http.Request, p *Principal) ([]hotline.Channel, error) {
+	all, err := listDocs[hotline.Channel](r, s.st.View(p.Cell), hotline.ObjChannel, "")
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, ch := range all {
+		if hotline.InChannel(p.Actor(), ch) {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+// visibleChannel answers 404 for a channel the caller may not read, the
+// same as for one that does not exist: a party must not learn that
+// another's line exists.
+func (s *Server) visibleChannel(r *http.Request, p *Principal, id string) (hotline.Channel, error) {
+	ch, err := getDoc[hotline.Channel](r, s.st.View(p.Cell), hotline.ObjChannel, id)
+	if err != nil || !hotline.InChannel(p.Actor(), ch) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return ch, err
+		}
+		return ch, notFound("no channel " + strconv.Quote(id))
+	}
+	return ch, nil
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	chs, err := s.channels(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channels": chs})
+	return nil
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	ch, err := s.visibleChannel(r, p, r.PathValue("channel"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ch)
+	return nil
+}
+
+// MessageView is a message with everything said about it that the caller
+// may read.
+type MessageView struct {
+	hotline.Message
+	Acks         []hotline.Ack         `json:"acks"`
+	Receipts     []hotline.Receipt     `json:"receipts"`
+	Translations []hotline.Translation `json:"translations"`
+	// Glossary lists the agreed terms the message uses.
+	Glossary []GlossaryHit `json:"glossary,omitempty"`
+	// RelayedFrom and RelayedTo link relays; only the mediator sees them.
+	RelayedFrom *int64  `json:"relayed_from,omitempty"`
+	RelayedTo   []int64 `json:"relayed_to,omitempty"`
+}
+
+// GlossaryHit is an agreed term found in a message's text.
+type GlossaryHit struct {
+	Term string `json:"term"` // the term id
+	Lang string `json:"lang"`
+	Text string `json:"text"` // the term as it appears in the glossary
+}
+
+func (s *Server) messageView(r *http.Request, p *Principal, m hotline.Message, terms []hotline.Term) (MessageView, error) {
+	v := s.st.View(p.Cell)
+	id := hotline.MsgID(m.ID)
+	mv := MessageView{Message: m}
+	var err error
+	if mv.Acks, err = listDocs[hotline.Ack](r, v, hotline.ObjAck, id); err != nil {
+		return mv, err
+	}
+	if mv.Receipts, err = listDocs[hotline.Receipt](r, v, hotline.ObjReceipt, id); err != nil {
+		return mv, err
+	}
+	if mv.Translations, err = listDocs[hotline.Translation](r, v, hotline.ObjTranslation, id); err != nil {
+		return mv, err
+	}
+	mv.Glossary = glossaryHits(m.Subject+"\n"+m.Body, terms)
+	if p.Party.Kind == cell.Mediator {
+		if rel, err := getDoc[hotline.Relay](r, v, hotline.ObjRelay, id); err == nil {
+			mv.RelayedFrom = &rel.Origin
+		}
+		rels, err := listDocs[hotline.Relay](r, v, hotline.ObjRelay, id)
+		if err != nil {
+			return mv, err
+		}
+		for _, rel := range rels {
+			mv.RelayedTo = append(mv.RelayedTo, rel.Copy)
+		}
+	}
+	for _, sl := range []*[]hotline.Ack{&mv.Acks} {
+		if *sl == nil {
+			*sl = []hotline.Ack{}
+		}
+	}
+	if mv.Receipts == nil {
+		mv.Receipts = []hotline.Receipt{}
+	}
+	if mv.Translations == nil {
+		mv.Translations = []hotline.Translation{}
+	}
+	return mv, nil
+}
+
+// glossaryHits finds agreed terms in text, case-insensitively.
+func glossaryHits(text string, terms []hotline.Term) []GlossaryHit {
+	lower := strings.ToLower(text)
+	var out []GlossaryHit
+	for _, t := range terms {
+		for lang, s := range t.Terms {
+			if s != "" && strings.Contains(lower, strings.ToLower(s)) {
+				out = append(out, GlossaryHit{Term: t.ID, Lang: lang, Text: s})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b GlossaryHit) int { return cmp.Or(cmp.Compare(a.Term, b.Term), cmp.Compare(a.Lang, b.Lang)) })
+	return out
+}
+
+func (s *Server) visibleMessage(r *http.Request, p *Principal, idText string) (hotline.Message, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id < 0 {
+		return hotline.Message{}, badRequest("a message id is a log index")
+	}
+	m, err := getDoc[hotline.Message](r, s.st.View(p.Cell), hotline.ObjMessage, hotline.MsgID(id))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return m, notFound("no message " + idText)
+		}
+		return m, err
+	}
+	if _, err := s.visibleChannel(r, p, m.Channel); err != nil {
+		return m, notFound("no message " + idText)
+	}
+	return m, nil
+}
+
+func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	m, err := s.visibleMessage(r, p, r.PathValue("message"))
+	if err != nil {
+		return err
+	}
+	terms, err := listDocs[hotline.Term](r, s.st.View(p.Cell), hotline.ObjGlossary, "")
+	if err != nil {
+		return err
+	}
+	mv, err := s.messageView(r, p, m, terms)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mv)
+	return nil
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	ch, err := s.visibleChannel(r, p, r.PathValue("channel"))
+	if err != nil {
+		return err
+	}
+	after, err := intParam(r, "after", -1)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 50)
+	if err != nil {
+		return err
+	}
+	if limit < 1 || limit > 500 {
+		return badRequest("limit must be between 1 and 500")
+	}
+	v := s.st.View(p.Cell)
+	objs, err := v.List(r.Context(), hotline.ObjMessage, ch.ID, after, int(limit))
+	if err != nil {
+		return err
+	}
+	terms, err := listDocs[hotline.Term](r, v, hotline.ObjGlossary, "")
+	if err != nil {
+		return err
+	}
+	out := make([]MessageView, 0, len(objs))
+	for _, o := range objs {
+		m, err := decodeDoc[hotline.Message](o)
+		if err != nil {
+			return err
+		}
+		mv, err := s.messageView(r, p, m, terms)
+		if err != nil {
+			return err
+		}
+		out = append(out, mv)
+	}
+	body := map[string]any{"messages": out}
+	if len(objs) == int(limit) {
+		body["next"] = strconv.FormatInt(objs[len(objs)-1].Seq, 10)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// InboxItem is a message awaiting the caller's party's acknowledgement.
+type InboxItem struct {
+	Message  hotline.Message  `json:"message"`
+	Ack      hotline.Ack      `json:"ack"`
+	Deadline hotline.Deadline `json:"deadline"`
+	Due      time.Time        `json:"due"`
+	// SecondsLeft is negative once the deadline has passed.
+	SecondsLeft int64 `json:"seconds_left"`
+}
+
+// inbox lists what awaits the caller's party's acknowledgement, soonest
+// deadline first; the mediator may ask for another party with ?party=.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	party := p.Party.ID
+	if q := r.URL.Query().Get("party"); q != "" && q != party {
+		if p.Party.Kind != cell.Mediator {
+			return forbiddenP("a party sees its own inbox; the mediator sees every party's")
+		}
+		party = q
+	}
+	v := s.st.View(p.Cell)
+	ds, err := listDocs[hotline.Deadline](r, v, hotline.ObjDeadline, party)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	items := make([]InboxItem, 0, len(ds))
+	for _, d := range ds {
+		m, err := getDoc[hotline.Message](r, v, hotline.ObjMessage, hotline.MsgID(d.Message))
+		if err != nil {
+			return err
+		}
+		a, err := getDoc[hotline.Ack](r, v, hotline.ObjAck, hotline.AckID(d.Message, d.Party))
+		if err != nil {
+			return err
+		}
+		items = append(items, InboxItem{Message: m, Ack: a, Deadline: d, Due: a.Due, SecondsLeft: int64(a.Due.Sub(now) / time.Second)})
+	}
+	slices.SortFunc(items, func(a, b InboxItem) int { return a.Due.Compare(b.Due) })
+	writeJSON(w, http.StatusOK, map[string]any{"party": party, "items": items})
+	return nil
+}
+
+func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	after, err := intParam(r, "after", -1)
+	if err != nil {
+		return err
+	}
+	v := s.st.View(p.Cell)
+	visible := map[string]bool{}
+	chs, err := s.channels(r, p)
+	if err != nil {
+		return err
+	}
+	for _, ch := range chs {
+		visible[ch.ID] = true
+	}
+	// The page and its cursor count only what the caller may see: a
+	// cursor set by other parties' escalations would tell how many there
+	// are. (An escalation is an entry of its own: ids are distinct.)
+	const limit = 500
+	out := []hotline.Escalation{}
+	var last int64
+	for cursor := after; len(out) < limit; {
+		objs, err := v.List(r.Context(), hotline.ObjEscalation, "", cursor, limit)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			cursor = o.Seq
+			e, err := decodeDoc[hotline.Escalation](o)
+			if err != nil {
+				return err
+			}
+			if visible[e.Channel] {
+				out = append(out, e)
+				last = o.Seq
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		if len(objs) < limit {
+			break
+		}
+	}
+	body := map[string]any{"escalations": out}
+	if len(out) == limit {
+		body["next"] = strconv.FormatInt(last, 10)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func (s *Server) listGlossary(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	terms, err := listDocs[hotline.Term](r, s.st.View(p.Cell), hotline.ObjGlossary, "")
+	if err != nil {
+		return err
+	}
+	if terms == nil {
+		terms = []hotline.Term{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"terms": terms})
+	return nil
+}
+
+func (s *Server) linkTests(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	hs, err := listDocs[hotline.LinkHealth](r, s.st.View(p.Cell), hotline.ObjLinkHealth, "")
+	if err != nil {
+		return err
+	}
+	out := []hotline.LinkHealth{}
+	for _, h := range hs {
+		if p.Party.Kind == cell.Mediator || h.Party == p.Party.ID {
+			out = append(out, h)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lines": out})
+	return nil
+}
+
+// putBlob stores an attachment before the message that carries it is
+// sent. Its hash is the name; the bytes are readable only through a
+// message the reader may see.
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBlob)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return badRequest("empty attachment")
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if err := s.st.PutBlob(r.Context(), sha, data); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"sha256": sha, "size": len(data)})
+	return nil
+}
+
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	sha := r.PathValue("sha256")
+	refs, err := listDocs[struct {
+		Channel string   `json:"channel"`
+		Parties []string `json:"parties"`
+		Name    string   `json:"name"`
+	}](r, s.st.View(p.Cell), hotline.ObjAttachment, sha)
+	if err != nil {
+		return err
+	}
+	allowed, name := false, ""
+	for _, ref := range refs {
+		if p.Party.Kind == cell.Mediator || slices.Contains(ref.Parties, p.Party.ID) {
+			allowed, name = true, ref.Name
+			break
+		}
+	}
+	if !allowed {
+		return notFound("no attachment " + sha + " visible to you")
+	}
+	data, err := s.st.Blob(r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+urlEscape(name))
+	w.Header().Set("Cache-Control", "private, max-age=3600, immutable")
+	w.Write(data) //nolint:errcheck
+	return nil
+}
+
+func urlEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
+		}
+	}
+	return b.String()
+}

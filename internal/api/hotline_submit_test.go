@@ -1,0 +1,196 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/seed"
+)
+
+// countSubject counts the messages of a channel with a subject.
+func countSubject(t *testing.T, c *client, channel, subject string) int {
+	t.Helper()
+	n := 0
+	for _, m := range c.messages(t, channel) {
+		if m.Subject == subject {
+			n++
+		}
+	}
+	return n
+}
+
+// A retried send with the same idempotency id creates one message; the
+// same id with another body is refused.
+func TestHotlineSendIsIdempotent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		il := ts.login(t, "il.military")
+		const subject = "Artillery exercise 1400Z"
+		fields := map[string]any{"id": "retry-1", "time": time.Now().UTC().Format(time.RFC3339Nano), "cell": seed.DemoCell,
+			"channel": "joint-military", "subject": subject, "body": "Live fire south of the line, 1400Z to 1600Z.", "lang": "en", "precedence": hotline.Immediate}
+		raw := func(f map[string]any) *record.Envelope {
+			b, err := json.Marshal(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return record.Sign(hotline.KindMessageSend, b, il.key.Private)
+		}
+		env := raw(fields)
+		first := il.submitOK(t, "POST", "/api/v1/messages", env, http.StatusCreated)
+		if first.Duplicate {
+			t.Fatal("the first send is a duplicate")
+		}
+		size := ts.size(t)
+		// The same envelope again (a client that never saw the answer),
+		// and through the generic endpoint.
+		for _, path := range []string{"/api/v1/messages", "/api/v1/entries"} {
+			again := il.submitOK(t, "POST", path, env, http.StatusOK)
+			if !again.Duplicate || again.Entry.Index != first.Entry.Index || again.Entry.LeafHash != first.Entry.LeafHash {
+				t.Errorf("retry through %s: duplicate %v, entry %d, want the first, %d", path, again.Duplicate, again.Entry.Index, first.Entry.Index)
+			}
+		}
+		// Signed again, the same command: still the first.
+		resigned := il.submitOK(t, "POST", "/api/v1/messages", raw(fields), http.StatusOK)
+		if !resigned.Duplicate || resigned.Entry.Index != first.Entry.Index {
+			t.Errorf("re-signed retry: duplicate %v, entry %d", resigned.Duplicate, resigned.Entry.Index)
+		}
+		if n := countSubject(t, il, "joint-military", subject); n != 1 {
+			t.Errorf("the channel holds %d copies of the message", n)
+		}
+		if got := ts.size(t); got != size {
+			t.Errorf("retries grew the log from %d to %d", size, got)
+		}
+
+		// The same id, another body: a conflict, and nothing appended.
+		changed := map[string]any{}
+		for k, v := range fields {
+			changed[k] = v
+		}
+		changed["body"] = "Live fire north of the line."
+		wantType(t, il.submit(t, "POST", "/api/v1/messages", raw(changed)), http.StatusConflict, "conflict")
+		if got := ts.size(t); got != size {
+			t.Errorf("a conflicting retry grew the log from %d to %d", size, got)
+		}
+		if n := countSubject(t, il, "joint-military", subject); n != 1 {
+			t.Errorf("after a conflicting retry the channel holds %d copies", n)
+		}
+		var m api.MessageView
+		il.getJSON(t, "/api/v1/messages/"+itoa(first.Entry.Index), &m)
+		if m.Body != fields["body"] {
+			t.Errorf("the message's body became %q", m.Body)
+		}
+
+		// Idempotency ids are each member's own: another member's same id
+		// is another command.
+		sy := ts.login(t, "sy.military")
+		other := map[string]any{}
+		for k, v := range fields {
+			other[k] = v
+		}
+		b, _ := json.Marshal(other)
+		if r := sy.submitOK(t, "POST", "/api/v1/messages", record.Sign(hotline.KindMessageSend, b, sy.key.Private), http.StatusCreated); r.Duplicate {
+			t.Error("another member's command with the same id was taken for a retry")
+		}
+	})
+}
+
+// Attachments: uploaded before the message that carries them, bounded in
+// size, and readable only through a message the reader may see.
+func TestHotlineBlobs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		sy, il, us, jo := ts.login(t, "sy.duty"), ts.login(t, "il.military"), ts.login(t, "us.duty"), ts.login(t, "jo.duty")
+		upload := func(c *client, data []byte) string {
+			t.Helper()
+			r := c.do(t, "POST", "/api/v1/blobs", data)
+			if r.Status != http.StatusCreated {
+				t.Fatalf("upload: %s", r)
+			}
+			var got struct {
+				SHA256 string `json:"sha256"`
+				Size   int    `json:"size"`
+			}
+			decode(t, r, &got)
+			sum := sha256.Sum256(data)
+			if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != len(data) {
+				t.Fatalf("upload answered %+v for %d bytes", got, len(data))
+			}
+			return got.SHA256
+		}
+		attach := func(sha, name string, size int) []map[string]any {
+			return []map[string]any{{"sha256": sha, "name": name, "size": size, "type": "application/octet-stream"}}
+		}
+		fetch := func(c *client, sha string, want []byte) {
+			t.Helper()
+			r := c.get(t, "/api/v1/blobs/"+sha)
+			if want == nil {
+				wantType(t, r, http.StatusNotFound, "not-found")
+				return
+			}
+			if r.Status != http.StatusOK || !bytes.Equal(r.Body, want) {
+				t.Errorf("%s: GET blob %s: %d, %d bytes", c.member, sha[:8], r.Status, len(r.Body))
+			}
+		}
+
+		// Limits.
+		wantType(t, sy.do(t, "POST", "/api/v1/blobs", nil), http.StatusBadRequest, "bad-request")
+		wantType(t, sy.do(t, "POST", "/api/v1/blobs", make([]byte, api.MaxBlob+1)), http.StatusRequestEntityTooLarge, "too-large")
+		big := bytes.Repeat([]byte("x"), api.MaxBlob)
+		bigSHA := upload(sy, big)
+
+		// Uploaded but carried by no message: nobody reads it, not even
+		// whoever uploaded it.
+		data := []byte("sector south overlay")
+		sha := upload(sy, data)
+		for _, c := range []*client{sy, us, il} {
+			fetch(c, sha, nil)
+		}
+
+		// Carried by a message on Syria's line: Syria and the mediator.
+		sy.sendMessage(t, func() map[string]any {
+			m := message("line-sy", hotline.Routine, "Overlay", "Attached.")
+			m["attachments"] = append(attach(sha, "overlay south.geojson", len(data)), attach(bigSHA, "big.bin", len(big))...)
+			return m
+		}())
+		fetch(sy, sha, data)
+		fetch(us, sha, data)
+		fetch(sy, bigSHA, big)
+		fetch(il, sha, nil)
+		fetch(jo, sha, nil)
+		fetch(il, bigSHA, nil)
+		r := sy.get(t, "/api/v1/blobs/"+sha)
+		if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''overlay%20south.geojson") {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		// Uploading the same bytes gives Israel no access either.
+		if upload(il, data) != sha {
+			t.Fatal("the same bytes have another hash")
+		}
+		fetch(il, sha, nil)
+
+		// Carried on a joint channel: every side and the mediator, not an
+		// observer outside it.
+		joint := []byte("joint map")
+		jsha := upload(il, joint)
+		il.sendMessage(t, func() map[string]any {
+			m := message("joint-military", hotline.Routine, "Map", "Attached.")
+			m["attachments"] = attach(jsha, "map.png", len(joint))
+			return m
+		}())
+		fetch(il, jsha, joint)
+		fetch(sy, jsha, joint)
+		fetch(us, jsha, joint)
+		fetch(jo, jsha, nil)
+
+		// Unknown and malformed hashes.
+		fetch(sy, strings.Repeat("0", 64), nil)
+		fetch(sy, "not-a-hash", nil)
+	})
+}

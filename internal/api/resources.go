@@ -1,0 +1,438 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/liaison-cell/liaison/internal/auth"
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// EntryJSON is an entry as the API shows it: the decoded fields, the
+// payload as JSON, and leaf_data, the exact bytes whose RFC 6962 leaf hash
+// is the tree's leaf.
+type EntryJSON struct {
+	Index    int64            `json:"index"`
+	Time     string           `json:"time"`
+	Cell     string           `json:"cell"`
+	Kind     string           `json:"kind"`
+	Member   string           `json:"member,omitempty"`
+	Party    string           `json:"party,omitempty"`
+	KeyID    string           `json:"key_id"`
+	Audience []string         `json:"audience"`
+	Payload  json.RawMessage  `json:"payload"`
+	Envelope *record.Envelope `json:"envelope"`
+	LeafData string           `json:"leaf_data"`
+	LeafHash string           `json:"leaf_hash"`
+}
+
+// NewEntryJSON renders an entry.
+func NewEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
+	lh := record.LeafHash(leafData)
+	payload := json.RawMessage(e.Envelope.Payload)
+	if !json.Valid(payload) {
+		payload = nil
+	}
+	return EntryJSON{
+		Index: e.Index, Time: e.Time.UTC().Format("2006-01-02T15:04:05.000000000Z"), Cell: e.Cell,
+		Kind: e.Envelope.Kind(), Member: e.Member, Party: e.Party, KeyID: e.KeyID, Audience: e.Audience,
+		Payload: payload, Envelope: e.Envelope,
+		LeafData: base64.StdEncoding.EncodeToString(leafData), LeafHash: base64.StdEncoding.EncodeToString(lh[:]),
+	}
+}
+
+// mask is the audience mask of entries the principal may read: everything
+// for the mediator, its own bit for any other party.
+func (p *Principal) mask() uint64 {
+	if p.Party.Kind == cell.Mediator {
+		return ^uint64(0)
+	}
+	return p.Party.Bit()
+}
+
+func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.Envelope, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, record.MaxEnvelopeSize)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	return record.ParseEnvelope(b)
+}
+
+// submit runs a signed command through the ledger and counts the outcome.
+func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (store.Result, error) {
+	res, err := s.led.Submit(r.Context(), p.Cell, p.Member.ID, env)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "rejected"
+		if toProblem(err).Status >= 500 {
+			outcome = "error"
+		}
+	case res.Duplicate:
+		outcome = "duplicate"
+	}
+	kind := env.Kind()
+	if !s.cfg.Ledger.Known(kind) {
+		kind = "unknown"
+	}
+	s.appends.WithLabelValues(kind, outcome).Inc()
+	return res, err
+}
+
+func writeEntry(w http.ResponseWriter, status int, res store.Result, extra map[string]any) {
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	body := map[string]any{"entry": NewEntryJSON(res.Entry, res.LeafData), "duplicate": res.Duplicate}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, status, body)
+}
+
+// pathTarget reads the id a command is about from its payload, so that a
+// route like PUT /members/{member} cannot carry a command about another.
+func pathTarget(env *record.Envelope) string {
+	var p struct {
+		Party  struct{ ID string } `json:"party"`
+		Member struct{ ID string } `json:"member"`
+		KeyID  string              `json:"key_id"`
+	}
+	json.Unmarshal(env.Payload, &p) //nolint:errcheck // validated by the domain
+	switch env.Kind() {
+	case cell.KindPartyUpdate:
+		return p.Party.ID
+	case cell.KindMemberUpdate:
+		return p.Member.ID
+	case cell.KindKeyRevoke:
+		return p.KeyID
+	}
+	return ""
+}
+
+func (s *Server) checkRoute(r *http.Request, env *record.Envelope, kind string) error {
+	if env.Kind() != kind {
+		return problem(http.StatusUnprocessableEntity, "wrong-kind", "Wrong command kind",
+			"this endpoint takes "+record.PayloadType(kind)+", not "+env.PayloadType)
+	}
+	for _, name := range []string{"party", "member", "key"} {
+		if v := r.PathValue(name); v != "" && v != pathTarget(env) {
+			return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+name,
+				"the path names "+name+" "+strconv.Quote(v)+" but the signed command is about "+strconv.Quote(pathTarget(env)))
+		}
+	}
+	return nil
+}
+
+func (s *Server) submitKind(kind string, status int) authedHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
+		env, err := s.readEnvelope(w, r)
+		if err != nil {
+			return err
+		}
+		if err := s.checkRoute(r, env, kind); err != nil {
+			return err
+		}
+		res, err := s.submit(r, p, env)
+		if err != nil {
+			return err
+		}
+		writeEntry(w, status, res, nil)
+		return nil
+	}
+}
+
+func (s *Server) submitAny(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	env, err := s.readEnvelope(w, r)
+	if err != nil {
+		return err
+	}
+	switch env.Kind() {
+	case cell.KindMemberCreate:
+		return s.memberCreated(w, r, p, env)
+	case cell.KindMemberUpdate:
+		return s.memberUpdated(w, r, p, env, http.StatusCreated)
+	}
+	res, err := s.submit(r, p, env)
+	if err != nil {
+		return err
+	}
+	writeEntry(w, http.StatusCreated, res, nil)
+	return nil
+}
+
+func (s *Server) getCell(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	info, err := cell.GetInfo(r.Context(), s.st.View(p.Cell))
+	if err != nil {
+		return err
+	}
+	parties, err := cell.Parties(r.Context(), s.st.View(p.Cell))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cell": info, "parties": parties})
+	return nil
+}
+
+func (s *Server) listParties(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	parties, err := cell.Parties(r.Context(), s.st.View(p.Cell))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parties": parties})
+	return nil
+}
+
+func (s *Server) getParty(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	pa, err := cell.GetParty(r.Context(), s.st.View(p.Cell), r.PathValue("party"))
+	if err != nil {
+		return err
+	}
+	if err := cell.May(p.Actor(), cell.ReadParty, cell.Target{Party: pa.ID}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pa)
+	return nil
+}
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	party := r.URL.Query().Get("party")
+	if party == "" && p.Party.Kind != cell.Mediator {
+		party = p.Party.ID
+	}
+	if party != "" {
+		if err := cell.May(p.Actor(), cell.ReadMember, cell.Target{Member: &cell.Member{Party: party}}); err != nil {
+			return err
+		}
+	}
+	ms, err := cell.Members(r.Context(), s.st.View(p.Cell), party)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+	return nil
+}
+
+func (s *Server) getMember(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), r.PathValue("member"))
+	if errors.Is(err, store.ErrNotFound) {
+		// Do not confirm to another party that a name exists.
+		return notFound("no member " + strconv.Quote(r.PathValue("member")) + " visible to you")
+	}
+	if err != nil {
+		return err
+	}
+	if err := cell.May(p.Actor(), cell.ReadMember, cell.Target{Member: &m}); err != nil {
+		return notFound("no member " + strconv.Quote(m.ID) + " visible to you")
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) createMember(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	env, err := s.readEnvelope(w, r)
+	if err != nil {
+		return err
+	}
+	if err := s.checkRoute(r, env, cell.KindMemberCreate); err != nil {
+		return err
+	}
+	return s.memberCreated(w, r, p, env)
+}
+
+// memberCreated appends member.create and gives the new member an initial
+// password, shown once to the admin who created them.
+func (s *Server) memberCreated(w http.ResponseWriter, r *http.Request, p *Principal, env *record.Envelope) error {
+	res, err := s.submit(r, p, env)
+	if err != nil {
+		return err
+	}
+	extra := map[string]any{}
+	if !res.Duplicate {
+		m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), pathMember(env))
+		if err != nil {
+			return err
+		}
+		pw := auth.NewPassword()
+		h, err := auth.HashPassword(pw, s.cfg.Password)
+		if err != nil {
+			return err
+		}
+		if err := s.st.PutCredential(r.Context(), store.Credential{Cell: p.Cell, Member: m.ID, Username: m.ID, Hash: h}); err != nil {
+			return err
+		}
+		extra["initial_password"] = pw
+	}
+	writeEntry(w, http.StatusCreated, res, extra)
+	return nil
+}
+
+func pathMember(env *record.Envelope) string {
+	var p struct {
+		Member struct{ ID string } `json:"member"`
+	}
+	json.Unmarshal(env.Payload, &p) //nolint:errcheck
+	return p.Member.ID
+}
+
+func (s *Server) updateMember(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	env, err := s.readEnvelope(w, r)
+	if err != nil {
+		return err
+	}
+	if err := s.checkRoute(r, env, cell.KindMemberUpdate); err != nil {
+		return err
+	}
+	return s.memberUpdated(w, r, p, env, http.StatusOK)
+}
+
+// memberUpdated appends member.update; disabling a member also ends their
+// sessions (authentication checks the flag too, so a crash in between
+// leaves no door open). status is the answer to a new entry: 200 for PUT,
+// 201 for POST /entries as for every other kind.
+func (s *Server) memberUpdated(w http.ResponseWriter, r *http.Request, p *Principal, env *record.Envelope, status int) error {
+	res, err := s.submit(r, p, env)
+	if err != nil {
+		return err
+	}
+	m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), pathMember(env))
+	if err != nil {
+		return err
+	}
+	if m.Disabled {
+		if err := s.st.RevokeMemberTokens(r.Context(), p.Cell, m.ID); err != nil {
+			return err
+		}
+	}
+	s.auth.forget(nil, p.Cell, m.ID) // roles may have changed too
+	writeEntry(w, status, res, nil)
+	return nil
+}
+
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	v := s.st.View(p.Cell)
+	m, err := cell.GetMember(r.Context(), v, r.PathValue("member"))
+	if err != nil {
+		return notFound("no member " + strconv.Quote(r.PathValue("member")) + " visible to you")
+	}
+	hasAdmin, err := cell.PartyHasAdmin(r.Context(), v, m.Party)
+	if err != nil {
+		return err
+	}
+	if err := cell.May(p.Actor(), cell.ManageMembers, cell.Target{Party: m.Party, PartyHasAdmin: hasAdmin}); err != nil {
+		if cell.May(p.Actor(), cell.ReadMember, cell.Target{Member: &m}) != nil {
+			return notFound("no member " + strconv.Quote(m.ID) + " visible to you")
+		}
+		return err
+	}
+	pw := auth.NewPassword()
+	h, err := auth.HashPassword(pw, s.cfg.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.st.PutCredential(r.Context(), store.Credential{Cell: p.Cell, Member: m.ID, Username: m.ID, Hash: h}); err != nil {
+		return err
+	}
+	if err := s.st.RevokeMemberTokens(r.Context(), p.Cell, m.ID); err != nil {
+		return err
+	}
+	s.auth.forget(nil, p.Cell, m.ID)
+	s.log.Info("password reset", "cell", p.Cell, "member", m.ID, "by", p.Member.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"member": m.ID, "password": pw})
+	return nil
+}
+
+func (s *Server) memberKeys(r *http.Request, member string) ([]cell.Key, error) {
+	objs, err := s.st.View(s.cellOf(r)).List(r.Context(), cell.ObjKey, member, -1, 10000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cell.Key, 0, len(objs))
+	for _, o := range objs {
+		var k cell.Key
+		if err := cell.KeyFromObject(o, &k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := cell.May(p.Actor(), cell.ReadKey, cell.Target{}); err != nil {
+		return err
+	}
+	keys, err := s.memberKeys(r, r.URL.Query().Get("member"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
+	return nil
+}
+
+func (s *Server) getKey(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	k, err := cell.GetKey(r.Context(), s.st.View(p.Cell), r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	if err := cell.May(p.Actor(), cell.ReadKey, cell.Target{Key: &k}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+// listEntries pages through the entries the caller may read, by log index.
+func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	after, err := intParam(r, "after", -1)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 100)
+	if err != nil {
+		return err
+	}
+	if limit < 1 || limit > 1000 {
+		return badRequest("limit must be between 1 and 1000")
+	}
+	rows, err := s.st.EntriesFor(r.Context(), p.Cell, p.mask(), after, int(limit))
+	if err != nil {
+		return err
+	}
+	out := make([]EntryJSON, 0, len(rows))
+	for _, row := range rows {
+		e, err := record.ParseEntry(row.LeafData)
+		if err != nil {
+			return err
+		}
+		if cell.May(p.Actor(), cell.ReadEntry, cell.Target{Entry: e}) != nil {
+			continue // the mask said yes but the rule book decides
+		}
+		out = append(out, NewEntryJSON(e, row.LeafData))
+	}
+	body := map[string]any{"entries": out}
+	if len(rows) == int(limit) {
+		body["next"] = strconv.FormatInt(rows[len(rows)-1].Index, 10)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+func intParam(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, badRequest(name + " must be an integer")
+	}
+	return n, nil
+}

@@ -1,0 +1,274 @@
+// Package api is Liaison's HTTP interface: routing, authentication,
+// problem+json errors and the live stream. It is thin: every decision about
+// what a member may see or do is cell.May's, every write goes through the
+// ledger.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/liaison-cell/liaison/internal/auth"
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// Config configures the API server.
+type Config struct {
+	Ledger      *ledger.Ledger
+	DefaultCell string
+	Logger      *slog.Logger
+	Password    auth.Params
+	TokenTTL    time.Duration // bearer tokens (default 24h)
+	SessionTTL  time.Duration // browser sessions (default 12h: one watch)
+	// SecureCookies marks session cookies Secure; off only for a demo on
+	// plain loopback HTTP.
+	SecureCookies bool
+	// Web serves everything outside /api, /healthz and /metrics.
+	Web http.Handler
+	// LoginBurst and LoginInterval rate-limit sign-in per username and per
+	// client address.
+	LoginBurst    int
+	LoginInterval time.Duration
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *Config) Validate() error {
+	if c.Ledger == nil {
+		return errors.New("api: Ledger is required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Password == (auth.Params{}) {
+		c.Password = auth.DefaultParams
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 24 * time.Hour
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.LoginBurst <= 0 {
+		c.LoginBurst = 10
+	}
+	if c.LoginInterval <= 0 {
+		c.LoginInterval = 6 * time.Second
+	}
+	return nil
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg    Config
+	led    *ledger.Ledger
+	st     store.Store
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []string
+	users  *auth.Limiter
+	addrs  *auth.Limiter
+	hub    *hub
+	auth   authCache
+
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	appends  *prometheus.CounterVec
+	streams  prometheus.Gauge
+}
+
+// New returns a server.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, led: cfg.Ledger, st: cfg.Ledger.Store(), log: cfg.Logger, mux: http.NewServeMux(),
+		users: auth.NewLimiter(cfg.LoginBurst, cfg.LoginInterval),
+		addrs: auth.NewLimiter(cfg.LoginBurst*5, cfg.LoginInterval/5),
+	}
+	s.hub = newHub(s.st, cfg.Logger)
+	s.metrics()
+	s.routesInit()
+	return s, nil
+}
+
+// Close stops the stream hub.
+func (s *Server) Close() { s.hub.close() }
+
+func (s *Server) metrics() {
+	s.reg = prometheus.NewRegistry()
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaison_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "liaison_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	s.appends = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaison_appends_total", Help: "Signed commands submitted, by kind and outcome."}, []string{"kind", "outcome"})
+	s.streams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "liaison_streams", Help: "Open live event streams."})
+	s.reg.MustRegister(s.requests, s.latency, s.appends, s.streams)
+}
+
+// Routes lists every route pattern the server registers (the OpenAPI test
+// checks each is described).
+func (s *Server) Routes() []string { return s.routes }
+
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, p *Principal) error
+
+// handle registers pattern ("METHOD /path"); API paths are registered for
+// the default cell and under /api/v1/cells/{cell}/ as well.
+func (s *Server) handle(pattern string, h handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, s.wrap(pattern, h))
+	method, path, _ := strings.Cut(pattern, " ")
+	if rest, ok := strings.CutPrefix(path, "/api/v1/"); ok && !strings.HasPrefix(rest, "cells/") {
+		p := method + " /api/v1/cells/{cell}/" + rest
+		s.routes = append(s.routes, p)
+		s.mux.Handle(p, s.wrap(p, h))
+	}
+}
+
+func (s *Server) authed(pattern string, h authedHandler) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// wrap turns a handler into an http.Handler: errors become problems, panics
+// become 500s (logged with their stack), every request is counted.
+func (s *Server) wrap(route string, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.code == 0 {
+					writeProblem(sw, r, s.log, fmt.Errorf("panic: %v", v))
+				}
+			}
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			s.requests.WithLabelValues(route, fmt.Sprint(code)).Inc()
+			s.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}()
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if err := h(sw, r); err != nil {
+			if sw.code != 0 { // already answering (a stream): nothing more to say
+				s.log.Warn("after response started", "route", route, "err", err)
+				return
+			}
+			writeProblem(sw, r, s.log, err)
+		}
+	})
+}
+
+// Handler returns the HTTP handler of the whole server.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) routesInit() {
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.routes = append(s.routes, "GET /metrics")
+	s.handle("GET /healthz", s.healthz)
+	s.handle("POST /api/v1/auth/login", s.login)
+	s.authed("POST /api/v1/auth/logout", s.logout)
+	s.authed("GET /api/v1/me", s.me)
+	s.authed("POST /api/v1/me/password", s.changePassword)
+	s.authed("GET /api/v1/cell", s.getCell)
+	s.authed("GET /api/v1/parties", s.listParties)
+	s.authed("POST /api/v1/parties", s.submitKind(cell.KindPartyCreate, http.StatusCreated))
+	s.authed("GET /api/v1/parties/{party}", s.getParty)
+	s.authed("PUT /api/v1/parties/{party}", s.submitKind(cell.KindPartyUpdate, http.StatusOK))
+	s.authed("GET /api/v1/members", s.listMembers)
+	s.authed("POST /api/v1/members", s.createMember)
+	s.authed("GET /api/v1/members/{member}", s.getMember)
+	s.authed("PUT /api/v1/members/{member}", s.updateMember)
+	s.authed("POST /api/v1/members/{member}/password", s.resetPassword)
+	s.authed("GET /api/v1/keys", s.listKeys)
+	s.authed("POST /api/v1/keys", s.submitKind(cell.KindKeyRegister, http.StatusCreated))
+	s.authed("GET /api/v1/keys/{key}", s.getKey)
+	s.authed("POST /api/v1/keys/{key}/revoke", s.submitKind(cell.KindKeyRevoke, http.StatusOK))
+	s.authed("POST /api/v1/entries", s.submitAny)
+	s.authed("GET /api/v1/entries", s.listEntries)
+	s.authed("GET /api/v1/log/key", s.logKey)
+	s.authed("GET /api/v1/log/checkpoint", s.logCheckpoint)
+	s.authed("GET /api/v1/log/leaves", s.logLeaves)
+	s.authed("GET /api/v1/log/entries/{index}", s.logEntry)
+	s.authed("GET /api/v1/log/proof/inclusion", s.proofInclusion)
+	s.authed("GET /api/v1/log/proof/consistency", s.proofConsistency)
+	s.authed("GET /api/v1/stream", s.stream)
+	s.hotlineRoutes()
+	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
+		return notFound("no API route " + r.Method + " " + r.URL.Path)
+	})
+	if s.cfg.Web != nil {
+		s.mux.Handle("/", s.cfg.Web)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.st.Cells(ctx); err != nil {
+		s.log.Error("healthz", "err", err)
+		return problem(http.StatusServiceUnavailable, "unhealthy", "Unhealthy", "the database does not answer")
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// cellOf returns the cell a request addresses.
+func (s *Server) cellOf(r *http.Request) string {
+	if c := r.PathValue("cell"); c != "" {
+		return c
+	}
+	return s.cfg.DefaultCell
+}
