@@ -1,0 +1,96 @@
+// Command liaison is the one binary of Liaison: the server (serve, demo),
+// its administration (init, rebuild, verify) and a client for people who
+// work from a terminal (login, key, ...).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // party time zones must resolve on machines without zoneinfo
+)
+
+type command struct {
+	name  string
+	usage string
+	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the server: --data DIR (SQLite) or --db postgres://..., --addr HOST:PORT", runServe},
+		{"demo", "create the demo cell if needed, print logins and serve: --addr, --data", runDemo},
+		{"init", "create a cell with a mediator admin, printing the admin's credentials once", runInit},
+		{"verify", "verify a cell's log: --server URL (after login) or --data DIR / --db URL", runVerify},
+		{"rebuild", "replay the log into fresh projections and compare: --data DIR or --db URL", runRebuild},
+		{"login", "sign in to a server and keep the token: --server URL --username NAME", runLogin},
+		{"logout", "end the session kept by login", runLogout},
+		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
+		{"whoami", "show the signed-in member", runWhoami},
+		{"bench", "measure on loopback: bench ingest [--senders 32,64] | bench fanout [--subscribers N --rate R]; --db for PostgreSQL", runBench},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: liaison <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nRun 'liaison <command> -h' for a command's flags.")
+}
+
+// exitError carries a process exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			if err == nil {
+				return 0
+			}
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "liaison "+c.name+": "+err.Error())
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return ee.code
+			}
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "liaison: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("liaison "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

@@ -1,0 +1,7 @@
+package bench
+
+import "runtime"
+
+type runtimeMemStats = runtime.MemStats
+
+func readMemStats(m *runtime.MemStats) { runtime.ReadMemStats(m) }

@@ -1,0 +1,160 @@
+package verify
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/record"
+)
+
+// keyring follows the log's device keys as the log itself declares them:
+// the server key in entry 0 (cell.create), members' keys in key.register
+// entries, revocations in key.revoke entries. All three are addressed to
+// every party, so any verifier sees every key.
+type keyring struct {
+	cell     string
+	vkey     string
+	keys     map[string]*keyInfo
+	started  bool
+	verified int64
+}
+
+type keyInfo struct {
+	pub        ed25519.PublicKey
+	member     string // "" for the server key
+	party      string
+	registered int64
+	revoked    int64 // index of the key.revoke entry; -1 while active
+}
+
+func newKeyring(cellID, vkey string) *keyring {
+	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}}
+}
+
+// check verifies entry e's envelope with the key it names, in log order.
+func (r *keyring) check(e *record.Entry) error {
+	i := e.Index
+	env := e.Envelope
+	if len(env.Signatures) != 1 {
+		return entryErr(i, "the envelope has %d signatures, want exactly one", len(env.Signatures))
+	}
+	if kid := env.Signatures[0].KeyID; kid != e.KeyID {
+		return entryErr(i, "the envelope is signed by key %s but the entry names key %s", kid, e.KeyID)
+	}
+	h, err := record.ParseHeader(env.Payload)
+	if err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "the signed payload has no valid header", Err: err}
+	}
+	if h.Cell != r.cell {
+		return entryErr(i, "the command was signed for cell %q", h.Cell)
+	}
+	kind := env.Kind()
+	if !r.started {
+		if i != 0 {
+			return entryErr(0, "cell.create, which every party may read, was not served")
+		}
+		return r.cellCreate(e)
+	}
+	if kind == cell.KindCellCreate {
+		return entryErr(i, "a second cell.create")
+	}
+	if kind == cell.KindKeyRegister {
+		return r.keyRegister(e)
+	}
+	k, ok := r.keys[e.KeyID]
+	if !ok {
+		return entryErr(i, "signed by key %s, which no earlier key.register entry registers", e.KeyID)
+	}
+	if err := env.Verify(k.pub); err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "the envelope signature does not verify with key " + e.KeyID, Err: err}
+	}
+	r.verified++
+	if k.member != e.Member || k.party != e.Party {
+		return entryErr(i, "key %s belongs to member %q of party %q, but the entry names member %q of party %q",
+			e.KeyID, k.member, k.party, e.Member, e.Party)
+	}
+	if k.revoked >= 0 && i > k.revoked {
+		return entryErr(i, "signed with key %s after its revocation at entry %d", e.KeyID, k.revoked)
+	}
+	if kind == cell.KindKeyRevoke {
+		var p cell.KeyRevokePayload
+		if err := json.Unmarshal(env.Payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "key.revoke payload", Err: err}
+		}
+		t, ok := r.keys[p.KeyID]
+		switch {
+		case !ok:
+			return entryErr(i, "revokes key %s, which was never registered", p.KeyID)
+		case t.member == "":
+			return entryErr(i, "revokes the server key")
+		case t.revoked >= 0:
+			return entryErr(i, "revokes key %s again (revoked at entry %d)", p.KeyID, t.revoked)
+		}
+		t.revoked = i
+	}
+	return nil
+}
+
+func (r *keyring) cellCreate(e *record.Entry) error {
+	env := e.Envelope
+	if env.Kind() != cell.KindCellCreate {
+		return entryErr(0, "the log starts with %s, not cell.create", env.Kind())
+	}
+	var p struct {
+		NoteKey   string `json:"note_key"`
+		ServerKey string `json:"server_key"`
+	}
+	if err := json.Unmarshal(env.Payload, &p); err != nil {
+		return &Error{Index: 0, End: 1, Msg: "cell.create payload", Err: err}
+	}
+	pub, err := record.DecodePublicKey(p.ServerKey)
+	if err != nil {
+		return &Error{Index: 0, End: 1, Msg: "cell.create server_key", Err: err}
+	}
+	if record.KeyID(pub) != e.KeyID {
+		return entryErr(0, "cell.create is not signed by the server key it declares")
+	}
+	if err := env.Verify(pub); err != nil {
+		return &Error{Index: 0, End: 1, Msg: "the envelope signature does not verify with the server key", Err: err}
+	}
+	r.verified++
+	if e.Member != "" || e.Party != "" {
+		return entryErr(0, "cell.create names member %q of party %q; only the server creates a cell", e.Member, e.Party)
+	}
+	if p.NoteKey != r.vkey {
+		return entryErr(0, "cell.create declares note key %q, but the checkpoints verify with %q", p.NoteKey, r.vkey)
+	}
+	r.keys[e.KeyID] = &keyInfo{pub: pub, registered: 0, revoked: -1}
+	r.started = true
+	return nil
+}
+
+func (r *keyring) keyRegister(e *record.Entry) error {
+	i := e.Index
+	env := e.Envelope
+	var p cell.KeyRegisterPayload
+	if err := json.Unmarshal(env.Payload, &p); err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "key.register payload", Err: err}
+	}
+	pub, err := record.DecodePublicKey(p.PublicKey)
+	if err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "key.register public_key", Err: err}
+	}
+	id := record.KeyID(pub)
+	if id != e.KeyID {
+		return entryErr(i, "key.register of key %s is signed by key %s, not by the key it registers", id, e.KeyID)
+	}
+	if err := env.Verify(pub); err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "the envelope signature does not verify with the key it registers", Err: err}
+	}
+	r.verified++
+	if e.Member == "" {
+		return entryErr(i, "key.register names no member")
+	}
+	if k, ok := r.keys[id]; ok {
+		return entryErr(i, "registers key %s again (registered at entry %d)", id, k.registered)
+	}
+	r.keys[id] = &keyInfo{pub: pub, member: e.Member, party: e.Party, registered: i, revoked: -1}
+	return nil
+}
