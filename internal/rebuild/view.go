@@ -14,7 +14,7 @@ import (
 
 // memView holds projections in memory while the log is replayed. It
 // implements store.View and store.Position the way the SQL stores do inside
-// Append, and applies store.Changes as their applyChanges does: a put
+// Append, and applies store.Changes as their Append does: a put
 // creates an object with Seq and Updated at the entry's index, or updates
 // Parent, Doc and Updated of an existing one (keeping Seq); a delete removes
 // it, so that a later put creates it anew.

@@ -55,7 +55,7 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 	batchKeys := map[string]int{} // idem key → result index, for repeats inside the batch
 	var rows []row
 	var idemRows [][2]any
-	view := &txView{run: run, cell: cell}
+	view := &txView{run: run, cell: cell, batch: newOverlay()}
 	hr := record.HashReader(hashReaderFunc(func(idx []int64) ([]record.Hash, error) {
 		return s.readHashes(ctx, run, cell, idx, newHashes)
 	}))
@@ -111,9 +111,7 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 		for k, h := range hs {
 			newHashes[base+int64(k)] = h
 		}
-		if err := s.applyChanges(ctx, run, cell, size, eff.Changes); err != nil {
-			return nil, nil, err
-		}
+		view.apply(size, eff.Changes)
 		rows = append(rows, row{idx: size, mask: eff.Mask, data: data})
 		if p.IdemKey != "" {
 			batchKeys[p.IdemKey] = i
@@ -124,6 +122,9 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 	}
 	if len(rows) == 0 {
 		return results, nil, nil
+	}
+	if err := view.flush(ctx); err != nil {
+		return nil, nil, err
 	}
 	if err := s.insertRows(ctx, run, cell, rows, newHashes, idemRows); err != nil {
 		return nil, nil, err
@@ -231,6 +232,12 @@ func (s *DB) insertRows(ctx context.Context, run runner, cell string, rows []row
 
 // multiInsert inserts rows of width values each, in chunks (see stmts.go).
 func (s *DB) multiInsert(ctx context.Context, run runner, prefix string, width int, rows [][]any) error {
+	return s.multiInsertSuffix(ctx, run, prefix, "", width, rows)
+}
+
+// multiInsertSuffix is multiInsert with a clause after the VALUES list (an
+// ON CONFLICT clause).
+func (s *DB) multiInsertSuffix(ctx context.Context, run runner, prefix, suffix string, width int, rows [][]any) error {
 	flat := make([]any, 0, s.chunkRows(len(rows))*width)
 	for len(rows) > 0 {
 		n := s.chunkRows(len(rows))
@@ -239,25 +246,8 @@ func (s *DB) multiInsert(ctx context.Context, run runner, prefix string, width i
 			flat = append(flat, r...)
 		}
 		rows = rows[n:]
-		if _, err := run.exec(ctx, s.valuesSQL(prefix, width, n), flat...); err != nil {
+		if _, err := run.exec(ctx, s.valuesSQL(prefix, suffix, width, n), flat...); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func (s *DB) applyChanges(ctx context.Context, run runner, cell string, idx int64, changes []store.Change) error {
-	for _, c := range changes {
-		var err error
-		if c.Doc == nil {
-			_, err = run.exec(ctx, s.q(`DELETE FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`), cell, c.Kind, c.ID)
-		} else {
-			_, err = run.exec(ctx, s.q(`INSERT INTO objects (cell, kind, id, parent, seq, updated, doc) VALUES ($1, $2, $3, $4, $5, $5, $6)
-				ON CONFLICT (cell, kind, id) DO UPDATE SET parent = excluded.parent, updated = excluded.updated, doc = excluded.doc`),
-				cell, c.Kind, c.ID, c.Parent, idx, c.Doc)
-		}
-		if err != nil {
-			return fmt.Errorf("append: projection %s/%s: %w", c.Kind, c.ID, err)
 		}
 	}
 	return nil

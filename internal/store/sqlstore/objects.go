@@ -17,22 +17,48 @@ type txView struct {
 	cell string
 	next int64 // inside Append: the index and time of the entry being decided
 	now  time.Time
+	// batch is set inside Append: reads and changes of the batch so far.
+	batch *overlay
 }
 
 // Next implements store.Position.
 func (v *txView) Next() (int64, time.Time) { return v.next, v.now }
 
 func (v *txView) Get(ctx context.Context, kind, id string) (store.Object, error) {
+	if v.batch != nil {
+		if o, found, ok := v.batch.get(kind, id); ok {
+			if !found {
+				return store.Object{Kind: kind, ID: id}, fmt.Errorf("%s %q: %w", kind, id, store.ErrNotFound)
+			}
+			return o, nil
+		}
+		if v.batch.unknownPending(kind, id) {
+			if err := v.flush(ctx); err != nil {
+				return store.Object{}, err
+			}
+		}
+	}
 	o := store.Object{Kind: kind, ID: id}
 	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`),
 		v.cell, kind, id).Scan(&o.Parent, &o.Seq, &o.Updated, &o.Doc)
 	if errors.Is(err, sql.ErrNoRows) {
+		if v.batch != nil {
+			v.batch.remember(kind, id, o, false)
+		}
 		return o, fmt.Errorf("%s %q: %w", kind, id, store.ErrNotFound)
+	}
+	if err == nil && v.batch != nil {
+		v.batch.remember(kind, id, o, true)
 	}
 	return o, err
 }
 
 func (v *txView) List(ctx context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
+	// Rare inside a batch (member commands read a party's roster): the
+	// pending changes are written first so the query sees them.
+	if err := v.flush(ctx); err != nil {
+		return nil, err
+	}
 	var rows *sql.Rows
 	var err error
 	if parent == "" {

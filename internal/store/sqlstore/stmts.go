@@ -146,9 +146,9 @@ func (s *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // valuesSQL returns prefix followed by rows groups of width $n
-// placeholders, "($1,$2),($3,$4)", rebound for the dialect.
-func (s *DB) valuesSQL(prefix string, width, rows int) string {
-	key := prefix + "\x00" + strconv.Itoa(width) + "\x00" + strconv.Itoa(rows)
+// placeholders, "($1,$2),($3,$4)", then suffix, rebound for the dialect.
+func (s *DB) valuesSQL(prefix, suffix string, width, rows int) string {
+	key := prefix + "\x00" + suffix + "\x00" + strconv.Itoa(width) + "\x00" + strconv.Itoa(rows)
 	if q, ok := s.texts.Load(key); ok {
 		return q.(string)
 	}
@@ -170,6 +170,7 @@ func (s *DB) valuesSQL(prefix string, width, rows int) string {
 		}
 		b.WriteByte(')')
 	}
+	b.WriteString(suffix)
 	q := s.q(b.String())
 	s.texts.Store(key, q)
 	return q

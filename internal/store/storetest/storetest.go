@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendGapless", testAppendGapless},
 		{"AppendDecideError", testAppendDecideError},
 		{"AppendDecideSeesBatch", testAppendDecideSeesBatch},
+		{"AppendBlindChanges", testAppendBlindChanges},
 		{"AppendIdempotent", testAppendIdempotent},
 		{"DecidePosition", testDecidePosition},
 		{"TreeHashes", testTreeHashes},
@@ -532,6 +533,55 @@ func testAppendDecideSeesBatch(t *testing.T, s store.Store) {
 	if _, err := s.View(cell).Get(ctx, "member", "m1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted object: %v, want ErrNotFound", err)
 	}
+}
+
+// testAppendBlindChanges checks the projection after a batch whose
+// entries change objects they never read: the store may hold such changes
+// back and write them together, but the result (and every later read in
+// the batch) must be as if each had been applied in turn: a put keeps the
+// creation index of an existing object, a delete makes the next put create
+// it anew.
+func testAppendBlindChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	put := func(kind, id, doc string) store.Change {
+		return store.Change{Kind: kind, ID: id, Parent: "p", Doc: []byte(doc)}
+	}
+	del := func(kind, id string) store.Change { return store.Change{Kind: kind, ID: id} }
+	mustAppend(t, s, cell, // index 0
+		sg.Pending(cell, "0", Admit(Everyone, 1, put("o", "kept", `0`), put("o", "gone", `0`), put("o", "reborn", `0`), put("o", "read", `0`))))
+	var seen []string
+	look := func(id string) Decide {
+		return func(ctx context.Context, v store.View) (store.Effect, error) {
+			o, err := v.Get(ctx, "o", id)
+			seen = append(seen, fmt.Sprintf("%s:%s/%d/%d/%v", id, o.Doc, o.Seq, o.Updated, errors.Is(err, store.ErrNotFound)))
+			return store.Effect{Audience: Everyone, Mask: 1}, nil
+		}
+	}
+	mustAppend(t, s, cell,
+		sg.Pending(cell, "1", Admit(Everyone, 1, put("o", "kept", `1`), put("o", "new", `1`), del("o", "gone"), del("o", "reborn"), put("o", "read", `1`))),
+		sg.Pending(cell, "2", Admit(Everyone, 1, put("o", "kept", `2`), put("o", "new", `2`), put("o", "reborn", `2`), del("o", "never"))),
+		sg.Pending(cell, "3", look("read")),   // index 3: a blind put on a committed row, then read
+		sg.Pending(cell, "4", look("reborn")), // deleted at 1, created anew at 2
+		sg.Pending(cell, "5", look("new")),
+		sg.Pending(cell, "6", Admit(Everyone, 1, put("o", "new", `6`), del("o", "kept"), put("o", "kept", `6`))),
+		sg.Pending(cell, "7", look("kept")),
+	)
+	want := []string{"read:1/0/1/false", "reborn:2/2/2/false", "new:2/1/2/false", "kept:6/6/6/false"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("Decide saw\n%q\nwant\n%q", seen, want)
+	}
+	got, err := s.Projection(ctx, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkObjects(t, "Projection", got, []store.Object{
+		{Kind: "o", ID: "kept", Parent: "p", Seq: 6, Updated: 6, Doc: []byte(`6`)},
+		{Kind: "o", ID: "new", Parent: "p", Seq: 1, Updated: 6, Doc: []byte(`6`)},
+		{Kind: "o", ID: "read", Parent: "p", Seq: 0, Updated: 1, Doc: []byte(`1`)},
+		{Kind: "o", ID: "reborn", Parent: "p", Seq: 2, Updated: 2, Doc: []byte(`2`)},
+	})
 }
 
 // testDecidePosition checks that Decide learns the index and time its entry
