@@ -102,10 +102,19 @@ func (h *hub) run(f *feed) {
 		for {
 			rows, err := h.st.Entries(h.ctx, f.cell, f.next, f.next+512)
 			if err != nil {
-				if h.ctx.Err() == nil {
-					h.log.Error("stream feed", "cell", f.cell, "err", err)
+				if h.ctx.Err() != nil {
+					return
 				}
-				break
+				// Retry rather than wait for the next notice: after the
+				// last write of a burst none may come, and every reader
+				// would stall behind this one failed read.
+				h.log.Error("stream feed: reading new entries; retrying", "cell", f.cell, "err", err)
+				select {
+				case <-h.ctx.Done():
+					return
+				case <-time.After(500 * time.Millisecond):
+				}
+				continue
 			}
 			if len(rows) == 0 {
 				break

@@ -66,7 +66,10 @@ func (c *client) openStream(t testing.TB, query, lastID string) *sseStream {
 		cancel()
 		t.Fatalf("open stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	s := &sseStream{ctx: ctx, cancel: cancel, events: make(chan sseEvent), done: make(chan struct{})}
+	// Buffered well beyond any test's burst: a test that writes before it
+	// reads must not stall the server on a full socket (it would end the
+	// stream at its write deadline, as it does a dead client's).
+	s := &sseStream{ctx: ctx, cancel: cancel, events: make(chan sseEvent, 1<<14), done: make(chan struct{})}
 	go s.read(resp)
 	t.Cleanup(s.close)
 	return s
