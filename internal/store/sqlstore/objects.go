@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/store"
@@ -54,11 +55,27 @@ func (v *txView) Get(ctx context.Context, kind, id string) (store.Object, error)
 }
 
 func (v *txView) List(ctx context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
-	// Rare inside a batch (member commands read a party's roster): the
-	// pending changes are written first so the query sees them.
-	if err := v.flush(ctx); err != nil {
-		return nil, err
+	if v.batch != nil {
+		lk := lkey{kind, parent, after, limit}
+		if os, ok := v.batch.lists[lk]; ok {
+			return slices.Clone(os), nil
+		}
+		if v.batch.pending[kind] {
+			// The query must see the batch's changes of this kind.
+			if err := v.flush(ctx); err != nil {
+				return nil, err
+			}
+		}
+		os, err := v.list(ctx, kind, parent, after, limit)
+		if err == nil {
+			v.batch.lists[lk] = slices.Clone(os)
+		}
+		return os, err
 	}
+	return v.list(ctx, kind, parent, after, limit)
+}
+
+func (v *txView) list(ctx context.Context, kind, parent string, after int64, limit int) ([]store.Object, error) {
 	var rows *sql.Rows
 	var err error
 	if parent == "" {

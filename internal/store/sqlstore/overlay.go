@@ -17,6 +17,17 @@ import (
 type overlay struct {
 	slots map[okey]*slot
 	order []okey // keys with pending changes, in the order first changed
+	// lists remembers List answers of the batch (every message reads the
+	// cell's parties); a change to a kind forgets its lists, and pending
+	// tells which kinds have changes List must see written first.
+	lists   map[lkey][]store.Object
+	pending map[string]bool
+}
+
+type lkey struct {
+	kind, parent string
+	after        int64
+	limit        int
 }
 
 type okey struct{ kind, id string }
@@ -39,7 +50,9 @@ type slot struct {
 	putIdx  int64
 }
 
-func newOverlay() *overlay { return &overlay{slots: map[okey]*slot{}} }
+func newOverlay() *overlay {
+	return &overlay{slots: map[okey]*slot{}, lists: map[lkey][]store.Object{}, pending: map[string]bool{}}
+}
 
 // get answers from the overlay when it can.
 func (o *overlay) get(kind, id string) (store.Object, bool, bool) {
@@ -74,6 +87,12 @@ func (v *txView) apply(idx int64, changes []store.Change) {
 	for i := range changes {
 		c := &changes[i]
 		k := okey{c.Kind, c.ID}
+		o.pending[c.Kind] = true
+		for lk := range o.lists {
+			if lk.kind == c.Kind {
+				delete(o.lists, lk)
+			}
+		}
 		sl := o.slots[k]
 		if sl == nil {
 			sl = &slot{}
@@ -126,6 +145,7 @@ func (v *txView) flush(ctx context.Context) error {
 		sl.pending, sl.del, sl.put = false, false, nil
 	}
 	o.order = o.order[:0]
+	clear(o.pending)
 	err := s.multiInsertSuffix(ctx, v.run, `INSERT INTO objects (cell, kind, id, parent, seq, updated, doc) VALUES `,
 		` ON CONFLICT (cell, kind, id) DO UPDATE SET parent = excluded.parent, updated = excluded.updated, doc = excluded.doc`, 7, puts)
 	if err != nil {

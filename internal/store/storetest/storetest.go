@@ -559,6 +559,15 @@ func testAppendBlindChanges(t *testing.T, s store.Store) {
 			return store.Effect{Audience: Everyone, Mask: 1}, nil
 		}
 	}
+	list := func(ctx context.Context, v store.View) (store.Effect, error) {
+		os, err := v.List(ctx, "o", "p", -1, 100)
+		var ids []string
+		for _, o := range os {
+			ids = append(ids, fmt.Sprintf("%s/%d", o.ID, o.Seq))
+		}
+		seen = append(seen, fmt.Sprintf("list:%v%v", ids, err))
+		return store.Effect{Audience: Everyone, Mask: 1}, nil
+	}
 	mustAppend(t, s, cell,
 		sg.Pending(cell, "1", Admit(Everyone, 1, put("o", "kept", `1`), put("o", "new", `1`), del("o", "gone"), del("o", "reborn"), put("o", "read", `1`))),
 		sg.Pending(cell, "2", Admit(Everyone, 1, put("o", "kept", `2`), put("o", "new", `2`), put("o", "reborn", `2`), del("o", "never"))),
@@ -567,8 +576,13 @@ func testAppendBlindChanges(t *testing.T, s store.Store) {
 		sg.Pending(cell, "5", look("new")),
 		sg.Pending(cell, "6", Admit(Everyone, 1, put("o", "new", `6`), del("o", "kept"), put("o", "kept", `6`))),
 		sg.Pending(cell, "7", look("kept")),
+		sg.Pending(cell, "8", list),
+		sg.Pending(cell, "9", list), // nothing changed since: the same answer
+		sg.Pending(cell, "10", Admit(Everyone, 1, put("o", "late", `10`), del("o", "read"))),
+		sg.Pending(cell, "11", list),
 	)
-	want := []string{"read:1/0/1/false", "reborn:2/2/2/false", "new:2/1/2/false", "kept:6/6/6/false"}
+	want := []string{"read:1/0/1/false", "reborn:2/2/2/false", "new:2/1/2/false", "kept:6/6/6/false",
+		"list:[read/0 new/1 reborn/2 kept/6]<nil>", "list:[read/0 new/1 reborn/2 kept/6]<nil>", "list:[new/1 reborn/2 kept/6 late/10]<nil>"}
 	if !slices.Equal(seen, want) {
 		t.Errorf("Decide saw\n%q\nwant\n%q", seen, want)
 	}
@@ -578,8 +592,8 @@ func testAppendBlindChanges(t *testing.T, s store.Store) {
 	}
 	checkObjects(t, "Projection", got, []store.Object{
 		{Kind: "o", ID: "kept", Parent: "p", Seq: 6, Updated: 6, Doc: []byte(`6`)},
+		{Kind: "o", ID: "late", Parent: "p", Seq: 10, Updated: 10, Doc: []byte(`10`)},
 		{Kind: "o", ID: "new", Parent: "p", Seq: 1, Updated: 6, Doc: []byte(`6`)},
-		{Kind: "o", ID: "read", Parent: "p", Seq: 0, Updated: 1, Doc: []byte(`1`)},
 		{Kind: "o", ID: "reborn", Parent: "p", Seq: 2, Updated: 2, Doc: []byte(`2`)},
 	})
 }
