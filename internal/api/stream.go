@@ -126,7 +126,7 @@ func (h *hub) run(f *feed) {
 					h.log.Error("stream feed: stored entry does not parse", "cell", f.cell, "index", row.Index, "err", err)
 					return
 				}
-				data, _ := json.Marshal(NewEntryJSON(e, row.LeafData))
+				data, _ := json.Marshal(streamEntryJSON(e, row.LeafData))
 				frame := fmt.Appendf(nil, "id: %d\nevent: entry\ndata: %s\n\n", row.Index, data)
 				evs = append(evs, event{index: row.Index, mask: row.Mask, entry: e, frame: frame})
 			}
@@ -272,7 +272,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 				}
 				after = row.Index
 				if visible(row.Index, row.Mask, e) {
-					data, _ := json.Marshal(NewEntryJSON(e, row.LeafData))
+					data, _ := json.Marshal(streamEntryJSON(e, row.LeafData))
 					fmt.Fprintf(&buf, "id: %d\nevent: entry\ndata: %s\n\n", row.Index, data)
 				}
 			}
