@@ -75,6 +75,7 @@ type serveOptions struct {
 	addr        string
 	cell        string
 	secure      bool
+	metrics     bool // serve /metrics beyond loopback
 	onListening func(url string)
 }
 
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&o.cell, "cell", "", "default cell (the only or first cell when empty)")
 	insecure := fs.Bool("insecure-cookies", false, "session cookies without Secure, for plain-HTTP loopback only")
+	fs.BoolVar(&o.metrics, "metrics-public", false, "serve /metrics to every client, not only on loopback")
 	fs.StringVar(&o.webhooks, "webhooks", "", "JSON file of escalation webhooks: [{\"party\", \"url\", \"secret\"}]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,7 +136,7 @@ func serve(ctx context.Context, st store.Store, o serveOptions, stdout, stderr i
 	defer stopWatch()
 	go wt.Run(wctx)
 	srv, err := api.New(api.Config{Ledger: led, DefaultCell: o.cell, Logger: log, Password: passwordParams(),
-		SecureCookies: o.secure, Web: web.Handler()})
+		SecureCookies: o.secure, MetricsPublic: o.metrics, Web: web.Handler()})
 	if err != nil {
 		return err
 	}

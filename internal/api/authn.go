@@ -72,6 +72,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		q.Secret = secret
 		return &q, nil
 	}
+	gen := s.auth.generation()
 	t, err := s.st.TokenByHash(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnauthenticated
@@ -101,7 +102,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 		return nil, err
 	}
 	p := &Principal{Cell: t.Cell, Member: m, Party: pa, Token: t}
-	s.auth.put(hash, p)
+	s.auth.put(hash, p, gen)
 	q := *p
 	q.Secret = secret
 	return &q, nil
@@ -127,6 +128,10 @@ const AuthCacheTTL = time.Second
 type authCache struct {
 	mu sync.Mutex
 	m  map[string]authCached
+	// gen counts forgets: a lookup that began before one must not cache
+	// what it read, or a logout racing a request would be undone for the
+	// cache's lifetime.
+	gen uint64
 }
 
 type authCached struct {
@@ -144,9 +149,18 @@ func (c *authCache) get(hash []byte) (*Principal, bool) {
 	return e.p, true
 }
 
-func (c *authCache) put(hash []byte, p *Principal) {
+func (c *authCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *authCache) put(hash []byte, p *Principal, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.m == nil || len(c.m) > 10000 {
 		c.m = map[string]authCached{}
 	}
@@ -157,6 +171,7 @@ func (c *authCache) put(hash []byte, p *Principal) {
 func (c *authCache) forget(hash []byte, cellID, member string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	if hash != nil {
 		delete(c.m, string(hash))
 	}

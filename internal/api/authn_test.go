@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -391,5 +392,27 @@ func TestProblems(t *testing.T) {
 	}
 	if m := ts.size(t); m != n {
 		t.Errorf("refused commands appended %d entries", m-n)
+	}
+}
+
+// /metrics tells request volumes by route and time: traffic analysis a
+// party's network neighbour must not get. Only loopback clients are
+// answered unless the operator says otherwise.
+func TestMetricsOnlyOnLoopback(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		ts := newTestServer(t, func(c *api.Config) { c.MetricsPublic = public })
+		for remote, local := range map[string]bool{"127.0.0.1:40000": true, "198.51.100.7:40000": false} {
+			r := httptest.NewRequest("GET", "/metrics", nil)
+			r.RemoteAddr = remote
+			w := httptest.NewRecorder()
+			ts.API.Handler().ServeHTTP(w, r)
+			want := http.StatusOK
+			if !local && !public {
+				want = http.StatusNotFound
+			}
+			if w.Code != want || (want == http.StatusOK && !strings.Contains(w.Body.String(), "go_goroutines")) {
+				t.Errorf("public=%v, from %s: %d, want %d", public, remote, w.Code, want)
+			}
+		}
 	}
 }

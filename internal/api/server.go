@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -37,6 +38,12 @@ type Config struct {
 	SecureCookies bool
 	// Web serves everything outside /api, /healthz and /metrics.
 	Web http.Handler
+	// MetricsPublic serves /metrics to any client; by default only to
+	// clients on loopback (a scraper beside the server, or through a
+	// proxy that adds its own authentication). Request counts by route
+	// and time are traffic analysis that a party's network neighbour has
+	// no business reading.
+	MetricsPublic bool
 	// LoginBurst and LoginInterval rate-limit sign-in per username and per
 	// client address.
 	LoginBurst    int
@@ -215,7 +222,14 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) routesInit() {
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	s.mux.Handle("GET /metrics", s.wrap("GET /metrics", func(w http.ResponseWriter, r *http.Request) error {
+		if !s.cfg.MetricsPublic && !loopback(r.RemoteAddr) {
+			return notFound("no route GET /metrics for this client: metrics answer on loopback only (serve --metrics-public to change)")
+		}
+		metrics.ServeHTTP(w, r)
+		return nil
+	}))
 	s.routes = append(s.routes, "GET /metrics")
 	s.handle("GET /healthz", s.healthz)
 	s.handle("POST /api/v1/auth/login", s.login)
@@ -271,4 +285,14 @@ func (s *Server) cellOf(r *http.Request) string {
 		return c
 	}
 	return s.cfg.DefaultCell
+}
+
+// loopback reports whether a request's remote address is on loopback.
+func loopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
