@@ -337,27 +337,37 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, p *Principal) err
 		}
 		party = q
 	}
+	items, err := s.inboxItems(r, p, party)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"party": party, "items": items})
+	return nil
+}
+
+// inboxItems lists what awaits party's acknowledgement, soonest deadline
+// first; the caller has checked that p may see party's inbox.
+func (s *Server) inboxItems(r *http.Request, p *Principal, party string) ([]InboxItem, error) {
 	v := s.st.View(p.Cell)
 	ds, err := listDocs[hotline.Deadline](r, v, hotline.ObjDeadline, party)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := time.Now()
 	items := make([]InboxItem, 0, len(ds))
 	for _, d := range ds {
 		m, err := getDoc[hotline.Message](r, v, hotline.ObjMessage, hotline.MsgID(d.Message))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		a, err := getDoc[hotline.Ack](r, v, hotline.ObjAck, hotline.AckID(d.Message, d.Party))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		items = append(items, InboxItem{Message: m, Ack: a, Deadline: d, Due: a.Due, SecondsLeft: int64(a.Due.Sub(now) / time.Second)})
 	}
 	slices.SortFunc(items, func(a, b InboxItem) int { return a.Due.Compare(b.Due) })
-	writeJSON(w, http.StatusOK, map[string]any{"party": party, "items": items})
-	return nil
+	return items, nil
 }
 
 func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -365,11 +375,27 @@ func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Prin
 	if err != nil {
 		return err
 	}
+	const limit = 500
+	out, last, err := s.escalations(r, p, after, limit)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"escalations": out}
+	if len(out) == limit {
+		body["next"] = strconv.FormatInt(last, 10)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// escalations lists at most limit escalations on channels p reads, after
+// the cursor; last is the cursor of the last one listed.
+func (s *Server) escalations(r *http.Request, p *Principal, after int64, limit int) (out []hotline.Escalation, last int64, err error) {
 	v := s.st.View(p.Cell)
 	visible := map[string]bool{}
 	chs, err := s.channels(r, p)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	for _, ch := range chs {
 		visible[ch.ID] = true
@@ -377,19 +403,17 @@ func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Prin
 	// The page and its cursor count only what the caller may see: a
 	// cursor set by other parties' escalations would tell how many there
 	// are. (An escalation is an entry of its own: ids are distinct.)
-	const limit = 500
-	out := []hotline.Escalation{}
-	var last int64
+	out = []hotline.Escalation{}
 	for cursor := after; len(out) < limit; {
 		objs, err := v.List(r.Context(), hotline.ObjEscalation, "", cursor, limit)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		for _, o := range objs {
 			cursor = o.Seq
 			e, err := decodeDoc[hotline.Escalation](o)
 			if err != nil {
-				return err
+				return nil, 0, err
 			}
 			if visible[e.Channel] {
 				out = append(out, e)
@@ -403,12 +427,7 @@ func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Prin
 			break
 		}
 	}
-	body := map[string]any{"escalations": out}
-	if len(out) == limit {
-		body["next"] = strconv.FormatInt(last, 10)
-	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
+	return out, last, nil
 }
 
 func (s *Server) listGlossary(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -424,9 +443,20 @@ func (s *Server) listGlossary(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) linkTests(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	hs, err := listDocs[hotline.LinkHealth](r, s.st.View(p.Cell), hotline.ObjLinkHealth, "")
+	out, err := s.lineHealth(r, p)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lines": out})
+	return nil
+}
+
+// lineHealth lists the link-test state of the lines p may see: every line
+// for the mediator, its own for a party.
+func (s *Server) lineHealth(r *http.Request, p *Principal) ([]hotline.LinkHealth, error) {
+	hs, err := listDocs[hotline.LinkHealth](r, s.st.View(p.Cell), hotline.ObjLinkHealth, "")
+	if err != nil {
+		return nil, err
 	}
 	out := []hotline.LinkHealth{}
 	for _, h := range hs {
@@ -434,8 +464,7 @@ func (s *Server) linkTests(w http.ResponseWriter, r *http.Request, p *Principal)
 			out = append(out, h)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"lines": out})
-	return nil
+	return out, nil
 }
 
 // putBlob stores an attachment before the message that carries it is
