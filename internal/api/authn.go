@@ -349,8 +349,17 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *Princ
 	if err != nil {
 		return err
 	}
+	// Guesses of the current password here spend the same budget as
+	// sign-in attempts: a stolen session must not become a free oracle.
+	if ok, wait := s.users.Allow(p.Cell + "\x00" + c.Username); !ok {
+		pr := problem(http.StatusTooManyRequests, "rate-limited", "Too many attempts", "wait before trying again")
+		pr.RetryAfter = int(wait/time.Second) + 1
+		return pr
+	}
 	if err := auth.CheckPassword(c.Hash, req.Old); err != nil {
-		return auth.ErrBadPassword
+		// 403, not 401: the session is fine, and a client must not
+		// take this for "signed out".
+		return problem(http.StatusForbidden, "wrong-password", "Wrong current password", "the current password is not correct; the password was not changed")
 	}
 	if c.Hash, err = auth.HashPassword(req.New, s.cfg.Password); err != nil {
 		return err
@@ -358,6 +367,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *Princ
 	if err := s.st.PutCredential(r.Context(), c); err != nil {
 		return err
 	}
+	// A password is changed because it may be known to someone else:
+	// every session it opened ends, this one included.
+	if err := s.st.RevokeMemberTokens(r.Context(), p.Cell, p.Member.ID); err != nil {
+		return err
+	}
+	s.auth.forget(nil, p.Cell, p.Member.ID)
+	s.log.Info("password changed; sessions ended", "cell", p.Cell, "member", p.Member.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

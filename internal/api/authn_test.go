@@ -274,14 +274,35 @@ func TestChangePassword(t *testing.T) {
 		return []byte(`{"old_password":"` + old + `","new_password":"` + new + `"}`)
 	}
 	wantType(t, c.do(t, "POST", "/api/v1/me/password", body(demoPassword, "short")), http.StatusUnprocessableEntity, "weak-password")
-	wantType(t, c.do(t, "POST", "/api/v1/me/password", body("wrong", "a much longer password")), http.StatusUnauthorized, "bad-credentials")
+	// A wrong current password is refused without ending the session.
+	wantType(t, c.do(t, "POST", "/api/v1/me/password", body("wrong", "a much longer password")), http.StatusForbidden, "wrong-password")
+	if r := c.do(t, "GET", "/api/v1/me", nil); r.Status != http.StatusOK {
+		t.Fatalf("session after a wrong current password: %s", r)
+	}
+	other := ts.login(t, "jo.commercial")
 	if r := c.do(t, "POST", "/api/v1/me/password", body(demoPassword, "a much longer password")); r.Status != http.StatusNoContent {
 		t.Fatalf("change password: %s", r)
+	}
+	// Every session the old password opened has ended.
+	for _, s := range []*client{c, other} {
+		wantType(t, s.do(t, "GET", "/api/v1/me", nil), http.StatusUnauthorized, "expired")
 	}
 	wantType(t, ts.tryLogin(t, "jo.commercial", demoPassword), http.StatusUnauthorized, "bad-credentials")
 	if r := ts.tryLogin(t, "jo.commercial", "a much longer password"); r.Status != http.StatusOK {
 		t.Fatalf("login with the new password: %s", r)
 	}
+}
+
+// Guessing the current password through a session spends the sign-in
+// budget of the username.
+func TestChangePasswordIsRateLimited(t *testing.T) {
+	ts := newTestServer(t, func(c *api.Config) { c.LoginBurst, c.LoginInterval = 3, time.Hour })
+	c := ts.login(t, "jo.commercial") // spends one
+	body := []byte(`{"old_password":"guess","new_password":"a much longer password"}`)
+	wantType(t, c.do(t, "POST", "/api/v1/me/password", body), http.StatusForbidden, "wrong-password")
+	wantType(t, c.do(t, "POST", "/api/v1/me/password", body), http.StatusForbidden, "wrong-password")
+	wantType(t, c.do(t, "POST", "/api/v1/me/password", body), http.StatusTooManyRequests, "rate-limited")
+	wantType(t, ts.tryLogin(t, "jo.commercial", demoPassword), http.StatusTooManyRequests, "rate-limited")
 }
 
 func TestBodyLimits(t *testing.T) {
