@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -94,6 +95,7 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	appends  *prometheus.CounterVec
 	streams  prometheus.Gauge
+	open     atomic.Int64 // open streams
 }
 
 // New returns a server.
