@@ -136,11 +136,16 @@ func serve(ctx context.Context, st store.Store, o serveOptions, stdout, stderr i
 	defer stopWatch()
 	go wt.Run(wctx)
 	srv, err := api.New(api.Config{Ledger: led, DefaultCell: o.cell, Logger: log, Password: passwordParams(),
-		SecureCookies: o.secure, MetricsPublic: o.metrics, Web: web.Handler()})
+		SecureCookies: o.secure, MetricsPublic: o.metrics})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	ui, err := web.New(web.Config{API: srv, SecureCookies: o.secure, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv.SetWeb(ui)
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+// page builds a signed-in page's data.
+func (w *Web) page(c *ctx, title, nav, script string, data any) *page {
+	pg := w.pageData(c.p, c.l, title, nav, script, data)
+	pg.CellName = c.info.Name
+	return pg
+}
+
+type awaitingItem struct {
+	ID           int64
+	Href         string
+	Precedence   string
+	Subject      string
+	ChannelTitle string
+	From         string
+	Sent         stamp
+	Due          stamp
+	Left         string // "9:41 left" or "overdue 0:12"
+	Over         bool
+	Escalations  int
+	Round        int
+	Readback     bool // a readback is required
+	Correction   string
+}
+
+type escalationItem struct {
+	ID         int64
+	Message    int64
+	Href       string
+	Subject    string
+	Party      string
+	Precedence string
+	Level      string
+	Admin      bool
+	At         stamp
+}
+
+type lineItem struct {
+	Channel  string
+	Title    string
+	Party    string
+	Status   string // ok, pending, dead, untested
+	Label    string
+	LastSent *stamp
+	LastOK   *stamp
+}
+
+type posture struct {
+	State       string // normal, attention, alert
+	Label       string
+	Awaiting    int
+	Overdue     int
+	Escalations int
+	Dead        int
+	Party       string
+	Roles       string
+	Clocks      []clock
+}
+
+type clock struct {
+	Party, Zone string
+	Stamp       stamp
+}
+
+type dashboardData struct {
+	Awaiting    []awaitingItem
+	Escalations []escalationItem
+	Lines       []lineItem
+	Posture     posture
+}
+
+// dashboardFragments are the parts of the watch screen a script refreshes.
+var dashboardFragments = []string{"awaiting", "escalations", "linktests", "posture"}
+
+func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
+	frag := r.URL.Query().Get("fragment")
+	if frag != "" && !slices.Contains(dashboardFragments, frag) {
+		return errNoFragment
+	}
+	d, err := w.dashboardData(r, c)
+	if err != nil {
+		return err
+	}
+	pg := w.page(c, c.l.T("dashboard.title"), "dashboard", "dashboard", d)
+	if frag != "" {
+		w.renderFragment(rw, r, "dashboard", "frag-"+frag, pg)
+		return nil
+	}
+	w.render(rw, r, http.StatusOK, "dashboard", pg)
+	return nil
+}
+
+func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
+	chs, err := w.api.Channels(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]hotline.Channel{}
+	for _, ch := range chs {
+		byID[ch.ID] = ch
+	}
+	d := &dashboardData{}
+	items, err := w.api.Inbox(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		ch := byID[it.Message.Channel]
+		zones := zonesOf(c.l, c.parties, ch.Parties)
+		left, over := countdown(c.now, it.Due)
+		a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
+			Subject: it.Message.Subject, ChannelTitle: ch.Title, From: c.partyName(it.Message.SenderParty),
+			Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
+			Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,
+			Readback: (it.Message.Precedence == hotline.Flash || it.Message.Precedence == hotline.Immediate) && !it.Message.LinkTest}
+		if it.Message.LinkTest {
+			a.Subject = c.l.T("linktest.subject")
+		}
+		if over {
+			a.Left = c.l.T("js.countdown.overdue", "t", left)
+			d.Posture.Overdue++
+		} else {
+			a.Left = c.l.T("js.countdown.left", "t", left)
+		}
+		d.Awaiting = append(d.Awaiting, a)
+	}
+	if d.Escalations, err = w.openEscalations(r, c, byID); err != nil {
+		return nil, err
+	}
+	if d.Lines, err = w.lines(r, c, chs); err != nil {
+		return nil, err
+	}
+	d.Posture = w.posture(c, d)
+	return d, nil
+}
+
+// openEscalations lists the escalations still open — the acknowledgement
+// they are about is still awaited in the same round — at their highest
+// level, the most recent first.
+func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.Channel) ([]escalationItem, error) {
+	es, err := w.api.Escalations(r, c.p, 5000)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		msg   int64
+		party string
+	}
+	latest := map[key]hotline.Escalation{}
+	for _, e := range es {
+		k := key{e.Message, e.Party}
+		if prev, ok := latest[k]; !ok || e.Round > prev.Round || e.Round == prev.Round && e.Level > prev.Level {
+			latest[k] = e
+		}
+	}
+	var out []escalationItem
+	for _, e := range latest {
+		ack, err := w.api.Ack(r, c.p, e.Message, e.Party)
+		if err != nil || ack.Status != hotline.AckPending || ack.Round != e.Round {
+			continue
+		}
+		mv, err := w.api.Message(r, c.p, strconv.FormatInt(e.Message, 10))
+		if err != nil {
+			continue // the channel went out of sight: nothing to show
+		}
+		admin := slices.Contains(e.NotifyRoles, cell.RoleAdmin)
+		level := c.l.T("escalation.duty")
+		if admin {
+			level = c.l.T("escalation.admin")
+		}
+		subject := mv.Subject
+		if mv.LinkTest {
+			subject = c.l.T("linktest.subject")
+		}
+		zones := zonesOf(c.l, c.parties, byID[e.Channel].Parties)
+		out = append(out, escalationItem{ID: e.ID, Message: e.Message, Href: messageHref(mv.Message), Subject: subject,
+			Party: c.partyName(e.Party), Precedence: e.Precedence, Level: level, Admin: admin, At: newStamp(e.At, zones)})
+	}
+	slices.SortFunc(out, func(a, b escalationItem) int { return int(b.ID - a.ID) })
+	return out, nil
+}
+
+// lines lists every line the member sees with its link-test health.
+func (w *Web) lines(r *http.Request, c *ctx, chs []hotline.Channel) ([]lineItem, error) {
+	hs, err := w.api.LineHealth(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	health := map[string]hotline.LinkHealth{}
+	for _, h := range hs {
+		health[h.Channel] = h
+	}
+	var out []lineItem
+	for _, ch := range chs {
+		if ch.Kind != hotline.Line {
+			continue
+		}
+		if c.p.Party.Kind != cell.Mediator && ch.Party != c.p.Party.ID {
+			continue
+		}
+		li := lineItem{Channel: ch.ID, Title: ch.Title, Party: c.partyName(ch.Party), Status: "untested"}
+		zones := zonesOf(c.l, c.parties, ch.Parties)
+		if h, ok := health[ch.ID]; ok {
+			li.Status = h.Status
+			s := newStamp(h.LastSent, zones)
+			li.LastSent = &s
+			if !h.LastOK.IsZero() {
+				ok := newStamp(h.LastOK, zones)
+				li.LastOK = &ok
+			}
+		}
+		li.Label = c.l.T("linktest.status." + li.Status)
+		out = append(out, li)
+	}
+	return out, nil
+}
+
+// posture sums up the watch: alert when something is overdue, escalated to
+// admins or a line is dead; attention when something urgent awaits or an
+// escalation is open; normal otherwise.
+func (w *Web) posture(c *ctx, d *dashboardData) posture {
+	p := d.Posture
+	p.Awaiting = len(d.Awaiting)
+	p.Escalations = len(d.Escalations)
+	urgent := false
+	for _, a := range d.Awaiting {
+		if a.Precedence == hotline.Flash || a.Precedence == hotline.Immediate {
+			urgent = true
+		}
+	}
+	admin := false
+	for _, e := range d.Escalations {
+		admin = admin || e.Admin
+	}
+	for _, l := range d.Lines {
+		if l.Status == "dead" {
+			p.Dead++
+		}
+	}
+	switch {
+	case p.Overdue > 0 || admin || p.Dead > 0:
+		p.State = "alert"
+	case urgent || p.Escalations > 0:
+		p.State = "attention"
+	default:
+		p.State = "normal"
+	}
+	p.Label = c.l.T("posture.state." + p.State)
+	p.Party = partyName(c.l, c.p.Party)
+	var roles []string
+	for _, role := range c.p.Member.Roles {
+		roles = append(roles, c.l.T("role."+role))
+	}
+	p.Roles = strings.Join(roles, c.l.T("list.sep"))
+	p.Clocks = append(p.Clocks, clock{Party: "UTC", Zone: "UTC", Stamp: newStamp(c.now, nil)})
+	for _, pa := range c.parties {
+		for _, z := range zonesOf(c.l, c.parties, []string{pa.ID}) {
+			p.Clocks = append(p.Clocks, clock{Party: z.Party, Zone: pa.TimeZone, Stamp: newStamp(c.now, []zone{z})})
+		}
+	}
+	return p
+}
+
+// messageHref links to a message in its channel's conversation.
+func messageHref(m hotline.Message) string {
+	return "/channels/" + m.Channel + "#m-" + strconv.FormatInt(m.ID, 10)
+}

@@ -1,0 +1,285 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+
+	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// errNoFragment answers a fragment name the page does not have.
+var errNoFragment = fmt.Errorf("no such fragment: %w", store.ErrNotFound)
+
+// MessagesShown bounds the messages a conversation page shows.
+const MessagesShown = 200
+
+type deskGroup struct {
+	Desk     string
+	Label    string
+	Channels []channelLink
+}
+
+type channelLink struct {
+	ID, Title, Kind string
+	Awaiting        int
+}
+
+func (w *Web) channelsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
+	chs, err := w.api.Channels(r, c.p)
+	if err != nil {
+		return err
+	}
+	inbox, err := w.api.Inbox(r, c.p)
+	if err != nil {
+		return err
+	}
+	awaiting := map[string]int{}
+	for _, it := range inbox {
+		awaiting[it.Message.Channel]++
+	}
+	var groups []deskGroup
+	for _, desk := range hotline.Desks {
+		g := deskGroup{Desk: desk, Label: c.l.T("desk." + desk)}
+		for _, ch := range chs {
+			if ch.Desk == desk {
+				g.Channels = append(g.Channels, channelLink{ID: ch.ID, Title: ch.Title, Kind: c.l.T("channel.kind." + ch.Kind), Awaiting: awaiting[ch.ID]})
+			}
+		}
+		if len(g.Channels) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	w.render(rw, r, http.StatusOK, "channels", w.page(c, c.l.T("hotline.title"), "hotline", "", groups))
+	return nil
+}
+
+// messageLink sends a link to a message (from the record, the API) to the
+// message in its conversation.
+func (w *Web) messageLink(rw http.ResponseWriter, r *http.Request, c *ctx) error {
+	mv, err := w.api.Message(r, c.p, r.PathValue("message"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(rw, r, messageHref(mv.Message), http.StatusSeeOther)
+	return nil
+}
+
+type channelData struct {
+	Channel     hotline.Channel
+	Desk        string
+	Parties     string
+	Messages    []messageItem
+	CanSend     bool
+	SendNote    string
+	Precedences []option
+	Languages   []option
+	Glossary    []hotline.Term
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type messageItem struct {
+	ID           int64
+	Precedence   string
+	PrecGloss    string
+	Subject      template.HTML
+	Body         template.HTML
+	Lang         string
+	LangName     string
+	Sender       string
+	SenderParty  string
+	Sent         stamp
+	LinkTest     bool
+	ReplyTo      *int64
+	Corrects     *int64
+	Attachments  []hotline.Attachment
+	Translations []translationItem
+	Acks         []ackItem
+	Receipts     []receiptItem
+	ReadByMe     bool
+	MyParty      bool // sent by the reader's party
+	CanAck       bool
+	NeedReadback bool
+	Correction   string // a correction the reader's party must answer
+	CanTranslate bool
+}
+
+type translationItem struct {
+	ID         int64
+	Lang       string
+	LangName   string
+	Text       string
+	Method     string
+	Translator string
+	Confirmed  bool
+	By         string
+	CanConfirm bool
+}
+
+type ackItem struct {
+	Party      string
+	PartyID    string
+	Status     string // pending, acknowledged
+	Text       string // "Awaiting acknowledgement from Syria" / "Acknowledged by Syria"
+	By         string
+	At         *stamp
+	Due        stamp
+	Left       string
+	Over       bool
+	Readback   string
+	Verdict    string
+	Verdicts   string // "Readback correct" / "Readback incorrect"
+	Correction string
+	MarkedBy   string
+	CanJudge   bool
+}
+
+type receiptItem struct {
+	Member, Party string
+	At            stamp
+}
+
+func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
+	frag := r.URL.Query().Get("fragment")
+	if frag != "" && frag != "messages" {
+		return errNoFragment
+	}
+	ch, err := w.api.Channel(r, c.p, r.PathValue("channel"))
+	if err != nil {
+		return err
+	}
+	mvs, err := w.api.ChannelMessages(r, c.p, ch.ID, MessagesShown)
+	if err != nil {
+		return err
+	}
+	terms, err := w.api.Glossary(r, c.p)
+	if err != nil {
+		return err
+	}
+	termByID := map[string]hotline.Term{}
+	for _, t := range terms {
+		termByID[t.ID] = t
+	}
+	zones := zonesOf(c.l, c.parties, ch.Parties)
+	d := channelData{Channel: ch, Desk: c.l.T("desk." + ch.Desk), CanSend: holdsDesk(c.p, ch), Glossary: terms}
+	var names []string
+	for _, id := range ch.Parties {
+		names = append(names, c.partyName(id))
+	}
+	d.Parties = joinList(c.l, names)
+	if !d.CanSend {
+		d.SendNote = c.l.T("compose.desk_needed", "desk", d.Desk)
+	}
+	for _, p := range []string{hotline.Routine, hotline.Priority, hotline.Immediate, hotline.Flash} {
+		d.Precedences = append(d.Precedences, option{Value: p, Label: p + " — " + c.l.T("prec."+p+".gloss"), Selected: p == hotline.Routine})
+	}
+	for _, lang := range Languages {
+		d.Languages = append(d.Languages, option{Value: lang, Label: c.l.T("lang." + lang), Selected: lang == c.l.Lang})
+	}
+	for i := len(mvs) - 1; i >= 0; i-- { // newest first: the watch reads from the top
+		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones))
+	}
+	pg := w.page(c, ch.Title, "hotline", "channel", d)
+	if frag != "" {
+		w.renderFragment(rw, r, "channel", "frag-messages", pg)
+		return nil
+	}
+	w.render(rw, r, http.StatusOK, "channel", pg)
+	return nil
+}
+
+func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms map[string]hotline.Term, zones []zone) messageItem {
+	me := c.p.Member.ID
+	mine := c.p.Party.ID
+	it := messageItem{ID: mv.ID, Precedence: mv.Precedence, PrecGloss: c.l.T("prec." + mv.Precedence + ".gloss"),
+		Subject: markTerms(mv.Subject, mv.Glossary, terms), Body: markTerms(mv.Body, mv.Glossary, terms),
+		Lang: mv.Lang, LangName: c.l.T("lang." + baseLang(mv.Lang)), Sender: mv.Sender, SenderParty: c.partyName(mv.SenderParty),
+		Sent: newStamp(mv.Sent, zones), LinkTest: mv.LinkTest, ReplyTo: mv.ReplyTo, Corrects: mv.Corrects,
+		Attachments: mv.Attachments, MyParty: mv.SenderParty == mine}
+	if mv.Sender == "" {
+		it.Sender = c.l.T("signer.server")
+	}
+	desk := holdsDesk(c.p, ch)
+	for _, t := range mv.Translations {
+		ti := translationItem{ID: t.ID, Lang: t.Lang, LangName: c.l.T("lang." + baseLang(t.Lang)), Text: t.Text,
+			Method: c.l.T("translation.method." + t.Method), Translator: t.Translator, Confirmed: t.Confirmed, By: t.ConfirmedBy}
+		ti.CanConfirm = !t.Confirmed && me != t.AddedBy && (c.p.Party.Kind == cell.Mediator || slices.Contains(mv.Recipients, mine))
+		it.Translations = append(it.Translations, ti)
+	}
+	it.CanTranslate = true
+	for _, a := range mv.Acks {
+		ai := ackItem{Party: c.partyName(a.Party), PartyID: a.Party, Status: a.Status, By: a.AckedBy, Readback: a.Readback,
+			Verdict: a.Verdict, Correction: a.Correction, MarkedBy: a.MarkedBy, Due: newStamp(a.Due, zones)}
+		if a.Status == hotline.AckDone {
+			ai.Text = c.l.T("ack.done", "party", ai.Party)
+			at := newStamp(a.AckedAt, zones)
+			ai.At = &at
+		} else {
+			ai.Text = c.l.T("ack.pending", "party", ai.Party)
+			left, over := countdown(c.now, a.Due)
+			ai.Over = over
+			if over {
+				ai.Left = c.l.T("js.countdown.overdue", "t", left)
+			} else {
+				ai.Left = c.l.T("js.countdown.left", "t", left)
+			}
+		}
+		switch a.Verdict {
+		case hotline.VerdictOK:
+			ai.Verdicts = c.l.T("readback.correct")
+		case hotline.VerdictFail:
+			ai.Verdicts = c.l.T("readback.incorrect")
+		}
+		// Who may judge a readback, as hotline.readbackMark decides.
+		ai.CanJudge = it.MyParty && (me == mv.Sender || desk) && a.Status == hotline.AckDone && a.Readback != "" && a.Verdict == ""
+		if a.Party == mine && a.Status == hotline.AckPending {
+			// Who may acknowledge, as hotline.messageAck decides.
+			it.CanAck = desk && slices.Contains(mv.Recipients, mine)
+			it.NeedReadback = (mv.Precedence == hotline.Flash || mv.Precedence == hotline.Immediate) && !mv.LinkTest
+			it.Correction = a.Correction
+		}
+		it.Acks = append(it.Acks, ai)
+	}
+	for _, rc := range mv.Receipts {
+		it.Receipts = append(it.Receipts, receiptItem{Member: rc.Member, Party: c.partyName(rc.Party), At: newStamp(rc.At, zones)})
+		if rc.Member == me {
+			it.ReadByMe = true
+		}
+	}
+	return it
+}
+
+// holdsDesk mirrors hotline's rule for acting on a channel's desk (its
+// role, or duty; any member on the general desk), to offer only the
+// actions the server will accept; the server decides again.
+func holdsDesk(p *api.Principal, ch hotline.Channel) bool {
+	return ch.Desk == hotline.DeskGeneral || p.Member.Has(ch.Desk) || p.Member.Has(cell.RoleDuty)
+}
+
+func baseLang(tag string) string {
+	for i := 0; i < len(tag); i++ {
+		if tag[i] == '-' {
+			return tag[:i]
+		}
+	}
+	return tag
+}
+
+func joinList(l *Localizer, items []string) string {
+	out := ""
+	for i, s := range items {
+		if i > 0 {
+			out += l.T("list.sep")
+		}
+		out += s
+	}
+	return out
+}

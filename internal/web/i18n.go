@@ -1,0 +1,116 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Languages are the interface's languages, in the order the language links
+// show them.
+var Languages = []string{"en", "ar", "he"}
+
+// rtl holds the languages written right to left.
+var rtl = map[string]bool{"ar": true, "he": true}
+
+// LangCookie remembers a chosen language.
+const LangCookie = "liaison_lang"
+
+//go:embed i18n/*.json
+var catalogFiles embed.FS
+
+// catalogs holds each language's messages by key. Keys are flat
+// ("nav.dashboard"); a value may name arguments as {name}.
+type catalogs map[string]map[string]string
+
+func loadCatalogs() (catalogs, error) {
+	out := catalogs{}
+	for _, lang := range Languages {
+		b, err := catalogFiles.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n/%s.json: %w", lang, err)
+		}
+		out[lang] = m
+	}
+	return out, nil
+}
+
+// Localizer renders messages in one language.
+type Localizer struct {
+	Lang string
+	cat  map[string]string
+	en   map[string]string
+}
+
+func (c catalogs) localizer(lang string) *Localizer {
+	if _, ok := c[lang]; !ok {
+		lang = "en"
+	}
+	return &Localizer{Lang: lang, cat: c[lang], en: c["en"]}
+}
+
+// Dir is the writing direction of the language: "rtl" or "ltr".
+func (l *Localizer) Dir() string {
+	if rtl[l.Lang] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// T renders the message key with arguments given as name, value pairs. A
+// key missing from the language falls back to English and then to the key
+// itself (a test keeps every catalog complete).
+func (l *Localizer) T(key string, args ...any) string {
+	s, ok := l.cat[key]
+	if !ok {
+		if s, ok = l.en[key]; !ok {
+			s = key
+		}
+	}
+	if len(args) == 0 {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Has reports whether the catalog holds key, for messages chosen by data
+// (a precedence, a desk) that may be outside the catalog.
+func (l *Localizer) Has(key string) bool {
+	_, ok := l.cat[key]
+	return ok
+}
+
+// chooseLang picks the interface language of a request: an explicit
+// ?lang=, then the remembered cookie, then the browser's preference (the
+// device's own setting), then the member's language, then English. fromQuery tells the caller to
+// remember the choice.
+func chooseLang(r *http.Request, memberLang string) (lang string, fromQuery bool) {
+	if q := r.URL.Query().Get("lang"); slices.Contains(Languages, q) {
+		return q, true
+	}
+	if c, err := r.Cookie(LangCookie); err == nil && slices.Contains(Languages, c.Value) {
+		return c.Value, false
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if slices.Contains(Languages, base) {
+			return base, false
+		}
+	}
+	if base, _, _ := strings.Cut(strings.ToLower(memberLang), "-"); slices.Contains(Languages, base) {
+		return base, false
+	}
+	return "en", false
+}

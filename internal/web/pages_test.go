@@ -1,0 +1,312 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+func mustContain(t *testing.T, where, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", where, w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, where, body string, nots ...string) {
+	t.Helper()
+	for _, n := range nots {
+		if strings.Contains(body, n) {
+			t.Errorf("%s shows %q", where, n)
+		}
+	}
+}
+
+func TestSignedOutPagesRedirectToLogin(t *testing.T) {
+	ts := newServer(t)
+	b := ts.anonymous(t)
+	for _, path := range []string{"/dashboard", "/channels", "/channels/joint-military", "/record", "/record/1", "/device"} {
+		r := b.get(path)
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=") {
+			t.Errorf("GET %s signed out: %d Location %q, want 303 to /login", path, r.Status, r.Header.Get("Location"))
+		}
+	}
+	if r := b.get("/"); r.Header.Get("Location") != "/login" {
+		t.Errorf("GET / signed out: Location %q", r.Header.Get("Location"))
+	}
+	// A script refreshing a fragment learns that the session ended, and is
+	// not handed a sign-in page to paste into the watch screen.
+	if r := b.get("/dashboard?fragment=awaiting"); r.Status != http.StatusUnauthorized {
+		t.Errorf("fragment signed out: %d, want 401", r.Status)
+	}
+}
+
+func TestLoginPage(t *testing.T) {
+	ts := newServer(t)
+	b := ts.anonymous(t)
+	body := b.page("/login")
+	mustContain(t, "/login", body, `<label for="username">Username</label>`, `<label for="password">Password</label>`,
+		`>Sign in</button>`, `src="/static/js/login.js"`, `lang="en" dir="ltr"`)
+	mustNotContain(t, "/login", body, `name="csrf-token"`, `aria-label="Main"`)
+	// A next that leaves the site is not followed.
+	body = b.page("/login?next=//evil.example/")
+	mustContain(t, "/login", body, `data-next="/dashboard"`)
+
+	s := ts.signInEnglish(t, "il.duty")
+	if r := s.get("/"); r.Header.Get("Location") != "/dashboard" {
+		t.Errorf("GET / signed in: Location %q", r.Header.Get("Location"))
+	}
+	if r := s.get("/login?next=/channels"); r.Header.Get("Location") != "/channels" {
+		t.Errorf("GET /login signed in: Location %q", r.Header.Get("Location"))
+	}
+}
+
+func TestLayoutOfSignedInPages(t *testing.T) {
+	ts := newServer(t)
+	b := ts.signInEnglish(t, "il.duty")
+	body := b.page("/dashboard")
+	mustContain(t, "/dashboard", body,
+		`<meta name="csrf-token" content="`+b.csrf+`">`,
+		`<meta name="liaison-member" content="il.duty">`,
+		`<meta name="liaison-cell" content="il-sy">`,
+		`<nav aria-label="Main">`, `>Dashboard</a>`, `>Hotline</a>`, `>Record</a>`,
+		`>English</a>`, `>العربية</a>`, `>עברית</a>`, `>Sign out</button>`,
+		`href="/static/fonts/fonts.css"`)
+}
+
+func TestRightToLeftLanguages(t *testing.T) {
+	ts := newServer(t)
+	b := ts.signInEnglish(t, "us.duty")
+	for lang, dir := range map[string]string{"ar": "rtl", "he": "rtl", "en": "ltr"} {
+		for _, path := range []string{"/dashboard", "/channels", "/channels/joint-military", "/record"} {
+			body := b.page(path + "?lang=" + lang)
+			mustContain(t, path+"?lang="+lang, body, fmt.Sprintf(`<html lang="%s" dir="%s">`, lang, dir))
+		}
+	}
+	// The choice is remembered.
+	b.page("/dashboard?lang=he")
+	mustContain(t, "/channels after choosing he", b.page("/channels"), `<html lang="he" dir="rtl">`, "קו חם")
+	mustContain(t, "/dashboard in ar", b.page("/dashboard?lang=ar"), "بانتظار إقرارنا بالاستلام")
+	// A member's own language is the default: Syria's duty officer works in Arabic.
+	mustContain(t, "sy.duty's dashboard", ts.signIn(t, "sy.duty").page("/dashboard"), `<html lang="ar" dir="rtl">`)
+	// The browser's own preference comes before the member's.
+	r := ts.signIn(t, "sy.duty").do("GET", "/dashboard", nil, http.Header{"Accept-Language": {"he-IL,he;q=0.9"}})
+	mustContain(t, "sy.duty's dashboard in a Hebrew browser", r.Body, `<html lang="he" dir="rtl">`)
+}
+
+var awaitingItem = regexp.MustCompile(`<li data-message-id="(\d+)" data-precedence="(\w+)"`)
+
+func TestDashboard(t *testing.T) {
+	ts := newServer(t)
+	// The drill left the mediator's FLASH down Syria's line unanswered and
+	// escalated twice.
+	sy := ts.signInEnglish(t, "sy.duty")
+	body := sy.page("/dashboard?lang=en")
+	mustContain(t, "sy dashboard", body, "<h1>Watch</h1>", ">Awaiting our acknowledgement</h2>", ">Escalations</h2>",
+		">Link tests</h2>", ">Posture</h2>", "Confirm the revised patrol schedule", `class="countdown over"`, "overdue ",
+		"data-escalation=", "escalated to admin", `data-posture="alert"`)
+	m := awaitingItem.FindStringSubmatch(body)
+	if m == nil || m[2] != "FLASH" {
+		t.Fatalf("sy dashboard: no FLASH awaiting item: %v", m)
+	}
+	// Times in UTC and in each party's zone: the line joins Syria and the US.
+	mustContain(t, "sy dashboard", body, " UTC</time>", "UTC&#43;3</time>")
+
+	// Israel sees none of Syria's line: not the message, not its escalation.
+	il := ts.signInEnglish(t, "il.duty")
+	body = il.page("/dashboard")
+	mustNotContain(t, "il dashboard", body, "Confirm the revised patrol schedule", "data-escalation=", "Syria – mediator line")
+	mustContain(t, "il dashboard", body, "Nothing awaits our acknowledgement.")
+
+	// A new ROUTINE message from Israel on the joint channel awaits Syria's
+	// acknowledgement, soonest deadline first: the overdue FLASH stays on top.
+	e := ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Convoy at the crossing", "body": "A supply convoy crosses at 1400Z.", "lang": "en", "precedence": "ROUTINE"})
+	frag := sy.get("/dashboard?fragment=awaiting&lang=en")
+	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") {
+		t.Fatalf("awaiting fragment: %d %.200s", frag.Status, frag.Body)
+	}
+	ids := awaitingItem.FindAllStringSubmatch(frag.Body, -1)
+	if len(ids) != 2 || ids[1][1] != fmt.Sprint(e.Index) || ids[1][2] != "ROUTINE" {
+		t.Errorf("awaiting fragment: items %v, want the overdue FLASH then message %d", ids, e.Index)
+	}
+	mustContain(t, "awaiting fragment", frag.Body, `href="/channels/joint-military#m-`+fmt.Sprint(e.Index)+`"`, " left</time>")
+	for _, f := range []string{"escalations", "linktests", "posture"} {
+		if r := sy.get("/dashboard?fragment=" + f); r.Status != http.StatusOK || strings.Contains(r.Body, "<html") {
+			t.Errorf("fragment %s: %d", f, r.Status)
+		}
+	}
+	if r := sy.get("/dashboard?fragment=nonsense"); r.Status != http.StatusNotFound {
+		t.Errorf("unknown fragment: %d, want 404", r.Status)
+	}
+	// Once Syria acknowledges, its escalation closes.
+	sy.submit(fmt.Sprintf("/messages/%d/ack", e.Index), hotline.KindMessageAck, map[string]any{"message": e.Index})
+	ids = awaitingItem.FindAllStringSubmatch(sy.get("/dashboard?fragment=awaiting").Body, -1)
+	if len(ids) != 1 {
+		t.Errorf("after acknowledging: awaiting %v, want only the FLASH", ids)
+	}
+}
+
+func TestLinkTestsPerLine(t *testing.T) {
+	ts := newServer(t)
+	body := ts.signInEnglish(t, "us.duty").page("/dashboard?fragment=linktests")
+	for _, line := range []string{"line-il", "line-sy", "line-jo"} {
+		mustContain(t, "mediator link tests", body, `data-line="`+line+`"`)
+	}
+	body = ts.signInEnglish(t, "il.duty").page("/dashboard?fragment=linktests")
+	mustContain(t, "Israel's link tests", body, `data-line="line-il"`)
+	mustNotContain(t, "Israel's link tests", body, `data-line="line-sy"`, `data-line="line-jo"`)
+}
+
+func TestChannelsList(t *testing.T) {
+	ts := newServer(t)
+	body := ts.signInEnglish(t, "il.military").page("/channels")
+	mustContain(t, "il /channels", body, "<h1>Hotline</h1>", `>Military de-escalation</h2>`,
+		`<a href="/channels/joint-military" dir="auto">Military de-escalation</a>`,
+		`<a href="/channels/line-il" dir="auto">Israel – mediator line</a>`)
+	mustNotContain(t, "il /channels", body, "line-sy", "Syria – mediator line", "line-jo")
+	body = ts.signInEnglish(t, "us.duty").page("/channels")
+	mustContain(t, "us /channels", body, "line-sy", "line-il", "line-jo")
+}
+
+func TestHiddenChannelIsNotFound(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.duty")
+	hidden := il.get("/channels/line-sy")
+	missing := il.get("/channels/no-such-line")
+	for _, r := range []reply{hidden, missing} {
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("il GET another party's line: %d, want 404", r.Status)
+		}
+	}
+	// The same page either way: nothing tells that Syria's line exists.
+	strip := regexp.MustCompile(`data-server-now="[^"]*"`)
+	if strip.ReplaceAllString(hidden.Body, "") != strip.ReplaceAllString(missing.Body, "") {
+		t.Error("the hidden line's 404 differs from a missing channel's")
+	}
+	mustNotContain(t, "404 page", hidden.Body, "Syria – mediator line", "Confirm the revised patrol schedule")
+	if r := il.get("/channels/line-sy?fragment=messages"); r.Status != http.StatusNotFound {
+		t.Errorf("fragment of a hidden line: %d", r.Status)
+	}
+	// A message on the hidden line is as absent.
+	sy := ts.signInEnglish(t, "sy.duty")
+	page := sy.page("/channels/line-sy")
+	id := regexp.MustCompile(`data-message-id="(\d+)"`).FindStringSubmatch(page)[1]
+	if r := il.get("/messages/" + id); r.Status != http.StatusNotFound {
+		t.Errorf("il GET /messages/%s on Syria's line: %d", id, r.Status)
+	}
+	if r := sy.get("/messages/" + id); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/channels/line-sy#m-"+id {
+		t.Errorf("sy GET /messages/%s: %d %q", id, r.Status, r.Header.Get("Location"))
+	}
+	if r := il.get("/no/such/page"); r.Status != http.StatusNotFound {
+		t.Errorf("unknown path: %d", r.Status)
+	}
+}
+
+func TestConversation(t *testing.T) {
+	ts := newServer(t)
+	sy := ts.signInEnglish(t, "sy.duty")
+	body := sy.page("/channels/joint-military?lang=en")
+	// The drill's FLASH: acknowledged with readbacks marked correct, an
+	// Arabic translation beside the original, glossary terms marked.
+	mustContain(t, "joint-military", body,
+		`data-precedence="FLASH"`, `<span class="prec prec-flash">FLASH</span>`,
+		"Original (authoritative)", "Translation into Arabic", `dir="auto"`,
+		`<mark class="term" data-term="buffer-zone"`, `<mark class="term" data-term="search-and-rescue"`,
+		"Acknowledged by Syria", "Acknowledged by United States", "Readback correct",
+		"Unarmed Israeli drone over the buffer zone", "Read by", `href="/record/`,
+		`<form aria-label="Compose"`, `<label for="c-precedence">Precedence</label>`, `<label for="c-lang">Language</label>`,
+		`<label for="c-subject">Subject</label>`, `<label for="c-body">Message</label>`,
+		`<label for="c-files">Attachments</label>`, `type="file"`, `>Send</button>`)
+
+	// Israel's military desk sends an IMMEDIATE; Syria's military desk must
+	// acknowledge it with a readback.
+	il := ts.signInEnglish(t, "il.military")
+	e := il.submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Artillery exercise near the ceasefire line", "body": "Live fire 0600-0800Z, 5 km from the ceasefire line.",
+		"lang": "en", "precedence": "IMMEDIATE"})
+	id := fmt.Sprint(e.Index)
+	syMil := ts.signInEnglish(t, "sy.military")
+	art := article(t, syMil.page("/channels/joint-military?fragment=messages&lang=en"), id)
+	mustContain(t, "the IMMEDIATE for Syria", art, `data-precedence="IMMEDIATE"`, "Awaiting acknowledgement from Syria",
+		`data-action="ack-open"`, ">Acknowledge</button>", `<label for="rb-text-`+id+`">Readback</label>`, ">Send acknowledgement</button>",
+		`<mark class="term" data-term="ceasefire-line"`)
+	// The sender's side cannot acknowledge its own message, and the
+	// intelligence desk may not act on the military one.
+	mustNotContain(t, "the IMMEDIATE for Israel", article(t, il.page("/channels/joint-military?fragment=messages"), id), ">Acknowledge</button>")
+	mustNotContain(t, "the IMMEDIATE for Syria's intelligence desk",
+		article(t, ts.signInEnglish(t, "sy.intelligence").page("/channels/joint-military?fragment=messages&lang=en"), id), ">Acknowledge</button>")
+
+	syMil.submit("/messages/"+id+"/ack", hotline.KindMessageAck, map[string]any{"message": e.Index, "readback": "Live fire 0600 to 0800Z, five km off the line."})
+	art = article(t, il.page("/channels/joint-military?fragment=messages&lang=en"), id)
+	mustContain(t, "the readback for Israel", art, "Acknowledged by Syria", "Live fire 0600 to 0800Z",
+		">Readback correct</button>", ">Readback incorrect</button>", ">Correction</label>")
+	il.submit("/messages/"+id+"/readback", hotline.KindReadbackMark, map[string]any{"message": e.Index, "party": "sy", "verdict": "incorrect", "correction": "5 km, not five km off the line: from the ceasefire line."})
+	art = article(t, syMil.page("/channels/joint-military?fragment=messages&lang=en"), id)
+	mustContain(t, "after an incorrect readback", art, "Readback incorrect", "Awaiting acknowledgement from Syria", "5 km, not five km", ">Acknowledge</button>")
+}
+
+// article cuts one message's article out of a page.
+func article(t *testing.T, body, id string) string {
+	t.Helper()
+	i := strings.Index(body, `<article id="m-`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no article for message %s", id)
+	}
+	j := strings.Index(body[i:], "</article>")
+	return body[i : i+j]
+}
+
+func TestRecordPages(t *testing.T) {
+	ts := newServer(t)
+	sy := ts.signInEnglish(t, "sy.duty")
+	body := sy.page("/record")
+	mustContain(t, "/record", body, "<h1>Record</h1>", `<label for="goto-index">Log index</label>`)
+	page := sy.page("/channels/line-sy")
+	id := regexp.MustCompile(`data-message-id="(\d+)"`).FindStringSubmatch(page)[1]
+	body = sy.page("/record/" + id)
+	mustContain(t, "/record/"+id, body, "Record entry "+id, `data-field="index">`+id+`<`, "message.send", "us.duty",
+		"United States", ">Verify</button>", `role="status"`, `src="/static/js/record.js"`, "Open the message")
+	// Israel may not read the entry of Syria's line: the API answers 403,
+	// and so does the page, without its content.
+	r := ts.signInEnglish(t, "il.duty").get("/record/" + id)
+	if r.Status != http.StatusForbidden {
+		t.Errorf("il GET /record/%s: %d, want 403", id, r.Status)
+	}
+	mustNotContain(t, "the forbidden record", r.Body, "Confirm the revised patrol schedule", "message.send")
+	if r := sy.get("/record/999999"); r.Status != http.StatusNotFound {
+		t.Errorf("record beyond the log: %d", r.Status)
+	}
+	if r := sy.get("/record?index=" + id); r.Header.Get("Location") != "/record/"+id {
+		t.Errorf("go to entry: %q", r.Header.Get("Location"))
+	}
+}
+
+func TestDevicePage(t *testing.T) {
+	ts := newServer(t)
+	body := ts.signInEnglish(t, "il.duty").page("/device")
+	mustContain(t, "/device", body, "<h1>Device key</h1>", ">Create a new device key</button>", `src="/static/js/device.js"`, `role="status"`)
+}
+
+func TestStaticFiles(t *testing.T) {
+	ts := newServer(t)
+	b := ts.anonymous(t)
+	for _, path := range []string{"/static/js/page.js", "/static/js/channel.js", "/static/css/app.css"} {
+		r := b.get(path)
+		if r.Status != http.StatusOK {
+			t.Errorf("GET %s: %d", path, r.Status)
+		}
+		if r.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: no CSP", path)
+		}
+	}
+	if r := b.get("/static/"); r.Status != http.StatusNotFound {
+		t.Errorf("GET /static/ lists the directory: %d", r.Status)
+	}
+}

@@ -1,0 +1,204 @@
+// A conversation: new messages, acknowledgements, readback marks and
+// translations appear live; every action is a command signed with this
+// browser's device key.
+import { t, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, problemDetail, alertPage } from '/static/js/page.js';
+
+const root = document.getElementById('channel');
+const channel = root.dataset.channel;
+const list = root.querySelector('[data-fragment="messages"]');
+const announce = document.getElementById('announce');
+
+// --- live merge ---------------------------------------------------------
+
+// dirty tells whether an officer is in the middle of something in a
+// message's actions: a swap must not throw away a half-written readback.
+function dirty(actions) {
+  if (!actions) return false;
+  if (actions.contains(document.activeElement)) return true;
+  return [...actions.querySelectorAll('textarea')].some((x) => x.value.trim() !== '') ||
+    [...actions.querySelectorAll('details')].some((d) => d.open);
+}
+
+function actionSet(el) {
+  return [...(el?.querySelectorAll('[data-action]') || [])].map((b) => b.dataset.action).sort().join(' ');
+}
+
+// merge brings the list up to date article by article, newest first,
+// keeping an article's actions while someone works in them (unless what
+// they may do there has changed).
+function merge(fresh) {
+  const incoming = [...fresh.querySelectorAll('article[data-message-id]')];
+  if (incoming.length === 0) {
+    list.replaceChildren(fresh);
+    return;
+  }
+  list.querySelector(':scope > .empty')?.remove();
+  const news = [];
+  let prev = null;
+  for (const art of incoming) {
+    const id = art.dataset.messageId;
+    const old = list.querySelector(`article[data-message-id="${CSS.escape(id)}"]`);
+    if (!old) {
+      news.push(art);
+    } else {
+      const oldActions = old.querySelector(':scope > [data-part="actions"]');
+      const newActions = art.querySelector(':scope > [data-part="actions"]');
+      if (dirty(oldActions) && actionSet(oldActions) === actionSet(newActions)) {
+        newActions.replaceWith(oldActions);
+      }
+      // Translation confirm buttons live outside the actions and hold no input.
+      old.replaceWith(art);
+    }
+    if (prev) prev.after(art); else list.prepend(art);
+    prev = art;
+  }
+  for (const art of news) {
+    const prec = art.dataset.precedence;
+    const subject = art.querySelector('h3')?.textContent || '';
+    say(announce, t('new_message', { prec, subject }));
+  }
+}
+
+const refresh = debounce(async () => {
+  try {
+    const html = await fetchFragment(`/channels/${encodeURIComponent(channel)}?fragment=messages`);
+    if (html !== null) merge(parseHTML(html));
+  } catch (e) {
+    alertPage(e.message);
+  }
+}, 120);
+
+document.addEventListener('liaison:entry', (ev) => {
+  const kind = ev.detail?.kind || '';
+  if (kind.startsWith('message.') || kind.startsWith('translation.') || kind.startsWith('channel.')) refresh();
+});
+document.addEventListener('liaison:resync', refresh);
+
+// --- actions ------------------------------------------------------------
+
+// act runs a signed write for a button, showing any problem next to it.
+async function act(button, errorEl, write) {
+  button.disabled = true;
+  if (errorEl) errorEl.textContent = '';
+  try {
+    await write();
+    refresh();
+  } catch (e) {
+    say(errorEl, e.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+root.addEventListener('click', async (ev) => {
+  const button = ev.target.closest('button[data-action]');
+  if (!button || !root.contains(button)) return;
+  const art = button.closest('article[data-message-id]');
+  if (!art) return;
+  const message = Number(art.dataset.messageId);
+  const errorEl = art.querySelector('[data-part="actions"] [data-error]');
+  switch (button.dataset.action) {
+    case 'ack':
+      return act(button, errorEl, () => signAndSubmit(`/messages/${message}/ack`, 'message.ack', { message }));
+    case 'ack-open': {
+      const form = document.getElementById(button.getAttribute('aria-controls'));
+      const open = form.hidden;
+      form.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+      if (open) form.querySelector('textarea')?.focus();
+      return;
+    }
+    case 'ack-send': {
+      const area = art.querySelector('[data-readback]');
+      const readback = area.value.trim();
+      if (!readback) {
+        say(errorEl, t('error.readback_required'));
+        area.focus();
+        return;
+      }
+      return act(button, errorEl, () => signAndSubmit(`/messages/${message}/ack`, 'message.ack', { message, readback }));
+    }
+    case 'readback-correct':
+      return act(button, errorEl, () => signAndSubmit(`/messages/${message}/readback`, 'message.readback',
+        { message, party: button.dataset.party, verdict: 'correct' }));
+    case 'readback-incorrect': {
+      const area = button.closest('.judge').querySelector('[data-correction]');
+      const correction = area.value.trim();
+      if (!correction) {
+        say(errorEl, t('error.correction_required'));
+        area.focus();
+        return;
+      }
+      return act(button, errorEl, () => signAndSubmit(`/messages/${message}/readback`, 'message.readback',
+        { message, party: button.dataset.party, verdict: 'incorrect', correction }));
+    }
+    case 'read':
+      return act(button, errorEl, () => signAndSubmit(`/messages/${message}/read`, 'message.read', { message }));
+    case 'translate': {
+      const box = button.closest('details');
+      const text = box.querySelector('[data-tr-text]').value.trim();
+      if (!text) {
+        say(errorEl, t('error.translation_required'));
+        box.querySelector('[data-tr-text]').focus();
+        return;
+      }
+      const lang = box.querySelector('[data-tr-lang]').value;
+      const method = box.querySelector('[data-tr-method]').value;
+      return act(button, errorEl, async () => {
+        await signAndSubmit(`/messages/${message}/translations`, 'translation.add', { message, lang, text, method });
+        box.open = false;
+        box.querySelector('[data-tr-text]').value = '';
+      });
+    }
+    case 'confirm-translation': {
+      const translation = Number(button.dataset.translation);
+      return act(button, errorEl, () => signAndSubmit(`/translations/${translation}/confirm`, 'translation.confirm', { translation }));
+    }
+  }
+});
+
+// --- compose ------------------------------------------------------------
+
+const compose = document.getElementById('compose');
+if (compose) {
+  const error = compose.querySelector('[data-error]');
+  const status = compose.querySelector('[data-status]');
+  compose.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const subject = compose.subject.value.trim();
+    const bodyText = compose.body.value.trim();
+    if (!subject || !bodyText) {
+      say(error, t('error.required'));
+      (subject ? compose.body : compose.subject).focus();
+      return;
+    }
+    const button = compose.querySelector('button[type="submit"]');
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const attachments = [];
+      for (const file of compose.attachments.files) {
+        say(status, t('uploading', { name: file.name }));
+        const r = await fetch('/api/v1/blobs', {
+          method: 'POST', credentials: 'same-origin', body: file,
+          headers: { 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrf },
+        });
+        if (!r.ok) throw new Error(file.name + ': ' + await problemDetail(r));
+        const blob = await r.json();
+        attachments.push({ sha256: blob.sha256, name: file.name, size: file.size, type: file.type || 'application/octet-stream' });
+      }
+      say(status, t('sending'));
+      const fields = { channel, subject, body: bodyText, lang: compose.elements.namedItem('lang').value, precedence: compose.elements.namedItem('precedence').value };
+      if (attachments.length) fields.attachments = attachments;
+      await signAndSubmit('/messages', 'message.send', fields);
+      compose.reset();
+      say(status, t('sent'));
+      refresh();
+    } catch (e) {
+      status.textContent = '';
+      say(error, e.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // parties' zones must resolve on a host without zoneinfo
+
+	"github.com/liaison-cell/liaison/internal/cell"
+)
+
+// zone is a party's time zone, named for the reader.
+type zone struct {
+	Party string
+	Loc   *time.Location
+}
+
+// zonesOf returns the zones of the named parties (all when ids is empty),
+// in the cell's party order, naming each party in the reader's language.
+func zonesOf(l *Localizer, parties []cell.Party, ids []string) []zone {
+	var out []zone
+	for _, p := range parties {
+		if len(ids) > 0 && !contains(ids, p.ID) {
+			continue
+		}
+		loc, err := time.LoadLocation(p.TimeZone)
+		if err != nil || p.TimeZone == "" {
+			continue
+		}
+		out = append(out, zone{Party: partyName(l, p), Loc: loc})
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// partyName names a party in the reader's language when the party gave a
+// name in it.
+func partyName(l *Localizer, p cell.Party) string {
+	if n := p.Names[l.Lang]; n != "" {
+		return n
+	}
+	return p.Name
+}
+
+// stamp is an instant as the pages show it: in UTC and in each party's own
+// zone, because the same wall-clock hour can mean different instants.
+type stamp struct {
+	Attr  string // RFC 3339, UTC
+	Text  string
+	Zones []zonedStamp
+}
+
+type zonedStamp struct {
+	Party string
+	Attr  string // RFC 3339 with the zone's offset
+	Text  string
+}
+
+func newStamp(t time.Time, zones []zone) stamp {
+	u := t.UTC()
+	s := stamp{Attr: u.Format(time.RFC3339), Text: u.Format("2006-01-02 15:04") + " UTC"}
+	for _, z := range zones {
+		lt := t.In(z.Loc)
+		text := lt.Format("15:04")
+		if lt.Format("20060102") != u.Format("20060102") {
+			text = lt.Format("2006-01-02 15:04")
+		}
+		s.Zones = append(s.Zones, zonedStamp{Party: z.Party, Attr: lt.Format(time.RFC3339), Text: text + " " + utcOffset(lt)})
+	}
+	return s
+}
+
+// utcOffset renders a local time's offset as "UTC+3" or "UTC-4:30".
+func utcOffset(t time.Time) string {
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	h, m := off/3600, off%3600/60
+	if m == 0 {
+		return fmt.Sprintf("UTC%s%d", sign, h)
+	}
+	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
+}
+
+// countdown renders the time left until due as "9:41" or "1:09:41"; over
+// is true once due has passed, and the text is then the time overdue.
+func countdown(now, due time.Time) (text string, over bool) {
+	d := due.Sub(now)
+	if d < 0 {
+		d, over = -d, true
+	}
+	secs := int64(d / time.Second)
+	h, m, s := secs/3600, secs%3600/60, secs%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s), over
+	}
+	return fmt.Sprintf("%d:%02d", m, s), over
+}
