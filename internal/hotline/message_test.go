@@ -132,6 +132,8 @@ func TestMessageSendWho(t *testing.T) {
 		{"sy.gen", "line-sy", []string{"us"}, []string{"sy", "us"}},
 		{"us.admin", "line-il", []string{"il"}, []string{"il", "us"}},
 		{"jo.duty", "line-jo", []string{"us"}, []string{"jo", "us"}},
+		// The mediator writing to an observer on its line expects an answer.
+		{"us.admin", "line-jo", []string{"jo"}, []string{"jo", "us"}},
 	} {
 		before := time.Now()
 		id := f.send(c.who, c.channel, hotline.Flash, "to "+c.channel)
