@@ -1,0 +1,135 @@
+package web
+
+import (
+	"io/fs"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+// TestCatalogsComplete: every key is in every language, no value is empty,
+// and a message names the same arguments in each.
+func TestCatalogsComplete(t *testing.T) {
+	cat, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	arg := regexp.MustCompile(`\{[a-z_]+\}`)
+	for _, lang := range Languages {
+		for key, en := range cat["en"] {
+			v, ok := cat[lang][key]
+			switch {
+			case !ok:
+				t.Errorf("%s.json lacks %q", lang, key)
+				continue
+			case strings.TrimSpace(v) == "":
+				t.Errorf("%s.json: %q is empty", lang, key)
+			}
+			want, got := arg.FindAllString(en, -1), arg.FindAllString(v, -1)
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(want, got) {
+				t.Errorf("%s.json %q has arguments %v, English has %v", lang, key, got, want)
+			}
+		}
+		for key := range cat[lang] {
+			if _, ok := cat["en"][key]; !ok {
+				t.Errorf("%s.json has %q, which English lacks", lang, key)
+			}
+		}
+	}
+	// Arabic and Hebrew are translated, not copied: a value equal to the
+	// English one is allowed only where it carries no words.
+	for _, lang := range []string{"ar", "he"} {
+		for key, en := range cat["en"] {
+			if cat[lang][key] == en && regexp.MustCompile(`[A-Za-z]{3,}`).MatchString(arg.ReplaceAllString(en, "")) {
+				t.Errorf("%s.json %q is the English text %q", lang, key, en)
+			}
+		}
+	}
+}
+
+// TestEveryUsedKeyIsInTheCatalog: the keys the templates and the Go code
+// name, and those built from data (desks, precedences, roles, statuses),
+// all exist — a missing one would show its key to an officer.
+func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
+	cat, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]string{}
+	tkey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	err = fs.WalkDir(templateFiles, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(templateFiles, path)
+		for _, m := range tkey.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = path
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(used) < 50 {
+		t.Fatalf("found only %d keys in the templates: is the pattern stale?", len(used))
+	}
+	gokey := regexp.MustCompile(`\.T\("([a-z0-9_.]+)"[,)]`)
+	files, _ := fs.Glob(sourceFiles, "*.go")
+	for _, f := range files {
+		b, _ := fs.ReadFile(sourceFiles, f)
+		for _, m := range gokey.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = f
+		}
+	}
+	jskey := regexp.MustCompile(`\bt\('([a-z0-9_.]+)'`)
+	scripts, _ := fs.Glob(static, "static/js/*.js")
+	for _, f := range scripts {
+		b, _ := fs.ReadFile(static, f)
+		for _, m := range jskey.FindAllStringSubmatch(string(b), -1) {
+			if m[1] == "device." { // device.js adds the key status
+				continue
+			}
+			used["js."+m[1]] = f
+		}
+	}
+	for _, s := range []string{"ok", "missing", "revoked", "unknown"} {
+		used["js.device."+s] = "device.js"
+	}
+	for _, d := range hotline.Desks {
+		used["desk."+d] = "data"
+	}
+	for _, p := range []string{hotline.Flash, hotline.Immediate, hotline.Priority, hotline.Routine} {
+		used["prec."+p+".gloss"] = "data"
+	}
+	for _, r := range cell.Roles {
+		used["role."+r] = "data"
+	}
+	for _, s := range []string{"ok", "pending", "dead", "untested"} {
+		used["linktest.status."+s] = "data"
+	}
+	for _, s := range []string{"normal", "attention", "alert"} {
+		used["posture.state."+s] = "data"
+	}
+	for _, k := range []string{hotline.Joint, hotline.Line} {
+		used["channel.kind."+k] = "data"
+	}
+	for _, l := range Languages {
+		used["lang."+l] = "data"
+	}
+	for _, m := range []string{"human", "machine"} {
+		used["translation.method."+m] = "data"
+	}
+	for key, where := range used {
+		for _, lang := range Languages {
+			if _, ok := cat[lang][key]; !ok {
+				t.Errorf("%s uses %q, missing from %s.json", where, key, lang)
+			}
+		}
+	}
+}

@@ -1,0 +1,8 @@
+package web
+
+import "embed"
+
+// sourceFiles lets the catalog test find the keys the Go code names.
+//
+//go:embed *.go
+var sourceFiles embed.FS
