@@ -213,14 +213,19 @@ func (w *Web) lines(r *http.Request, c *ctx, chs []hotline.Channel) ([]lineItem,
 		zones := zonesOf(c.l, c.parties, ch.Parties)
 		if h, ok := health[ch.ID]; ok {
 			li.Status = h.Status
-			s := newStamp(h.LastSent, zones)
-			li.LastSent = &s
+			if !h.LastSent.IsZero() {
+				s := newStamp(h.LastSent, zones)
+				li.LastSent = &s
+			}
 			if !h.LastOK.IsZero() {
 				ok := newStamp(h.LastOK, zones)
 				li.LastOK = &ok
 			}
 		}
-		li.Label = c.l.T("linktest.status." + li.Status)
+		li.Label = li.Status
+		if c.l.Has("linktest.status." + li.Status) {
+			li.Label = c.l.T("linktest.status." + li.Status)
+		}
 		out = append(out, li)
 	}
 	return out, nil

@@ -255,6 +255,12 @@ func (b *browser) submit(path, kind string, fields map[string]any) api.EntryJSON
 	return out.Entry
 }
 
+var (
+	markupTag     = regexp.MustCompile(`<[a-zA-Z][^>]*>`)
+	inlineHandler = regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
+	inlineStyle   = regexp.MustCompile(`(?i)\sstyle\s*=`)
+)
+
 var inlineScript = regexp.MustCompile(`(?is)<script\b([^>]*)>(.*?)</script>`)
 
 // checkPageSecurity requires the headers every page carries and no inline
@@ -278,10 +284,12 @@ func checkPageSecurity(t *testing.T, path string, r reply) {
 			t.Errorf("GET %s: inline script %.120q", path, m[0])
 		}
 	}
-	if regexp.MustCompile(`(?i)\son[a-z]+=`).MatchString(r.Body) {
-		t.Errorf("GET %s: an inline event handler attribute", path)
-	}
-	if regexp.MustCompile(`(?i)\sstyle=`).MatchString(r.Body) {
-		t.Errorf("GET %s: an inline style attribute (the policy blocks it)", path)
+	for _, tag := range markupTag.FindAllString(r.Body, -1) {
+		if inlineHandler.MatchString(tag) {
+			t.Errorf("GET %s: an inline event handler in %.120q", path, tag)
+		}
+		if inlineStyle.MatchString(tag) {
+			t.Errorf("GET %s: an inline style attribute (the policy blocks it) in %.120q", path, tag)
+		}
 	}
 }

@@ -105,6 +105,7 @@ type messageItem struct {
 	Acks         []ackItem
 	Receipts     []receiptItem
 	ReadByMe     bool
+	CanRead      bool // not read by the reader yet, and not their own
 	MyParty      bool // sent by the reader's party
 	CanAck       bool
 	NeedReadback bool
@@ -116,7 +117,7 @@ type translationItem struct {
 	ID         int64
 	Lang       string
 	LangName   string
-	Text       string
+	Text       template.HTML
 	Method     string
 	Translator string
 	Confirmed  bool
@@ -209,7 +210,7 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 	}
 	desk := holdsDesk(c.p, ch)
 	for _, t := range mv.Translations {
-		ti := translationItem{ID: t.ID, Lang: t.Lang, LangName: c.l.T("lang." + baseLang(t.Lang)), Text: t.Text,
+		ti := translationItem{ID: t.ID, Lang: t.Lang, LangName: c.l.T("lang." + baseLang(t.Lang)), Text: markTerms(t.Text, termsIn(t.Text, terms), terms),
 			Method: c.l.T("translation.method." + t.Method), Translator: t.Translator, Confirmed: t.Confirmed, By: t.ConfirmedBy}
 		ti.CanConfirm = !t.Confirmed && me != t.AddedBy && (c.p.Party.Kind == cell.Mediator || slices.Contains(mv.Recipients, mine))
 		it.Translations = append(it.Translations, ti)
@@ -254,6 +255,7 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 			it.ReadByMe = true
 		}
 	}
+	it.CanRead = !it.ReadByMe && mv.Sender != me
 	return it
 }
 

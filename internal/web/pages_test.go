@@ -310,3 +310,30 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("GET /static/ lists the directory: %d", r.Status)
 	}
 }
+
+// TestUserTextIsEscapedAndTermsMarked: what a party writes is shown as
+// text, never as markup, with the agreed terms marked in it and in its
+// translations.
+func TestUserTextIsEscapedAndTermsMarked(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.military")
+	e := il.submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": `<img src=x onerror=alert(1)> Buffer Zone`, "body": `<script>alert("x")</script> near the buffer zone`,
+		"lang": "en", "precedence": "PRIORITY"})
+	id := fmt.Sprint(e.Index)
+	sy := ts.signInEnglish(t, "sy.military")
+	sy.submit("/messages/"+id+"/translations", hotline.KindTranslationAdd, map[string]any{
+		"message": e.Index, "lang": "ar", "method": "human", "text": "<b>قرب</b> المنطقة العازلة"})
+	art := article(t, sy.page("/channels/joint-military?fragment=messages"), id)
+	mustNotContain(t, "the article", art, "<script>", "<img", "<b>")
+	mustContain(t, "the article", art, "&lt;script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
+		`<mark class="term" data-term="buffer-zone" title="en: buffer zone · ar: المنطقة العازلة · he: אזור החיץ">Buffer Zone</mark>`,
+		`<mark class="term" data-term="buffer-zone" title="en: buffer zone · ar: المنطقة العازلة · he: אזור החיץ">المنطقة العازلة</mark>`,
+		"&lt;b&gt;قرب&lt;/b&gt;", `data-precedence="PRIORITY"`, ">Mark as read</button>")
+	// The sender is not asked to mark their own message read.
+	mustNotContain(t, "the sender's article", article(t, il.page("/channels/joint-military?fragment=messages"), id), ">Mark as read</button>")
+	// Syria's military desk, a recipient that did not add it, may confirm the
+	// translation; whoever added it may not.
+	mustNotContain(t, "the translator's article", art, ">Confirm translation</button>")
+	mustContain(t, "a recipient's article", article(t, ts.signInEnglish(t, "sy.duty").page("/channels/joint-military?fragment=messages"), id), ">Confirm translation</button>")
+}

@@ -69,3 +69,19 @@ func termTitle(t hotline.Term) string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// termsIn finds the agreed terms a text uses, in any language: the API
+// lists those of a message's own text, and a translation is marked the
+// same way.
+func termsIn(text string, terms map[string]hotline.Term) []api.GlossaryHit {
+	lower := strings.ToLower(text)
+	var out []api.GlossaryHit
+	for id, t := range terms {
+		for lang, s := range t.Terms {
+			if s != "" && strings.Contains(lower, strings.ToLower(s)) {
+				out = append(out, api.GlossaryHit{Term: id, Lang: lang, Text: s})
+			}
+		}
+	}
+	return out
+}
