@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,14 @@ var errBadQuery = &api.Problem{Type: api.ProblemTypeBase + "bad-request", Title:
 
 func (w *Web) entryRow(c *ctx, e api.EntryJSON) entryRow {
 	t, _ := time.Parse(time.RFC3339Nano, e.Time)
-	row := entryRow{Index: e.Index, Kind: e.Kind, Signer: e.Member, Party: c.partyName(e.Party), Time: newStamp(t, zonesOf(c.l, c.parties, e.Audience))}
+	aud := e.Audience
+	if slices.Contains(aud, "*") {
+		aud = nil // every party: every zone
+	}
+	row := entryRow{Index: e.Index, Kind: e.Kind, Signer: e.Member, Time: newStamp(t, zonesOf(c.l, c.parties, aud))}
+	if e.Party != "" {
+		row.Party = c.partyName(e.Party)
+	}
 	if e.Member == "" {
 		row.Signer = c.l.T("signer.server")
 	}
@@ -122,7 +130,11 @@ func (w *Web) recordPage(rw http.ResponseWriter, r *http.Request, c *ctx) error 
 	}
 	var names []string
 	for _, id := range e.Audience {
-		names = append(names, c.partyName(id))
+		if id == "*" {
+			names = append(names, c.l.T("record.everyone"))
+		} else {
+			names = append(names, c.partyName(id))
+		}
 	}
 	d.Audience = joinList(c.l, names)
 	var buf bytes.Buffer
