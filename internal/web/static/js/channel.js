@@ -46,6 +46,11 @@ function merge(fresh) {
       if (dirty(oldActions) && actionSet(oldActions) === actionSet(newActions)) {
         newActions.replaceWith(oldActions);
       }
+      // A correction being written to a readback that is still unjudged.
+      for (const judge of old.querySelectorAll('.judge[data-party]')) {
+        const twin = art.querySelector(`.judge[data-party="${CSS.escape(judge.dataset.party)}"]`);
+        if (twin && dirty(judge)) twin.replaceWith(judge);
+      }
       // Translation confirm buttons live outside the actions and hold no input.
       old.replaceWith(art);
     }
