@@ -124,19 +124,22 @@ func May(a Actor, act Action, t Target) error {
 
 // Parties returns the cell's parties in joining order.
 func Parties(ctx context.Context, v store.View) ([]Party, error) {
-	objs, err := v.List(ctx, ObjParty, "", -1, MaxParties+1)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Party, 0, len(objs))
-	for _, o := range objs {
-		var p Party
-		if err := unmarshal(o, &p); err != nil {
+	ps, err := store.Memoized(v, "cell.parties", []string{ObjParty}, func() ([]Party, error) {
+		objs, err := v.List(ctx, ObjParty, "", -1, MaxParties+1)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		out := make([]Party, 0, len(objs))
+		for _, o := range objs {
+			var p Party
+			if err := unmarshal(o, &p); err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		return out, nil
+	})
+	return slices.Clone(ps), err
 }
 
 // Audience returns the audience of an entry addressed to the given parties:
@@ -174,14 +177,22 @@ func ActorFor(ctx context.Context, v store.View, member string) (Actor, error) {
 	if member == "" {
 		return Actor{Server: true}, nil
 	}
-	m, err := GetMember(ctx, v, member)
+	a, err := store.Memoized(v, "cell.actor/"+member, []string{ObjMember, ObjParty}, func() (Actor, error) {
+		m, err := GetMember(ctx, v, member)
+		if err != nil {
+			return Actor{}, err
+		}
+		p, err := GetParty(ctx, v, m.Party)
+		if err != nil {
+			return Actor{}, err
+		}
+		return Actor{Member: &m, Party: &p}, nil
+	})
 	if err != nil {
 		return Actor{}, err
 	}
-	p, err := GetParty(ctx, v, m.Party)
-	if err != nil {
-		return Actor{}, err
-	}
+	// Copies, so that a handler changing its actor changes no one else's.
+	m, p := *a.Member, *a.Party
 	return Actor{Member: &m, Party: &p}, nil
 }
 

@@ -120,12 +120,14 @@ func put(kind, id, parent string, v any) store.Change {
 
 // GetInfo reads the cell's constitution.
 func GetInfo(ctx context.Context, v store.View) (Info, error) {
-	var i Info
-	o, err := v.Get(ctx, ObjCell, ObjCell)
-	if err != nil {
-		return i, err
-	}
-	return i, unmarshal(o, &i)
+	return store.Memoized(v, "cell.info", []string{ObjCell}, func() (Info, error) {
+		var i Info
+		o, err := v.Get(ctx, ObjCell, ObjCell)
+		if err != nil {
+			return i, err
+		}
+		return i, unmarshal(o, &i)
+	})
 }
 
 // GetParty reads one party.
@@ -151,12 +153,14 @@ func GetMember(ctx context.Context, v store.View, id string) (Member, error) {
 // GetKey reads one device key; Registered and RevokedAt come from the
 // projection's log indexes.
 func GetKey(ctx context.Context, v store.View, id string) (Key, error) {
-	var k Key
-	o, err := v.Get(ctx, ObjKey, id)
-	if err != nil {
-		return k, err
-	}
-	return k, KeyFromObject(o, &k)
+	return store.Memoized(v, "cell.key/"+id, []string{ObjKey}, func() (Key, error) {
+		var k Key
+		o, err := v.Get(ctx, ObjKey, id)
+		if err != nil {
+			return k, err
+		}
+		return k, KeyFromObject(o, &k)
+	})
 }
 
 // KeyFromObject decodes a projected key.

@@ -75,7 +75,10 @@ func position(c *cell.Command) (int64, time.Time, error) {
 
 // GetChannel reads a channel.
 func GetChannel(c *cell.Command, id string) (Channel, error) {
-	ch, _, err := get[Channel](c, ObjChannel, id)
+	ch, err := store.Memoized(c.View, "hotline.channel/"+id, []string{ObjChannel}, func() (Channel, error) {
+		ch, _, err := get[Channel](c, ObjChannel, id)
+		return ch, err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ch, invalid("no channel %q", id)
 	}

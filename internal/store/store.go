@@ -83,6 +83,31 @@ type Position interface {
 	Next() (index int64, t time.Time)
 }
 
+// Memo is implemented by the View that Decide receives inside an append:
+// it keeps a value derived from the projection (decoded JSON, mostly) for
+// the rest of the batch, until an entry of the batch changes an object of
+// one of the kinds the value was derived from. A batch of fifty messages
+// then decodes its cell's parties once, not fifty times.
+type Memo interface {
+	Memo(key string, kinds []string, load func() (any, error)) (any, error)
+}
+
+// Memoized returns load's value, through v's Memo when it has one. The
+// value is shared with every later caller in the batch: treat it as
+// read-only. Errors are not kept.
+func Memoized[T any](v View, key string, kinds []string, load func() (T, error)) (T, error) {
+	m, ok := v.(Memo)
+	if !ok {
+		return load()
+	}
+	x, err := m.Memo(key, kinds, func() (any, error) { return load() })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return x.(T), nil
+}
+
 // NextPosition returns the position of the entry being decided, or ok
 // false for a View outside an append.
 func NextPosition(v View) (index int64, t time.Time, ok bool) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/liaison-cell/liaison/internal/store"
 )
@@ -22,6 +23,12 @@ type overlay struct {
 	// tells which kinds have changes List must see written first.
 	lists   map[lkey][]store.Object
 	pending map[string]bool
+	memo    map[string]memoized // see store.Memo
+}
+
+type memoized struct {
+	val   any
+	kinds []string
 }
 
 type lkey struct {
@@ -51,7 +58,7 @@ type slot struct {
 }
 
 func newOverlay() *overlay {
-	return &overlay{slots: map[okey]*slot{}, lists: map[lkey][]store.Object{}, pending: map[string]bool{}}
+	return &overlay{slots: map[okey]*slot{}, lists: map[lkey][]store.Object{}, pending: map[string]bool{}, memo: map[string]memoized{}}
 }
 
 // get answers from the overlay when it can.
@@ -91,6 +98,11 @@ func (v *txView) apply(idx int64, changes []store.Change) {
 		for lk := range o.lists {
 			if lk.kind == c.Kind {
 				delete(o.lists, lk)
+			}
+		}
+		for mk, m := range o.memo {
+			if slices.Contains(m.kinds, c.Kind) {
+				delete(o.memo, mk)
 			}
 		}
 		sl := o.slots[k]
@@ -152,4 +164,20 @@ func (v *txView) flush(ctx context.Context) error {
 		return fmt.Errorf("append: projection: %w", err)
 	}
 	return nil
+}
+
+// Memo implements store.Memo; outside an append it only loads.
+func (v *txView) Memo(key string, kinds []string, load func() (any, error)) (any, error) {
+	if v.batch == nil {
+		return load()
+	}
+	if m, ok := v.batch.memo[key]; ok {
+		return m.val, nil
+	}
+	x, err := load()
+	if err != nil {
+		return nil, err
+	}
+	v.batch.memo[key] = memoized{val: x, kinds: kinds}
+	return x, nil
 }

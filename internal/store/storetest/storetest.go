@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendDecideError", testAppendDecideError},
 		{"AppendDecideSeesBatch", testAppendDecideSeesBatch},
 		{"AppendBlindChanges", testAppendBlindChanges},
+		{"AppendMemo", testAppendMemo},
 		{"AppendIdempotent", testAppendIdempotent},
 		{"DecidePosition", testDecidePosition},
 		{"TreeHashes", testTreeHashes},
@@ -596,6 +597,54 @@ func testAppendBlindChanges(t *testing.T, s store.Store) {
 		{Kind: "o", ID: "new", Parent: "p", Seq: 1, Updated: 6, Doc: []byte(`6`)},
 		{Kind: "o", ID: "reborn", Parent: "p", Seq: 2, Updated: 2, Doc: []byte(`2`)},
 	})
+}
+
+// testAppendMemo checks store.Memoized inside an append: a value is
+// loaded once for the batch, loaded again after an entry changes an object
+// of its kinds, never kept from an error, and not carried into the next
+// batch.
+func testAppendMemo(t *testing.T, s store.Store) {
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	loads := 0
+	var seen []string
+	read := func(ctx context.Context, v store.View) (store.Effect, error) {
+		x, err := store.Memoized(v, "k", []string{"watched"}, func() (string, error) {
+			loads++
+			o, err := v.Get(ctx, "watched", "w")
+			if err != nil {
+				return "", err
+			}
+			return string(o.Doc), nil
+		})
+		seen = append(seen, fmt.Sprintf("%s/%d/%v", x, loads, errors.Is(err, store.ErrNotFound)))
+		return store.Effect{Audience: Everyone, Mask: 1}, nil
+	}
+	mustAppend(t, s, cell,
+		sg.Pending(cell, "1", read), // not found: loaded, error not kept
+		sg.Pending(cell, "2", Admit(Everyone, 1, store.Change{Kind: "watched", ID: "w", Doc: []byte(`1`)})),
+		sg.Pending(cell, "3", read),
+		sg.Pending(cell, "4", read), // kept
+		sg.Pending(cell, "5", Admit(Everyone, 1, store.Change{Kind: "other", ID: "o", Doc: []byte(`{}`)})),
+		sg.Pending(cell, "6", read), // a change of another kind keeps it
+		sg.Pending(cell, "7", Admit(Everyone, 1, store.Change{Kind: "watched", ID: "w", Doc: []byte(`2`)})),
+		sg.Pending(cell, "8", read),
+	)
+	mustAppend(t, s, cell, sg.Pending(cell, "9", read)) // a new batch loads anew
+	want := []string{"/1/true", "1/2/false", "1/2/false", "1/2/false", "2/3/false", "2/4/false"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("memoized values and loads\n%q\nwant\n%q", seen, want)
+	}
+	// Outside an append, Memoized just loads.
+	v := s.View(cell)
+	for range 2 {
+		if _, err := store.Memoized(v, "k", []string{"watched"}, func() (int, error) { loads++; return 0, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if loads != 6 {
+		t.Errorf("outside an append: %d loads in all, want 6", loads)
+	}
 }
 
 // testDecidePosition checks that Decide learns the index and time its entry
