@@ -1,0 +1,40 @@
+// axe-core on the main pages: no serious or critical violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, signIn, axePath, base, api } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function audit(page, url) {
+  await page.goto(url);
+  await page.addScriptTag({ path: axePath });
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+test('no serious or critical accessibility violation on the main pages', async () => {
+  // axe is injected as a script: this context alone bypasses the CSP
+  // that would (rightly) refuse it.
+  const anon = await browser.newContext({ baseURL: base, bypassCSP: true });
+  const il = await signIn(browser, 'il.duty', { bypassCSP: true });
+  try {
+    const found = {};
+    found['/login'] = await audit(await anon.newPage(), '/login');
+    const entries = await api(il.page, '/entries?limit=5');
+    const idx = (entries.entries || entries.items || [])[0]?.index ?? 0;
+    for (const url of ['/dashboard', '/channels', '/channels/joint-military', `/record/${idx}`, '/dashboard?lang=ar', '/channels/joint-military?lang=he']) {
+      found[url] = await audit(il.page, url);
+    }
+    const bad = Object.entries(found).filter(([, v]) => v.length > 0);
+    assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
+  } finally {
+    await anon.close();
+    await il.context.close();
+  }
+});

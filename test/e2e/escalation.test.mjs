@@ -1,0 +1,48 @@
+// A FLASH nobody acknowledges: the mediator's watch screen counts it down,
+// then shows its escalation, live. The demo runs with a FLASH deadline of
+// five seconds (LIAISON_DEMO_FAST).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, signIn, unique } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('an unacknowledged FLASH counts down, then escalates on the mediator dashboard', async () => {
+  const us = await signIn(browser, 'us.duty');
+  const il = await signIn(browser, 'il.duty');
+  try {
+    await us.page.goto('/dashboard');
+    const navigations = [];
+    us.page.on('framenavigated', (f) => { if (f === us.page.mainFrame()) navigations.push(f.url()); });
+
+    const subject = unique('Unanswered FLASH');
+    await il.page.goto('/channels/joint-military');
+    const compose = il.page.getByRole('form', { name: 'Compose' });
+    await compose.getByLabel('Precedence').selectOption('FLASH');
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByLabel('Message').fill('Artillery registration fire planned at grid 36S within the hour.');
+    await compose.getByRole('button', { name: 'Send' }).click();
+
+    // It arrives among what awaits the mediator's acknowledgement, with a
+    // running countdown.
+    const awaiting = us.page.locator('li[data-message-id]', { hasText: subject }).filter({ has: us.page.locator('time.countdown') });
+    await awaiting.first().waitFor({ timeout: 20000 });
+    const countdown = awaiting.first().locator('time.countdown');
+    const first = await countdown.innerText();
+    assert.match(first, /left|overdue/, `countdown reads ${first}`);
+    await us.page.waitForTimeout(1500);
+    assert.notEqual(await countdown.innerText(), first, 'the countdown does not tick');
+
+    // Then, without a reload, the escalation.
+    const esc = us.page.locator('li[data-escalation]', { hasText: subject });
+    await esc.first().waitFor({ timeout: 30000 });
+    assert.match(await esc.first().innerText(), /escalated to (duty|admin)/);
+    assert.equal(await esc.first().getAttribute('data-precedence'), 'FLASH');
+    assert.deepEqual(navigations, [], 'the dashboard reloaded');
+  } finally {
+    await us.context.close();
+    await il.context.close();
+  }
+});
