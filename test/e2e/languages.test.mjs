@@ -30,6 +30,13 @@ for (const [lang, word] of [['ar', 'العربية'], ['he', 'עברית']]) {
       const h1 = await sy.page.locator('h1').first().innerText();
       assert.notEqual(h1.trim(), 'Watch');
       assert.ok(await sy.page.getByText(word).count() > 0, 'the language switcher names the language');
+      // The bundled font of the script is the one the browser uses.
+      const family = lang === 'ar' ? 'Noto Sans Arabic' : 'Noto Sans Hebrew';
+      const loaded = await sy.page.evaluate(async () => {
+        await document.fonts.ready;
+        return [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/["']/g, ''));
+      });
+      assert.ok(loaded.includes(family), `${family} not loaded; loaded: ${loaded}`);
       // The choice is remembered.
       await sy.page.goto('/channels');
       assert.equal(await sy.page.evaluate(() => document.documentElement.dir), 'rtl');
