@@ -33,6 +33,11 @@ func commands() []command {
 		{"logout", "end the session kept by login", runLogout},
 		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
 		{"whoami", "show the signed-in member", runWhoami},
+		{"send", "send a message: --channel ID --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--body T | --body-file F | stdin] [--attach F]", runSend},
+		{"ack", "acknowledge a message: ack MSG [--readback \"what, where, when\"] (FLASH and IMMEDIATE need one)", runAck},
+		{"readback", "judge a readback of your message: readback MSG --correct | --incorrect --correction TEXT", runReadback},
+		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]", runInbox},
+		{"tail", "follow the cell's record live [--channel ID] [--from INDEX] [--json]; resumes after a dropped connection", runTail},
 		{"bench", "measure on loopback: bench ingest [--senders 32,64] | bench fanout [--subscribers N --rate R]; --db for PostgreSQL", runBench},
 	}
 }

@@ -1,0 +1,570 @@
+package main
+
+// The hotline from a terminal: send, ack, readback, inbox, tail. Written
+// for a duty officer at three in the morning: every answer says what
+// happened in words, what is still owed, and by when.
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/record"
+)
+
+// signedIn loads the session and its device key.
+func signedIn() (*config, *client.Client, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cfg.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, c, nil
+}
+
+// resolveChannel finds a channel by id or by its unique title
+// (case-insensitive); the error lists what the member may use.
+func resolveChannel(ctx context.Context, c *client.Client, name string) (hotline.Channel, error) {
+	chs, err := c.Channels(ctx)
+	if err != nil {
+		return hotline.Channel{}, sessionError(err)
+	}
+	var byTitle []hotline.Channel
+	for _, ch := range chs {
+		if ch.ID == name {
+			return ch, nil
+		}
+		if strings.EqualFold(ch.Title, name) {
+			byTitle = append(byTitle, ch)
+		}
+	}
+	if len(byTitle) == 1 {
+		return byTitle[0], nil
+	}
+	var ids []string
+	for _, ch := range chs {
+		ids = append(ids, ch.ID)
+	}
+	return hotline.Channel{}, fmt.Errorf("no channel %q among yours: %s", name, strings.Join(ids, ", "))
+}
+
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("send", stderr)
+	channel := fs.String("channel", "", "channel id or title (see 'liaison inbox' or the web UI)")
+	precedence := fs.String("precedence", hotline.Routine, "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
+	lang := fs.String("lang", "en", "language of the text: en, ar or he")
+	subject := fs.String("subject", "", "subject line")
+	body := fs.String("body", "", "message text (default: --body-file, or standard input)")
+	bodyFile := fs.String("body-file", "", "read the message text from this file")
+	replyTo := fs.Int64("reply-to", -1, "the message this one answers")
+	corrects := fs.Int64("corrects", -1, "the message this one corrects (messages are never edited)")
+	id := fs.String("id", "", "idempotency id: a retry with the same id sends nothing twice (default: random)")
+	var attach repeated
+	fs.Var(&attach, "attach", "attach a file (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (the text goes in --body, --body-file or standard input)", fs.Arg(0))
+	}
+	p := strings.ToUpper(*precedence)
+	if !slices.Contains([]string{hotline.Flash, hotline.Immediate, hotline.Priority, hotline.Routine}, p) {
+		return fmt.Errorf("--precedence %q: use FLASH, IMMEDIATE, PRIORITY or ROUTINE", *precedence)
+	}
+	if *channel == "" || *subject == "" {
+		return errors.New("--channel and --subject are required")
+	}
+	text := *body
+	switch {
+	case text != "" && *bodyFile != "":
+		return errors.New("give the text with --body or --body-file, not both")
+	case *bodyFile != "":
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	case text == "":
+		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
+	text = strings.TrimRight(text, "\r\n")
+	if strings.TrimSpace(text) == "" {
+		return errors.New("the message has no text")
+	}
+	if (p == hotline.Flash || p == hotline.Immediate) && len(strings.Fields(text)) > hotline.MaxUrgentWords {
+		return fmt.Errorf("a %s message is at most %d words; this one has %d", p, hotline.MaxUrgentWords, len(strings.Fields(text)))
+	}
+	cfg, c, err := signedIn()
+	if err != nil {
+		return err
+	}
+	key, err := cfg.deviceKey()
+	if err != nil {
+		return err
+	}
+	ch, err := resolveChannel(ctx, c, *channel)
+	if err != nil {
+		return err
+	}
+	var atts []hotline.Attachment
+	for _, f := range attach {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		sha, err := c.PutBlob(ctx, data)
+		if err != nil {
+			return fmt.Errorf("attachment %s: %w", f, sessionError(err))
+		}
+		typ := mime.TypeByExtension(filepath.Ext(f))
+		if typ == "" {
+			typ = http.DetectContentType(data)
+		}
+		atts = append(atts, hotline.Attachment{SHA256: sha, Name: filepath.Base(f), Size: int64(len(data)), Type: typ})
+	}
+	fields := map[string]any{"channel": ch.ID, "subject": *subject, "body": text, "lang": *lang, "precedence": p}
+	if *replyTo >= 0 {
+		fields["reply_to"] = *replyTo
+	}
+	if *corrects >= 0 {
+		fields["corrects"] = *corrects
+	}
+	if len(atts) > 0 {
+		fields["attachments"] = atts
+	}
+	if *id != "" {
+		fields["id"] = *id
+	}
+	env, err := outboxEnvelope(cfg, *id, fields, func() (*record.Envelope, error) {
+		return client.Sign(key, cfg.Cell, hotline.KindMessageSend, fields)
+	})
+	if err != nil {
+		return err
+	}
+	sub, err := submitRetrying(ctx, c, "/messages", env, stderr)
+	if err != nil {
+		return sessionError(err)
+	}
+	idx := sub.Entry.Index
+	if sub.Duplicate {
+		fmt.Fprintf(stdout, "Already sent: message %d (this id was used before; nothing was sent twice).\n", idx)
+	} else {
+		fmt.Fprintf(stdout, "Sent %s message %d on %s (log index %d).\n", p, idx, ch.ID, idx)
+	}
+	m, err := c.Message(ctx, idx)
+	if err != nil {
+		return nil // sent; the summary is a courtesy
+	}
+	if len(m.Acks) == 0 {
+		fmt.Fprintln(stdout, "No party owes an acknowledgement.")
+	}
+	for _, a := range m.Acks {
+		switch a.Status {
+		case hotline.AckDone:
+			fmt.Fprintf(stdout, "  %s acknowledged (%s)\n", a.Party, a.AckedBy)
+		default:
+			fmt.Fprintf(stdout, "  awaiting acknowledgement from %s: due %s (%s)\n", a.Party, a.Due.UTC().Format("15:04:05Z"), left(time.Until(a.Due)))
+		}
+	}
+	return nil
+}
+
+// outboxEnvelope returns the envelope to send for idempotency id: the one
+// signed for it before when this is a retry (the server answers a repeat
+// of the same signed bytes with the entry it made, and refuses the same id
+// on different bytes), or a new one, kept in <config>/outbox until a later
+// retry. Without an id every send is new.
+func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (*record.Envelope, error)) (*record.Envelope, error) {
+	if id == "" {
+		return sign()
+	}
+	dir := filepath.Join(cfg.dir, "outbox")
+	file := filepath.Join(dir, hex.EncodeToString([]byte(cfg.Server+" "+cfg.Cell+" "+cfg.Member+" "+id))+".json")
+	if b, err := os.ReadFile(file); err == nil {
+		env, err := record.ParseEnvelope(b)
+		if err != nil {
+			return nil, fmt.Errorf("outbox %s: %w", file, err)
+		}
+		var old map[string]any
+		if err := json.Unmarshal(env.Payload, &old); err != nil {
+			return nil, err
+		}
+		now, _ := json.Marshal(fields)
+		var cur map[string]any
+		json.Unmarshal(now, &cur) //nolint:errcheck // our own JSON
+		for k, v := range cur {
+			if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, v) {
+				return nil, fmt.Errorf("--id %s was used for a different message (its %s differs); choose another id", id, k)
+			}
+		}
+		return env, nil
+	}
+	env, err := sign()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, env.Marshal(), 0o600); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// submitRetrying submits env, and once more after a transport failure (a
+// dropped connection may have lost the answer, not the write): the same
+// signed bytes make the same entry, never a second one.
+func submitRetrying(ctx context.Context, c *client.Client, path string, env *record.Envelope, stderr io.Writer) (*client.Submitted, error) {
+	sub, err := c.Submit(ctx, path, env)
+	var apiErr *client.Error
+	if err == nil || errors.As(err, &apiErr) || ctx.Err() != nil {
+		return sub, err
+	}
+	fmt.Fprintf(stderr, "no answer (%v); sending the same signed message again...\n", err)
+	select {
+	case <-ctx.Done():
+		return nil, err
+	case <-time.After(time.Second):
+	}
+	return c.Submit(ctx, path, env)
+}
+
+// left renders time left, or how long overdue.
+func left(d time.Duration) string {
+	if d < 0 {
+		return "OVERDUE by " + clock(-d)
+	}
+	return clock(d) + " left"
+}
+
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}
+
+func messageArg(pos []string) (int64, error) {
+	if len(pos) != 1 {
+		return 0, errors.New("name one message by its number")
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+	if err != nil || id < 0 {
+		return 0, fmt.Errorf("%q is not a message number", pos[0])
+	}
+	return id, nil
+}
+
+func runAck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ack", stderr)
+	readback := fs.String("readback", "", "for FLASH and IMMEDIATE: what, where and when, in your own words")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := messageArg(pos)
+	if err != nil {
+		return err
+	}
+	cfg, c, err := signedIn()
+	if err != nil {
+		return err
+	}
+	key, err := cfg.deviceKey()
+	if err != nil {
+		return err
+	}
+	m, err := c.Message(ctx, id)
+	if err != nil {
+		return sessionError(err)
+	}
+	if (m.Precedence == hotline.Flash || m.Precedence == hotline.Immediate) && strings.TrimSpace(*readback) == "" {
+		return fmt.Errorf("message %d is %s: acknowledge it with --readback \"what, where, when\" in your own words; nothing was sent", id, m.Precedence)
+	}
+	fields := map[string]any{"message": id}
+	if *readback != "" {
+		fields["readback"] = *readback
+	}
+	env, err := client.Sign(key, cfg.Cell, hotline.KindMessageAck, fields)
+	if err != nil {
+		return err
+	}
+	sub, err := submitRetrying(ctx, c, "/messages/"+strconv.FormatInt(id, 10)+"/ack", env, stderr)
+	if err != nil {
+		return sessionError(err)
+	}
+	fmt.Fprintf(stdout, "Acknowledged message %d (%s, %q) at log index %d.\n", id, m.Precedence, m.Subject, sub.Entry.Index)
+	if *readback != "" {
+		fmt.Fprintln(stdout, "The sender will mark your readback correct or incorrect.")
+	}
+	return nil
+}
+
+func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("readback", stderr)
+	correct := fs.Bool("correct", false, "the readback restates the message correctly")
+	incorrect := fs.Bool("incorrect", false, "the readback is wrong: give --correction")
+	correction := fs.String("correction", "", "with --incorrect: what is right")
+	party := fs.String("party", "", "whose readback (default: the only one awaiting a mark)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := messageArg(pos)
+	if err != nil {
+		return err
+	}
+	if *correct == *incorrect {
+		return errors.New("say --correct or --incorrect")
+	}
+	if *incorrect && strings.TrimSpace(*correction) == "" {
+		return errors.New("--incorrect needs --correction: what the recipient must hear instead")
+	}
+	cfg, c, err := signedIn()
+	if err != nil {
+		return err
+	}
+	key, err := cfg.deviceKey()
+	if err != nil {
+		return err
+	}
+	if *party == "" {
+		m, err := c.Message(ctx, id)
+		if err != nil {
+			return sessionError(err)
+		}
+		var waiting []string
+		for _, a := range m.Acks {
+			if a.Readback != "" && a.Verdict == "" {
+				waiting = append(waiting, a.Party)
+			}
+		}
+		if len(waiting) != 1 {
+			return fmt.Errorf("message %d has %d readbacks awaiting a mark (%s): name one with --party", id, len(waiting), strings.Join(waiting, ", "))
+		}
+		*party = waiting[0]
+	}
+	verdict := "correct"
+	fields := map[string]any{"message": id, "party": *party, "verdict": verdict}
+	if *incorrect {
+		fields["verdict"] = "incorrect"
+		fields["correction"] = *correction
+	}
+	env, err := client.Sign(key, cfg.Cell, hotline.KindReadbackMark, fields)
+	if err != nil {
+		return err
+	}
+	sub, err := submitRetrying(ctx, c, "/messages/"+strconv.FormatInt(id, 10)+"/readback", env, stderr)
+	if err != nil {
+		return sessionError(err)
+	}
+	if *incorrect {
+		fmt.Fprintf(stdout, "Marked %s's readback of message %d incorrect (log index %d); %s must acknowledge again.\n", *party, id, sub.Entry.Index, *party)
+	} else {
+		fmt.Fprintf(stdout, "Marked %s's readback of message %d correct (log index %d).\n", *party, id, sub.Entry.Index)
+	}
+	return nil
+}
+
+func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inbox", stderr)
+	asJSON := fs.Bool("json", false, "print the items as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, c, err := signedIn()
+	if err != nil {
+		return err
+	}
+	items, err := c.Inbox(ctx)
+	if err != nil {
+		return sessionError(err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if items == nil {
+			items = []client.InboxItem{}
+		}
+		return enc.Encode(items)
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(stdout, "Nothing awaits your party's acknowledgement.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MSG\tPRECEDENCE\tCHANNEL\tFROM\tSUBJECT\tTIME LEFT")
+	for _, it := range items {
+		m := it.Message
+		from := m.Sender
+		if from == "" {
+			from = "server"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Precedence, m.Channel, from, oneLine(m.Subject, 50), left(time.Duration(it.SecondsLeft)*time.Second))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nAcknowledge with: liaison ack MSG [--readback \"...\"] (FLASH and IMMEDIATE need a readback)")
+	return nil
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("tail", stderr)
+	channel := fs.String("channel", "", "only this channel's messages, acknowledgements and escalations")
+	from := fs.Int64("from", -2, "replay from this log index (default: only what happens from now)")
+	asJSON := fs.Bool("json", false, "print each entry as one line of JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, c, err := signedIn()
+	if err != nil {
+		return err
+	}
+	if *channel != "" {
+		ch, err := resolveChannel(ctx, c, *channel)
+		if err != nil {
+			return err
+		}
+		*channel = ch.ID
+	}
+	after := int64(-2)
+	if *from >= 0 {
+		after = *from - 1
+	}
+	// The channel of each message, to place acknowledgements and
+	// escalations, which name only the message.
+	chanOf := map[int64]string{}
+	messageChannel := func(id int64) string {
+		if ch, ok := chanOf[id]; ok {
+			return ch
+		}
+		m, err := c.Message(ctx, id)
+		if err != nil {
+			return ""
+		}
+		chanOf[id] = m.Channel
+		return m.Channel
+	}
+	fmt.Fprintln(stderr, "Following the cell's record; Ctrl-C to stop.")
+	return c.Stream(ctx, client.StreamOptions{
+		After: after,
+		OnReconnect: func(err error) {
+			fmt.Fprintf(stderr, "connection lost (%v); reconnecting, nothing will be missed...\n", err)
+		},
+	}, func(e client.Event) error {
+		line, ch, ok := describe(e, messageChannel)
+		if ch != "" && e.Kind == hotline.KindMessageSend {
+			chanOf[e.Index] = ch
+		}
+		if *channel != "" && ch != *channel {
+			return nil
+		}
+		if *asJSON {
+			b, err := json.Marshal(e.Entry)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		if !ok && *channel != "" {
+			return nil
+		}
+		_, err := fmt.Fprintln(stdout, line)
+		return err
+	})
+}
+
+// describe renders an entry as one line, and names the channel it belongs
+// to ("" for entries outside the hotline).
+func describe(e client.Event, channelOf func(int64) string) (line, channel string, hotlineEntry bool) {
+	var p struct {
+		Channel    string `json:"channel"`
+		Subject    string `json:"subject"`
+		Precedence string `json:"precedence"`
+		Message    int64  `json:"message"`
+		Origin     int64  `json:"origin"`
+		Party      string `json:"party"`
+		Readback   string `json:"readback"`
+		Verdict    string `json:"verdict"`
+		Correction string `json:"correction"`
+		Level      int    `json:"level"`
+		Lang       string `json:"lang"`
+	}
+	json.Unmarshal(e.Payload, &p) //nolint:errcheck // an entry we cannot read is still shown by kind
+	who := e.Member
+	if who == "" {
+		who = "server"
+	} else if e.Party != "" {
+		who += " (" + e.Party + ")"
+	}
+	at := e.Time.UTC().Format("15:04:05Z")
+	switch e.Kind {
+	case hotline.KindMessageSend:
+		return fmt.Sprintf("%s  #%d  %-9s %s  %s: %s", at, e.Index, p.Precedence, p.Channel, who, oneLine(p.Subject, 80)), p.Channel, true
+	case hotline.KindMessageAck:
+		s := fmt.Sprintf("%s  #%d  ACK       message %d by %s", at, e.Index, p.Message, who)
+		if p.Readback != "" {
+			s += fmt.Sprintf(" — readback: %q", oneLine(p.Readback, 100))
+		}
+		return s, channelOf(p.Message), true
+	case hotline.KindReadbackMark:
+		s := fmt.Sprintf("%s  #%d  READBACK  message %d, %s's readback marked %s by %s", at, e.Index, p.Message, p.Party, strings.ToUpper(p.Verdict), who)
+		if p.Correction != "" {
+			s += fmt.Sprintf(" — correction: %q", oneLine(p.Correction, 100))
+		}
+		return s, channelOf(p.Message), true
+	case hotline.KindMessageEscalate:
+		target := "duty officers"
+		if p.Level >= 2 {
+			target = "admins"
+		}
+		return fmt.Sprintf("%s  #%d  ESCALATION  message %d unacknowledged by %s: to its %s and the mediator (level %d)", at, e.Index, p.Message, p.Party, target, p.Level), channelOf(p.Message), true
+	case hotline.KindMessageRead:
+		return fmt.Sprintf("%s  #%d  read      message %d by %s", at, e.Index, p.Message, who), channelOf(p.Message), true
+	case hotline.KindMessageRelay:
+		return fmt.Sprintf("%s  #%d  RELAY     message %d relayed to %s by %s", at, e.Index, p.Origin, p.Channel, who), p.Channel, true
+	case hotline.KindTranslationAdd:
+		return fmt.Sprintf("%s  #%d  translation of message %d into %s by %s", at, e.Index, p.Message, p.Lang, who), channelOf(p.Message), true
+	}
+	return fmt.Sprintf("%s  #%d  %s by %s", at, e.Index, e.Kind, who), "", false
+}

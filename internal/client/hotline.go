@@ -1,0 +1,207 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+// Channels lists the channels the member's party may see.
+func (c *Client) Channels(ctx context.Context) ([]hotline.Channel, error) {
+	var r struct {
+		Channels []hotline.Channel `json:"channels"`
+	}
+	return r.Channels, c.getJSON(ctx, "/channels", &r)
+}
+
+// Message is a message with its acknowledgements, receipts and
+// translations, as GET /messages/{id} answers.
+type Message struct {
+	hotline.Message
+	Acks         []hotline.Ack         `json:"acks"`
+	Receipts     []hotline.Receipt     `json:"receipts"`
+	Translations []hotline.Translation `json:"translations"`
+}
+
+// Message reads one message.
+func (c *Client) Message(ctx context.Context, id int64) (*Message, error) {
+	var m Message
+	return &m, c.getJSON(ctx, "/messages/"+itoa(id), &m)
+}
+
+// InboxItem is a message awaiting the party's acknowledgement.
+type InboxItem struct {
+	Message     hotline.Message `json:"message"`
+	Ack         hotline.Ack     `json:"ack"`
+	Due         time.Time       `json:"due"`
+	SecondsLeft int64           `json:"seconds_left"`
+}
+
+// Inbox lists what awaits the member's party's acknowledgement, soonest
+// deadline first.
+func (c *Client) Inbox(ctx context.Context) ([]InboxItem, error) {
+	var r struct {
+		Items []InboxItem `json:"items"`
+	}
+	return r.Items, c.getJSON(ctx, "/inbox", &r)
+}
+
+// PutBlob uploads an attachment and returns its SHA-256 (hex).
+func (c *Client) PutBlob(ctx context.Context, data []byte) (string, error) {
+	b, err := c.do(ctx, http.MethodPost, "/blobs", bytes.NewReader(data), "application/octet-stream")
+	if err != nil {
+		return "", err
+	}
+	var r struct {
+		SHA256 string `json:"sha256"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return "", fmt.Errorf("POST /blobs: %w", err)
+	}
+	return r.SHA256, nil
+}
+
+// Event is one entry of the live stream.
+type Event struct {
+	Entry
+}
+
+// StreamOptions tunes Stream.
+type StreamOptions struct {
+	// After is the log index to resume after; -1 replays everything
+	// visible, and a negative value below -1 starts at the log's end.
+	After int64
+	// Reconnect is how long to wait before reconnecting after a dropped
+	// connection (default 2 s).
+	Reconnect time.Duration
+	// OnReconnect, if set, is told of each drop and its cause.
+	OnReconnect func(err error)
+}
+
+// Stream follows the live stream, calling fn for each entry in log order,
+// and reconnects after a dropped connection, resuming after the last entry
+// it delivered: every entry reaches fn exactly once. It returns when ctx
+// ends (nil), when fn returns an error, or on an error that a reconnect
+// cannot mend (the session ended, say).
+func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) error) error {
+	if opt.Reconnect <= 0 {
+		opt.Reconnect = 2 * time.Second
+	}
+	last := opt.After
+	for {
+		err := c.streamOnce(ctx, &last, fn)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var fnErr fnError
+		if errors.As(err, &fnErr) {
+			return fnErr.err
+		}
+		var apiErr *Error
+		if errors.As(err, &apiErr) && apiErr.Status/100 == 4 && apiErr.Status != http.StatusTooManyRequests {
+			return err
+		}
+		if opt.OnReconnect != nil {
+			opt.OnReconnect(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opt.Reconnect):
+		}
+	}
+}
+
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+var errStreamEnded = errors.New("the server ended the stream")
+
+func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.path("/stream"), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("User-Agent", "liaison-client")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if *last >= -1 {
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(*last, 10))
+	}
+	// No overall timeout: the stream is meant to stay open.
+	hc := *c.hc
+	hc.Timeout = 0
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return decodeError(resp, b)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		return fmt.Errorf("the stream answered %q, not text/event-stream", mt)
+	}
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	var id, event string
+	var data strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			if err == io.EOF {
+				return errStreamEnded
+			}
+			return err
+		}
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		if line == "" {
+			if data.Len() > 0 && (event == "" || event == "entry") {
+				var e Event
+				if err := json.Unmarshal([]byte(data.String()), &e); err != nil {
+					return fmt.Errorf("stream event %s: %w", id, err)
+				}
+				// A repeat after a reconnect is dropped: fn sees each entry once.
+				if e.Index > *last {
+					if err := fn(e); err != nil {
+						return fnError{err}
+					}
+					*last = e.Index
+				}
+			}
+			id, event = "", ""
+			data.Reset()
+			continue
+		}
+		if strings.HasPrefix(line, ":") {
+			continue
+		}
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "id":
+			id = value
+		case "event":
+			event = value
+		case "data":
+			if data.Len() > 0 {
+				data.WriteByte('\n')
+			}
+			data.WriteString(value)
+		}
+	}
+}

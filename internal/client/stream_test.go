@@ -1,0 +1,91 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/client"
+)
+
+// A server that drops the stream twice, and on each reconnect replays an
+// entry the client already has: the client resumes from its last entry
+// and hands each entry to its caller exactly once, in order.
+func TestStreamResumesExactlyOnce(t *testing.T) {
+	var mu sync.Mutex
+	var resumedFrom []string
+	connects := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		connects++
+		n := connects
+		resumedFrom = append(resumedFrom, r.Header.Get("Last-Event-ID"))
+		mu.Unlock()
+		last, err := strconv.Atoi(r.Header.Get("Last-Event-ID"))
+		if err != nil {
+			last = -1
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		// One entry the client already has (a server may repeat one
+		// around a reconnect), then three new ones, then a drop.
+		start := max(last, 0)
+		for i := start; i <= last+3 && i < 9; i++ {
+			fmt.Fprintf(w, "id: %d\nevent: entry\ndata: {\"index\": %d, \"kind\": \"message.send\"}\n\n: ping\n\n", i, i)
+		}
+		if n >= 4 {
+			<-r.Context().Done() // stay open until the client stops
+		}
+	}))
+	defer srv.Close()
+
+	c := client.New(srv.URL, "tok")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var got []int64
+	drops := 0
+	err := c.Stream(ctx, client.StreamOptions{After: -1, Reconnect: 10 * time.Millisecond, OnReconnect: func(error) { drops++ }}, func(e client.Event) error {
+		got = append(got, e.Index)
+		if e.Index == 8 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{0, 1, 2, 3, 4, 5, 6, 7, 8}; !slices.Equal(got, want) {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+	if drops < 2 {
+		t.Errorf("%d reconnects, want at least 2", drops)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if resumedFrom[0] != "-1" || resumedFrom[1] != "2" {
+		t.Errorf("resumed with Last-Event-ID %q, want -1, then the last entry delivered", resumedFrom)
+	}
+}
+
+// A session that has ended is not retried for ever.
+func TestStreamStopsWhenTheSessionEnds(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"title":"Session ended","status":401,"detail":"sign in again"}`)
+	}))
+	defer srv.Close()
+	err := client.New(srv.URL, "tok").Stream(context.Background(), client.StreamOptions{Reconnect: time.Millisecond}, func(client.Event) error { return nil })
+	if !client.IsStatus(err, http.StatusUnauthorized) {
+		t.Fatalf("Stream = %v, want the 401", err)
+	}
+}
