@@ -175,6 +175,30 @@ func TestHotlineBlobs(t *testing.T) {
 		}
 		fetch(il, sha, nil)
 
+		// Nor may Israel, knowing the hash, attach Syria's file to a message
+		// of its own and so read it: refused in the very words used for a
+		// file never uploaded, so that neither is confirmed.
+		sendWith := func(c *client, channel, sha string) reply {
+			m := message(channel, hotline.Routine, "Forward", "Attached.")
+			m["attachments"] = attach(sha, "f.bin", 1)
+			return c.submit(t, "POST", "/api/v1/messages", c.sign(hotline.KindMessageSend, m))
+		}
+		before := ts.size(t)
+		stolen := sendWith(il, "joint-military", sha)
+		never := sendWith(il, "joint-military", strings.Repeat("ab", 32))
+		for _, r := range []reply{stolen, never} {
+			if r.Status < 400 || r.Status >= 500 {
+				t.Fatalf("attaching a file Israel may not use: %s", r)
+			}
+		}
+		if strings.ReplaceAll(string(stolen.Body), sha, "H") != strings.ReplaceAll(string(never.Body), strings.Repeat("ab", 32), "H") {
+			t.Errorf("another party's file is refused as\n%s\na missing one as\n%s", stolen.Body, never.Body)
+		}
+		if ts.size(t) != before {
+			t.Error("a refused attachment was written to the log")
+		}
+		fetch(il, sha, nil)
+
 		// Carried on a joint channel: every side and the mediator, not an
 		// observer outside it.
 		joint := []byte("joint map")
@@ -192,5 +216,12 @@ func TestHotlineBlobs(t *testing.T) {
 		// Unknown and malformed hashes.
 		fetch(sy, strings.Repeat("0", 64), nil)
 		fetch(sy, "not-a-hash", nil)
+
+		// Syria may forward its own file to the joint channel; then Israel
+		// reads it, through that message.
+		if r := sendWith(sy, "joint-military", sha); r.Status != http.StatusCreated {
+			t.Fatalf("Syria forwarding its own file: %s", r)
+		}
+		fetch(il, sha, data)
 	})
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 )
@@ -77,6 +79,9 @@ func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.E
 
 // submit runs a signed command through the ledger and counts the outcome.
 func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (store.Result, error) {
+	if err := s.attachmentsExist(r, env); err != nil {
+		return store.Result{}, err
+	}
 	res, err := s.led.Submit(r.Context(), p.Cell, p.Member.ID, env)
 	outcome := "ok"
 	switch {
@@ -94,6 +99,34 @@ func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (st
 	}
 	s.appends.WithLabelValues(kind, outcome).Inc()
 	return res, err
+}
+
+// attachmentsExist refuses a message naming an attachment that was never
+// uploaded: the record must not point at content no one can fetch. Whether
+// the sender may use an uploaded one is the hotline's decision.
+func (s *Server) attachmentsExist(r *http.Request, env *record.Envelope) error {
+	if env.Kind() != hotline.KindMessageSend {
+		return nil
+	}
+	var p struct {
+		Attachments []struct {
+			SHA256 string `json:"sha256"`
+		} `json:"attachments"`
+	}
+	if json.Unmarshal(env.Payload, &p) != nil || len(p.Attachments) > hotline.MaxAttachments {
+		return nil // the decision explains what is wrong with the payload
+	}
+	for _, at := range p.Attachments {
+		if len(at.SHA256) != 64 || strings.Trim(at.SHA256, "0123456789abcdef") != "" {
+			continue // malformed: the decision says so
+		}
+		if _, err := s.st.Blob(r.Context(), at.SHA256); errors.Is(err, store.ErrNotFound) {
+			return hotline.NoAttachment(at.SHA256)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeEntry(w http.ResponseWriter, status int, res store.Result, extra map[string]any) {

@@ -264,6 +264,50 @@ type SendPayload struct {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// NoAttachment is the refusal of an attachment the sender may not use: the
+// same words whether the blob was never uploaded or belongs to messages
+// the sender's party cannot read, so that neither is confirmed.
+func NoAttachment(sha string) error {
+	return invalid("no attachment %s: upload it (POST /blobs) before sending", sha)
+}
+
+// mayAttach refuses an attachment already attached only to messages the
+// sender's party cannot read: otherwise a party that learnt a hash could
+// attach another party's file to its own message and then download it. A
+// blob attached to nothing yet was uploaded for this message.
+func mayAttach(c *cell.Command, atts []Attachment) error {
+	a := c.Actor
+	if a.Server || a.IsMediator() {
+		return nil
+	}
+	for _, at := range atts {
+		refs, err := c.View.List(c.Ctx, ObjAttachment, at.SHA256, -1, 1000)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		visible := false
+		for _, o := range refs {
+			var ref struct {
+				Parties []string `json:"parties"`
+			}
+			if err := json.Unmarshal(o.Doc, &ref); err != nil {
+				return err
+			}
+			if slices.Contains(ref.Parties, a.Party.ID) {
+				visible = true
+				break
+			}
+		}
+		if !visible {
+			return NoAttachment(at.SHA256)
+		}
+	}
+	return nil
+}
+
 func messageSend(c *cell.Command) (store.Effect, error) {
 	var p SendPayload
 	if err := c.Decode(&p); err != nil {
@@ -284,6 +328,9 @@ func messageSend(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, forbidden("link tests are sent by the server")
 	}
 	if err := checkMessage(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if err := mayAttach(c, p.Attachments); err != nil {
 		return store.Effect{}, err
 	}
 	for _, ref := range []*int64{p.ReplyTo, p.Corrects} {
