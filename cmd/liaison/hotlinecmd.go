@@ -40,6 +40,28 @@ func signedIn() (*config, *client.Client, error) {
 	return cfg, c, nil
 }
 
+// onMessage signs a command of kind about message id and posts it to
+// /messages/{id}/verb.
+func onMessage(ctx context.Context, cfg *config, c *client.Client, key *record.DeviceKey, kind string, id int64, verb string, fields map[string]any, stderr io.Writer) (*client.Submitted, error) {
+	fields["message"] = id
+	env, err := client.Sign(key, cfg.Cell, kind, fields)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := submitRetrying(ctx, c, "/messages/"+strconv.FormatInt(id, 10)+"/"+verb, env, stderr)
+	return sub, sessionError(err)
+}
+
+// signedInWithKey is signedIn and the device key that signs.
+func signedInWithKey() (*config, *client.Client, *record.DeviceKey, error) {
+	cfg, c, err := signedIn()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key, err := cfg.deviceKey()
+	return cfg, c, key, err
+}
+
 // resolveChannel finds a channel by id or by its unique title
 // (case-insensitive); the error lists what the member may use.
 func resolveChannel(ctx context.Context, c *client.Client, name string) (hotline.Channel, error) {
@@ -121,11 +143,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if (p == hotline.Flash || p == hotline.Immediate) && len(strings.Fields(text)) > hotline.MaxUrgentWords {
 		return fmt.Errorf("a %s message is at most %d words; this one has %d", p, hotline.MaxUrgentWords, len(strings.Fields(text)))
 	}
-	cfg, c, err := signedIn()
-	if err != nil {
-		return err
-	}
-	key, err := cfg.deviceKey()
+	cfg, c, key, err := signedInWithKey()
 	if err != nil {
 		return err
 	}
@@ -296,11 +314,7 @@ func runAck(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	cfg, c, err := signedIn()
-	if err != nil {
-		return err
-	}
-	key, err := cfg.deviceKey()
+	cfg, c, key, err := signedInWithKey()
 	if err != nil {
 		return err
 	}
@@ -311,17 +325,13 @@ func runAck(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if (m.Precedence == hotline.Flash || m.Precedence == hotline.Immediate) && strings.TrimSpace(*readback) == "" {
 		return fmt.Errorf("message %d is %s: acknowledge it with --readback \"what, where, when\" in your own words; nothing was sent", id, m.Precedence)
 	}
-	fields := map[string]any{"message": id}
+	fields := map[string]any{}
 	if *readback != "" {
 		fields["readback"] = *readback
 	}
-	env, err := client.Sign(key, cfg.Cell, hotline.KindMessageAck, fields)
+	sub, err := onMessage(ctx, cfg, c, key, hotline.KindMessageAck, id, "ack", fields, stderr)
 	if err != nil {
 		return err
-	}
-	sub, err := submitRetrying(ctx, c, "/messages/"+strconv.FormatInt(id, 10)+"/ack", env, stderr)
-	if err != nil {
-		return sessionError(err)
 	}
 	fmt.Fprintf(stdout, "Acknowledged message %d (%s, %q) at log index %d.\n", id, m.Precedence, m.Subject, sub.Entry.Index)
 	if *readback != "" {
@@ -350,11 +360,7 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *incorrect && strings.TrimSpace(*correction) == "" {
 		return errors.New("--incorrect needs --correction: what the recipient must hear instead")
 	}
-	cfg, c, err := signedIn()
-	if err != nil {
-		return err
-	}
-	key, err := cfg.deviceKey()
+	cfg, c, key, err := signedInWithKey()
 	if err != nil {
 		return err
 	}
@@ -374,19 +380,14 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		*party = waiting[0]
 	}
-	verdict := "correct"
-	fields := map[string]any{"message": id, "party": *party, "verdict": verdict}
+	fields := map[string]any{"party": *party, "verdict": "correct"}
 	if *incorrect {
 		fields["verdict"] = "incorrect"
 		fields["correction"] = *correction
 	}
-	env, err := client.Sign(key, cfg.Cell, hotline.KindReadbackMark, fields)
+	sub, err := onMessage(ctx, cfg, c, key, hotline.KindReadbackMark, id, "readback", fields, stderr)
 	if err != nil {
 		return err
-	}
-	sub, err := submitRetrying(ctx, c, "/messages/"+strconv.FormatInt(id, 10)+"/readback", env, stderr)
-	if err != nil {
-		return sessionError(err)
 	}
 	if *incorrect {
 		fmt.Fprintf(stdout, "Marked %s's readback of message %d incorrect (log index %d); %s must acknowledge again.\n", *party, id, sub.Entry.Index, *party)
