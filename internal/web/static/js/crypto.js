@@ -240,9 +240,15 @@ export async function rootFromInclusionProof(index, size, leaf, path) {
 // parseVerifierKey reads a note verifier key, "name+hash+base64(0x01 ||
 // public key)", and checks its hash.
 export async function parseVerifierKey(vkey) {
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3) throw new Error('the log key is not a note verifier key');
-  const [name, hashHex, keyB64] = parts;
+  // Only the first two '+' separate: the name may not hold one, but the
+  // standard base64 of the key may.
+  const v = vkey.trim();
+  const i = v.indexOf('+');
+  const j = i < 0 ? -1 : v.indexOf('+', i + 1);
+  if (i <= 0 || j < 0) throw new Error('the log key is not a note verifier key');
+  const name = v.slice(0, i);
+  const hashHex = v.slice(i + 1, j);
+  const keyB64 = v.slice(j + 1);
   const key = unb64(keyB64);
   if (key.length !== 33 || key[0] !== 1) throw new Error('the log key is not an Ed25519 note key');
   const h = (await sha256(concat(enc.encode(name + '\n'), key))).slice(0, 4);
