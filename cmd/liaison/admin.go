@@ -54,6 +54,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("demo", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", "liaison-demo-data", "SQLite data directory (kept between runs)")
+	deadlines := ackDeadlines{}
+	fs.Var(deadlines, "ack-deadlines", "acknowledgement deadlines of a new demo cell, as in FLASH=45s,IMMEDIATE=2m (others keep the defaults)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		s := &seed.Seeder{Ledger: led, Store: st, Password: passwordParams()}
-		logins, err = s.Demo(ctx, keyDir, os.Getenv("LIAISON_DEMO_PASSWORD"), demoSettings())
+		logins, err = s.Demo(ctx, keyDir, os.Getenv("LIAISON_DEMO_PASSWORD"), cell.Settings{AckDeadlines: deadlines})
 		led.Close()
 		if err != nil {
 			return err
@@ -86,6 +88,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	} else if !containsCell(cells, seed.DemoCell) {
 		return fmt.Errorf("%s holds other cells (%s), not the demo: use 'liaison serve'", *data, strings.Join(cells, ", "))
+	} else if len(deadlines) > 0 {
+		fmt.Fprintf(stderr, "liaison demo: --ack-deadlines applies when the demo is created; %s keeps the deadlines it was created with\n", *data)
 	}
 	o := serveOptions{addr: *addr, cell: seed.DemoCell, secure: false}
 	o.onListening = func(url string) {
@@ -100,15 +104,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, "Stop with Ctrl-C; run again on the same --data to keep the data.")
 	}
 	return serve(ctx, st, o, stdout, stderr)
-}
-
-// demoSettings shortens deadlines when LIAISON_DEMO_FAST is set, for tests
-// that must watch a deadline pass.
-func demoSettings() cell.Settings {
-	if os.Getenv("LIAISON_DEMO_FAST") == "1" {
-		return cell.Settings{AckDeadlines: map[string]int{"FLASH": 5, "IMMEDIATE": 10, "PRIORITY": 20, "ROUTINE": 30}}
-	}
-	return cell.Settings{}
 }
 
 func containsCell(cells []string, id string) bool {

@@ -1,9 +1,9 @@
 // A FLASH nobody acknowledges: the mediator's watch screen counts it down,
-// then shows its escalation, live. The demo runs with a FLASH deadline of
-// five seconds (LIAISON_DEMO_FAST).
+// then shows its escalation, live. test/e2e/run starts the demo with
+// --ack-deadlines FLASH=5s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, signIn, unique } from './harness.mjs';
+import { launch, signIn, unique, api } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -13,6 +13,9 @@ test('an unacknowledged FLASH counts down, then escalates on the mediator dashbo
   const us = await signIn(browser, 'us.duty');
   const il = await signIn(browser, 'il.duty');
   try {
+    const { cell } = await api(us.page, '/cell');
+    assert.equal(cell.settings?.ack_deadlines?.FLASH, Number(process.env.LIAISON_E2E_FLASH_DEADLINE || 5),
+      'the demo did not take its --ack-deadlines');
     await us.page.goto('/dashboard');
     const navigations = [];
     us.page.on('framenavigated', (f) => { if (f === us.page.mainFrame()) navigations.push(f.url()); });
