@@ -1,13 +1,9 @@
 // Arabic and Hebrew lay out right to left; screenshots of each are kept
-// in test/e2e/artifacts, and the English dashboard goes to the README
-// (LIAISON_E2E_UPDATE_DOCS=1 test/e2e/run refreshes docs/screenshot-dashboard.png).
+// in test/e2e/artifacts (the English one is docs.test.mjs's).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launch, signIn, artifacts } from './harness.mjs';
-
-const readmeShot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshot-dashboard.png');
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -50,18 +46,3 @@ for (const [lang, word] of [['ar', 'العربية'], ['he', 'עברית']]) {
     }
   });
 }
-
-test('the English dashboard (the README screenshot)', async () => {
-  const us = await signIn(browser, 'us.duty');
-  try {
-    await us.page.goto('/dashboard?lang=en');
-    assert.equal(await us.page.evaluate(() => document.documentElement.dir), 'ltr');
-    await us.page.locator('h1', { hasText: 'Watch' }).waitFor();
-    // The README's copy is refreshed on request only, so that a test run
-    // leaves the tree as it found it.
-    if (process.env.LIAISON_E2E_UPDATE_DOCS === '1') await us.page.screenshot({ path: readmeShot });
-    await us.page.screenshot({ path: path.join(artifacts, 'dashboard-en.png'), fullPage: true });
-  } finally {
-    await us.context.close();
-  }
-});
