@@ -1,7 +1,6 @@
 // The English dashboard as the README shows it: the mediator's watch
-// screen with a FLASH from Israel just arrived. It runs on the demo as
-// seeded, before the tests that fill it with test messages (test/e2e/run
-// runs the files in name order: a11y and crypto only read).
+// screen with a FLASH from Israel just arrived. test/e2e/run runs it
+// first, on the demo as seeded, before other tests fill it with theirs.
 // LIAISON_E2E_UPDATE_DOCS=1 test/e2e/run refreshes docs/screenshot-dashboard.png;
 // otherwise the picture goes to test/e2e/artifacts only, so that a test
 // run leaves the tree as it found it.
