@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -47,33 +48,62 @@ func (s *Server) Glossary(r *http.Request, p *Principal) ([]hotline.Term, error)
 }
 
 // ChannelMessages returns the last (at most) limit messages of a channel p
-// reads, oldest first, as GET /channels/{id}/messages renders them.
-func (s *Server) ChannelMessages(r *http.Request, p *Principal, channel string, limit int) ([]MessageView, error) {
+// reads that were sent before log index before (all, for before < 0),
+// oldest first, and whether earlier ones exist. Only those are read: a
+// channel's whole history is not decoded to show its last page.
+func (s *Server) ChannelMessages(r *http.Request, p *Principal, channel string, before int64, limit int) ([]MessageView, bool, error) {
 	ch, err := s.visibleChannel(r, p, channel)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if before < 0 {
+		before = math.MaxInt64
 	}
 	v := s.st.View(p.Cell)
-	msgs, err := listDocs[hotline.Message](r, v, hotline.ObjMessage, ch.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(msgs) > limit {
-		msgs = msgs[len(msgs)-limit:]
+	var msgs []hotline.Message
+	more := false
+	if l, ok := v.(store.Latest); ok {
+		objs, err := l.Latest(r.Context(), hotline.ObjMessage, ch.ID, before, limit+1)
+		if err != nil {
+			return nil, false, err
+		}
+		if more = len(objs) > limit; more {
+			objs = objs[:limit]
+		}
+		for i := len(objs) - 1; i >= 0; i-- {
+			m, err := decodeDoc[hotline.Message](objs[i])
+			if err != nil {
+				return nil, false, err
+			}
+			msgs = append(msgs, m)
+		}
+	} else {
+		all, err := listDocs[hotline.Message](r, v, hotline.ObjMessage, ch.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, m := range all {
+			if m.ID < before {
+				msgs = append(msgs, m)
+			}
+		}
+		if more = len(msgs) > limit; more {
+			msgs = msgs[len(msgs)-limit:]
+		}
 	}
 	terms, err := listDocs[hotline.Term](r, v, hotline.ObjGlossary, "")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]MessageView, 0, len(msgs))
 	for _, m := range msgs {
 		mv, err := s.messageView(r, p, m, terms)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = append(out, mv)
 	}
-	return out, nil
+	return out, more, nil
 }
 
 // Message returns a message p's party reads (404 otherwise) with all that

@@ -91,7 +91,7 @@ func TestWebQueriesAnswerAsTheAPI(t *testing.T) {
 			t.Errorf("%s must not see line-sy: Channel answers %v (API %d)", member, err, status)
 		}
 		if !sees {
-			if _, err := ts.API.ChannelMessages(r, p, "line-sy", 10); api.ProblemOf(err).Status != http.StatusNotFound {
+			if _, _, err := ts.API.ChannelMessages(r, p, "line-sy", -1, 10); api.ProblemOf(err).Status != http.StatusNotFound {
 				t.Errorf("%s reads line-sy's messages: %v", member, err)
 			}
 		}

@@ -75,6 +75,14 @@ type View interface {
 	List(ctx context.Context, kind, parent string, after int64, limit int) ([]Object, error)
 }
 
+// Latest is implemented by the stores' committed views: the newest
+// objects of kind under parent created before log index before, newest
+// first, at most limit. A conversation shows its last messages without
+// reading its whole history.
+type Latest interface {
+	Latest(ctx context.Context, kind, parent string, before int64, limit int) ([]Object, error)
+}
+
 // Position is implemented by the View that Decide receives: the log index
 // and server time the entry will have if it is appended. Deadlines and ids
 // derived from them are therefore reproduced exactly when the log is

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -79,6 +81,9 @@ type channelData struct {
 	Precedences []option
 	Languages   []option
 	Glossary    []hotline.Term
+	// Earlier pages back through the channel's history; Newer returns
+	// from there to the live end.
+	Earlier, Newer string
 }
 
 type option struct {
@@ -157,7 +162,15 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	if err != nil {
 		return err
 	}
-	mvs, err := w.api.ChannelMessages(r, c.p, ch.ID, MessagesShown)
+	before := int64(-1)
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 0 {
+			return errBadQuery
+		}
+		before = n
+	}
+	mvs, more, err := w.api.ChannelMessages(r, c.p, ch.ID, before, MessagesShown)
 	if err != nil {
 		return err
 	}
@@ -184,6 +197,12 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	}
 	for _, lang := range Languages {
 		d.Languages = append(d.Languages, option{Value: lang, Label: c.l.T("lang." + lang), Selected: lang == c.l.Lang})
+	}
+	if more && len(mvs) > 0 {
+		d.Earlier = "/channels/" + url.PathEscape(ch.ID) + "?before=" + strconv.FormatInt(mvs[0].ID, 10)
+	}
+	if before >= 0 {
+		d.Newer = "/channels/" + url.PathEscape(ch.ID)
 	}
 	for i := len(mvs) - 1; i >= 0; i-- { // newest first: the watch reads from the top
 		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones))

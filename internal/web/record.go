@@ -88,7 +88,7 @@ func (w *Web) recordsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	return nil
 }
 
-var errBadQuery = &api.Problem{Type: api.ProblemTypeBase + "bad-request", Title: "Bad request", Status: http.StatusBadRequest, Detail: "a log index is a non-negative integer"}
+var errBadQuery = &api.Problem{Type: api.ProblemTypeBase + "bad-request", Title: "Bad request", Status: http.StatusBadRequest, Detail: "a log index (record, before) is a non-negative integer"}
 
 func (w *Web) entryRow(c *ctx, e api.EntryJSON) entryRow {
 	t, _ := time.Parse(time.RFC3339Nano, e.Time)

@@ -118,6 +118,16 @@ func (r readView) List(ctx context.Context, kind, parent string, after int64, li
 	return r.v.List(ctx, kind, parent, after, limit)
 }
 
+// Latest implements store.Latest, walking the objects_list index backwards.
+func (r readView) Latest(ctx context.Context, kind, parent string, before int64, limit int) ([]store.Object, error) {
+	rows, err := r.v.run.query(ctx, r.v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
+		WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq < $4 ORDER BY seq DESC, id DESC LIMIT $5`), r.v.cell, kind, parent, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanObjects(rows)
+}
+
 // Projection implements store.Store.
 func (s *DB) Projection(ctx context.Context, cell string) ([]store.Object, error) {
 	rows, err := s.R.QueryContext(ctx, s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Entries", testEntries},
 		{"Checkpoint", testCheckpoint},
 		{"View", testView},
+		{"Latest", testLatest},
 		{"Projection", testProjection},
 		{"Credentials", testCredentials},
 		{"Tokens", testTokens},
@@ -1059,6 +1061,47 @@ func testView(t *testing.T, s store.Store) {
 	}
 	if want := []string{"m1", "m2", "m3", "m4", "m6"}; !slices.Equal(paged, want) {
 		t.Errorf("paging by 2 = %v, want %v", paged, want)
+	}
+}
+
+// testLatest checks store.Latest: the newest objects under a parent before
+// an index, newest first, without other parents' or kinds'.
+func testLatest(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	for i := range 6 {
+		parent := "a"
+		if i%3 == 2 {
+			parent = "b"
+		}
+		mustAppend(t, s, cell, sg.Pending(cell, fmt.Sprint(i), Admit(Everyone, 1,
+			store.Change{Kind: "m", ID: fmt.Sprint(i), Parent: parent, Doc: []byte(`{}`)},
+			store.Change{Kind: "other", ID: fmt.Sprint(i), Parent: parent, Doc: []byte(`{}`)})))
+	}
+	l, ok := s.View(cell).(store.Latest)
+	if !ok {
+		t.Fatal("the committed view does not implement store.Latest")
+	}
+	ids := func(before int64, limit int) string {
+		os, err := l.Latest(ctx, "m", "a", before, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range os {
+			out = append(out, o.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, c := range []struct {
+		before int64
+		limit  int
+		want   string
+	}{{1 << 62, 10, "4,3,1,0"}, {1 << 62, 2, "4,3"}, {3, 10, "1,0"}, {0, 10, ""}} {
+		if got := ids(c.before, c.limit); got != c.want {
+			t.Errorf("Latest(m, a, before %d, limit %d) = %q, want %q", c.before, c.limit, got, c.want)
+		}
 	}
 }
 

@@ -66,7 +66,9 @@ function merge(fresh) {
 
 const refresh = debounce(async () => {
   try {
-    const html = await fetchFragment(`/channels/${encodeURIComponent(channel)}?fragment=messages`);
+    // An earlier page of the history stays that page when it refreshes.
+    const before = new URLSearchParams(location.search).get('before');
+    const html = await fetchFragment(`/channels/${encodeURIComponent(channel)}?fragment=messages` + (before ? `&before=${encodeURIComponent(before)}` : ''));
     if (html !== null) merge(parseHTML(html));
   } catch (e) {
     alertPage(e.message);

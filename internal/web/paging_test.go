@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/web"
+)
+
+var (
+	articleID   = regexp.MustCompile(`<article id="m-(\d+)"`)
+	earlierLink = regexp.MustCompile(`<a href="([^"]*before=\d+)" rel="prev">Earlier messages</a>`)
+)
+
+func shownIDs(page string) []int64 {
+	var out []int64
+	for _, m := range articleID.FindAllStringSubmatch(page, -1) {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		out = append(out, n)
+	}
+	return out
+}
+
+// A channel with more messages than a page shows: the page holds the
+// newest, newest first, and links to the earlier ones, which hold the rest
+// and link back to the live end.
+func TestConversationPagesBackThroughHistory(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.military")
+	n := web.MessagesShown + 5
+	var sent []int64
+	for i := range n {
+		e := il.submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+			"subject": fmt.Sprintf("Paging %d", i), "body": "b", "lang": "en", "precedence": hotline.Routine})
+		sent = append(sent, e.Index)
+	}
+
+	first := il.page("/channels/joint-military")
+	shown := shownIDs(first)
+	if len(shown) != web.MessagesShown || shown[0] != sent[n-1] || !slices.IsSortedFunc(shown, func(a, b int64) int { return int(b - a) }) {
+		t.Fatalf("the first page shows %d messages from %v, want the newest %d, newest first", len(shown), shown[:min(3, len(shown))], web.MessagesShown)
+	}
+	if strings.Contains(first, "Back to the newest messages") {
+		t.Error("the live page links to itself as the newest")
+	}
+	m := earlierLink.FindStringSubmatch(first)
+	if m == nil {
+		t.Fatal("no link to earlier messages")
+	}
+	older := il.page(html.UnescapeString(m[1]))
+	rest := shownIDs(older)
+	for _, id := range sent[:5] {
+		if !slices.Contains(rest, id) {
+			t.Errorf("message %d is on neither page", id)
+		}
+	}
+	for _, id := range rest {
+		if id >= shown[len(shown)-1] {
+			t.Errorf("the earlier page repeats or passes message %d", id)
+		}
+	}
+	if !strings.Contains(older, `href="/channels/joint-military">Back to the newest messages`) {
+		t.Error("the earlier page has no way back to the live end")
+	}
+	// Its live refresh keeps it the earlier page.
+	if frag := il.page(html.UnescapeString(m[1]) + "&fragment=messages"); !slices.Equal(shownIDs(frag), rest) {
+		t.Error("the earlier page's fragment shows other messages than the page")
+	}
+	if r := il.get("/channels/joint-military?before=-3"); r.Status != 400 {
+		t.Errorf("before=-3: %d, want 400", r.Status)
+	}
+}
