@@ -169,3 +169,65 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Errorf("error %q does not say the schema version %d is newer", msg, newer)
 	}
 }
+
+// A database written before migration 3 (tree hashes in a rowid table)
+// opens with its log intact and its hashes clustered by key.
+func TestMigrationClustersHashes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateCell(ctx, "c", "liaison.test/c"); err != nil {
+		t.Fatal(err)
+	}
+	sg := storetest.NewSigner(t)
+	var batch []*store.Pending
+	for i := range 37 {
+		batch = append(batch, sg.Pending("c", strconv.Itoa(i), storetest.Admit(storetest.Everyone, 1)))
+	}
+	if _, err := s.Append(ctx, "c", batch); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Back to version 2's table.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "liaison.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE hashes_v2 (cell TEXT NOT NULL, idx BIGINT NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (cell, idx))`,
+		`INSERT INTO hashes_v2 SELECT cell, idx, hash FROM hashes`,
+		`DROP TABLE hashes`,
+		`ALTER TABLE hashes_v2 RENAME TO hashes`,
+		`UPDATE schema_version SET version = 2`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s = newTestStore(t, dir)
+	es, err := storetest.CheckLog(ctx, s, "c")
+	if err != nil || len(es) != 37 {
+		t.Fatalf("log after migration: %d entries, %v", len(es), err)
+	}
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "liaison.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ddl string
+	var version int
+	if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'hashes'`).Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT version FROM schema_version`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "WITHOUT ROWID") || version != sqlstore.SchemaVersion {
+		t.Errorf("after migration: version %d, hashes table %q", version, ddl)
+	}
+}
