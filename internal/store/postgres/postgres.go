@@ -43,6 +43,12 @@ type Store struct {
 	bg        context.Context // ends at Close
 	analyzing atomic.Bool
 	analyzed  sync.Map // cell → log size at the last ANALYZE this node ran
+
+	// Notices for other nodes wait here for the notifier goroutine: the
+	// appending writer must not wait a round trip for pg_notify.
+	notifyMu   sync.Mutex
+	toNotify   map[string]int64
+	notifyKick chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +74,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		Unlock:   "SELECT pg_advisory_unlock(" + strconv.Itoa(migrateLock) + ")",
 		IsUnique: isUnique,
 	}
-	s := &Store{DB: sqlstore.New(d, db, db), url: url}
+	s := &Store{DB: sqlstore.New(d, db, db), url: url, toNotify: map[string]int64{}, notifyKick: make(chan struct{}, 1)}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -76,8 +82,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	lctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.bg = cancel, lctx
 	ready := make(chan struct{})
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.listen(lctx, ready)
+	go s.notifier(lctx)
 	select {
 	case <-ready:
 	case <-time.After(10 * time.Second):
@@ -165,9 +172,43 @@ func (s *Store) listen(ctx context.Context, ready chan struct{}) {
 }
 
 // Notify implements store.Store.
+//
+// This node's readers are told at once; other nodes through pg_notify,
+// sent by a goroutine of its own that merges notices of one cell (a notice
+// carries only a position, so the latest says all). This node hears its
+// own notice again through LISTEN, which costs a redundant wake-up only.
 func (s *Store) Notify(ctx context.Context, cell string, size int64) error {
-	_, err := s.W.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, cell+" "+strconv.FormatInt(size, 10))
-	return err
+	s.Deliver(cell, size)
+	s.notifyMu.Lock()
+	s.toNotify[cell] = max(s.toNotify[cell], size)
+	s.notifyMu.Unlock()
+	select {
+	case s.notifyKick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (s *Store) notifier(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.notifyKick:
+		}
+		s.notifyMu.Lock()
+		batch := s.toNotify
+		s.toNotify = map[string]int64{}
+		s.notifyMu.Unlock()
+		for cell, size := range batch {
+			if _, err := s.W.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, cell+" "+strconv.FormatInt(size, 10)); err != nil && ctx.Err() == nil {
+				// Other nodes' readers wake at their next notice or
+				// heartbeat; nothing is lost, only delayed.
+				slog.Warn("postgres notify", "cell", cell, "err", err)
+			}
+		}
+	}
 }
 
 // TryLeader implements store.Store: the node holding the advisory lock on
