@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -292,7 +293,13 @@ func clock(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", m, s)
 }
 
-func messageArg(pos []string) (int64, error) {
+// messageArg parses the flags, before or after the one argument: a
+// message number.
+func messageArg(fs *flag.FlagSet, args []string) (int64, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 0, err
+	}
 	if len(pos) != 1 {
 		return 0, errors.New("name one message by its number")
 	}
@@ -306,11 +313,7 @@ func messageArg(pos []string) (int64, error) {
 func runAck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ack", stderr)
 	readback := fs.String("readback", "", "for FLASH and IMMEDIATE: what, where and when, in your own words")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	id, err := messageArg(pos)
+	id, err := messageArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -346,11 +349,7 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	incorrect := fs.Bool("incorrect", false, "the readback is wrong: give --correction")
 	correction := fs.String("correction", "", "with --incorrect: what is right")
 	party := fs.String("party", "", "whose readback (default: the only one awaiting a mark)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	id, err := messageArg(pos)
+	id, err := messageArg(fs, args)
 	if err != nil {
 		return err
 	}
