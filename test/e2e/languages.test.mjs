@@ -46,3 +46,25 @@ for (const [lang, word] of [['ar', 'العربية'], ['he', 'עברית']]) {
     }
   });
 }
+
+// Every time is in UTC and in each party's zone, and the live clocks keep
+// the server's format: a refresh of the page does not switch them.
+test('the clocks tick in the format the server renders', async () => {
+  const il = await signIn(browser, 'il.duty');
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const served = await (await il.page.request.get('/dashboard?lang=en')).text();
+      const want = [...served.matchAll(/<time class="clock" data-zone="([^"]+)"[^>]*>([^<]*)<\/time>/g)].map((m) => [m[1], m[2].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))]);
+      await il.page.goto('/dashboard?lang=en');
+      await il.page.waitForTimeout(1200); // at least one tick
+      const got = await il.page.$$eval('time.clock[data-zone]', (els) => els.map((e) => [e.dataset.zone, e.textContent]));
+      assert.ok(want.length >= 4, `clocks served: ${JSON.stringify(want)}`);
+      assert.ok(want.some(([z, t]) => z === 'UTC' && / UTC$/.test(t)), 'no UTC clock');
+      if (JSON.stringify(got) === JSON.stringify(want)) break;
+      // A minute may turn between the two reads; it cannot twice.
+      assert.ok(attempt < 1, `ticking clocks ${JSON.stringify(got)}, served ${JSON.stringify(want)}`);
+    }
+  } finally {
+    await il.context.close();
+  }
+});

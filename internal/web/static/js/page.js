@@ -127,7 +127,7 @@ const zoneFormats = new Map();
 function zoneFormat(zone) {
   if (!zoneFormats.has(zone)) {
     try {
-      zoneFormats.set(zone, new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }));
+      zoneFormats.set(zone, new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' }));
     } catch {
       zoneFormats.set(zone, null);
     }
@@ -149,8 +149,19 @@ function tick() {
     const f = zoneFormat(el.dataset.zone);
     if (!f) continue;
     const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
-    const off = (parts.timeZoneName || '').replace('GMT', 'UTC');
-    const text = `${parts.hour}:${parts.minute}:${parts.second} ${off === 'UTC' ? 'UTC' : off}`;
+    // The server's own format, so a live refresh of the page does not
+    // switch the clocks between two: UTC with its date, a zone with its
+    // offset.
+    const date = `${parts.year}-${parts.month}-${parts.day}`;
+    let text;
+    if (el.dataset.zone === 'UTC') {
+      text = `${date} ${parts.hour}:${parts.minute} UTC`;
+    } else {
+      let off = (parts.timeZoneName || '').replace('GMT', 'UTC');
+      if (off === 'UTC') off = 'UTC+0';
+      const utcDate = new Date(at).toISOString().slice(0, 10);
+      text = `${date === utcDate ? '' : date + ' '}${parts.hour}:${parts.minute} ${off}`;
+    }
     if (el.textContent !== text) el.textContent = text;
   }
 }
