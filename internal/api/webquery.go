@@ -125,6 +125,15 @@ func (s *Server) Inbox(r *http.Request, p *Principal) ([]InboxItem, error) {
 	return s.inboxItems(r, p, p.Party.ID)
 }
 
+// PartyInbox lists what party owes, soonest deadline first: the mediator
+// watches every party's silence; a party sees only its own.
+func (s *Server) PartyInbox(r *http.Request, p *Principal, party string) ([]InboxItem, error) {
+	if party != p.Party.ID && p.Party.Kind != cell.Mediator {
+		return nil, forbiddenP("a party sees its own inbox; the mediator sees every party's")
+	}
+	return s.inboxItems(r, p, party)
+}
+
 // Escalations lists the escalations on channels p reads, oldest first
 // (at most limit).
 func (s *Server) Escalations(r *http.Request, p *Principal, limit int) ([]hotline.Escalation, error) {

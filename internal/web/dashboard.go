@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
@@ -32,6 +33,7 @@ type awaitingItem struct {
 	Round        int
 	Readback     bool // a readback is required
 	Correction   string
+	OwedBy       string // on the mediator's list of what the parties owe
 }
 
 type escalationItem struct {
@@ -74,18 +76,22 @@ type clock struct {
 }
 
 type dashboardData struct {
-	Awaiting    []awaitingItem
+	Awaiting []awaitingItem
+	// Owing is, on the mediator's screen, what each party owes: the
+	// mediator watches both sides' silence, not only its own.
+	Mediator    bool
+	Owing       []awaitingItem
 	Escalations []escalationItem
 	Lines       []lineItem
 	Posture     posture
 }
 
 // dashboardFragments are the parts of the watch screen a script refreshes.
-var dashboardFragments = []string{"awaiting", "escalations", "linktests", "posture"}
+var dashboardFragments = []string{"awaiting", "owing", "escalations", "linktests", "posture"}
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	frag := r.URL.Query().Get("fragment")
-	if frag != "" && !slices.Contains(dashboardFragments, frag) {
+	if frag != "" && !slices.Contains(dashboardFragments, frag) || frag == "owing" && c.p.Party.Kind != cell.Mediator {
 		return errNoFragment
 	}
 	d, err := w.dashboardData(r, c)
@@ -116,24 +122,28 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 		return nil, err
 	}
 	for _, it := range items {
-		ch := byID[it.Message.Channel]
-		zones := zonesOf(c.l, c.parties, ch.Parties)
-		left, over := countdown(c.now, it.Due)
-		a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
-			Subject: it.Message.Subject, ChannelTitle: ch.Title, From: c.partyName(it.Message.SenderParty),
-			Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
-			Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,
-			Readback: (it.Message.Precedence == hotline.Flash || it.Message.Precedence == hotline.Immediate) && !it.Message.LinkTest}
-		if it.Message.LinkTest {
-			a.Subject = c.l.T("linktest.subject")
-		}
-		if over {
-			a.Left = c.l.T("js.countdown.overdue", "t", left)
+		a := w.awaiting(c, it, byID)
+		if a.Over {
 			d.Posture.Overdue++
-		} else {
-			a.Left = c.l.T("js.countdown.left", "t", left)
 		}
 		d.Awaiting = append(d.Awaiting, a)
+	}
+	if d.Mediator = c.p.Party.Kind == cell.Mediator; d.Mediator {
+		for _, pa := range c.parties {
+			if pa.Kind == cell.Mediator {
+				continue
+			}
+			owed, err := w.api.PartyInbox(r, c.p, pa.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range owed {
+				a := w.awaiting(c, it, byID)
+				a.OwedBy = c.partyName(pa.ID)
+				d.Owing = append(d.Owing, a)
+			}
+		}
+		slices.SortStableFunc(d.Owing, func(x, y awaitingItem) int { return strings.Compare(x.Due.Attr, y.Due.Attr) }) // RFC 3339 in UTC sorts as time
 	}
 	if d.Escalations, err = w.openEscalations(r, c, byID); err != nil {
 		return nil, err
@@ -143,6 +153,27 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 	}
 	d.Posture = w.posture(c, d)
 	return d, nil
+}
+
+// awaiting renders one acknowledgement owed.
+func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel) awaitingItem {
+	ch := byID[it.Message.Channel]
+	zones := zonesOf(c.l, c.parties, ch.Parties)
+	left, over := countdown(c.now, it.Due)
+	a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
+		Subject: it.Message.Subject, ChannelTitle: ch.Title, From: c.partyName(it.Message.SenderParty),
+		Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
+		Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,
+		Readback: (it.Message.Precedence == hotline.Flash || it.Message.Precedence == hotline.Immediate) && !it.Message.LinkTest}
+	if it.Message.LinkTest {
+		a.Subject = c.l.T("linktest.subject")
+	}
+	if over {
+		a.Left = c.l.T("js.countdown.overdue", "t", left)
+	} else {
+		a.Left = c.l.T("js.countdown.left", "t", left)
+	}
+	return a
 }
 
 // openEscalations lists the escalations still open — the acknowledgement

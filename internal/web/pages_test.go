@@ -337,3 +337,34 @@ func TestUserTextIsEscapedAndTermsMarked(t *testing.T) {
 	mustNotContain(t, "the translator's article", art, ">Confirm translation</button>")
 	mustContain(t, "a recipient's article", article(t, ts.signInEnglish(t, "sy.duty").page("/channels/joint-military?fragment=messages"), id), ">Confirm translation</button>")
 }
+
+// The mediator watches every party's silence: what each party owes, owner
+// named, soonest deadline first. No party sees that list, nor its fragment.
+func TestMediatorSeesWhatThePartiesOwe(t *testing.T) {
+	ts := newServer(t)
+	ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Convoy at the crossing", "body": "A supply convoy crosses at 1400Z.", "lang": "en", "precedence": "IMMEDIATE"})
+	us := ts.signInEnglish(t, "us.duty")
+	body := us.page("/dashboard?lang=en")
+	mustContain(t, "us dashboard", body, ">Awaiting the parties&#39; acknowledgement</h2>", `data-fragment="owing"`)
+	frag := us.get("/dashboard?fragment=owing&lang=en")
+	if frag.Status != http.StatusOK {
+		t.Fatalf("owing fragment: %d", frag.Status)
+	}
+	// The drill's FLASH owed by Syria (overdue) comes before Israel's new
+	// message, owed by Syria too; the US's own debt is not on this list.
+	mustContain(t, "owing", frag.Body, "Confirm the revised patrol schedule", "Convoy at the crossing", "owed by Syria")
+	if i, j := strings.Index(frag.Body, "Confirm the revised patrol schedule"), strings.Index(frag.Body, "Convoy at the crossing"); i > j {
+		t.Error("what the parties owe is not ordered by deadline")
+	}
+	if strings.Contains(frag.Body, "owed by United States") || strings.Contains(frag.Body, "owed by Israel") {
+		t.Errorf("the list names a party that owes nothing here:\n%s", frag.Body)
+	}
+	for _, member := range []string{"sy.duty", "il.duty"} {
+		b := ts.signInEnglish(t, member)
+		mustNotContain(t, member+" dashboard", b.page("/dashboard?lang=en"), "Awaiting the parties", `data-fragment="owing"`)
+		if r := b.get("/dashboard?fragment=owing"); r.Status != http.StatusNotFound {
+			t.Errorf("%s reads the owing fragment: %d", member, r.Status)
+		}
+	}
+}

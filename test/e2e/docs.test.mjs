@@ -31,7 +31,7 @@ test('the English dashboard (the README screenshot)', async () => {
     await compose.getByLabel('Message').fill('A convoy of 12 vehicles crosses the ceasefire line at grid 33S at 1430Z, escorted by UNDOF.');
     await compose.getByRole('button', { name: 'Send' }).click();
 
-    const item = us.page.locator('li[data-message-id][data-precedence="FLASH"]', { hasText: 'Convoy crossing the ceasefire line' });
+    const item = us.page.locator('[data-fragment="awaiting"] li[data-message-id][data-precedence="FLASH"]', { hasText: 'Convoy crossing the ceasefire line' });
     await item.locator('time.countdown').waitFor({ timeout: 20000 });
     assert.match(await item.locator('time.countdown').innerText(), /left/);
     await us.page.evaluate(() => document.fonts.ready);

@@ -30,7 +30,7 @@ test('an unacknowledged FLASH counts down, then escalates on the mediator dashbo
 
     // It arrives among what awaits the mediator's acknowledgement, with a
     // running countdown.
-    const awaiting = us.page.locator('li[data-message-id]', { hasText: subject }).filter({ has: us.page.locator('time.countdown') });
+    const awaiting = us.page.locator('[data-fragment="awaiting"] li[data-message-id]', { hasText: subject }).filter({ has: us.page.locator('time.countdown') });
     await awaiting.first().waitFor({ timeout: 20000 });
     const countdown = awaiting.first().locator('time.countdown');
     const first = await countdown.innerText();
