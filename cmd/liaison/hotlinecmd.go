@@ -399,6 +399,7 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inbox", stderr)
 	asJSON := fs.Bool("json", false, "print the items as JSON")
+	party := fs.String("party", "", "the mediator: what this party owes (default: your own party)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -406,7 +407,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	items, err := c.Inbox(ctx)
+	items, err := c.Inbox(ctx, *party)
 	if err != nil {
 		return sessionError(err)
 	}
@@ -419,7 +420,11 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return enc.Encode(items)
 	}
 	if len(items) == 0 {
-		fmt.Fprintln(stdout, "Nothing awaits your party's acknowledgement.")
+		if *party != "" {
+			fmt.Fprintf(stdout, "Nothing awaits %s's acknowledgement.\n", *party)
+		} else {
+			fmt.Fprintln(stdout, "Nothing awaits your party's acknowledgement.")
+		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

@@ -190,6 +190,9 @@ func TestHotlineVerbsKeepLinesApart(t *testing.T) {
 	secret := us.asOK("", "send", "--channel", "line-il", "--precedence", "IMMEDIATE", "--subject", "Proximity proposal for Israel", "--body", "Text of the proposal.")
 	lineMsg := messageNumber(t, secret)
 	mustContain(t, "il inbox", il.asOK("", "inbox"), "Proximity proposal for Israel")
+	// The mediator watches what Israel owes; Syria may not ask.
+	mustContain(t, "us inbox --party il", us.asOK("", "inbox", "--party", "il"), "Proximity proposal for Israel", "IMMEDIATE")
+	mustContain(t, "sy inbox --party il", sy.asFail("", "inbox", "--party", "il"), "the mediator sees every party's")
 	mustContain(t, "sy sending on Israel's line", sy.asFail("x", "send", "--channel", "line-il", "--subject", "s"), `no channel "line-il"`)
 	if strings.Contains(sy.asOK("", "inbox"), "Proximity") {
 		t.Error("Syria's inbox shows Israel's line")

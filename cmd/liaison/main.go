@@ -36,7 +36,7 @@ func commands() []command {
 		{"send", "send a message: --channel ID --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--body T | --body-file F | stdin] [--attach F]", runSend},
 		{"ack", "acknowledge a message: ack MSG [--readback \"what, where, when\"] (FLASH and IMMEDIATE need one)", runAck},
 		{"readback", "judge a readback of your message: readback MSG --correct | --incorrect --correction TEXT", runReadback},
-		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]", runInbox},
+		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]; the mediator: --party P", runInbox},
 		{"tail", "follow the cell's record live [--channel ID] [--from INDEX] [--json]; resumes after a dropped connection", runTail},
 		{"bench", "measure on loopback: bench ingest [--senders 32,64] | bench fanout [--subscribers N --rate R]; --db for PostgreSQL", runBench},
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -48,13 +49,18 @@ type InboxItem struct {
 	SecondsLeft int64           `json:"seconds_left"`
 }
 
-// Inbox lists what awaits the member's party's acknowledgement, soonest
-// deadline first.
-func (c *Client) Inbox(ctx context.Context) ([]InboxItem, error) {
+// Inbox lists what awaits the acknowledgement of party ("" for the
+// member's own), soonest deadline first; only the mediator may ask for
+// another party's.
+func (c *Client) Inbox(ctx context.Context, party string) ([]InboxItem, error) {
 	var r struct {
 		Items []InboxItem `json:"items"`
 	}
-	return r.Items, c.getJSON(ctx, "/inbox", &r)
+	p := "/inbox"
+	if party != "" {
+		p += "?party=" + url.QueryEscape(party)
+	}
+	return r.Items, c.getJSON(ctx, p, &r)
 }
 
 // PutBlob uploads an attachment and returns its SHA-256 (hex).
