@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/record"
 )
 
 // Channels lists the channels the member's party may see.
@@ -86,7 +87,8 @@ type Event struct {
 // StreamOptions tunes Stream.
 type StreamOptions struct {
 	// After is the log index to resume after; -1 replays everything
-	// visible, and a negative value below -1 starts at the log's end.
+	// visible, and a value below -1 starts at the log's end as Stream
+	// first finds it (the latest checkpoint).
 	After int64
 	// Reconnect is how long to wait before reconnecting after a dropped
 	// connection (default 2 s).
@@ -106,7 +108,20 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 	}
 	last := opt.After
 	for {
-		err := c.streamOnce(ctx, &last, fn)
+		var err error
+		if last < -1 {
+			// "From now" must be fixed once: a reconnect that again asked
+			// for the log's end would lose whatever was appended while the
+			// connection was down. The latest checkpoint is at most a moment
+			// behind the end, so at worst a few recent entries show.
+			var n int64
+			if n, err = c.logSize(ctx); err == nil {
+				last = n - 1
+			}
+		}
+		if err == nil {
+			err = c.streamOnce(ctx, &last, fn)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -127,6 +142,25 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 		case <-time.After(opt.Reconnect):
 		}
 	}
+}
+
+// logSize reads the size of the log from the latest checkpoint note,
+// whose body is the checkpoint text and whose signatures follow a blank
+// line. The signatures are not checked: the size only places the stream.
+func (c *Client) logSize(ctx context.Context) (int64, error) {
+	b, err := c.Checkpoint(ctx)
+	if err != nil {
+		return -2, err
+	}
+	body, _, ok := strings.Cut(string(b), "\n\n")
+	if !ok {
+		return -2, errors.New("the checkpoint is not a signed note")
+	}
+	ck, err := record.ParseCheckpoint(body + "\n")
+	if err != nil {
+		return -2, err
+	}
+	return ck.Size, nil
 }
 
 type fnError struct{ err error }

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -87,5 +88,56 @@ func TestStreamStopsWhenTheSessionEnds(t *testing.T) {
 	err := client.New(srv.URL, "tok").Stream(context.Background(), client.StreamOptions{Reconnect: time.Millisecond}, func(client.Event) error { return nil })
 	if !client.IsStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("Stream = %v, want the 401", err)
+	}
+}
+
+// Following "from now", a drop before any entry has arrived must not move
+// the start to wherever the log's end is at the reconnect: what was
+// appended while the connection was down is delivered.
+func TestStreamFromNowKeepsItsPlaceAcrossADrop(t *testing.T) {
+	var mu sync.Mutex
+	var resumedFrom []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/log/checkpoint" {
+			fmt.Fprintf(w, "test.example/cell\n5\n%s\n\n— test.example/cell AAAA\n", base64.StdEncoding.EncodeToString(make([]byte, 32)))
+			return
+		}
+		mu.Lock()
+		resumedFrom = append(resumedFrom, r.Header.Get("Last-Event-ID"))
+		n := len(resumedFrom)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		if n == 1 {
+			return // dropped before anything happened
+		}
+		// Meanwhile the log grew past where the client started.
+		for i := 5; i <= 7; i++ {
+			fmt.Fprintf(w, "id: %d\nevent: entry\ndata: {\"index\": %d, \"kind\": \"message.send\"}\n\n", i, i)
+		}
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var got []int64
+	err := client.New(srv.URL, "tok").Stream(ctx, client.StreamOptions{After: -2, Reconnect: time.Millisecond}, func(e client.Event) error {
+		got = append(got, e.Index)
+		if e.Index == 7 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{5, 6, 7}; !slices.Equal(got, want) {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(resumedFrom) < 2 || resumedFrom[0] != "4" || resumedFrom[1] != "4" {
+		t.Errorf("connected with Last-Event-ID %q, want 4 both times (the log's size was 5)", resumedFrom)
 	}
 }
