@@ -78,32 +78,60 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// tailRun is a 'liaison tail' running in the background.
+type tailRun struct {
+	t         *testing.T
+	cancel    func()
+	out, errb syncBuffer
+	done      chan int
+}
+
+// startTail runs 'liaison tail args...' as c until stopped. It reads c's
+// configuration as it starts: wait for it to connect before another CLI
+// changes LIAISON_CONFIG_DIR.
+func (c *cli) startTail(args ...string) *tailRun {
+	c.t.Helper()
+	c.t.Setenv("LIAISON_CONFIG_DIR", c.cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &tailRun{t: c.t, cancel: cancel, done: make(chan int, 1)}
+	go func() { r.done <- run(ctx, append([]string{"tail"}, args...), &r.out, &r.errb) }()
+	c.t.Cleanup(cancel)
+	return r
+}
+
+// waitFor waits until the output matches re.
+func (r *tailRun) waitFor(re *regexp.Regexp) {
+	r.t.Helper()
+	deadline := time.After(time.Minute)
+	for !re.MatchString(r.out.String()) {
+		select {
+		case code := <-r.done:
+			r.t.Fatalf("tail ended (exit %d) before %s:\n%s%s", code, re, r.out.String(), r.errb.String())
+		case <-deadline:
+			r.t.Fatalf("tail did not show %s within a minute:\n%s%s", re, r.out.String(), r.errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// stop interrupts tail, as Ctrl-C does, and returns its output; tail must
+// exit with status 0.
+func (r *tailRun) stop() string {
+	r.t.Helper()
+	r.cancel()
+	if code := <-r.done; code != 0 {
+		r.t.Errorf("tail exit %d: %s", code, r.errb.String())
+	}
+	return r.out.String()
+}
+
 // tail runs 'liaison tail args...' as c until its output matches until,
 // then stops it and returns the output.
 func (c *cli) tail(until *regexp.Regexp, args ...string) string {
 	c.t.Helper()
-	c.t.Setenv("LIAISON_CONFIG_DIR", c.cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"tail"}, args...), &out, &errb) }()
-	deadline := time.After(time.Minute)
-	for !until.MatchString(out.String()) {
-		select {
-		case code := <-done:
-			cancel()
-			c.t.Fatalf("tail ended (exit %d) before %s:\n%s%s", code, until, out.String(), errb.String())
-		case <-deadline:
-			cancel()
-			c.t.Fatalf("tail did not show %s within a minute:\n%s%s", until, out.String(), errb.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		c.t.Errorf("tail exit %d: %s", code, errb.String())
-	}
-	return out.String()
+	r := c.startTail(args...)
+	r.waitFor(until)
+	return r.stop()
 }
 
 func TestHotlineVerbs(t *testing.T) {
