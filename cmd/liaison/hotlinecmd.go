@@ -79,14 +79,25 @@ func resolveChannel(ctx context.Context, c *client.Client, name string) (hotline
 			byTitle = append(byTitle, ch)
 		}
 	}
-	if len(byTitle) == 1 {
+	switch len(byTitle) {
+	case 1:
 		return byTitle[0], nil
+	case 0:
+		return hotline.Channel{}, fmt.Errorf("no channel %q among yours: %s", name, channelList(chs))
 	}
-	var ids []string
+	return hotline.Channel{}, fmt.Errorf("%d channels are titled %q: name one by its id: %s", len(byTitle), name, channelList(byTitle))
+}
+
+func channelList(chs []hotline.Channel) string {
+	var s []string
 	for _, ch := range chs {
-		ids = append(ids, ch.ID)
+		if ch.Title != "" && ch.Title != ch.ID {
+			s = append(s, fmt.Sprintf("%s (%s)", ch.ID, ch.Title))
+		} else {
+			s = append(s, ch.ID)
+		}
 	}
-	return hotline.Channel{}, fmt.Errorf("no channel %q among yours: %s", name, strings.Join(ids, ", "))
+	return strings.Join(s, ", ")
 }
 
 type repeated []string
@@ -181,7 +192,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *id != "" {
 		fields["id"] = *id
 	}
-	env, err := outboxEnvelope(cfg, *id, fields, func() (*record.Envelope, error) {
+	env, forget, err := outboxEnvelope(cfg, *id, fields, func() (*record.Envelope, error) {
 		return client.Sign(key, cfg.Cell, hotline.KindMessageSend, fields)
 	})
 	if err != nil {
@@ -189,6 +200,9 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	sub, err := submitRetrying(ctx, c, "/messages", env, stderr)
 	if err != nil {
+		if refused(err) {
+			forget()
+		}
 		return sessionError(err)
 	}
 	idx := sub.Entry.Index
@@ -219,43 +233,70 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // signed for it before when this is a retry (the server answers a repeat
 // of the same signed bytes with the entry it made, and refuses the same id
 // on different bytes), or a new one, kept in <config>/outbox until a later
-// retry. Without an id every send is new.
-func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (*record.Envelope, error)) (*record.Envelope, error) {
+// retry. Without an id every send is new. forget drops the kept envelope
+// once the server has refused it.
+func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (*record.Envelope, error)) (env *record.Envelope, forget func(), err error) {
 	if id == "" {
-		return sign()
+		env, err = sign()
+		return env, func() {}, err
 	}
 	dir := filepath.Join(cfg.dir, "outbox")
 	file := filepath.Join(dir, hex.EncodeToString([]byte(cfg.Server+" "+cfg.Cell+" "+cfg.Member+" "+id))+".json")
 	if b, err := os.ReadFile(file); err == nil {
 		env, err := record.ParseEnvelope(b)
 		if err != nil {
-			return nil, fmt.Errorf("outbox %s: %w", file, err)
+			return nil, nil, fmt.Errorf("outbox %s: %w", file, err)
 		}
 		var old map[string]any
 		if err := json.Unmarshal(env.Payload, &old); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		now, _ := json.Marshal(fields)
 		var cur map[string]any
 		json.Unmarshal(now, &cur) //nolint:errcheck // our own JSON
-		for k, v := range cur {
-			if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, v) {
-				return nil, fmt.Errorf("--id %s was used for a different message (its %s differs); choose another id", id, k)
+		// Both ways: a retry that drops a field (--reply-to, say) is a
+		// different message too, and must not quietly resend the old one.
+		for k := range mergeKeys(old, cur) {
+			if k == "time" || k == "cell" {
+				continue // the header Sign adds
+			}
+			if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, cur[k]) {
+				return nil, nil, fmt.Errorf("--id %s was used for a different message (its %s differs); choose another id", id, k)
 			}
 		}
-		return env, nil
+		return env, func() { os.Remove(file) }, nil
 	}
-	env, err := sign()
+	env, err = sign()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.WriteFile(file, env.Marshal(), 0o600); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return env, nil
+	return env, func() { os.Remove(file) }, nil
+}
+
+func mergeKeys(a, b map[string]any) map[string]bool {
+	keys := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	return keys
+}
+
+// refused reports whether err is the server's refusal of a command, which
+// appended nothing: the idempotency id is then free for a corrected
+// message. A conflict means the id is taken; a server error or a lost
+// answer leaves it unknown whether the command landed.
+func refused(err error) bool {
+	var apiErr *client.Error
+	return errors.As(err, &apiErr) && apiErr.Status/100 == 4 && apiErr.Status != http.StatusConflict
 }
 
 // submitRetrying submits env, and once more after a transport failure (a
@@ -475,19 +516,20 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *from >= 0 {
 		after = *from - 1
 	}
-	// The channel of each message, to place acknowledgements and
-	// escalations, which name only the message.
-	chanOf := map[int64]string{}
-	messageChannel := func(id int64) string {
-		if ch, ok := chanOf[id]; ok {
-			return ch
+	// What each message is, to place and name the acknowledgements and
+	// escalations, which carry only its number.
+	seen := map[int64]messageInfo{}
+	about := func(id int64) messageInfo {
+		if mi, ok := seen[id]; ok {
+			return mi
 		}
 		m, err := c.Message(ctx, id)
 		if err != nil {
-			return ""
+			return messageInfo{} // not ours to read, or the line is down: the number alone
 		}
-		chanOf[id] = m.Channel
-		return m.Channel
+		mi := messageInfo{channel: m.Channel, subject: m.Subject, precedence: m.Precedence}
+		seen[id] = mi
+		return mi
 	}
 	fmt.Fprintln(stderr, "Following the cell's record; Ctrl-C to stop.")
 	return c.Stream(ctx, client.StreamOptions{
@@ -496,10 +538,7 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "connection lost (%v); reconnecting, nothing will be missed...\n", err)
 		},
 	}, func(e client.Event) error {
-		line, ch, ok := describe(e, messageChannel)
-		if ch != "" && e.Kind == hotline.KindMessageSend {
-			chanOf[e.Index] = ch
-		}
+		line, ch, ok := describe(e, about, seen)
 		if *channel != "" && ch != *channel {
 			return nil
 		}
@@ -519,9 +558,21 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 }
 
+// messageInfo is what a line about a message repeats of it.
+type messageInfo struct{ channel, subject, precedence string }
+
+// ref names message id with what is known of it.
+func (mi messageInfo) ref(id int64) string {
+	if mi.channel == "" {
+		return fmt.Sprintf("message %d", id)
+	}
+	return fmt.Sprintf("message %d (%s, %s, %q)", id, mi.precedence, mi.channel, oneLine(mi.subject, 50))
+}
+
 // describe renders an entry as one line, and names the channel it belongs
-// to ("" for entries outside the hotline).
-func describe(e client.Event, channelOf func(int64) string) (line, channel string, hotlineEntry bool) {
+// to ("" for entries outside the hotline). A message sent is remembered in
+// seen; about tells of one sent before.
+func describe(e client.Event, about func(int64) messageInfo, seen map[int64]messageInfo) (line, channel string, hotlineEntry bool) {
 	var p struct {
 		Channel    string `json:"channel"`
 		Subject    string `json:"subject"`
@@ -545,31 +596,37 @@ func describe(e client.Event, channelOf func(int64) string) (line, channel strin
 	at := e.Time.UTC().Format("15:04:05Z")
 	switch e.Kind {
 	case hotline.KindMessageSend:
+		seen[e.Index] = messageInfo{channel: p.Channel, subject: p.Subject, precedence: p.Precedence}
 		return fmt.Sprintf("%s  #%d  %-9s %s  %s: %s", at, e.Index, p.Precedence, p.Channel, who, oneLine(p.Subject, 80)), p.Channel, true
 	case hotline.KindMessageAck:
-		s := fmt.Sprintf("%s  #%d  ACK       message %d by %s", at, e.Index, p.Message, who)
+		mi := about(p.Message)
+		s := fmt.Sprintf("%s  #%d  ACK       %s by %s", at, e.Index, mi.ref(p.Message), who)
 		if p.Readback != "" {
 			s += fmt.Sprintf(" — readback: %q", oneLine(p.Readback, 100))
 		}
-		return s, channelOf(p.Message), true
+		return s, mi.channel, true
 	case hotline.KindReadbackMark:
-		s := fmt.Sprintf("%s  #%d  READBACK  message %d, %s's readback marked %s by %s", at, e.Index, p.Message, p.Party, strings.ToUpper(p.Verdict), who)
+		mi := about(p.Message)
+		s := fmt.Sprintf("%s  #%d  READBACK  %s: %s's readback marked %s by %s", at, e.Index, mi.ref(p.Message), p.Party, strings.ToUpper(p.Verdict), who)
 		if p.Correction != "" {
 			s += fmt.Sprintf(" — correction: %q", oneLine(p.Correction, 100))
 		}
-		return s, channelOf(p.Message), true
+		return s, mi.channel, true
 	case hotline.KindMessageEscalate:
+		mi := about(p.Message)
 		target := "duty officers"
 		if p.Level >= 2 {
 			target = "admins"
 		}
-		return fmt.Sprintf("%s  #%d  ESCALATION  message %d unacknowledged by %s: to its %s and the mediator (level %d)", at, e.Index, p.Message, p.Party, target, p.Level), channelOf(p.Message), true
+		return fmt.Sprintf("%s  #%d  ESCALATION  %s unacknowledged by %s: to its %s and the mediator (level %d)", at, e.Index, mi.ref(p.Message), p.Party, target, p.Level), mi.channel, true
 	case hotline.KindMessageRead:
-		return fmt.Sprintf("%s  #%d  read      message %d by %s", at, e.Index, p.Message, who), channelOf(p.Message), true
+		mi := about(p.Message)
+		return fmt.Sprintf("%s  #%d  read      %s by %s", at, e.Index, mi.ref(p.Message), who), mi.channel, true
 	case hotline.KindMessageRelay:
-		return fmt.Sprintf("%s  #%d  RELAY     message %d relayed to %s by %s", at, e.Index, p.Origin, p.Channel, who), p.Channel, true
+		return fmt.Sprintf("%s  #%d  RELAY     %s relayed to %s by %s", at, e.Index, about(p.Origin).ref(p.Origin), p.Channel, who), p.Channel, true
 	case hotline.KindTranslationAdd:
-		return fmt.Sprintf("%s  #%d  translation of message %d into %s by %s", at, e.Index, p.Message, p.Lang, who), channelOf(p.Message), true
+		mi := about(p.Message)
+		return fmt.Sprintf("%s  #%d  translation of %s into %s by %s", at, e.Index, mi.ref(p.Message), p.Lang, who), mi.channel, true
 	}
 	return fmt.Sprintf("%s  #%d  %s by %s", at, e.Index, e.Kind, who), "", false
 }

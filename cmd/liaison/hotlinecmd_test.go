@@ -150,6 +150,13 @@ func TestHotlineVerbs(t *testing.T) {
 	again := il.asOK("Convoy of 12 vehicles crosses at grid 33S at 14:30 UTC.\n", "send", "--channel", "joint-military",
 		"--precedence", "FLASH", "--subject", "Convoy crossing", "--id", "convoy-1")
 	mustContain(t, "send again", again, "Already sent: message "+strconv.FormatInt(id, 10))
+	// An id the server refused is free for the corrected message; once
+	// that lands, the id stands for it alone, even in a retry that drops
+	// a flag.
+	mustContain(t, "send refused", il.asFail("", "send", "--channel", "joint-military", "--subject", "Water", "--body", "Trucks.", "--reply-to", "99999", "--id", "water-1"), "99999")
+	fixed := il.asOK("", "send", "--channel", "joint-military", "--subject", "Water", "--body", "Trucks.", "--reply-to", strconv.FormatInt(id, 10), "--id", "water-1")
+	mustContain(t, "corrected send", fixed, "Sent ROUTINE message")
+	mustContain(t, "retry without --reply-to", il.asFail("", "send", "--channel", "joint-military", "--subject", "Water", "--body", "Trucks.", "--id", "water-1"), "--id water-1 was used for a different message (its reply_to differs)")
 	mustContain(t, "send to an unknown channel", il.asFail("x", "send", "--channel", "line-sy", "--subject", "s"), `no channel "line-sy" among yours`)
 	mustContain(t, "a long FLASH", il.asFail(strings.Repeat("word ", 201), "send", "--channel", "joint-military", "--precedence", "FLASH", "--subject", "s"), "at most 200 words")
 
@@ -196,7 +203,7 @@ func TestHotlineVerbs(t *testing.T) {
 	// tail replays from the message: the send, the acknowledgement with
 	// its readback and the mark, each once, in order.
 	tailOut := sy.tail(regexp.MustCompile(`READBACK .* CORRECT`), "--from", strconv.FormatInt(id, 10))
-	for _, want := range []string{"#" + strconv.FormatInt(id, 10) + "  FLASH", "ACK       message " + strconv.FormatInt(id, 10) + " by sy.duty", "readback: \"Twelve vehicles", "READBACK  message " + strconv.FormatInt(id, 10)} {
+	for _, want := range []string{"#" + strconv.FormatInt(id, 10) + "  FLASH", "ACK       message " + strconv.FormatInt(id, 10) + ` (FLASH, joint-military, "Convoy crossing") by sy.duty`, "readback: \"Twelve vehicles", "READBACK  message " + strconv.FormatInt(id, 10)} {
 		if n := strings.Count(tailOut, want); n != 1 {
 			t.Errorf("tail shows %q %d times, want once:\n%s", want, n, tailOut)
 		}

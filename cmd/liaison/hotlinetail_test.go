@@ -151,7 +151,7 @@ func TestTailResumesAfterADroppedConnection(t *testing.T) {
 	bravo := strconv.FormatInt(messageNumber(t, out), 10)
 	syDesk.asOK("", "ack", alpha, "--readback", "Twelve vehicles, grid 33S, 14:30 UTC.")
 	line.setDown(false)
-	tail.waitFor(regexp.MustCompile(`ACK +message ` + alpha + ` by sy\.duty`))
+	tail.waitFor(regexp.MustCompile(`ACK +message ` + alpha + ` \(FLASH, joint-military, "Convoy Alpha"\) by sy\.duty`))
 	got := tail.stop()
 
 	for _, want := range []string{"#" + alpha + "  FLASH", "#" + bravo + "  ROUTINE", "ACK       message " + alpha} {
