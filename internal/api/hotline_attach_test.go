@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+// A Syrian officer who has learnt the hash of a file on Israel's line
+// (from a leak, or by guessing its content) must not be able to attach it
+// to a message of Syria's and so obtain it, nor learn from the answer that
+// the file exists: the refusal is word for word the one for a hash nobody
+// ever uploaded, and nothing is written to the log.
+func TestAttachmentFromAnotherLineIsRefusedAsUnknown(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		il, sy := ts.login(t, "il.duty"), ts.login(t, "sy.duty")
+		upload := func(c *client, data []byte) string {
+			t.Helper()
+			r := c.do(t, "POST", "/api/v1/blobs", data)
+			if r.Status != http.StatusCreated {
+				t.Fatalf("upload: %s", r)
+			}
+			var got struct {
+				SHA256 string `json:"sha256"`
+			}
+			decode(t, r, &got)
+			return got.SHA256
+		}
+		withAttachment := func(channel, sha string) map[string]any {
+			m := message(channel, hotline.Routine, "Overlay", "See the attachment.")
+			m["attachments"] = []map[string]any{{"sha256": sha, "name": "overlay.geojson", "size": 20, "type": "application/geo+json"}}
+			return m
+		}
+
+		secret := upload(il, []byte("israeli sector overlay"))
+		il.sendMessage(t, withAttachment("line-il", secret))
+
+		before := ts.size(t)
+		stolen := sy.submit(t, "POST", "/api/v1/messages", sy.sign(hotline.KindMessageSend, withAttachment("joint-military", secret)))
+		nobody := strings.Repeat("c3", 32)
+		missing := sy.submit(t, "POST", "/api/v1/messages", sy.sign(hotline.KindMessageSend, withAttachment("joint-military", nobody)))
+		p := wantType(t, stolen, http.StatusUnprocessableEntity, "invalid")
+		if !strings.Contains(p.Detail, "no attachment "+secret) {
+			t.Errorf("the refusal does not name the attachment: %q", p.Detail)
+		}
+		if stolen.Status != missing.Status || strings.ReplaceAll(string(stolen.Body), secret, "H") != strings.ReplaceAll(string(missing.Body), nobody, "H") {
+			t.Errorf("Israel's file is refused as\n%s\na file never uploaded as\n%s", stolen, missing)
+		}
+		if ts.size(t) != before {
+			t.Error("a refused attachment was written to the log")
+		}
+		wantType(t, sy.get(t, "/api/v1/blobs/"+secret), http.StatusNotFound, "not-found")
+
+		// What Syria uploaded itself it may attach, and Israel may forward
+		// its own file to the joint channel.
+		own := upload(sy, []byte("syrian sector overlay"))
+		sy.sendMessage(t, withAttachment("joint-military", own))
+		il.sendMessage(t, withAttachment("joint-military", secret))
+	})
+}
