@@ -131,10 +131,21 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *channel == "" || *subject == "" {
 		return errors.New("--channel and --subject are required")
 	}
+	if *body != "" && *bodyFile != "" {
+		return errors.New("give the text with --body or --body-file, not both")
+	}
+	// The session and the channel first: whoever types a message should
+	// not learn only afterwards that it cannot go.
+	cfg, c, key, err := signedInWithKey()
+	if err != nil {
+		return err
+	}
+	ch, err := resolveChannel(ctx, c, *channel)
+	if err != nil {
+		return err
+	}
 	text := *body
 	switch {
-	case text != "" && *bodyFile != "":
-		return errors.New("give the text with --body or --body-file, not both")
 	case *bodyFile != "":
 		b, err := os.ReadFile(*bodyFile)
 		if err != nil {
@@ -142,7 +153,12 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		text = string(b)
 	case text == "":
-		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if f, ok := stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				fmt.Fprintf(stderr, "Type the message to %s, then Ctrl-D on a line of its own (Ctrl-C cancels):\n", ch.ID)
+			}
+		}
+		b, err := readAll(ctx, io.LimitReader(stdin, 1<<20))
 		if err != nil {
 			return err
 		}
@@ -154,14 +170,6 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if (p == hotline.Flash || p == hotline.Immediate) && len(strings.Fields(text)) > hotline.MaxUrgentWords {
 		return fmt.Errorf("a %s message is at most %d words; this one has %d", p, hotline.MaxUrgentWords, len(strings.Fields(text)))
-	}
-	cfg, c, key, err := signedInWithKey()
-	if err != nil {
-		return err
-	}
-	ch, err := resolveChannel(ctx, c, *channel)
-	if err != nil {
-		return err
 	}
 	var atts []hotline.Attachment
 	for _, f := range attach {
@@ -227,6 +235,26 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// readAll reads r to its end, or until ctx ends: the interrupt that
+// main catches must still cancel a message being typed.
+func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(r)
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		return res.b, res.err
+	case <-ctx.Done():
+		return nil, errors.New("interrupted; nothing was sent")
+	}
 }
 
 // outboxEnvelope returns the envelope to send for idempotency id: the one

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -159,6 +162,36 @@ func TestHotlineVerbs(t *testing.T) {
 	mustContain(t, "retry without --reply-to", il.asFail("", "send", "--channel", "joint-military", "--subject", "Water", "--body", "Trucks.", "--id", "water-1"), "--id water-1 was used for a different message (its reply_to differs)")
 	mustContain(t, "send to an unknown channel", il.asFail("x", "send", "--channel", "line-sy", "--subject", "s"), `no channel "line-sy" among yours`)
 	mustContain(t, "a long FLASH", il.asFail(strings.Repeat("word ", 201), "send", "--channel", "joint-military", "--precedence", "FLASH", "--subject", "s"), "at most 200 words")
+
+	// An attachment goes up by its SHA-256 and reaches the other side.
+	overlay := filepath.Join(t.TempDir(), "sector south.geojson")
+	if err := os.WriteFile(overlay, []byte(`{"type":"FeatureCollection","features":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = il.asOK("", "send", "--channel", "joint-military", "--precedence", "PRIORITY", "--subject", "Overlay", "--body", "The agreed overlay.", "--attach", overlay)
+	withFile := messageNumber(t, out)
+	sum := sha256.Sum256([]byte(`{"type":"FeatureCollection","features":[]}`))
+	var owed []struct {
+		Message struct {
+			ID          int64 `json:"id"`
+			Attachments []struct {
+				SHA256 string `json:"sha256"`
+				Name   string `json:"name"`
+			} `json:"attachments"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(sy.asOK("", "inbox", "--json")), &owed); err != nil {
+		t.Fatal(err)
+	}
+	attached := false
+	for _, it := range owed {
+		if it.Message.ID == withFile {
+			attached = len(it.Message.Attachments) == 1 && it.Message.Attachments[0].SHA256 == hex.EncodeToString(sum[:]) && it.Message.Attachments[0].Name == "sector south.geojson"
+		}
+	}
+	if !attached {
+		t.Errorf("Syria's inbox does not show message %d with its attachment: %+v", withFile, owed)
+	}
 
 	// Syria's inbox shows it with the time left.
 	inbox := sy.asOK("", "inbox")
