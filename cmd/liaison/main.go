@@ -33,7 +33,7 @@ func commands() []command {
 		{"logout", "end the session kept by login", runLogout},
 		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
 		{"whoami", "show the signed-in member", runWhoami},
-		{"send", "send a message: --channel ID --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--body T | --body-file F | stdin] [--attach F]", runSend},
+		{"send", "send a message: --channel ID|TITLE --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--lang en|ar|he] [--body T | --body-file F | stdin] [--reply-to MSG] [--attach F ...] [--id ID]", runSend},
 		{"ack", "acknowledge a message: ack MSG [--readback \"what, where, when\"] (FLASH and IMMEDIATE need one)", runAck},
 		{"readback", "judge a readback of your message: readback MSG --correct | --incorrect --correction TEXT", runReadback},
 		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]; the mediator: --party P", runInbox},
