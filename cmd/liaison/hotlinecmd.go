@@ -586,6 +586,11 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 }
 
+func today() time.Time {
+	y, m, d := time.Now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // messageInfo is what a line about a message repeats of it.
 type messageInfo struct{ channel, subject, precedence string }
 
@@ -622,6 +627,9 @@ func describe(e client.Event, about func(int64) messageInfo, seen map[int64]mess
 		who += " (" + e.Party + ")"
 	}
 	at := e.Time.UTC().Format("15:04:05Z")
+	if y, m, d := e.Time.UTC().Date(); time.Date(y, m, d, 0, 0, 0, 0, time.UTC) != today() {
+		at = e.Time.UTC().Format("2006-01-02 15:04:05Z") // a replay reaching back before today
+	}
 	switch e.Kind {
 	case hotline.KindMessageSend:
 		seen[e.Index] = messageInfo{channel: p.Channel, subject: p.Subject, precedence: p.Precedence}
