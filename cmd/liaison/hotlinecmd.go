@@ -567,7 +567,10 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		},
 	}, func(e client.Event) error {
 		line, ch, ok := describe(e, about, seen)
-		if *channel != "" && ch != *channel {
+		// A hotline entry whose message could not be looked up (the line
+		// blinked just then) is shown rather than filtered out: better one
+		// line too many than an acknowledgement missed.
+		if *channel != "" && (!ok || ch != "" && ch != *channel) {
 			return nil
 		}
 		if *asJSON {
@@ -577,9 +580,6 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			_, err = fmt.Fprintf(stdout, "%s\n", b)
 			return err
-		}
-		if !ok && *channel != "" {
-			return nil
 		}
 		_, err := fmt.Fprintln(stdout, line)
 		return err

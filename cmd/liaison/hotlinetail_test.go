@@ -129,7 +129,8 @@ func (r *relay) waitStreams(n int) {
 // A duty officer's tail loses its connection twice — before anything has
 // arrived, and after a FLASH — while the other side sends and Syria
 // acknowledges from another terminal. Once the line is back, tail shows
-// everything that happened meanwhile, each entry once, in order.
+// everything that happened meanwhile on its channel, each entry once, in
+// order.
 func TestTailResumesAfterADroppedConnection(t *testing.T) {
 	d := testlog.NewDemo(t)
 	srv := startServer(t, d)
@@ -149,6 +150,7 @@ func TestTailResumesAfterADroppedConnection(t *testing.T) {
 	line.setDown(true)
 	out = il.asOK("", "send", "--channel", "joint-military", "--precedence", "ROUTINE", "--subject", "Convoy Bravo", "--body", "Water trucks, tomorrow.")
 	bravo := strconv.FormatInt(messageNumber(t, out), 10)
+	il.asOK("", "send", "--channel", "joint-general", "--precedence", "ROUTINE", "--subject", "Convoy Charlie", "--body", "Another channel.")
 	syDesk.asOK("", "ack", alpha, "--readback", "Twelve vehicles, grid 33S, 14:30 UTC.")
 	line.setDown(false)
 	tail.waitFor(regexp.MustCompile(`ACK +message ` + alpha + ` \(FLASH, joint-military, "Convoy Alpha"\) by sy\.duty`))
@@ -158,6 +160,9 @@ func TestTailResumesAfterADroppedConnection(t *testing.T) {
 		if n := strings.Count(got, want); n != 1 {
 			t.Errorf("tail shows %q %d times, want once:\n%s", want, n, got)
 		}
+	}
+	if strings.Contains(got, "Convoy Charlie") {
+		t.Errorf("tail --channel joint-military shows a message on joint-general:\n%s", got)
 	}
 	if a, b, ack := strings.Index(got, "Convoy Alpha"), strings.Index(got, "Convoy Bravo"), strings.Index(got, "ACK "); a >= b || b >= ack {
 		t.Errorf("tail out of log order:\n%s", got)
