@@ -89,21 +89,11 @@ func (s *Server) logEntry(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err != nil || i < 0 {
 		return badRequest("the entry index must be a non-negative integer")
 	}
-	rows, err := s.st.Entries(r.Context(), p.Cell, i, i+1)
+	e, err := s.Entry(r, p, i)
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
-		return notFound("no entry " + strconv.FormatInt(i, 10))
-	}
-	e, err := record.ParseEntry(rows[0].LeafData)
-	if err != nil {
-		return err
-	}
-	if err := cell.May(p.Actor(), cell.ReadEntry, cell.Target{Entry: e}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, NewEntryJSON(e, rows[0].LeafData))
+	writeJSON(w, http.StatusOK, e)
 	return nil
 }
 

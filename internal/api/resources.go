@@ -212,11 +212,7 @@ func (s *Server) submitAny(w http.ResponseWriter, r *http.Request, p *Principal)
 }
 
 func (s *Server) getCell(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	info, err := cell.GetInfo(r.Context(), s.st.View(p.Cell))
-	if err != nil {
-		return err
-	}
-	parties, err := cell.Parties(r.Context(), s.st.View(p.Cell))
+	info, parties, err := s.CellInfo(r, p)
 	if err != nil {
 		return err
 	}
@@ -445,24 +441,16 @@ func (s *Server) listEntries(w http.ResponseWriter, r *http.Request, p *Principa
 	if limit < 1 || limit > 1000 {
 		return badRequest("limit must be between 1 and 1000")
 	}
-	rows, err := s.st.EntriesFor(r.Context(), p.Cell, p.mask(), after, int(limit))
+	out, next, err := s.Entries(r, p, after, int(limit))
 	if err != nil {
 		return err
 	}
-	out := make([]EntryJSON, 0, len(rows))
-	for _, row := range rows {
-		e, err := record.ParseEntry(row.LeafData)
-		if err != nil {
-			return err
-		}
-		if cell.May(p.Actor(), cell.ReadEntry, cell.Target{Entry: e}) != nil {
-			continue // the mask said yes but the rule book decides
-		}
-		out = append(out, NewEntryJSON(e, row.LeafData))
+	if out == nil {
+		out = []EntryJSON{}
 	}
 	body := map[string]any{"entries": out}
-	if len(rows) == int(limit) {
-		body["next"] = strconv.FormatInt(rows[len(rows)-1].Index, 10)
+	if next >= 0 {
+		body["next"] = strconv.FormatInt(next, 10)
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
