@@ -106,6 +106,19 @@ func (c *config) client() (*client.Client, error) {
 	return client.New(c.Server, c.Token).WithCell(c.Cell), nil
 }
 
+// signedIn loads the saved session and its API client.
+func signedIn() (*config, *client.Client, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cfg.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, c, nil
+}
+
 // deviceKey loads the remembered device key.
 func (c *config) deviceKey() (*record.DeviceKey, error) {
 	if c.KeyFile == "" {

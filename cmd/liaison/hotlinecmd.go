@@ -28,19 +28,6 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 )
 
-// signedIn loads the session and its device key.
-func signedIn() (*config, *client.Client, error) {
-	cfg, err := loadConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := cfg.client()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, c, nil
-}
-
 // onMessage signs a command of kind about message id and posts it to
 // /messages/{id}/verb.
 func onMessage(ctx context.Context, cfg *config, c *client.Client, key *record.DeviceKey, kind string, id int64, verb string, fields map[string]any, stderr io.Writer) (*client.Submitted, error) {

@@ -101,11 +101,7 @@ func keyRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	cfg, c, err := signedIn()
 	if err != nil {
 		return err
 	}
@@ -144,11 +140,7 @@ func keyList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	cfg, c, err := signedIn()
 	if err != nil {
 		return err
 	}
@@ -193,11 +185,7 @@ func keyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("usage: liaison key revoke ID [--reason TEXT]")
 	}
 	id := pos[0]
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	cfg, c, err := signedIn()
 	if err != nil {
 		return err
 	}

@@ -123,11 +123,7 @@ func runLogout(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	cfg, c, err := signedIn()
 	if err != nil {
 		return err
 	}
@@ -148,11 +144,7 @@ func runWhoami(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	cfg, c, err := signedIn()
 	if err != nil {
 		return err
 	}
