@@ -121,33 +121,28 @@ func put(kind, id, parent string, v any) store.Change {
 // GetInfo reads the cell's constitution.
 func GetInfo(ctx context.Context, v store.View) (Info, error) {
 	return store.Memoized(v, "cell.info", []string{ObjCell}, func() (Info, error) {
-		var i Info
-		o, err := v.Get(ctx, ObjCell, ObjCell)
-		if err != nil {
-			return i, err
-		}
-		return i, unmarshal(o, &i)
+		return getObj[Info](ctx, v, ObjCell, ObjCell)
 	})
+}
+
+// getObj reads and decodes one projected object.
+func getObj[T any](ctx context.Context, v store.View, kind, id string) (T, error) {
+	var x T
+	o, err := v.Get(ctx, kind, id)
+	if err != nil {
+		return x, err
+	}
+	return x, unmarshal(o, &x)
 }
 
 // GetParty reads one party.
 func GetParty(ctx context.Context, v store.View, id string) (Party, error) {
-	var p Party
-	o, err := v.Get(ctx, ObjParty, id)
-	if err != nil {
-		return p, err
-	}
-	return p, unmarshal(o, &p)
+	return getObj[Party](ctx, v, ObjParty, id)
 }
 
 // GetMember reads one member.
 func GetMember(ctx context.Context, v store.View, id string) (Member, error) {
-	var m Member
-	o, err := v.Get(ctx, ObjMember, id)
-	if err != nil {
-		return m, err
-	}
-	return m, unmarshal(o, &m)
+	return getObj[Member](ctx, v, ObjMember, id)
 }
 
 // GetKey reads one device key; Registered and RevokedAt come from the
