@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -22,35 +18,7 @@ import (
 // handle to tamper with it.
 func pgDemo(t *testing.T) (string, *sql.DB) {
 	t.Helper()
-	base := os.Getenv("LIAISON_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set LIAISON_TEST_POSTGRES to a database URL")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "liaison_cli_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	dbURL := u.String()
+	dbURL := testlog.PostgresSchema(t, "liaison_cli_test_")
 
 	ctx := context.Background()
 	st, err := postgres.Open(ctx, dbURL)

@@ -38,14 +38,11 @@ import (
 	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/postgres"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
+	"github.com/liaison-cell/liaison/internal/testlog"
 )
 
 // demoPassword is every demo member's password in these tests.
 const demoPassword = "test password of the demo cell"
-
-// postgresEnv names the database of the PostgreSQL runs, for example
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const postgresEnv = "LIAISON_TEST_POSTGRES"
 
 // backend gives each test a store holding a freshly seeded demo cell. The
 // demo is seeded once per backend and test binary (its drill waits for a
@@ -149,18 +146,6 @@ func seededSQLite(t testing.TB) (store.Store, string) {
 	return st, tp.keyDir
 }
 
-// withSearchPath returns the database URL base with search_path set.
-func withSearchPath(base, schema string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
 func newSchemaName() string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -169,10 +154,7 @@ func newSchemaName() string {
 
 func seededPostgres(t testing.TB) (store.Store, string) {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("PostgreSQL API tests skipped: set %s to a database URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", postgresEnv)
-	}
+	base := testlog.PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	tp := &templates.postgres
@@ -198,7 +180,7 @@ func seededPostgres(t testing.TB) (store.Store, string) {
 			tp.keyDir = filepath.Join(dir, "keys")
 			drop := tp.drop
 			tp.drop = func() { drop(); os.RemoveAll(dir) }
-			u, err := withSearchPath(base, tp.where)
+			u, err := testlog.WithSearchPath(base, tp.where)
 			if err != nil {
 				return err
 			}
@@ -253,7 +235,7 @@ func seededPostgres(t testing.TB) (store.Store, string) {
 			}
 		}
 	}
-	u, err := withSearchPath(base, schema)
+	u, err := testlog.WithSearchPath(base, schema)
 	if err != nil {
 		t.Fatal(err)
 	}

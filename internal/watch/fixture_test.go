@@ -10,15 +10,10 @@ package watch_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -33,13 +28,11 @@ import (
 	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/postgres"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
+	"github.com/liaison-cell/liaison/internal/testlog"
 	"github.com/liaison-cell/liaison/internal/watch"
 )
 
 const testCell = "c1"
-
-// postgresEnv names the database of the PostgreSQL tests.
-const postgresEnv = "LIAISON_TEST_POSTGRES"
 
 // waitLimit bounds every wait for a deadline to pass.
 const waitLimit = 2 * time.Minute
@@ -117,35 +110,7 @@ func openSQLite(t *testing.T, dir string) store.Store {
 // LIAISON_TEST_POSTGRES.
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("PostgreSQL test skipped: set %s to a database URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", postgresEnv)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "liaison_watch_test_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		db.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return testlog.PostgresSchema(t, "liaison_watch_test_")
 }
 
 func openPostgres(t *testing.T, url string) store.Store {

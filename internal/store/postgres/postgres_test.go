@@ -2,12 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -16,60 +11,24 @@ import (
 	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/sqlstore"
 	"github.com/liaison-cell/liaison/internal/store/storetest"
+	"github.com/liaison-cell/liaison/internal/testlog"
 )
 
-// envURL names the database the tests use, for example
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Each test works
-// in a schema of its own, dropped when it ends.
-const envURL = "LIAISON_TEST_POSTGRES"
+func baseURL(t testing.TB) string { return testlog.PostgresURL(t) }
 
-func baseURL(t testing.TB) string {
+// withSchema returns base with search_path set to schema.
+func withSchema(t testing.TB, base, schema string) string {
 	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s to a database URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", envURL)
+	u, err := testlog.WithSearchPath(base, schema)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return u
 }
 
-// withSchema returns base with search_path set to schema, a runtime
-// parameter pgx passes to the server for every connection.
-func withSchema(t testing.TB, base, schema string) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", envURL, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // newSchema creates an empty schema, dropped at the end of the test, and
 // returns the URL that uses it.
-func newSchema(t testing.TB) string {
-	t.Helper()
-	base := baseURL(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "liaison_test_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		db.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSchema(t, base, schema)
-}
+func newSchema(t testing.TB) string { return testlog.PostgresSchema(t, "liaison_test_") }
 
 func openStore(t testing.TB, u string) *Store {
 	t.Helper()
