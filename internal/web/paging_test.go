@@ -72,6 +72,14 @@ func TestConversationPagesBackThroughHistory(t *testing.T) {
 	if frag := il.page(html.UnescapeString(m[1]) + "&fragment=messages"); !slices.Equal(shownIDs(frag), rest) {
 		t.Error("the earlier page's fragment shows other messages than the page")
 	}
+	// Paging back is no way into a line the party may not see: the same
+	// 404 as the page itself, also as a fragment.
+	sy := ts.signInEnglish(t, "sy.duty")
+	for _, path := range []string{"/channels/line-il?before=1000", "/channels/line-il?before=1000&fragment=messages"} {
+		if r := sy.get(path); r.Status != 404 || strings.Contains(r.Body, "Israel – mediator line") {
+			t.Errorf("sy.duty GET %s: %d", path, r.Status)
+		}
+	}
 	if r := il.get("/channels/joint-military?before=-3"); r.Status != 400 {
 		t.Errorf("before=-3: %d, want 400", r.Status)
 	}
