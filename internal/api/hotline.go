@@ -469,7 +469,8 @@ func (s *Server) lineHealth(r *http.Request, p *Principal) ([]hotline.LinkHealth
 
 // putBlob stores an attachment before the message that carries it is
 // sent. Its hash is the name; the bytes are readable only through a
-// message the reader may see.
+// message the reader may see, and attachable by a party that uploaded them
+// or may read a message carrying them.
 func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBlob)
 	data, err := io.ReadAll(r.Body)
@@ -482,6 +483,13 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, p *Principal) e
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
 	if err := s.st.PutBlob(r.Context(), sha, data); err != nil {
+		return err
+	}
+	// The log records that this party holds the bytes, which is what lets
+	// it attach them; a second upload by the same party is the same entry.
+	if _, err := s.led.SubmitServer(r.Context(), p.Cell, hotline.KindAttachmentUpload, map[string]any{
+		"id": "upload/" + p.Party.ID + "/" + sha, "sha256": sha, "size": len(data), "party": p.Party.ID, "member": p.Member.ID,
+	}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"sha256": sha, "size": len(data)})

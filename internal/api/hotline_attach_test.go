@@ -60,3 +60,74 @@ func TestAttachmentFromAnotherLineIsRefusedAsUnknown(t *testing.T) {
 		il.sendMessage(t, withAttachment("joint-military", secret))
 	})
 }
+
+// A file Israel has uploaded but not yet sent is Israel's alone: Syria,
+// knowing its hash, may not attach it (and so read it), and is refused in
+// the words used for a file nobody uploaded. The log records the upload
+// for Israel and the mediator, never for Syria.
+func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		il, sy, us := ts.login(t, "il.duty"), ts.login(t, "sy.duty"), ts.login(t, "us.duty")
+		data := []byte("draft overlay, not yet sent")
+		r := il.do(t, "POST", "/api/v1/blobs", data)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("upload: %s", r)
+		}
+		var up struct {
+			SHA256 string `json:"sha256"`
+		}
+		decode(t, r, &up)
+		// A second upload of the same bytes by the same party is no new entry.
+		before := ts.size(t)
+		if r := il.do(t, "POST", "/api/v1/blobs", data); r.Status != http.StatusCreated {
+			t.Fatalf("upload again: %s", r)
+		}
+		if ts.size(t) != before {
+			t.Error("uploading the same bytes twice wrote a second entry")
+		}
+
+		attach := func(c *client, sha string) reply {
+			m := message("joint-military", hotline.Routine, "Overlay", "Attached.")
+			m["attachments"] = []map[string]any{{"sha256": sha, "name": "o.geojson", "size": len(data), "type": "application/geo+json"}}
+			return c.submit(t, "POST", "/api/v1/messages", c.sign(hotline.KindMessageSend, m))
+		}
+		nobody := strings.Repeat("d4", 32)
+		stolen, missing := attach(sy, up.SHA256), attach(sy, nobody)
+		wantType(t, stolen, http.StatusUnprocessableEntity, "invalid")
+		if strings.ReplaceAll(string(stolen.Body), up.SHA256, "H") != strings.ReplaceAll(string(missing.Body), nobody, "H") {
+			t.Errorf("Israel's unsent file is refused as\n%s\na file never uploaded as\n%s", stolen, missing)
+		}
+		wantType(t, sy.get(t, "/api/v1/blobs/"+up.SHA256), http.StatusNotFound, "not-found")
+
+		uploads := func(c *client) (n int) {
+			t.Helper()
+			var page struct {
+				Entries []struct {
+					Kind    string         `json:"kind"`
+					Payload map[string]any `json:"payload"`
+				} `json:"entries"`
+			}
+			c.getJSON(t, "/api/v1/entries?after=-1&limit=1000", &page)
+			for _, e := range page.Entries {
+				if e.Kind == hotline.KindAttachmentUpload && e.Payload["sha256"] == up.SHA256 {
+					n++
+				}
+			}
+			return n
+		}
+		if n := uploads(il); n != 1 {
+			t.Errorf("Israel reads %d entries of its upload, want 1", n)
+		}
+		if n := uploads(us); n != 1 {
+			t.Errorf("the mediator reads %d entries of Israel's upload, want 1", n)
+		}
+		if n := uploads(sy); n != 0 {
+			t.Errorf("Syria reads %d entries of Israel's upload", n)
+		}
+
+		// Israel itself may send it.
+		if r := attach(il, up.SHA256); r.Status != http.StatusCreated {
+			t.Fatalf("Israel sending its own upload: %s", r)
+		}
+	})
+}

@@ -169,12 +169,6 @@ func TestHotlineBlobs(t *testing.T) {
 		if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''overlay%20south.geojson") {
 			t.Errorf("Content-Disposition %q", cd)
 		}
-		// Uploading the same bytes gives Israel no access either.
-		if upload(il, data) != sha {
-			t.Fatal("the same bytes have another hash")
-		}
-		fetch(il, sha, nil)
-
 		// Nor may Israel, knowing the hash, attach Syria's file to a message
 		// of its own and so read it: refused in the very words used for a
 		// file never uploaded, so that neither is confirmed.
@@ -199,6 +193,20 @@ func TestHotlineBlobs(t *testing.T) {
 		}
 		fetch(il, sha, nil)
 
+		// Israel uploading the same bytes proves it holds them: that alone
+		// reads nothing, and answers as any upload does...
+		if upload(il, data) != sha {
+			t.Fatal("the same bytes have another hash")
+		}
+		fetch(il, sha, nil)
+		// ...but now Israel may attach its copy to its own line, and read
+		// it there, while Syria's message stays out of its sight.
+		if r := sendWith(il, "line-il", sha); r.Status != http.StatusCreated {
+			t.Fatalf("Israel attaching bytes it uploaded itself: %s", r)
+		}
+		fetch(il, sha, data)
+		wantType(t, il.get(t, "/api/v1/channels/line-sy/messages"), http.StatusNotFound, "not-found")
+
 		// Carried on a joint channel: every side and the mediator, not an
 		// observer outside it.
 		joint := []byte("joint map")
@@ -217,11 +225,11 @@ func TestHotlineBlobs(t *testing.T) {
 		fetch(sy, strings.Repeat("0", 64), nil)
 		fetch(sy, "not-a-hash", nil)
 
-		// Syria may forward its own file to the joint channel; then Israel
-		// reads it, through that message.
+		// Syria may forward its own file to the joint channel; then the
+		// observer, invited nowhere, still reads nothing of it.
 		if r := sendWith(sy, "joint-military", sha); r.Status != http.StatusCreated {
 			t.Fatalf("Syria forwarding its own file: %s", r)
 		}
-		fetch(il, sha, data)
+		fetch(jo, sha, nil)
 	})
 }

@@ -40,6 +40,7 @@ func Register(r *cell.Registry) {
 	r.Handle(KindTranslationAdd, translationAdd)
 	r.Handle(KindTranslationConfirm, translationConfirm)
 	r.Handle(KindGlossarySet, glossarySet)
+	r.Handle(KindAttachmentUpload, attachmentUpload)
 }
 
 func put(kind, id, parent string, v any) store.Change {
@@ -271,41 +272,114 @@ func NoAttachment(sha string) error {
 	return invalid("no attachment %s: upload it (POST /blobs) before sending", sha)
 }
 
-// mayAttach refuses an attachment already attached only to messages the
-// sender's party cannot read: otherwise a party that learnt a hash could
-// attach another party's file to its own message and then download it. A
-// blob attached to nothing yet was uploaded for this message.
+// mayAttach decides whether the sender's party may attach each file: it
+// may if it uploaded the bytes itself (which proves it holds them) or can
+// already read a message carrying the file (forwarding). Otherwise a party
+// that learnt a hash could attach another party's file to its own message
+// and then download it. A file no upload entry names was uploaded before
+// uploads were logged; for those the older rule stands (refused only when
+// attached solely to messages the party cannot read), so that replaying an
+// old log decides as it did.
 func mayAttach(c *cell.Command, atts []Attachment) error {
 	a := c.Actor
-	if a.Server || a.IsMediator() {
+	if a.Server {
 		return nil
 	}
 	for _, at := range atts {
+		if _, err := c.View.Get(c.Ctx, ObjUpload, UploadID(at.SHA256, a.Party.ID)); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		refs, err := c.View.List(c.Ctx, ObjAttachment, at.SHA256, -1, 1000)
 		if err != nil {
 			return err
 		}
-		if len(refs) == 0 {
+		visible, err := readsOne(a, refs)
+		if err != nil {
+			return err
+		}
+		if visible {
 			continue
 		}
-		visible := false
-		for _, o := range refs {
-			var ref struct {
-				Parties []string `json:"parties"`
-			}
-			if err := json.Unmarshal(o.Doc, &ref); err != nil {
+		if len(refs) == 0 {
+			ups, err := c.View.List(c.Ctx, ObjUpload, at.SHA256, -1, 1)
+			if err != nil {
 				return err
 			}
-			if slices.Contains(ref.Parties, a.Party.ID) {
-				visible = true
-				break
+			if len(ups) == 0 {
+				continue // uploaded before uploads were logged
 			}
 		}
-		if !visible {
-			return NoAttachment(at.SHA256)
-		}
+		return NoAttachment(at.SHA256)
 	}
 	return nil
+}
+
+// readsOne reports whether a may read one of the messages refs (attachment
+// objects) describe.
+func readsOne(a cell.Actor, refs []store.Object) (bool, error) {
+	if len(refs) > 0 && a.IsMediator() {
+		return true, nil
+	}
+	for _, o := range refs {
+		var ref struct {
+			Parties []string `json:"parties"`
+		}
+		if err := json.Unmarshal(o.Doc, &ref); err != nil {
+			return false, err
+		}
+		if slices.Contains(ref.Parties, a.Party.ID) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// UploadPayload is the payload of attachment.upload, which the server
+// writes when a member uploads a file.
+type UploadPayload struct {
+	record.Header
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	Party  string `json:"party"`
+	Member string `json:"member"`
+}
+
+// attachmentUpload records who uploaded a file, for the uploader's party
+// and the mediator only: the other parties learn nothing of it.
+func attachmentUpload(c *cell.Command) (store.Effect, error) {
+	if !c.Actor.Server {
+		return store.Effect{}, forbidden("uploads are recorded by the server")
+	}
+	var p UploadPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if !sha256Hex.MatchString(p.SHA256) {
+		return store.Effect{}, invalid("sha256 %q is not 64 lower-case hex digits", p.SHA256)
+	}
+	if p.Size <= 0 {
+		return store.Effect{}, invalid("an upload has a positive size")
+	}
+	m, err := cell.GetMember(c.Ctx, c.View, p.Member)
+	if err != nil || m.Party != p.Party {
+		return store.Effect{}, invalid("no member %q of party %q", p.Member, p.Party)
+	}
+	_, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	parties, err := cell.Parties(c.Ctx, c.View)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	aud, mask, err := cell.Audience(parties, p.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	u := Upload{SHA256: p.SHA256, Party: p.Party, Member: p.Member, Size: p.Size, At: now}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjUpload, UploadID(p.SHA256, p.Party), p.SHA256, u)}}, nil
 }
 
 func messageSend(c *cell.Command) (store.Effect, error) {

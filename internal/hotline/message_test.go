@@ -9,6 +9,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/rebuild"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -490,5 +491,69 @@ func TestEscalateRules(t *testing.T) {
 	}
 	if _, err := f.st.View(testCell).Get(f.ctx, hotline.ObjEscalation, hotline.MsgID(n)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an escalation was projected: %v", err)
+	}
+}
+
+// Uploads are recorded by the server alone, for the uploader's party and
+// the mediator; they decide who may attach a file no message of theirs
+// carries yet.
+func TestUploadRules(t *testing.T) {
+	f := newFixture(t, cell.Settings{})
+	sha := strings.Repeat("5a", 32)
+	up := map[string]any{"sha256": sha, "size": 10, "party": "il", "member": "il.mil"}
+	f.fails(cell.ErrForbidden, "il.mil", hotline.KindAttachmentUpload, up)
+	f.fails(cell.ErrForbidden, "us.admin", hotline.KindAttachmentUpload, up)
+	server := func(fields map[string]any) (store.Result, error) {
+		return f.led.SubmitServer(f.ctx, testCell, hotline.KindAttachmentUpload, fields)
+	}
+	for _, bad := range []map[string]any{
+		{"sha256": "ABC", "size": 10, "party": "il", "member": "il.mil"},
+		{"sha256": sha, "size": 0, "party": "il", "member": "il.mil"},
+		{"sha256": sha, "size": 10, "party": "sy", "member": "il.mil"}, // not Syria's member
+		{"sha256": sha, "size": 10, "party": "il", "member": "nobody"},
+	} {
+		if _, err := server(bad); !errors.Is(err, cell.ErrInvalid) {
+			t.Errorf("upload %v: %v, want %v", bad, err, cell.ErrInvalid)
+		}
+	}
+	r, err := server(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Entry.Audience; !slices.Equal(got, []string{"il", "us"}) {
+		t.Errorf("an upload by Israel is read by %v, want [il us]", got)
+	}
+
+	withFile := func(sha string) map[string]any {
+		return map[string]any{"attachments": []map[string]any{{"sha256": sha, "name": "f", "size": 10, "type": "text/plain"}}}
+	}
+	sendFields := func(body string, extra map[string]any) map[string]any {
+		fields := map[string]any{"channel": "joint-mil", "subject": "S", "body": body, "lang": "en", "precedence": hotline.Routine}
+		for k, v := range extra {
+			fields[k] = v
+		}
+		return fields
+	}
+	// Syria may not attach Israel's upload, nor may the mediator until a
+	// message carries it: neither holds a copy.
+	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
+	f.send("il.mil", "joint-mil", hotline.Routine, "ours", withFile(sha))
+	// Once on the joint channel, every party may forward it.
+	f.send("sy.mil", "joint-mil", hotline.Routine, "forwarded", withFile(sha))
+
+	// A file no upload entry names predates logged uploads: the older rule
+	// lets it be attached, so that old logs replay as they were decided.
+	f.send("sy.mil", "joint-mil", hotline.Routine, "legacy", withFile(strings.Repeat("6b", 32)))
+
+	// And the log replays into the projections the store holds.
+	reg := cell.NewRegistry()
+	hotline.Register(reg)
+	rep, err := rebuild.Run(f.ctx, f.st, testCell, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Equal() {
+		t.Errorf("the replay differs: %v %v", rep.Diffs, rep.EntryDiffs)
 	}
 }

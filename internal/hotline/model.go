@@ -28,6 +28,7 @@ const (
 	KindTranslationAdd     = "translation.add"
 	KindTranslationConfirm = "translation.confirm"
 	KindGlossarySet        = "glossary.set"
+	KindAttachmentUpload   = "attachment.upload"
 )
 
 // Projection kinds.
@@ -43,6 +44,7 @@ const (
 	ObjAttachment  = "attachment" // id: sha256/msg, parent: sha256
 	ObjEscalation  = "escalation" // id: index, parent: party
 	ObjLinkHealth  = "linkhealth" // id: channel
+	ObjUpload      = "upload"     // id: sha256/party, parent: sha256
 )
 
 // Channel kinds and the general desk.
@@ -95,6 +97,20 @@ type Attachment struct {
 	Size   int64  `json:"size"`
 	Type   string `json:"type"`
 }
+
+// Upload records that a party handed the server a file's bytes, which
+// proves it holds them: what lets it attach the file before any message
+// of its own carries it.
+type Upload struct {
+	SHA256 string    `json:"sha256"`
+	Party  string    `json:"party"`
+	Member string    `json:"member"`
+	Size   int64     `json:"size"`
+	At     time.Time `json:"at"`
+}
+
+// UploadID is the projection id of party's upload of sha.
+func UploadID(sha, party string) string { return sha + "/" + party }
 
 // Reference links a message to something it is about.
 type Reference struct {
