@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
@@ -128,6 +131,23 @@ func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
 		// Israel itself may send it.
 		if r := attach(il, up.SHA256); r.Status != http.StatusCreated {
 			t.Fatalf("Israel sending its own upload: %s", r)
+		}
+
+		// Bytes stored without an upload entry (as before uploads were
+		// logged, or when the server stopped between the two) are attached
+		// by nobody until someone uploads them again.
+		old := []byte("stored before uploads were logged")
+		sum := sha256.Sum256(old)
+		oldSHA := hex.EncodeToString(sum[:])
+		if err := ts.Store.PutBlob(context.Background(), oldSHA, old); err != nil {
+			t.Fatal(err)
+		}
+		wantType(t, attach(sy, oldSHA), http.StatusUnprocessableEntity, "invalid")
+		if r := sy.do(t, "POST", "/api/v1/blobs", old); r.Status != http.StatusCreated {
+			t.Fatalf("upload: %s", r)
+		}
+		if r := attach(sy, oldSHA); r.Status != http.StatusCreated {
+			t.Fatalf("Syria sending bytes it uploaded again: %s", r)
 		}
 	})
 }

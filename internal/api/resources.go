@@ -79,7 +79,7 @@ func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.E
 
 // submit runs a signed command through the ledger and counts the outcome.
 func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (store.Result, error) {
-	if err := s.attachmentsExist(r, env); err != nil {
+	if err := s.attachmentsExist(r, p, env); err != nil {
 		return store.Result{}, err
 	}
 	res, err := s.led.Submit(r.Context(), p.Cell, p.Member.ID, env)
@@ -104,19 +104,19 @@ func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (st
 // attachmentsExist refuses a message naming an attachment that was never
 // uploaded: the record must not point at content no one can fetch. Whether
 // the sender may use an uploaded one is the hotline's decision.
-func (s *Server) attachmentsExist(r *http.Request, env *record.Envelope) error {
+func (s *Server) attachmentsExist(r *http.Request, who *Principal, env *record.Envelope) error {
 	if env.Kind() != hotline.KindMessageSend {
 		return nil
 	}
-	var p struct {
+	var pl struct {
 		Attachments []struct {
 			SHA256 string `json:"sha256"`
 		} `json:"attachments"`
 	}
-	if json.Unmarshal(env.Payload, &p) != nil || len(p.Attachments) > hotline.MaxAttachments {
+	if json.Unmarshal(env.Payload, &pl) != nil || len(pl.Attachments) > hotline.MaxAttachments {
 		return nil // the decision explains what is wrong with the payload
 	}
-	for _, at := range p.Attachments {
+	for _, at := range pl.Attachments {
 		if len(at.SHA256) != 64 || strings.Trim(at.SHA256, "0123456789abcdef") != "" {
 			continue // malformed: the decision says so
 		}
@@ -124,6 +124,22 @@ func (s *Server) attachmentsExist(r *http.Request, env *record.Envelope) error {
 			return hotline.NoAttachment(at.SHA256)
 		} else if err != nil {
 			return err
+		}
+		// The decision lets a file that no upload entry and no message names
+		// be attached by anyone, because such files predate logged uploads and
+		// old logs must replay. A new message may not: the bytes are
+		// uploaded again, which records who holds them. This also closes the
+		// moment between storing an upload and logging it.
+		named := false
+		for _, kind := range []string{hotline.ObjUpload, hotline.ObjAttachment} {
+			objs, err := s.st.View(who.Cell).List(r.Context(), kind, at.SHA256, -1, 1)
+			if err != nil {
+				return err
+			}
+			named = named || len(objs) > 0
+		}
+		if !named {
+			return hotline.NoAttachment(at.SHA256)
 		}
 	}
 	return nil
