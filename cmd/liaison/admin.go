@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,6 +57,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "liaison-demo-data", "SQLite data directory (kept between runs)")
 	deadlines := ackDeadlines{}
 	fs.Var(deadlines, "ack-deadlines", "acknowledgement deadlines of a new demo cell, as in FLASH=45s,IMMEDIATE=2m (others keep the defaults)")
+	linkTests := linkTimes{"06:00", "18:00"}
+	fs.Var(&linkTests, "link-tests", "UTC times of day at which a new demo cell tests every line, comma-separated (\"\" for none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +81,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		s := &seed.Seeder{Ledger: led, Store: st, Password: passwordParams()}
-		logins, err = s.Demo(ctx, keyDir, os.Getenv("LIAISON_DEMO_PASSWORD"), cell.Settings{AckDeadlines: deadlines})
+		settings := cell.Settings{AckDeadlines: deadlines, LinkTests: linkTests}
+		logins, err = s.Demo(ctx, keyDir, os.Getenv("LIAISON_DEMO_PASSWORD"), settings)
 		led.Close()
 		if err != nil {
 			return err
@@ -88,8 +92,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	} else if !containsCell(cells, seed.DemoCell) {
 		return fmt.Errorf("%s holds other cells (%s), not the demo: use 'liaison serve'", *data, strings.Join(cells, ", "))
-	} else if len(deadlines) > 0 {
-		fmt.Fprintf(stderr, "liaison demo: --ack-deadlines applies when the demo is created; %s keeps the deadlines it was created with\n", *data)
+	} else if len(deadlines) > 0 || flagSet(fs, "link-tests") {
+		fmt.Fprintf(stderr, "liaison demo: --ack-deadlines and --link-tests apply when the demo is created; %s keeps the settings it was created with\n", *data)
 	}
 	o := serveOptions{addr: *addr, cell: seed.DemoCell, secure: false}
 	o.onListening = func(url string) {
@@ -129,4 +133,10 @@ func writeLogins(path string, logins []seed.Login) error {
 	fmt.Fprintf(&b, "# Liaison demo logins, created %s\n", time.Now().UTC().Format(time.RFC3339))
 	printLogins(&b, logins)
 	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// flagSet reports whether the command line named flag.
+func flagSet(fs *flag.FlagSet, name string) (set bool) {
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

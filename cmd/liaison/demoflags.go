@@ -55,3 +55,28 @@ func (a ackDeadlines) Set(s string) error {
 	}
 	return nil
 }
+
+// linkTimes is the demo's --link-tests flag, "06:00,18:00": the UTC times
+// of day at which the server tests every line. "" means none.
+type linkTimes []string
+
+func (l *linkTimes) String() string { return strings.Join(*l, ",") }
+
+func (l *linkTimes) Set(s string) error {
+	var out []string
+	for t := range strings.SplitSeq(s, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if _, err := time.Parse("15:04", t); err != nil || len(t) != 5 {
+			return fmt.Errorf("%q: want UTC times of day as HH:MM, comma-separated", t)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	*l = out
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,31 @@ func TestDemoRefusesBadDeadlines(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `invalid value "FLASH=0s" for flag -ack-deadlines`) {
 		t.Errorf("stderr: %s", stderr.String())
+	}
+}
+
+func TestLinkTestsFlag(t *testing.T) {
+	var l linkTimes
+	if err := l.Set(" 18:00,06:00,06:00 "); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.String(); got != "06:00,18:00" {
+		t.Errorf("parsed %q, want 06:00,18:00", got)
+	}
+	if err := l.Set(""); err != nil || len(l) != 0 {
+		t.Errorf(`Set("") = %v, %v; want no link tests`, l, err)
+	}
+	for _, in := range []string{"6:00", "24:00", "06:60", "noon", "06:00,18"} {
+		if err := l.Set(in); err == nil || !strings.Contains(err.Error(), "HH:MM") {
+			t.Errorf("Set(%q) = %v, want an error asking for HH:MM", in, err)
+		}
+	}
+	var stderr strings.Builder
+	data := t.TempDir() + "/demo"
+	if err := runDemo(context.Background(), []string{"--data", data, "--link-tests", "25:00"}, io.Discard, &stderr); err == nil {
+		t.Fatal("the demo started with a link test at 25:00")
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("a refused flag left %s behind: %v", data, err)
 	}
 }

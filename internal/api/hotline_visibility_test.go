@@ -57,6 +57,9 @@ func fillLineSy(t *testing.T, ts *testServer) lineSecrets {
 	s.strings = []string{"line-sy", s.sha, "overlay-south.geojson", "softened for Jerusalem"}
 	for _, m := range sy.messages(t, "line-sy") {
 		s.messages = append(s.messages, m.ID)
+		if m.LinkTest {
+			continue // its words are the same on every line
+		}
 		s.strings = append(s.strings, m.Subject, m.Body)
 		for _, tr := range m.Translations {
 			s.strings = append(s.strings, tr.Text)

@@ -51,7 +51,8 @@ func (s *Seeder) channels(ctx context.Context) error {
 // mediator acknowledge it with readbacks that Israel marks correct, the
 // mediator attaches an Arabic translation that Syria confirms; and a FLASH
 // from the mediator down Syria's line goes unanswered, so the watch
-// escalates it twice. Everything it writes is an ordinary signed entry.
+// escalates it twice; then a round of link tests (see linkTestRound).
+// Everything it writes is an ordinary signed entry.
 func (s *Seeder) drill(ctx context.Context, k map[string]*record.DeviceKey) error {
 	send := func(who, channel, subject, body string) (int64, error) {
 		r, err := s.As(ctx, DemoCell, k[who], hotline.KindMessageSend, map[string]any{
@@ -102,6 +103,30 @@ func (s *Seeder) drill(ctx context.Context, k map[string]*record.DeviceKey) erro
 		time.Sleep(1100 * time.Millisecond)
 		if err := w.Tick(ctx); err != nil {
 			return err
+		}
+	}
+	return s.linkTestRound(ctx, k)
+}
+
+// linkTestRound sends a link test down every line, as the watch does at
+// the cell's scheduled times: Israel and Jordan answer theirs, Syria's
+// stays unanswered, so the dashboard shows a line that is manned, and one
+// whose answer is awaited (and escalates when its deadline passes).
+func (s *Seeder) linkTestRound(ctx context.Context, k map[string]*record.DeviceKey) error {
+	now := time.Now().UTC().Truncate(time.Minute)
+	answers := map[string]string{"line-il": "il.duty", "line-jo": "jo.duty"}
+	for _, line := range []string{"line-il", "line-sy", "line-jo"} {
+		r, err := watch.SendLinkTest(ctx, s.Ledger, DemoCell, line, now)
+		if err != nil {
+			return err
+		}
+		who, ok := answers[line]
+		if !ok {
+			continue
+		}
+		if _, err := s.As(ctx, DemoCell, k[who], hotline.KindMessageAck, map[string]any{
+			"message": r.Entry.Index, "readback": "Link test received " + now.Format("15:04") + "Z; this line is manned."}); err != nil {
+			return fmt.Errorf("answer the link test on %s: %w", line, err)
 		}
 	}
 	return nil

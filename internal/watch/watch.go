@@ -205,17 +205,27 @@ func (w *Watch) linkTests(ctx context.Context, cellID string) error {
 			return err
 		}
 		for _, at := range due {
-			id := "linktest/" + ch.ID + "/" + at.Format("2006-01-02T15:04")
-			_, err := w.cfg.Ledger.SubmitServer(ctx, cellID, hotline.KindMessageSend, map[string]any{
-				"id": id, "channel": ch.ID, "subject": "Link test " + at.Format("15:04") + "Z",
-				"body": "Link test. Acknowledge to confirm this line is manned.", "lang": "en",
-				"precedence": hotline.Immediate, "link_test": true})
-			if err != nil {
-				return fmt.Errorf("link test on %s: %w", ch.ID, err)
+			if _, err := SendLinkTest(ctx, w.cfg.Ledger, cellID, ch.ID, at); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// SendLinkTest sends the link test scheduled at at down a line; sending
+// the same one again (another node, a restart) is the same entry.
+func SendLinkTest(ctx context.Context, led *ledger.Ledger, cellID, channel string, at time.Time) (store.Result, error) {
+	at = at.UTC()
+	r, err := led.SubmitServer(ctx, cellID, hotline.KindMessageSend, map[string]any{
+		"id": "linktest/" + channel + "/" + at.Format("2006-01-02T15:04"), "channel": channel,
+		"subject": "Link test " + at.Format("15:04") + "Z",
+		"body":    "Link test. Acknowledge to confirm this line is manned.", "lang": "en",
+		"precedence": hotline.Immediate, "link_test": true})
+	if err != nil {
+		return r, fmt.Errorf("link test on %s: %w", channel, err)
+	}
+	return r, nil
 }
 
 // Page is the body of a webhook call. It says who must look and where,

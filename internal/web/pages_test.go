@@ -132,9 +132,10 @@ func TestDashboard(t *testing.T) {
 	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") {
 		t.Fatalf("awaiting fragment: %d %.200s", frag.Status, frag.Body)
 	}
+	// Between them, the IMMEDIATE link test of the demo's drill.
 	ids := awaitingItem.FindAllStringSubmatch(frag.Body, -1)
-	if len(ids) != 2 || ids[1][1] != fmt.Sprint(e.Index) || ids[1][2] != "ROUTINE" {
-		t.Errorf("awaiting fragment: items %v, want the overdue FLASH then message %d", ids, e.Index)
+	if len(ids) != 3 || ids[0][2] != "FLASH" || ids[1][2] != "IMMEDIATE" || ids[2][1] != fmt.Sprint(e.Index) || ids[2][2] != "ROUTINE" {
+		t.Errorf("awaiting fragment: items %v, want the overdue FLASH, the link test, then message %d", ids, e.Index)
 	}
 	mustContain(t, "awaiting fragment", frag.Body, `href="/channels/joint-military#m-`+fmt.Sprint(e.Index)+`"`, " left</time>")
 	for _, f := range []string{"escalations", "linktests", "posture"} {
@@ -148,16 +149,18 @@ func TestDashboard(t *testing.T) {
 	// Once Syria acknowledges, its escalation closes.
 	sy.submit(fmt.Sprintf("/messages/%d/ack", e.Index), hotline.KindMessageAck, map[string]any{"message": e.Index})
 	ids = awaitingItem.FindAllStringSubmatch(sy.get("/dashboard?fragment=awaiting").Body, -1)
-	if len(ids) != 1 {
-		t.Errorf("after acknowledging: awaiting %v, want only the FLASH", ids)
+	if len(ids) != 2 || ids[0][2] != "FLASH" || ids[1][2] != "IMMEDIATE" {
+		t.Errorf("after acknowledging: awaiting %v, want only the FLASH and the link test", ids)
 	}
 }
 
 func TestLinkTestsPerLine(t *testing.T) {
 	ts := newServer(t)
 	body := ts.signInEnglish(t, "us.duty").page("/dashboard?fragment=linktests")
-	for _, line := range []string{"line-il", "line-sy", "line-jo"} {
-		mustContain(t, "mediator link tests", body, `data-line="`+line+`"`)
+	// The demo's drill tested every line: Israel and Jordan answered,
+	// Syria's answer is awaited.
+	for line, status := range map[string]string{"line-il": "ok", "line-sy": "pending", "line-jo": "ok"} {
+		mustContain(t, "mediator link tests", body, `data-line="`+line+`" data-status="`+status+`"`)
 	}
 	body = ts.signInEnglish(t, "il.duty").page("/dashboard?fragment=linktests")
 	mustContain(t, "Israel's link tests", body, `data-line="line-il"`)
@@ -197,7 +200,7 @@ func TestHiddenChannelIsNotFound(t *testing.T) {
 	// A message on the hidden line is as absent.
 	sy := ts.signInEnglish(t, "sy.duty")
 	page := sy.page("/channels/line-sy")
-	id := regexp.MustCompile(`data-message-id="(\d+)"`).FindStringSubmatch(page)[1]
+	id := mediatorFlash(t, page)
 	if r := il.get("/messages/" + id); r.Status != http.StatusNotFound {
 		t.Errorf("il GET /messages/%s on Syria's line: %d", id, r.Status)
 	}
@@ -252,6 +255,19 @@ func TestConversation(t *testing.T) {
 	mustContain(t, "after an incorrect readback", art, "Readback incorrect", "Awaiting acknowledgement from Syria", "5 km, not five km", ">Acknowledge</button>")
 }
 
+// mediatorFlash finds the id of the demo's FLASH from the mediator on
+// Syria's line (the drill's link test shares the line) in its page.
+func mediatorFlash(t *testing.T, page string) string {
+	t.Helper()
+	for _, m := range regexp.MustCompile(`<article id="m-(\d+)"`).FindAllStringSubmatch(page, -1) {
+		if strings.Contains(article(t, page, m[1]), "Confirm the revised patrol schedule") {
+			return m[1]
+		}
+	}
+	t.Fatal("line-sy lacks the mediator's FLASH")
+	return ""
+}
+
 // article cuts one message's article out of a page.
 func article(t *testing.T, body, id string) string {
 	t.Helper()
@@ -269,7 +285,7 @@ func TestRecordPages(t *testing.T) {
 	body := sy.page("/record")
 	mustContain(t, "/record", body, "<h1>Record</h1>", `<label for="goto-index">Log index</label>`)
 	page := sy.page("/channels/line-sy")
-	id := regexp.MustCompile(`data-message-id="(\d+)"`).FindStringSubmatch(page)[1]
+	id := mediatorFlash(t, page)
 	body = sy.page("/record/" + id)
 	mustContain(t, "/record/"+id, body, "Record entry "+id, `data-field="index">`+id+`<`, "message.send", "us.duty",
 		"United States", ">Verify</button>", `role="status"`, `src="/static/js/record.js"`, "Open the message")
