@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -247,8 +248,8 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 // outboxEnvelope returns the envelope to send for idempotency id: the one
 // signed for it before when this is a retry (the server answers a repeat
 // of the same signed bytes with the entry it made, and refuses the same id
-// on different bytes), or a new one, kept in <config>/outbox until a later
-// retry. Without an id every send is new. forget drops the kept envelope
+// on different bytes), or a new one, kept in <config>/outbox for a later
+// retry (for outboxKeep). Without an id every send is new. forget drops the kept envelope
 // once the server has refused it.
 func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (*record.Envelope, error)) (env *record.Envelope, forget func(), err error) {
 	if id == "" {
@@ -256,7 +257,9 @@ func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (
 		return env, func() {}, err
 	}
 	dir := filepath.Join(cfg.dir, "outbox")
-	file := filepath.Join(dir, hex.EncodeToString([]byte(cfg.Server+" "+cfg.Cell+" "+cfg.Member+" "+id))+".json")
+	// Hashed, so that an id of any length makes a file name of one length.
+	sum := sha256.Sum256([]byte(cfg.Server + "\x00" + cfg.Cell + "\x00" + cfg.Member + "\x00" + id))
+	file := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
 	if b, err := os.ReadFile(file); err == nil {
 		env, err := record.ParseEnvelope(b)
 		if err != nil {
@@ -288,10 +291,32 @@ func outboxEnvelope(cfg *config, id string, fields map[string]any, sign func() (
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
+	pruneOutbox(dir, time.Now().Add(-outboxKeep))
 	if err := os.WriteFile(file, env.Marshal(), 0o600); err != nil {
 		return nil, nil, err
 	}
 	return env, func() { os.Remove(file) }, nil
+}
+
+// outboxKeep is how long a signed envelope stays in the outbox for a retry
+// with its --id: a retry comes within minutes or hours, not a month on.
+const outboxKeep = 30 * 24 * time.Hour
+
+// pruneOutbox removes the envelopes written before cutoff. It is best
+// effort: a file it cannot remove costs nothing but space.
+func pruneOutbox(dir string, cutoff time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func mergeKeys(a, b map[string]any) map[string]bool {
