@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"os"
@@ -51,8 +52,9 @@ func signedInWithKey() (*config, *client.Client, *record.DeviceKey, error) {
 	return cfg, c, key, err
 }
 
-// resolveChannel finds a channel by id or by its unique title
-// (case-insensitive); the error lists what the member may use.
+// resolveChannel finds a channel by id or by its unique title in any of
+// its languages (case-insensitive); the error lists what the member may
+// use.
 func resolveChannel(ctx context.Context, c *client.Client, name string) (hotline.Channel, error) {
 	chs, err := c.Channels(ctx)
 	if err != nil {
@@ -63,7 +65,7 @@ func resolveChannel(ctx context.Context, c *client.Client, name string) (hotline
 		if ch.ID == name {
 			return ch, nil
 		}
-		if strings.EqualFold(ch.Title, name) {
+		if strings.EqualFold(ch.Title, name) || slices.ContainsFunc(slices.Collect(maps.Values(ch.Titles)), func(t string) bool { return strings.EqualFold(t, name) }) {
 			byTitle = append(byTitle, ch)
 		}
 	}

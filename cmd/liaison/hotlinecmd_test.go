@@ -153,6 +153,8 @@ func TestHotlineVerbs(t *testing.T) {
 	again := il.asOK("Convoy of 12 vehicles crosses at grid 33S at 14:30 UTC.\n", "send", "--channel", "joint-military",
 		"--precedence", "FLASH", "--subject", "Convoy crossing", "--id", "convoy-1")
 	mustContain(t, "send again", again, "Already sent: message "+strconv.FormatInt(id, 10))
+	// A channel is found by its title in Arabic or Hebrew too.
+	mustContain(t, "send by the Arabic title", sy.asOK("", "send", "--channel", "خفض التصعيد العسكري", "--subject", "Patrol", "--body", "Routine patrol."), "on joint-military")
 	// An id the server refused is free for the corrected message; once
 	// that lands, the id stands for it alone, even in a retry that drops
 	// a flag.

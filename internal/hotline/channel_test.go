@@ -2,6 +2,7 @@ package hotline_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -64,6 +65,19 @@ func TestChannelCreate(t *testing.T) {
 	untitled := channel("t1", "general", hotline.Joint, "")
 	untitled["channel"].(map[string]any)["title"] = " "
 	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, untitled)
+	// Titles in the cell's other languages, by base language.
+	for _, titles := range []map[string]string{{"fr": "Général"}, {"ar-SY": "عام"}, {"he": " "}, {"ar": strings.Repeat("ع", 201)}} {
+		bad := channel("t2", "general", hotline.Joint, "")
+		bad["channel"].(map[string]any)["titles"] = titles
+		f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, bad)
+	}
+	titled := channel("t3", "general", hotline.Joint, "")
+	titled["channel"].(map[string]any)["titles"] = map[string]string{"ar": "عام", "he": "כללי"}
+	f.ok("us.admin", hotline.KindChannelCreate, titled)
+	ch = must[hotline.Channel](f, hotline.ObjChannel, "t3")
+	if ch.TitleIn("ar") != "عام" || ch.TitleIn("he-IL") != "כללי" || ch.TitleIn("en") != "Channel t3" {
+		t.Errorf("titles of t3: %q %q %q", ch.TitleIn("ar"), ch.TitleIn("he-IL"), ch.TitleIn("en"))
+	}
 	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("j2", "general", hotline.Joint, ""))
 	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("line-sy", "general", hotline.Line, "sy"))
 }

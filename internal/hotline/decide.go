@@ -170,6 +170,14 @@ func channelCreate(c *cell.Command) (store.Effect, error) {
 	if err := checkText("title", ch.Title, 200, true); err != nil {
 		return store.Effect{}, err
 	}
+	for lang, t := range ch.Titles {
+		if err := checkLang(lang); err != nil || strings.Contains(lang, "-") {
+			return store.Effect{}, invalid("titles: %q is not one of the cell's languages (en, ar, he)", lang)
+		}
+		if err := checkText("titles."+lang, t, 200, true); err != nil {
+			return store.Effect{}, err
+		}
+	}
 	parties, err := cell.Parties(c.Ctx, c.View)
 	if err != nil {
 		return store.Effect{}, err

@@ -12,6 +12,7 @@ package hotline
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -84,6 +85,9 @@ type Channel struct {
 	Kind  string `json:"kind"`
 	Party string `json:"party,omitempty"` // the party of a line
 	Title string `json:"title"`
+	// Titles holds the title in other languages (by base language: "ar",
+	// "he"), for readers working in them.
+	Titles map[string]string `json:"titles,omitempty"`
 	// Parties may read the channel: for a joint channel the mediator and
 	// every party (plus invited observers), for a line its party and the
 	// mediator.
@@ -111,6 +115,16 @@ type Upload struct {
 
 // UploadID is the projection id of party's upload of sha.
 func UploadID(sha, party string) string { return sha + "/" + party }
+
+// TitleIn returns the channel's title in lang's base language when it
+// has one, else its title.
+func (ch Channel) TitleIn(lang string) string {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	if t := ch.Titles[base]; t != "" {
+		return t
+	}
+	return ch.Title
+}
 
 // Reference links a message to something it is about.
 type Reference struct {

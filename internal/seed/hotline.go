@@ -14,14 +14,22 @@ import (
 // DemoChannels are the demo's channels: a joint channel per desk and a
 // line per party.
 var DemoChannels = []hotline.Channel{
-	{ID: "joint-military", Desk: "military", Kind: hotline.Joint, Title: "Military de-escalation"},
-	{ID: "joint-intelligence", Desk: "intelligence", Kind: hotline.Joint, Title: "Intelligence sharing"},
-	{ID: "joint-diplomatic", Desk: "diplomatic", Kind: hotline.Joint, Title: "Diplomatic engagement"},
-	{ID: "joint-commercial", Desk: "commercial", Kind: hotline.Joint, Title: "Commercial opportunities"},
-	{ID: "joint-general", Desk: "general", Kind: hotline.Joint, Title: "General"},
-	{ID: "line-il", Desk: "general", Kind: hotline.Line, Party: "il", Title: "Israel – mediator line"},
-	{ID: "line-sy", Desk: "general", Kind: hotline.Line, Party: "sy", Title: "Syria – mediator line"},
-	{ID: "line-jo", Desk: "general", Kind: hotline.Line, Party: "jo", Title: "Jordan – mediator line"},
+	{ID: "joint-military", Desk: "military", Kind: hotline.Joint, Title: "Military de-escalation",
+		Titles: map[string]string{"ar": "خفض التصعيد العسكري", "he": "הפחתת הסלמה צבאית"}},
+	{ID: "joint-intelligence", Desk: "intelligence", Kind: hotline.Joint, Title: "Intelligence sharing",
+		Titles: map[string]string{"ar": "تبادل المعلومات الاستخبارية", "he": "שיתוף מודיעין"}},
+	{ID: "joint-diplomatic", Desk: "diplomatic", Kind: hotline.Joint, Title: "Diplomatic engagement",
+		Titles: map[string]string{"ar": "التواصل الدبلوماسي", "he": "מגע דיפלומטי"}},
+	{ID: "joint-commercial", Desk: "commercial", Kind: hotline.Joint, Title: "Commercial opportunities",
+		Titles: map[string]string{"ar": "الفرص التجارية", "he": "הזדמנויות מסחריות"}},
+	{ID: "joint-general", Desk: "general", Kind: hotline.Joint, Title: "General",
+		Titles: map[string]string{"ar": "عام", "he": "כללי"}},
+	{ID: "line-il", Desk: "general", Kind: hotline.Line, Party: "il", Title: "Israel – mediator line",
+		Titles: map[string]string{"ar": "خط إسرائيل – الوسيط", "he": "קו ישראל – המתווך"}},
+	{ID: "line-sy", Desk: "general", Kind: hotline.Line, Party: "sy", Title: "Syria – mediator line",
+		Titles: map[string]string{"ar": "خط سوريا – الوسيط", "he": "קו סוריה – המתווך"}},
+	{ID: "line-jo", Desk: "general", Kind: hotline.Line, Party: "jo", Title: "Jordan – mediator line",
+		Titles: map[string]string{"ar": "خط الأردن – الوسيط", "he": "קו ירדן – המתווך"}},
 }
 
 // DemoGlossary holds terms the parties agreed on, in the cell's languages.

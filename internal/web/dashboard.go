@@ -161,7 +161,7 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	zones := zonesOf(c.l, c.parties, ch.Parties)
 	left, over := countdown(c.now, it.Due)
 	a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
-		Subject: it.Message.Subject, ChannelTitle: ch.Title, From: c.partyName(it.Message.SenderParty),
+		Subject: it.Message.Subject, ChannelTitle: ch.TitleIn(c.l.Lang), From: c.partyName(it.Message.SenderParty),
 		Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
 		Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,
 		Readback: (it.Message.Precedence == hotline.Flash || it.Message.Precedence == hotline.Immediate) && !it.Message.LinkTest}
@@ -240,7 +240,7 @@ func (w *Web) lines(r *http.Request, c *ctx, chs []hotline.Channel) ([]lineItem,
 		if c.p.Party.Kind != cell.Mediator && ch.Party != c.p.Party.ID {
 			continue
 		}
-		li := lineItem{Channel: ch.ID, Title: ch.Title, Party: c.partyName(ch.Party), Status: "untested"}
+		li := lineItem{Channel: ch.ID, Title: ch.TitleIn(c.l.Lang), Party: c.partyName(ch.Party), Status: "untested"}
 		zones := zonesOf(c.l, c.parties, ch.Parties)
 		if h, ok := health[ch.ID]; ok {
 			li.Status = h.Status

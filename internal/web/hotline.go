@@ -49,7 +49,7 @@ func (w *Web) channelsPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 		g := deskGroup{Desk: desk, Label: c.l.T("desk." + desk)}
 		for _, ch := range chs {
 			if ch.Desk == desk {
-				g.Channels = append(g.Channels, channelLink{ID: ch.ID, Title: ch.Title, Kind: c.l.T("channel.kind." + ch.Kind), Awaiting: awaiting[ch.ID]})
+				g.Channels = append(g.Channels, channelLink{ID: ch.ID, Title: ch.TitleIn(c.l.Lang), Kind: c.l.T("channel.kind." + ch.Kind), Awaiting: awaiting[ch.ID]})
 			}
 		}
 		if len(g.Channels) > 0 {
@@ -183,7 +183,9 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 		termByID[t.ID] = t
 	}
 	zones := zonesOf(c.l, c.parties, ch.Parties)
-	d := channelData{Channel: ch, Desk: c.l.T("desk." + ch.Desk), CanSend: holdsDesk(c.p, ch), Glossary: terms}
+	shown := ch
+	shown.Title = ch.TitleIn(c.l.Lang) // the page shows the title in the reader's language
+	d := channelData{Channel: shown, Desk: c.l.T("desk." + ch.Desk), CanSend: holdsDesk(c.p, ch), Glossary: terms}
 	var names []string
 	for _, id := range ch.Parties {
 		names = append(names, c.partyName(id))
@@ -207,7 +209,7 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	for i := len(mvs) - 1; i >= 0; i-- { // newest first: the watch reads from the top
 		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones))
 	}
-	pg := w.page(c, ch.Title, "hotline", "channel", d)
+	pg := w.page(c, ch.TitleIn(c.l.Lang), "hotline", "channel", d)
 	if frag != "" {
 		w.renderFragment(rw, r, "channel", "frag-messages", pg)
 		return nil

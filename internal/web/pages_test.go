@@ -176,6 +176,12 @@ func TestChannelsList(t *testing.T) {
 	mustNotContain(t, "il /channels", body, "line-sy", "Syria – mediator line", "line-jo")
 	body = ts.signInEnglish(t, "us.duty").page("/channels")
 	mustContain(t, "us /channels", body, "line-sy", "line-il", "line-jo")
+
+	// In Arabic and Hebrew, the titles the channels carry in them.
+	sy := ts.signInEnglish(t, "sy.duty")
+	mustContain(t, "sy /channels in Arabic", sy.page("/channels?lang=ar"), `dir="auto">خفض التصعيد العسكري</a>`, `dir="auto">خط سوريا – الوسيط</a>`)
+	mustContain(t, "line-sy in Hebrew", sy.page("/channels/line-sy?lang=he"), `<h1 dir="auto">קו סוריה – המתווך</h1>`)
+	mustContain(t, "sy dashboard in Arabic", sy.page("/dashboard?lang=ar"), "خط سوريا – الوسيط")
 }
 
 func TestHiddenChannelIsNotFound(t *testing.T) {
