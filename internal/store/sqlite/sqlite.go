@@ -170,7 +170,8 @@ func (s *Store) blobPath(sha string) (string, error) {
 }
 
 // PutBlob implements store.Store: a file under DIR/blobs, written to a
-// temporary name, synced and renamed, so a crash leaves no torn blob.
+// temporary name, synced, renamed and its directory synced, so a crash
+// leaves no torn blob and loses none that was stored.
 func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
 	p, err := s.blobPath(sha)
 	if err != nil {
@@ -198,7 +199,16 @@ func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), p)
+	if err := os.Rename(f.Name(), p); err != nil {
+		return err
+	}
+	// The upload entry that names the blob is durable once written, so the
+	// blob's name must be too before the caller goes on (and the name of
+	// its directory, which this upload may have made).
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(filepath.Dir(p)))
 }
 
 // Blob implements store.Store.
