@@ -29,6 +29,7 @@ func commands() []command {
 		{"init", "create a cell with a mediator admin, printing the admin's credentials once", runInit},
 		{"verify", "verify a cell's log: --server URL (after login) or --data DIR / --db URL", runVerify},
 		{"rebuild", "replay the log into fresh projections and compare: --data DIR or --db URL", runRebuild},
+		{"backup", "copy a SQLite data directory, while it serves, and verify the copy: --data DIR --out NEWDIR", runBackup},
 		{"login", "sign in to a server and keep the token: --server URL --username NAME", runLogin},
 		{"logout", "end the session kept by login", runLogout},
 		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
