@@ -390,3 +390,65 @@ func TestMediatorSeesWhatThePartiesOwe(t *testing.T) {
 		}
 	}
 }
+
+// Every signed-in page carries a banner of the FLASH and IMMEDIATE
+// messages the member's party has yet to acknowledge; it lists only the
+// party's own, and follows new traffic.
+func TestUrgentBanner(t *testing.T) {
+	ts := newServer(t)
+	sy := ts.signInEnglish(t, "sy.duty")
+	page := sy.page("/record")
+	mustContain(t, "a signed-in page", page, `<meta name="liaison-party" content="sy">`, `<div id="urgent" class="urgent-slot"></div>`, `aria-live="assertive"`)
+
+	count := regexp.MustCompile(`data-urgent-count="(\d+)"`)
+	urgent := func(c *browser) (string, string) {
+		t.Helper()
+		r := c.get("/urgent?fragment=urgent&lang=en")
+		if r.Status != http.StatusOK || strings.Contains(r.Body, "<html") {
+			t.Fatalf("/urgent: %d %.200s", r.Status, r.Body)
+		}
+		m := count.FindStringSubmatch(r.Body)
+		if m == nil {
+			return "0", r.Body
+		}
+		return m[1], r.Body
+	}
+	// The demo leaves Syria an escalated FLASH and the drill's link test.
+	n, body := urgent(sy)
+	if n != "2" {
+		t.Errorf("Syria's urgent count %s, want 2:\n%s", n, body)
+	}
+	mustContain(t, "Syria's banner", body, "Confirm the revised patrol schedule", "Link test", `class="countdown over"`, `href="/dashboard"`)
+
+	// Israel owes nothing urgent, and sees nothing of Syria's.
+	il := ts.signInEnglish(t, "il.duty")
+	n, body = urgent(il)
+	if n != "0" {
+		t.Errorf("Israel's urgent count %s, want 0", n)
+	}
+	mustNotContain(t, "Israel's banner", body, "Confirm the revised patrol schedule", "Syria", "urgent-items")
+
+	// A FLASH from Israel on the joint channel joins Syria's banner and the
+	// mediator's; a ROUTINE one does not.
+	e := ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Shots heard at the crossing", "body": "Shots heard near the crossing at 1405Z; our patrol holds fire.", "lang": "en", "precedence": "FLASH"})
+	ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Weekly schedule", "body": "Attached next week.", "lang": "en", "precedence": "ROUTINE"})
+	n, body = urgent(sy)
+	if n != "3" {
+		t.Errorf("after a FLASH, Syria's urgent count %s, want 3", n)
+	}
+	mustContain(t, "Syria's banner", body, "Shots heard at the crossing", fmt.Sprintf(`data-message-id="%d"`, e.Index))
+	mustNotContain(t, "Syria's banner", body, "Weekly schedule")
+	if _, body := urgent(ts.signInEnglish(t, "us.duty")); !strings.Contains(body, "Shots heard at the crossing") {
+		t.Error("the mediator's banner lacks the FLASH it must acknowledge")
+	}
+	if n, _ := urgent(il); n != "0" {
+		t.Errorf("Israel's banner counts its own FLASH: %s", n)
+	}
+
+	// Signed out, the script is told so, not handed the sign-in page.
+	if r := ts.anonymous(t).get("/urgent?fragment=urgent"); r.Status != http.StatusUnauthorized {
+		t.Errorf("signed out: %d, want 401", r.Status)
+	}
+}

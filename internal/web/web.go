@@ -110,6 +110,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /login", w.loginPage)
 	m.HandleFunc("GET /device", w.authed(w.devicePage))
 	m.HandleFunc("GET /dashboard", w.authed(w.dashboard))
+	m.HandleFunc("GET /urgent", w.authed(w.urgent))
 	m.HandleFunc("GET /channels", w.authed(w.channelsPage))
 	m.HandleFunc("GET /channels/{channel}", w.authed(w.channelPage))
 	m.HandleFunc("GET /messages/{message}", w.authed(w.messageLink))
@@ -265,6 +266,8 @@ type page struct {
 	Signed    bool
 	CSRF      string
 	Member    string
+	Party     string
+	Mediator  bool
 	Cell      string
 	CellName  string
 	Who       string
@@ -297,6 +300,7 @@ func (w *Web) pageData(p *api.Principal, l *Localizer, title, nav, script string
 	if p != nil {
 		pg.Signed = true
 		pg.Member, pg.Cell = p.Member.ID, p.Cell
+		pg.Party, pg.Mediator = p.Party.ID, p.Party.Kind == cell.Mediator
 		if p.Token.Kind == "session" {
 			pg.CSRF = api.CSRFToken(p.Secret)
 		}

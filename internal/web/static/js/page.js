@@ -240,8 +240,133 @@ async function checkKey() {
   }
 }
 
+// ---- urgent traffic ----
+// A FLASH or IMMEDIATE for our party must not go unnoticed on any page:
+// every page carries a banner of what we owe (GET /urgent), the tab's
+// title counts it, a new one sounds a tone and is announced, and a tab in
+// the background raises a desktop notification where the member allowed
+// them. The banner is re-read from the server; the stream only says when.
+const party = meta('liaison-party');
+const mediator = meta('liaison-mediator') === 'yes';
+const urgentSlot = document.getElementById('urgent');
+const announceUrgent = document.getElementById('announce-urgent');
+const baseTitle = document.title;
+
+async function refreshUrgent() {
+  if (!urgentSlot || ended) return;
+  let html;
+  try {
+    html = await fetchFragment('/urgent?fragment=urgent');
+  } catch {
+    return; // the next event or resync tries again
+  }
+  if (html === null) return;
+  const frag = parseHTML(html);
+  const n = Number(frag.querySelector('[data-urgent-count]')?.dataset.urgentCount || 0);
+  // The watch screen lists all of it in its first panel: no banner there.
+  urgentSlot.replaceChildren(location.pathname === '/dashboard' ? '' : frag);
+  document.title = n ? `(${n}) ${baseTitle}` : baseTitle;
+  tick();
+}
+const refreshUrgentSoon = debounce(refreshUrgent, 150);
+
+// urgentArrival says whether an entry is urgent news for this member: a
+// FLASH or IMMEDIATE sent to our party by another, or an escalation of
+// what our party owes (for the mediator, of what anyone owes).
+function urgentArrival(e) {
+  const p = e.payload || {};
+  const aud = e.audience || [];
+  if (e.kind === 'message.send' && (p.precedence === 'FLASH' || p.precedence === 'IMMEDIATE') &&
+      e.party !== party && (aud.includes(party) || aud.includes('*'))) {
+    return { prec: p.precedence, text: t('alert.message', { prec: p.precedence, subject: p.subject || '' }), message: e.index };
+  }
+  if (e.kind === 'message.escalate' && (p.party === party || mediator)) {
+    return { prec: 'FLASH', text: t('alert.escalation', { id: p.message }), message: p.message };
+  }
+  return null;
+}
+
+export const soundOn = () => localStorage.getItem('liaison.sound') !== 'off';
+
+let audio;
+function chime(prec) {
+  if (!soundOn()) return;
+  try {
+    audio ??= new AudioContext();
+    if (audio.state === 'suspended') audio.resume();
+    const beeps = prec === 'FLASH' ? 3 : 2;
+    const t0 = audio.currentTime + 0.05;
+    for (let i = 0; i < beeps; i++) {
+      const o = audio.createOscillator();
+      const g = audio.createGain();
+      o.type = 'square';
+      o.frequency.value = prec === 'FLASH' ? 880 : 660;
+      const at = t0 + i * 0.3;
+      g.gain.setValueAtTime(0.0001, at);
+      g.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, at + 0.2);
+      o.connect(g).connect(audio.destination);
+      o.start(at);
+      o.stop(at + 0.22);
+    }
+  } catch { /* no sound in this browser: the banner still shows */ }
+}
+
+function notifyDesktop(a) {
+  if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
+  const n = new Notification(a.text, { tag: 'liaison-' + a.message, requireInteraction: a.prec === 'FLASH' });
+  n.onclick = () => {
+    window.focus();
+    location.assign('/messages/' + a.message);
+    n.close();
+  };
+}
+
+// Several tabs of one member hear the same entry: one of them sounds it.
+function firstToHear(index) {
+  const key = 'liaison.heard';
+  if (localStorage.getItem(key) === String(index)) return false;
+  localStorage.setItem(key, String(index));
+  return true;
+}
+
+document.addEventListener('liaison:entry', (ev) => {
+  const e = ev.detail || {};
+  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
+  const a = urgentArrival(e);
+  if (!a) return;
+  say(announceUrgent, a.text);
+  if (firstToHear(e.index)) {
+    chime(a.prec);
+    notifyDesktop(a);
+  }
+});
+document.addEventListener('liaison:resync', refreshUrgentSoon);
+
+// The alert settings, on the watch screen.
+const soundToggle = document.getElementById('sound-toggle');
+if (soundToggle) {
+  soundToggle.setAttribute('aria-pressed', String(soundOn()));
+  soundToggle.addEventListener('click', () => {
+    localStorage.setItem('liaison.sound', soundOn() ? 'off' : 'on');
+    soundToggle.setAttribute('aria-pressed', String(soundOn()));
+    if (soundOn()) chime('IMMEDIATE'); // so the officer hears what it sounds like
+  });
+}
+const notifyButton = document.getElementById('notify-enable');
+if (notifyButton && 'Notification' in window && Notification.permission === 'default') {
+  notifyButton.hidden = false;
+  notifyButton.addEventListener('click', async () => {
+    const status = document.getElementById('alert-settings-status');
+    const answer = await Notification.requestPermission();
+    notifyButton.hidden = answer !== 'default';
+    say(status, answer === 'granted' ? t('alert.notify_on') : answer === 'denied' ? t('alert.notify_denied') : '');
+  });
+}
+
 if (signedIn) {
   connect();
   checkKey();
+  refreshUrgent();
   window.addEventListener('pagehide', () => source?.close());
 }

@@ -1,0 +1,82 @@
+// A FLASH for Syria must not go unnoticed while its officer reads another
+// page: the banner shows it, the tab's title counts it, a tone sounds and
+// a screen reader hears it. The sender's own party gets none of that.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, signIn, unique } from './harness.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// countTones makes the page count the tones it starts, in place of sound.
+const countTones = () => {
+  window.__tones = 0;
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    createOscillator() {
+      const o = super.createOscillator();
+      const start = o.start.bind(o);
+      o.start = (...a) => { window.__tones++; return start(...a); };
+      return o;
+    }
+  };
+};
+
+test('an urgent message reaches the banner, the title and the ear on any page', async () => {
+  const il = await signIn(browser, 'il.duty');
+  const sy = await signIn(browser, 'sy.duty');
+  try {
+    await sy.page.addInitScript(countTones);
+    await il.page.addInitScript(countTones);
+    await sy.page.goto('/record');
+    await il.page.goto('/channels/joint-military');
+    const banner = sy.page.locator('#urgent');
+    // The demo leaves Syria urgent traffic already: the banner says so.
+    await banner.locator('[data-urgent-count]').waitFor({ timeout: 20000 });
+    const before = Number(await banner.locator('[data-urgent-count]').getAttribute('data-urgent-count'));
+    assert.match(await sy.page.title(), new RegExp(`^\\(${before}\\) `));
+
+    const subject = unique('Shots heard at the crossing');
+    const compose = il.page.getByRole('form', { name: 'Compose' });
+    await compose.getByLabel('Precedence').selectOption('FLASH');
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByLabel('Message').fill('Shots heard near the crossing at 1405Z; our patrol holds fire.');
+    await compose.getByRole('button', { name: 'Send' }).click();
+
+    // The banner lists the soonest deadlines first; the count takes it in.
+    await banner.locator(`[data-urgent-count="${before + 1}"]`).waitFor({ timeout: 20000 });
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 10000 });
+    await sy.page.waitForFunction(() => window.__tones === 3, null, { timeout: 10000 });
+    assert.match(await sy.page.locator('#announce-urgent').textContent(), new RegExp(`FLASH: ${subject}`));
+
+    // Israel, the sender, has no banner for it and heard nothing.
+    assert.equal(await il.page.locator('#urgent').getByText(subject).count(), 0);
+    assert.equal(await il.page.evaluate(() => window.__tones), 0);
+
+    // Acknowledging it takes it off the banner.
+    await sy.page.goto('/channels/joint-military');
+    const msg = sy.page.locator('article[data-message-id]', { hasText: subject });
+    await msg.waitFor({ timeout: 20000 });
+    await msg.getByRole('button', { name: 'Acknowledge' }).click();
+    await msg.getByLabel('Readback').fill('Shots near the crossing at 1405Z, Israeli patrol holding fire.');
+    await msg.getByRole('button', { name: 'Send acknowledgement' }).click();
+    await msg.getByText('Acknowledged by Syria').waitFor({ timeout: 20000 });
+    await banner.locator(`[data-urgent-count="${before}"]`).waitFor({ timeout: 20000 });
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before, { timeout: 10000 });
+
+    // The watch screen lists it all in its first panel: no banner there,
+    // but the title still counts. And there the officer can silence the tone.
+    await sy.page.goto('/dashboard');
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before, { timeout: 10000 });
+    assert.equal(await banner.locator('[data-urgent-count]').count(), 0);
+    const toggle = sy.page.getByRole('button', { name: 'Sound on urgent traffic' });
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    assert.equal(await sy.page.evaluate(() => localStorage.getItem('liaison.sound')), 'off');
+  } finally {
+    await il.context.close();
+    await sy.context.close();
+  }
+});
