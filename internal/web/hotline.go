@@ -116,6 +116,17 @@ type messageItem struct {
 	NeedReadback bool
 	Correction   string // a correction the reader's party must answer
 	CanTranslate bool
+	// The mediator's relay of a line's message to another party's line:
+	// where it may go, and the original's words to start from. RelayedFrom
+	// and RelayedTo link relays made (the API gives them to the mediator
+	// alone).
+	CanRelay     bool
+	RelayTargets []option
+	RelayPrecs   []option
+	RawSubject   string
+	RawBody      string
+	RelayedFrom  *int64
+	RelayedTo    []int64
 }
 
 type translationItem struct {
@@ -206,8 +217,12 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	if before >= 0 {
 		d.Newer = "/channels/" + url.PathEscape(ch.ID)
 	}
+	relayTo, err := w.relayTargets(r, c, ch)
+	if err != nil {
+		return err
+	}
 	for i := len(mvs) - 1; i >= 0; i-- { // newest first: the watch reads from the top
-		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones))
+		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones, relayTo))
 	}
 	pg := w.page(c, ch.TitleIn(c.l.Lang), "hotline", "channel", d)
 	if frag != "" {
@@ -218,7 +233,7 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	return nil
 }
 
-func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms map[string]hotline.Term, zones []zone) messageItem {
+func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms map[string]hotline.Term, zones []zone, relayTo []option) messageItem {
 	me := c.p.Member.ID
 	mine := c.p.Party.ID
 	it := messageItem{ID: mv.ID, Precedence: mv.Precedence, PrecGloss: c.l.T("prec." + mv.Precedence + ".gloss"),
@@ -277,7 +292,34 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 		}
 	}
 	it.CanRead = !it.ReadByMe && mv.Sender != me
+	it.RelayedFrom, it.RelayedTo = mv.RelayedFrom, mv.RelayedTo
+	if len(relayTo) > 0 && !mv.LinkTest {
+		it.CanRelay, it.RelayTargets = true, relayTo
+		it.RawSubject, it.RawBody = mv.Subject, mv.Body
+		for _, p := range []string{hotline.Routine, hotline.Priority, hotline.Immediate, hotline.Flash} {
+			it.RelayPrecs = append(it.RelayPrecs, option{Value: p, Label: p, Selected: p == mv.Precedence})
+		}
+	}
 	return it
+}
+
+// relayTargets lists the lines the mediator may relay a message of ch
+// to: every other party's line. Nothing for anyone else, or off a line.
+func (w *Web) relayTargets(r *http.Request, c *ctx, ch hotline.Channel) ([]option, error) {
+	if c.p.Party.Kind != cell.Mediator || ch.Kind != hotline.Line {
+		return nil, nil
+	}
+	chs, err := w.api.Channels(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	var out []option
+	for _, o := range chs {
+		if o.Kind == hotline.Line && o.Party != ch.Party {
+			out = append(out, option{Value: o.ID, Label: o.TitleIn(c.l.Lang)})
+		}
+	}
+	return out, nil
 }
 
 // holdsDesk mirrors hotline's rule for acting on a channel's desk (its

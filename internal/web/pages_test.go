@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -451,4 +452,30 @@ func TestUrgentBanner(t *testing.T) {
 	if r := ts.anonymous(t).get("/urgent?fragment=urgent"); r.Status != http.StatusUnauthorized {
 		t.Errorf("signed out: %d, want 401", r.Status)
 	}
+}
+
+// The mediator may relay a line's message to another party's line from
+// the page; the parties get no such form, and only the mediator sees the
+// link between the original and its relayed copy.
+func TestRelayForm(t *testing.T) {
+	ts := newServer(t)
+	us := ts.signInEnglish(t, "us.duty")
+	page := us.page("/channels/line-sy")
+	origin := mediatorFlash(t, page)
+	art := article(t, page, origin)
+	mustContain(t, "the mediator's line-sy message", art, `data-action="relay"`, `<option value="line-il">Israel – mediator line</option>`,
+		`<option value="line-jo">Jordan – mediator line</option>`, `value="Confirm the revised patrol schedule"`, `<option value="FLASH" selected>`)
+	mustNotContain(t, "the mediator's line-sy message", art, `<option value="line-sy">`)
+	mustNotContain(t, "the mediator's joint channel", us.page("/channels/joint-military"), `data-action="relay"`)
+	mustNotContain(t, "Syria's own line", ts.signInEnglish(t, "sy.duty").page("/channels/line-sy"), `data-action="relay"`)
+
+	// Relayed as the page does it: a message of the mediator's on Israel's
+	// line, then the link.
+	copy := us.submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "line-il", "subject": "Patrol schedule", "body": "The other side asks you to confirm the revised patrol schedule for sector south.", "lang": "en", "precedence": "IMMEDIATE"})
+	us.submit("/messages/"+origin+"/relay", hotline.KindMessageRelay, map[string]any{"origin": json.Number(origin), "copy": copy.Index, "note": "softened"})
+	mustContain(t, "the mediator's copy", article(t, us.page("/channels/line-il"), fmt.Sprint(copy.Index)), `data-relayed-from="`+origin+`"`)
+	mustContain(t, "the mediator's original", article(t, us.page("/channels/line-sy"), origin), fmt.Sprintf(`data-relayed-to="%d"`, copy.Index))
+	ilPage := ts.signInEnglish(t, "il.duty").page("/channels/line-il")
+	mustNotContain(t, "Israel's copy", article(t, ilPage, fmt.Sprint(copy.Index)), "data-relayed-from", "relayed from", "/messages/"+origin)
 }

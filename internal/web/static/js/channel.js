@@ -157,6 +157,34 @@ root.addEventListener('click', async (ev) => {
         box.querySelector('[data-tr-text]').value = '';
       });
     }
+    case 'relay': {
+      // Two signed entries: the mediator's own message on the other line,
+      // then the link from the original to it, which only the mediator reads.
+      const box = button.closest('details');
+      const subject = box.querySelector('[data-rl-subject]').value.trim();
+      const body = box.querySelector('[data-rl-body]').value.trim();
+      if (!subject || !body) {
+        say(errorEl, t('error.required'));
+        (subject ? box.querySelector('[data-rl-body]') : box.querySelector('[data-rl-subject]')).focus();
+        return;
+      }
+      const fields = { channel: box.querySelector('[data-rl-to]').value, subject, body,
+        lang: box.querySelector('[data-rl-lang]').value, precedence: box.querySelector('[data-rl-prec]').value };
+      const note = box.querySelector('[data-rl-note]').value.trim();
+      return act(button, errorEl, async () => {
+        const sent = await signAndSubmit('/messages', 'message.send', fields);
+        const copy = sent.entry.index;
+        try {
+          await signAndSubmit(`/messages/${message}/relay`, 'message.relay', note ? { origin: message, copy, note } : { origin: message, copy });
+        } catch (e) {
+          throw new Error(t('relay.unlinked', { index: copy, detail: e.message }));
+        }
+        // The refreshed article shows the link to the copy; a screen
+        // reader hears it now.
+        box.open = false;
+        say(announce, t('relay.sent', { index: copy }));
+      });
+    }
     case 'confirm-translation': {
       const translation = Number(button.dataset.translation);
       return act(button, errorEl, () => signAndSubmit(`/translations/${translation}/confirm`, 'translation.confirm', { translation }));
