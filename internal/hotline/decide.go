@@ -423,6 +423,11 @@ func messageSend(c *cell.Command) (store.Effect, error) {
 		if err != nil || m.Channel != ch.ID {
 			return store.Effect{}, invalid("message %d is not in channel %s", *ref, ch.ID)
 		}
+		// A correction stands in for what its sender's side said: only
+		// that side issues one. Another party answers with reply_to.
+		if ref == p.Corrects && !a.Server && (a.Party == nil || m.SenderParty != a.Party.ID) {
+			return store.Effect{}, invalid("message %d was sent by another party: answer it with reply_to; only its own party corrects it", *ref)
+		}
 	}
 	idx, now, err := position(c)
 	if err != nil {

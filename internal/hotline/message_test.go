@@ -195,6 +195,18 @@ func TestMessageReferences(t *testing.T) {
 	}
 	// Replying on the line itself works for its parties.
 	f.ok("us.admin", hotline.KindMessageSend, with(msg("line-sy", hotline.Routine, "reply"), "reply_to", secret))
+
+	// A correction comes from the side that sent the message: another of
+	// Israel's members may issue one, Syria and the mediator may only
+	// reply, lest a reader take their words for Israel's.
+	f.ok("il.duty", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
+	for _, who := range []string{"sy.mil", "us.admin"} {
+		err := f.fails(cell.ErrInvalid, who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
+		if !strings.Contains(err.Error(), "only its own party corrects it") {
+			t.Errorf("%s correcting Israel's message: %v", who, err)
+		}
+		f.ok(who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), "reply_to", m1))
+	}
 }
 
 func ackOf(f *fixture, id int64, party string) hotline.Ack {
