@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -79,9 +80,25 @@ func (l *Localizer) T(key string, args ...any) string {
 	}
 	pairs := make([]string, 0, len(args))
 	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(deref(args[i+1])))
 	}
 	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// deref gives the value behind a pointer (an optional field, as a
+// template's "with" hands it over), which fmt would print as an address.
+func deref(v any) any {
+	r := reflect.ValueOf(v)
+	for r.Kind() == reflect.Pointer {
+		if r.IsNil() {
+			return ""
+		}
+		r = r.Elem()
+	}
+	if !r.IsValid() {
+		return v
+	}
+	return r.Interface()
 }
 
 // Has reports whether the catalog holds key, for messages chosen by data

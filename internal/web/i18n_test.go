@@ -133,3 +133,21 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 		}
 	}
 }
+
+// An optional number (a *int64, as a template's "with" passes a reply's
+// reference) reads as the number, not as a memory address.
+func TestTranslateDereferences(t *testing.T) {
+	cat, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Localizer{Lang: "en", cat: cat["en"], en: cat["en"]}
+	n := int64(82)
+	if got := l.T("message.corrects", "index", &n); got != "corrects 82" {
+		t.Errorf("T with a *int64 = %q, want %q", got, "corrects 82")
+	}
+	var none *int64
+	if got := l.T("message.corrects", "index", none); got != "corrects " {
+		t.Errorf("T with a nil pointer = %q", got)
+	}
+}
