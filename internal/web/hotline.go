@@ -116,6 +116,10 @@ type messageItem struct {
 	NeedReadback bool
 	Correction   string // a correction the reader's party must answer
 	CanTranslate bool
+	// Reply to it, or (its own party's) send a correction, through the
+	// compose form.
+	CanReply   bool
+	CanCorrect bool
 	// The mediator's relay of a line's message to another party's line:
 	// where it may go, and the original's words to start from. RelayedFrom
 	// and RelayedTo link relays made (the API gives them to the mediator
@@ -293,6 +297,8 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 	}
 	it.CanRead = !it.ReadByMe && mv.Sender != me
 	it.RelayedFrom, it.RelayedTo = mv.RelayedFrom, mv.RelayedTo
+	it.CanReply = desk
+	it.CanCorrect = desk && it.MyParty && !mv.LinkTest
 	if len(relayTo) > 0 && !mv.LinkTest {
 		it.CanRelay, it.RelayTargets = true, relayTo
 		it.RawSubject, it.RawBody = mv.Subject, mv.Body

@@ -474,8 +474,28 @@ func TestRelayForm(t *testing.T) {
 	copy := us.submit("/messages", hotline.KindMessageSend, map[string]any{
 		"channel": "line-il", "subject": "Patrol schedule", "body": "The other side asks you to confirm the revised patrol schedule for sector south.", "lang": "en", "precedence": "IMMEDIATE"})
 	us.submit("/messages/"+origin+"/relay", hotline.KindMessageRelay, map[string]any{"origin": json.Number(origin), "copy": copy.Index, "note": "softened"})
-	mustContain(t, "the mediator's copy", article(t, us.page("/channels/line-il"), fmt.Sprint(copy.Index)), `data-relayed-from="`+origin+`"`)
+	mustContain(t, "the mediator's copy", article(t, us.page("/channels/line-il"), fmt.Sprint(copy.Index)), `data-relayed-from="`+origin+`">relayed from message `+origin+`</a>`)
 	mustContain(t, "the mediator's original", article(t, us.page("/channels/line-sy"), origin), fmt.Sprintf(`data-relayed-to="%d"`, copy.Index))
 	ilPage := ts.signInEnglish(t, "il.duty").page("/channels/line-il")
 	mustNotContain(t, "Israel's copy", article(t, ilPage, fmt.Sprint(copy.Index)), "data-relayed-from", "relayed from", "/messages/"+origin)
+}
+
+// A message offers a reply to whoever may send on the channel, and a
+// correction only to its own party.
+func TestReplyAndCorrectActions(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.military")
+	e := il.submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Convoy at 1400Z", "body": "A convoy crosses at 1400Z.", "lang": "en", "precedence": "PRIORITY"})
+	id := fmt.Sprint(e.Index)
+	mustContain(t, "Israel's own message", article(t, il.page("/channels/joint-military"), id), `data-action="reply"`, `data-action="correct"`)
+	sy := article(t, ts.signInEnglish(t, "sy.military").page("/channels/joint-military"), id)
+	mustContain(t, "Syria's view", sy, `data-action="reply"`)
+	mustNotContain(t, "Syria's view", sy, `data-action="correct"`)
+	// A correction and a reply name the original by its number.
+	c := il.submit("/messages", hotline.KindMessageSend, map[string]any{
+		"channel": "joint-military", "subject": "Correction: convoy at 1430Z", "body": "The convoy crosses at 1430Z.", "lang": "en", "precedence": "PRIORITY", "corrects": e.Index})
+	mustContain(t, "the correction", article(t, il.page("/channels/joint-military"), fmt.Sprint(c.Index)), `<a href="#m-`+id+`">corrects `+id+`</a>`)
+	// Syria's commercial desk may not send on the military channel at all.
+	mustNotContain(t, "another desk's view", article(t, ts.signInEnglish(t, "sy.commercial").page("/channels/joint-military"), id), `data-action="reply"`, `data-action="correct"`)
 }

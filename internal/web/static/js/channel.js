@@ -185,6 +185,15 @@ root.addEventListener('click', async (ev) => {
         say(announce, t('relay.sent', { index: copy }));
       });
     }
+    case 'reply':
+    case 'correct':
+      // The words as the page shows them (terms marked, as plain text).
+      return refer(button.dataset.action, message, {
+        subject: art.querySelector('h3')?.textContent.trim() || '',
+        body: art.querySelector('.text.original .body')?.textContent || '',
+        lang: art.querySelector('.text.original .body')?.lang || '',
+        precedence: art.dataset.precedence,
+      });
     case 'confirm-translation': {
       const translation = Number(button.dataset.translation);
       return act(button, errorEl, () => signAndSubmit(`/translations/${translation}/confirm`, 'translation.confirm', { translation }));
@@ -195,7 +204,42 @@ root.addEventListener('click', async (ev) => {
 // --- compose ------------------------------------------------------------
 
 const compose = document.getElementById('compose');
+
+// refer turns the compose form into a reply to, or a correction of, a
+// message: it says so above the fields, and the send carries the reference.
+let ref = null;
+function setRef(r) {
+  ref = r;
+  const box = compose.querySelector('[data-ref]');
+  box.hidden = !r;
+  box.querySelector('[data-ref-text]').textContent = r ? r.text : '';
+}
+function refer(kind, message, d) {
+  if (!compose) return;
+  const subject = d.subject || '';
+  if (kind === 'reply') {
+    setRef({ field: 'reply_to', message, text: t('compose.replying', { index: message, subject }) });
+    const prefix = t('compose.reply_prefix');
+    compose.subject.value = subject.startsWith(prefix) ? subject : prefix + subject;
+  } else {
+    setRef({ field: 'corrects', message, text: t('compose.correcting', { index: message, subject }) });
+    compose.subject.value = t('compose.correction_prefix') + subject;
+    compose.body.value = d.body || '';
+    if (d.precedence) compose.elements.namedItem('precedence').value = d.precedence;
+  }
+  if (d.lang) {
+    const lang = compose.elements.namedItem('lang');
+    if ([...lang.options].some((o) => o.value === d.lang)) lang.value = d.lang;
+  }
+  compose.scrollIntoView({ block: 'start' });
+  (kind === 'reply' ? compose.body : compose.subject).focus();
+}
+
 if (compose) {
+  compose.querySelector('[data-ref-cancel]').addEventListener('click', () => {
+    setRef(null);
+    compose.subject.focus();
+  });
   const error = compose.querySelector('[data-error]');
   const status = compose.querySelector('[data-status]');
   compose.addEventListener('submit', async (ev) => {
@@ -225,8 +269,10 @@ if (compose) {
       say(status, t('sending'));
       const fields = { channel, subject, body: bodyText, lang: compose.elements.namedItem('lang').value, precedence: compose.elements.namedItem('precedence').value };
       if (attachments.length) fields.attachments = attachments;
+      if (ref) fields[ref.field] = ref.message;
       await signAndSubmit('/messages', 'message.send', fields);
       compose.reset();
+      setRef(null);
       say(status, t('sent'));
       refresh();
     } catch (e) {
