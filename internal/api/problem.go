@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -78,11 +79,11 @@ func toProblem(err error) *Problem {
 	case errors.Is(err, ledger.ErrNoCell):
 		return notFound(err.Error())
 	case errors.Is(err, cell.ErrForbidden):
-		return forbiddenP(err.Error())
+		return forbiddenP(detailOf(err, cell.ErrForbidden))
 	case errors.Is(err, cell.ErrInvalid):
-		return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", err.Error())
+		return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", detailOf(err, cell.ErrInvalid))
 	case errors.Is(err, cell.ErrConflict), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrExists):
-		return problem(http.StatusConflict, "conflict", "Conflict", err.Error())
+		return problem(http.StatusConflict, "conflict", "Conflict", detailOf(err, cell.ErrConflict))
 	case errors.Is(err, auth.ErrBadPassword):
 		return problem(http.StatusUnauthorized, "bad-credentials", "Sign-in failed", "wrong username or password")
 	case errors.Is(err, store.ErrNotFound):
@@ -90,6 +91,12 @@ func toProblem(err error) *Problem {
 	}
 	return problem(http.StatusInternalServerError, "internal", "Internal error",
 		"the server failed; the error is logged and nothing acknowledged was lost")
+}
+
+// detailOf is err's message without the sentinel's own words in front,
+// which the problem's title already says ("Forbidden: forbidden: ...").
+func detailOf(err, sentinel error) string {
+	return strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
