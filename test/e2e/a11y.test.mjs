@@ -7,8 +7,9 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function audit(page, url) {
+async function audit(page, url, ready) {
   await page.goto(url);
+  if (ready) await page.locator(ready).first().waitFor({ timeout: 20000 });
   await page.addScriptTag({ path: axePath });
   const res = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
@@ -28,6 +29,8 @@ test('no serious or critical accessibility violation on the main pages', async (
   // that would (rightly) refuse it.
   const anon = await browser.newContext({ baseURL: base, bypassCSP: true });
   const il = await signIn(browser, 'il.duty', { bypassCSP: true });
+  const sy = await signIn(browser, 'sy.duty', { bypassCSP: true });
+  const us = await signIn(browser, 'us.duty', { bypassCSP: true });
   try {
     const found = {};
     found['/login'] = await audit(await anon.newPage(), '/login');
@@ -38,10 +41,18 @@ test('no serious or critical accessibility violation on the main pages', async (
     for (const url of ['/dashboard', '/channels', '/channels/joint-military', `/record/${sent.index}`, '/device', '/dashboard?lang=ar', '/channels/joint-military?lang=he', `/record/${sent.index}?lang=ar`]) {
       found[url] = await audit(il.page, url);
     }
+    // Syria's pages carry the urgent banner (the demo leaves it a FLASH);
+    // the mediator's line pages, the relay form.
+    for (const url of ['/channels', '/record?lang=he']) {
+      found['sy ' + url] = await audit(sy.page, url, '#urgent [data-urgent-count]');
+    }
+    for (const url of ['/channels/line-sy', '/channels/line-sy?lang=ar']) {
+      found['us ' + url] = await audit(us.page, url, 'details.relay');
+    }
     const bad = Object.entries(found).filter(([, v]) => v.length > 0);
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
   } finally {
     await anon.close();
-    await il.context.close();
+    for (const s of [il, sy, us]) await s.context.close();
   }
 });
