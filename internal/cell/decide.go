@@ -54,6 +54,7 @@ func NewRegistry() *Registry {
 	r := &Registry{m: map[string]Handler{}}
 	r.Handle(KindCellCreate, cellCreate)
 	r.Handle(KindCellSettings, cellSettings)
+	r.Handle(KindCellRename, cellRename)
 	r.Handle(KindPartyCreate, partyCreate)
 	r.Handle(KindPartyUpdate, partyUpdate)
 	r.Handle(KindMemberCreate, memberCreate)
@@ -324,6 +325,60 @@ func cellSettings(c *Command) (store.Effect, error) {
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjCell, ObjCell, "", info)}}, nil
 }
 
+type cellRenamePayload struct {
+	record.Header
+	Name  string            `json:"name"`
+	Names map[string]string `json:"names,omitempty"`
+}
+
+// cellRename names the cell anew, in its languages: the mediator's admins
+// may, as they set its rules.
+func cellRename(c *Command) (store.Effect, error) {
+	if err := May(c.Actor, ManageParties, Target{}); err != nil {
+		return store.Effect{}, err
+	}
+	var p cellRenamePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkText("name", p.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkNames("names", p.Names); err != nil {
+		return store.Effect{}, err
+	}
+	info, err := GetInfo(c.Ctx, c.View)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	info.Name, info.Names = p.Name, p.Names
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjCell, ObjCell, "", info)}}, nil
+}
+
+// Languages are the cell's working languages.
+var Languages = []string{"en", "ar", "he"}
+
+var langTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
+
+// checkNames checks a name in other languages: keyed by a BCP 47 tag (the
+// pages look up the base languages they speak, "ar", "he"), each a name
+// of at most 200 characters, at most 16 of them.
+func checkNames(field string, names map[string]string) error {
+	if len(names) > 16 {
+		return invalid("%s: %d languages, at most 16", field, len(names))
+	}
+	for lang, n := range names {
+		if !langTag.MatchString(lang) {
+			return invalid("%s: %q is not a BCP 47 language tag", field, lang)
+		}
+		if err := checkText(field+"."+lang, n, 200, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type partyPayload struct {
 	record.Header
 	Party Party `json:"party"`
@@ -342,6 +397,9 @@ func partyCreate(c *Command) (store.Effect, error) {
 		return store.Effect{}, invalid("party id %q: use lower-case letters, digits, '.', '_' or '-'", np.ID)
 	}
 	if err := checkText("party name", np.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkNames("party names", np.Names); err != nil {
 		return store.Effect{}, err
 	}
 	if err := checkZone(np.TimeZone); err != nil {
@@ -392,6 +450,9 @@ func partyUpdate(c *Command) (store.Effect, error) {
 		}
 	}
 	if err := checkText("party name", p.Party.Name, 200, true); err != nil {
+		return store.Effect{}, err
+	}
+	if err := checkNames("party names", p.Party.Names); err != nil {
 		return store.Effect{}, err
 	}
 	if err := checkZone(p.Party.TimeZone); err != nil {

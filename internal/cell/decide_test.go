@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,6 +182,7 @@ func TestDecideAudiences(t *testing.T) {
 		want               []string
 	}{
 		{"cell.settings", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"max_clock_skew": 60}}, everyone},
+		{"cell.rename", "us.duty", cell.KindCellRename, map[string]any{"name": "Amman cell", "names": map[string]string{"ar": "خلية عمّان", "he": "תא עמאן"}}, everyone},
 		{"party.create", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "Asia/Beirut"}}, everyone},
 		{"party.update", "il.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "il", "name": "Israel", "time_zone": "Asia/Jerusalem"}}, everyone},
 		{"member.create of a party", "il.duty", cell.KindMemberCreate, memberFields("il.new", "il", "diplomatic"), []string{"il", "us"}},
@@ -236,6 +238,11 @@ func TestDecideRefusals(t *testing.T) {
 		{"sy desk revokes its admin's key", "sy.military", cell.KindKeyRevoke, map[string]any{"key_id": w.keys["sy.duty"].ID()}, cell.ErrForbidden},
 		{"il admin creates a party", "il.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "UTC"}}, cell.ErrForbidden},
 		{"il admin changes the cell's settings", "il.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{}}, cell.ErrForbidden},
+		{"il admin renames the cell", "il.duty", cell.KindCellRename, map[string]any{"name": "Israeli cell"}, cell.ErrForbidden},
+		{"mediator desk renames the cell", "us.military", cell.KindCellRename, map[string]any{"name": "x"}, cell.ErrForbidden},
+		{"a cell renamed to nothing", "us.duty", cell.KindCellRename, map[string]any{"name": " "}, cell.ErrInvalid},
+		{"a cell named in no language", "us.duty", cell.KindCellRename, map[string]any{"name": "x", "names": map[string]string{"arabic!": "x"}}, cell.ErrInvalid},
+		{"a party named at length", "us.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "us", "name": "US", "time_zone": "UTC", "names": map[string]string{"ar": strings.Repeat("ا", 201)}}}, cell.ErrInvalid},
 		{"mediator desk creates a party", "us.military", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "UTC"}}, cell.ErrForbidden},
 		{"mediator admin creates a member of il", "us.duty", cell.KindMemberCreate, memberFields("il.mole", "il"), cell.ErrForbidden},
 		{"mediator admin revokes il's key", "us.duty", cell.KindKeyRevoke, map[string]any{"key_id": ilKey}, cell.ErrForbidden},

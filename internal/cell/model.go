@@ -48,6 +48,7 @@ var Desks = []string{RoleMilitary, RoleIntelligence, RoleDiplomatic, RoleCommerc
 const (
 	KindCellCreate   = "cell.create"
 	KindCellSettings = "cell.settings"
+	KindCellRename   = "cell.rename"
 	KindPartyCreate  = "party.create"
 	KindPartyUpdate  = "party.update"
 	KindMemberCreate = "member.create"
@@ -70,9 +71,11 @@ const MaxParties = 63
 
 // Info is a cell's constitution.
 type Info struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Origin string `json:"origin"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Names holds the name in the cell's other languages ("ar", "he").
+	Names  map[string]string `json:"names,omitempty"`
+	Origin string            `json:"origin"`
 	// NoteKey is the verifier key of the cell's checkpoints; ServerKey the
 	// public key (base64) that signs entries the server itself writes.
 	NoteKey     string    `json:"note_key"`
@@ -120,7 +123,7 @@ type Party struct {
 	TimeZone string `json:"time_zone"`
 	// Num is the party's bit in audience masks, assigned in joining order.
 	Num int `json:"num"`
-	// Names in other languages, by BCP 47 tag.
+	// Names in other languages, by BCP 47 tag (the pages look up "ar", "he").
 	Names map[string]string `json:"names,omitempty"`
 }
 

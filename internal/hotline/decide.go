@@ -138,8 +138,8 @@ func checkLang(tag string) error {
 		return invalid("lang %q is not a BCP 47 language tag", tag)
 	}
 	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-	if !slices.Contains([]string{"en", "ar", "he"}, base) {
-		return invalid("lang %q: the cell works in en, ar and he", tag)
+	if !slices.Contains(cell.Languages, base) {
+		return invalid("lang %q: the cell works in %s", tag, strings.Join(cell.Languages, ", "))
 	}
 	return nil
 }

@@ -215,5 +215,10 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellSettings, map[string]any{"id": "seed-settings", "settings": settings}); err != nil {
 		return nil, err
 	}
+	// The cell's name in its other languages, as its admins would set it.
+	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellRename, map[string]any{"id": "seed-names",
+		"name": "Israel–Syria liaison mechanism", "names": map[string]string{"ar": "آلية الارتباط بين إسرائيل وسوريا", "he": "מנגנון הקישור ישראל–סוריה"}}); err != nil {
+		return nil, err
+	}
 	return logins, s.Ledger.SignCheckpoint(ctx, DemoCell)
 }

@@ -15,6 +15,9 @@ import (
 func (w *Web) page(c *ctx, title, nav, script string, data any) *page {
 	pg := w.pageData(c.p, c.l, title, nav, script, data)
 	pg.CellName = c.info.Name
+	if n := c.info.Names[c.l.Lang]; n != "" {
+		pg.CellName = n
+	}
 	return pg
 }
 

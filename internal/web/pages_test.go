@@ -180,7 +180,8 @@ func TestChannelsList(t *testing.T) {
 
 	// In Arabic and Hebrew, the titles the channels carry in them.
 	sy := ts.signInEnglish(t, "sy.duty")
-	mustContain(t, "sy /channels in Arabic", sy.page("/channels?lang=ar"), `dir="auto">خفض التصعيد العسكري</a>`, `dir="auto">خط سوريا – الوسيط</a>`)
+	mustContain(t, "sy /channels in Arabic", sy.page("/channels?lang=ar"), `dir="auto">خفض التصعيد العسكري</a>`, `dir="auto">خط سوريا – الوسيط</a>`,
+		`<span class="cell" dir="auto">آلية الارتباط بين إسرائيل وسوريا</span>`)
 	mustContain(t, "line-sy in Hebrew", sy.page("/channels/line-sy?lang=he"), `<h1 dir="auto">קו סוריה – המתווך</h1>`)
 	mustContain(t, "sy dashboard in Arabic", sy.page("/dashboard?lang=ar"), "خط سوريا – الوسيط")
 }
