@@ -24,10 +24,17 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fs, "")
 	cellID := fs.String("cell", "", "cell to verify in a store (default: its only cell)")
+	bundle := fs.String("bundle", "", "check an evidence bundle ('liaison export') offline, with nothing but itself")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	set := setFlags(fs)
+	if set["bundle"] {
+		if len(set) > 1 {
+			return errors.New("--bundle is checked on its own, with no server or store")
+		}
+		return verifyBundle(*bundle, stdout)
+	}
 	cfg, err := loadConfig()
 	if err != nil {
 		return err

@@ -28,6 +28,20 @@ type keyInfo struct {
 	revoked    int64 // index of the key.revoke entry; -1 while active
 }
 
+// CheckSignatures verifies the envelope signatures of some of a log's
+// entries, in index order, with the keys they declare: entries must hold
+// entry 0 (the server key) and the registration of every key that signs
+// one of them. Membership in the log is the caller's to check.
+func CheckSignatures(cellID, vkey string, entries []*record.Entry) error {
+	r := newKeyring(cellID, vkey)
+	for _, e := range entries {
+		if err := r.check(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func newKeyring(cellID, vkey string) *keyring {
 	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}}
 }

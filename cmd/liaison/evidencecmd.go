@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/evidence"
+	"github.com/liaison-cell/liaison/internal/verify"
+)
+
+// runExport writes an evidence bundle of entries the signed-in member may
+// read, for someone outside the cell to check with 'liaison verify
+// --bundle'.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export", stderr)
+	message := fs.Int64("message", -1, "a message and every later entry about it you may read (acknowledgements, readbacks, receipts, translations, escalations)")
+	list := fs.String("entries", "", "log indexes to cite: 12,15,20-22")
+	out := fs.String("out", "", "file to write the bundle to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*message < 0) == (*list == "") || *out == "" {
+		return errors.New("usage: liaison export (--message N | --entries 12,15,20-22) --out FILE")
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.Server == "" || cfg.Token == "" {
+		return errNotSignedIn
+	}
+	src := verify.NewHTTPSource(client.New(cfg.Server, cfg.Token), cfg.Cell)
+	var cited []int64
+	if *message >= 0 {
+		if cited, err = evidence.AboutMessage(ctx, src, *message); err != nil {
+			return sessionError(err)
+		}
+	} else if cited, err = parseIndexes(*list); err != nil {
+		return err
+	}
+	b, err := evidence.Build(ctx, src, cited)
+	if err != nil {
+		return sessionError(err)
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Wrote %s: %d entries cited, %d in all, against the signed checkpoint of cell %s.\n", *out, len(b.Cited), len(b.Entries), b.Cell)
+	fmt.Fprintf(stdout, "Whoever receives it checks it with: liaison verify --bundle %s\n", *out)
+	return nil
+}
+
+// parseIndexes reads "12,15,20-22".
+func parseIndexes(s string) ([]int64, error) {
+	var out []int64
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseInt(lo, 10, 64)
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("--entries: %q is not a log index or a range like 20-22", part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a || b-a > 1000 {
+				return nil, fmt.Errorf("--entries: %q is not a range like 20-22 (at most 1000 entries)", part)
+			}
+		}
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// verifyBundle checks an evidence bundle offline and says what it shows.
+func verifyBundle(path string, stdout io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var b evidence.Bundle
+	if err := json.Unmarshal(data, &b); err != nil {
+		return fmt.Errorf("%s is not an evidence bundle: %w", path, err)
+	}
+	got, err := evidence.Check(&b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(stdout, "Evidence verified: %d entries of cell %s, in its log of %d entries as its checkpoint signs it.\n", len(got.Cited), b.Cell, got.Checkpoint.Size)
+	fmt.Fprintf(stdout, "Checkpoint key: %s\n  Compare it with the key the cell publishes (GET /api/v1/log/key, or 'liaison verify'): the bundle proves nothing against another key.\n\n", b.NoteKey)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "index\ttime (UTC)\tkind\tsigned by\twhat")
+	for _, e := range got.Cited {
+		who := e.Member + " (" + e.Party + ")"
+		if e.Member == "" {
+			who = "the cell's server"
+		}
+		var p map[string]any
+		json.Unmarshal(e.Envelope.Payload, &p) //nolint:errcheck // checked above
+		what := ""
+		for _, k := range []string{"subject", "readback", "verdict", "text", "level"} {
+			if v, ok := p[k]; ok {
+				what += fmt.Sprintf("%s: %v  ", k, v)
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.Time.UTC().Format("2006-01-02 15:04:05"), e.Envelope.Kind(), who, strings.TrimSpace(what))
+	}
+	return tw.Flush()
+}

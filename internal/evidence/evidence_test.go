@@ -1,0 +1,144 @@
+package evidence_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/evidence"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store/sqlite"
+	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/verify"
+)
+
+func TestMain(m *testing.M) { testlog.Main(m) }
+
+// demoBundle is the bundle of the drill's FLASH from Israel, with all
+// about it, and the FLASH's index.
+func demoBundle(t *testing.T) (*evidence.Bundle, int64) {
+	return demoBundleF(t)
+}
+
+func demoBundleF(t testing.TB) (*evidence.Bundle, int64) {
+	t.Helper()
+	ctx := context.Background()
+	d := testlog.NewDemo(t)
+	st, err := sqlite.Open(ctx, d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	src, err := verify.NewStoreSource(ctx, st, testlog.Cell, "sqlite:"+d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flash int64 = -1
+	for after := int64(-1); flash < 0; {
+		page, next, err := src.Entries(ctx, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range page {
+			e, _ := record.ParseEntry(raw.LeafData)
+			if e.Envelope.Kind() == "message.send" && strings.Contains(string(e.Envelope.Payload), "UAV over the buffer zone") {
+				flash = e.Index
+				break
+			}
+		}
+		if next < 0 {
+			break
+		}
+		after = next
+	}
+	if flash < 0 {
+		t.Fatal("the demo has no drill FLASH")
+	}
+	cited, err := evidence.AboutMessage(ctx, src, flash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := evidence.Build(ctx, src, cited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, flash
+}
+
+// A bundle of the drill's FLASH, its acknowledgements with readbacks,
+// the readback marks, the receipt and the translation checks with nothing
+// but itself; any change to it does not.
+func TestBundleChecks(t *testing.T) {
+	b, flash := demoBundle(t)
+	got, err := evidence.Check(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, e := range got.Cited {
+		kinds[e.Envelope.Kind()]++
+	}
+	if got.Cited[0].Index != flash || kinds["message.ack"] != 2 || kinds["message.readback"] != 2 || kinds["translation.add"] != 1 {
+		t.Errorf("cited %v", kinds)
+	}
+	// Entry 0 and the registrations of the signers' keys came along; not
+	// the whole log.
+	if b.Entries[0].Index != 0 || len(b.Entries) > len(b.Cited)+12 {
+		t.Errorf("the bundle holds %d entries for %d cited", len(b.Entries), len(b.Cited))
+	}
+
+	tamper := map[string]func(b *evidence.Bundle){
+		"a cited entry's bytes": func(b *evidence.Bundle) {
+			last := &b.Entries[len(b.Entries)-1]
+			last.LeafData = []byte(strings.Replace(string(last.LeafData), `"index"`, `"index" `, 1))
+		},
+		"a proof": func(b *evidence.Bundle) { b.Entries[1].Proof[0][0] ^= 1 },
+		"the checkpoint": func(b *evidence.Bundle) {
+			b.Checkpoint = strings.Replace(b.Checkpoint, "\n", "\n ", 1)
+		},
+		"the note key": func(b *evidence.Bundle) {
+			b.NoteKey = "liaison/il-sy+00000000+AafEpoLBXPPFzaeXQQBr8SFLCTfqj0VXlCuswPdCibOf"
+		},
+		"a key registration left out": func(b *evidence.Bundle) {
+			for i, it := range b.Entries {
+				if e, _ := record.ParseEntry(it.LeafData); e != nil && e.Envelope.Kind() == "key.register" {
+					b.Entries = append(b.Entries[:i], b.Entries[i+1:]...)
+					return
+				}
+			}
+		},
+		"a cited entry left out": func(b *evidence.Bundle) { b.Entries = b.Entries[:len(b.Entries)-1] },
+		"another cell":           func(b *evidence.Bundle) { b.Cell = "other" },
+	}
+	for what, f := range tamper {
+		c, _ := demoBundle(t)
+		f(c)
+		if _, err := evidence.Check(c); err == nil {
+			t.Errorf("a bundle with %s changed checks", what)
+		}
+	}
+}
+
+// A bundle comes from outside the cell: whatever it holds, Check answers
+// without panicking, and accepts nothing the checkpoint does not sign.
+func FuzzCheck(f *testing.F) {
+	b, _ := demoBundleF(f)
+	good, err := json.Marshal(b)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"format":"liaison-evidence/1","entries":[{"index":0,"leaf_data":"e30=","proof":[]}],"cited":[0]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b evidence.Bundle
+		if json.Unmarshal(data, &b) != nil {
+			return
+		}
+		got, err := evidence.Check(&b)
+		if err == nil && (len(got.Cited) == 0 || got.Checkpoint.Size == 0) {
+			t.Fatalf("accepted a bundle that proves nothing: %s", data)
+		}
+	})
+}
