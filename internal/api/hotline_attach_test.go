@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liaison-cell/liaison/internal/evidence"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/testlog"
 )
 
 // A Syrian officer who has learnt the hash of a file on Israel's line
@@ -148,6 +150,49 @@ func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
 		}
 		if r := attach(sy, oldSHA); r.Status != http.StatusCreated {
 			t.Fatalf("Syria sending bytes it uploaded again: %s", r)
+		}
+	})
+}
+
+// A member downloads the evidence bundle of a message it may read; it
+// checks offline and holds the acknowledgement. Of a message on another
+// party's line there is nothing, as for one that does not exist.
+func TestEvidenceBundle(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		il, sy := ts.login(t, "il.duty"), ts.login(t, "sy.duty")
+		id := il.sendMessage(t, message("joint-military", hotline.Routine, "Convoy at 1400Z", "A convoy crosses at 1400Z."))
+		sy.onMessage(t, id, "ack", hotline.KindMessageAck, nil)
+		if err := ts.Ledger.SignCheckpoint(context.Background(), testlog.Cell); err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/v1/messages/" + itoa(id) + "/evidence"
+		r := sy.get(t, path)
+		if r.Status != http.StatusOK || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("GET %s: %s", path, r)
+		}
+		var b evidence.Bundle
+		decode(t, r, &b)
+		got, err := evidence.Check(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := []string{}
+		for _, e := range got.Cited {
+			kinds = append(kinds, e.Envelope.Kind())
+		}
+		if len(kinds) != 2 || kinds[0] != hotline.KindMessageSend || kinds[1] != hotline.KindMessageAck {
+			t.Errorf("the bundle cites %v", kinds)
+		}
+
+		secret := ts.login(t, "us.duty").sendMessage(t, message("line-sy", hotline.Routine, "For Syria", "Only for Syria."))
+		if err := ts.Ledger.SignCheckpoint(context.Background(), testlog.Cell); err != nil {
+			t.Fatal(err)
+		}
+		hidden := il.get(t, "/api/v1/messages/"+itoa(secret)+"/evidence")
+		wantType(t, hidden, http.StatusNotFound, "not-found")
+		missing := il.get(t, "/api/v1/messages/999999/evidence")
+		if hidden.Status != missing.Status || strings.ReplaceAll(string(hidden.Body), itoa(secret), "N") != strings.ReplaceAll(string(missing.Body), "999999", "N") {
+			t.Errorf("another party's message answers\n%s\nand a missing one\n%s", hidden, missing)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -192,25 +193,35 @@ func (s *Server) Entry(r *http.Request, p *Principal, i int64) (EntryJSON, error
 // /entries does; next is the cursor of the following page, or -1 at the
 // end of the log.
 func (s *Server) Entries(r *http.Request, p *Principal, after int64, limit int) (out []EntryJSON, next int64, err error) {
-	rows, err := s.st.EntriesFor(r.Context(), p.Cell, p.mask(), after, limit)
+	err = s.readableEntries(r.Context(), p, after, limit, &next, func(e *record.Entry, data []byte) {
+		out = append(out, NewEntryJSON(e, data))
+	})
+	return out, next, err
+}
+
+// readableEntries calls fn with each entry p may read after index after,
+// up to limit read from the store, and sets *next to the cursor of the
+// following page (-1 at the end of the log).
+func (s *Server) readableEntries(ctx context.Context, p *Principal, after int64, limit int, next *int64, fn func(*record.Entry, []byte)) error {
+	*next = -1
+	rows, err := s.st.EntriesFor(ctx, p.Cell, p.mask(), after, limit)
 	if err != nil {
-		return nil, -1, err
+		return err
 	}
 	for _, row := range rows {
 		e, err := record.ParseEntry(row.LeafData)
 		if err != nil {
-			return nil, -1, err
+			return err
 		}
 		if cell.May(p.Actor(), cell.ReadEntry, cell.Target{Entry: e}) != nil {
 			continue // the mask said yes but the rule book decides
 		}
-		out = append(out, NewEntryJSON(e, row.LeafData))
+		fn(e, row.LeafData)
 	}
-	next = -1
 	if len(rows) == limit {
-		next = rows[len(rows)-1].Index
+		*next = rows[len(rows)-1].Index
 	}
-	return out, next, nil
+	return nil
 }
 
 // LogSize returns the number of entries in p's cell's log (every member

@@ -24,6 +24,10 @@ import (
 // Format names the bundle's layout.
 const Format = "liaison-evidence/1"
 
+// ErrNotSigned is the refusal of an entry newer than the latest signed
+// checkpoint: the server signs one every few seconds, so ask again.
+var ErrNotSigned = errors.New("not yet in a signed checkpoint")
+
 // Bundle is what a judge receives.
 type Bundle struct {
 	Format string `json:"format"`
@@ -67,8 +71,11 @@ func Build(ctx context.Context, src verify.Source, cited []int64) (*Bundle, erro
 	}
 	want := map[int64]bool{}
 	for _, i := range cited {
-		if i < 0 || i >= ck.Size {
-			return nil, fmt.Errorf("evidence: entry %d is not in the signed log of %d entries", i, ck.Size)
+		if i < 0 {
+			return nil, fmt.Errorf("evidence: %d is not a log index", i)
+		}
+		if i >= ck.Size {
+			return nil, fmt.Errorf("evidence: entry %d: %w (it covers %d entries); try again in a few seconds", i, ErrNotSigned, ck.Size)
 		}
 		want[i] = true
 	}

@@ -3,6 +3,7 @@ package evidence_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -141,4 +142,27 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("accepted a bundle that proves nothing: %s", data)
 		}
 	})
+}
+
+// An entry newer than the latest signed checkpoint is not yet evidence:
+// the refusal says so, for the caller to ask again shortly.
+func TestBuildWaitsForTheCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	d := testlog.NewDemo(t)
+	st, err := sqlite.Open(ctx, d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src, err := verify.NewStoreSource(ctx, st, testlog.Cell, "sqlite:"+d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Checkpoint(ctx, testlog.Cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Build(ctx, src, []int64{c.Size}); !errors.Is(err, evidence.ErrNotSigned) {
+		t.Errorf("citing entry %d of a checkpoint of %d: %v, want ErrNotSigned", c.Size, c.Size, err)
+	}
 }

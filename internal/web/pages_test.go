@@ -489,7 +489,8 @@ func TestReplyAndCorrectActions(t *testing.T) {
 	e := il.submit("/messages", hotline.KindMessageSend, map[string]any{
 		"channel": "joint-military", "subject": "Convoy at 1400Z", "body": "A convoy crosses at 1400Z.", "lang": "en", "precedence": "PRIORITY"})
 	id := fmt.Sprint(e.Index)
-	mustContain(t, "Israel's own message", article(t, il.page("/channels/joint-military"), id), `data-action="reply"`, `data-action="correct"`)
+	mustContain(t, "Israel's own message", article(t, il.page("/channels/joint-military"), id), `data-action="reply"`, `data-action="correct"`,
+		`<a href="/api/v1/messages/`+id+`/evidence" download data-evidence>Evidence bundle</a>`)
 	sy := article(t, ts.signInEnglish(t, "sy.military").page("/channels/joint-military"), id)
 	mustContain(t, "Syria's view", sy, `data-action="reply"`)
 	mustNotContain(t, "Syria's view", sy, `data-action="correct"`)
