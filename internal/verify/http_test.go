@@ -1,4 +1,4 @@
-package verify
+package verify_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/verify"
 )
 
 // testServer serves a demo data directory over the API; wrap, when set,
@@ -71,9 +72,9 @@ func (s *testServer) login(t *testing.T, member string) *client.Client {
 	return c.WithToken(r.Token)
 }
 
-func verifyHTTP(t *testing.T, c *client.Client, stateDir string) (*Result, error) {
+func verifyHTTP(t *testing.T, c *client.Client, stateDir string) (*verify.Result, error) {
 	t.Helper()
-	return Verify(context.Background(), NewHTTPSource(c, testlog.Cell), Options{StateDir: stateDir})
+	return verify.Verify(context.Background(), verify.NewHTTPSource(c, testlog.Cell), verify.Options{StateDir: stateDir})
 }
 
 // hiddenFrom returns the index of an entry that party may not read.
@@ -199,7 +200,7 @@ func TestVerifyHTTPLyingLeaves(t *testing.T) {
 	for _, b := range []int64{0, n - 1} {
 		srv := newTestServer(t, testlog.NewDemo(t), flipLeaf(b))
 		_, err := verifyHTTP(t, srv.login(t, "il.duty"), t.TempDir())
-		var ve *Error
+		var ve *verify.Error
 		if !errors.As(err, &ve) || ve.Index != b {
 			t.Errorf("leaf %d served wrong: %v", b, err)
 		}
@@ -216,7 +217,7 @@ func TestVerifyHTTPTamperedLeafRow(t *testing.T) {
 	srv := newTestServer(t, d, nil)
 	_, err := verifyHTTP(t, srv.login(t, "il.duty"), t.TempDir())
 	wantRangeError(t, err, hidden, "")
-	var ve *Error
+	var ve *verify.Error
 	if errors.As(err, &ve) && ve.End-ve.Index > 2 {
 		t.Errorf("the error blames %d entries (%v); inclusion proofs should narrow it to the leaf and its sibling", ve.End-ve.Index, err)
 	}
@@ -262,21 +263,21 @@ func TestVerifyHTTPKeyChanged(t *testing.T) {
 	})
 	// The state is kept per server URL: present the lying server under the
 	// first one's name, as if it had taken its place.
-	src := &renamed{Source: NewHTTPSource(lying.login(t, "il.duty"), testlog.Cell), name: srv.URL + "#" + testlog.Cell}
-	_, err = Verify(context.Background(), src, Options{StateDir: state})
-	if !errors.Is(err, ErrKeyChanged) {
-		t.Fatalf("verify with a changed key: %v, want ErrKeyChanged", err)
+	src := &renamed{Source: verify.NewHTTPSource(lying.login(t, "il.duty"), testlog.Cell), name: srv.URL + "#" + testlog.Cell}
+	_, err = verify.Verify(context.Background(), src, verify.Options{StateDir: state})
+	if !errors.Is(err, verify.ErrKeyChanged) {
+		t.Fatalf("verify with a changed key: %v, want verify.ErrKeyChanged", err)
 	}
 	// Without the saved key, the checkpoint does not verify with the new
 	// key: nothing is trusted.
-	if _, err := Verify(context.Background(), src, Options{StateDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "checkpoint does not verify") {
+	if _, err := verify.Verify(context.Background(), src, verify.Options{StateDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "checkpoint does not verify") {
 		t.Fatalf("verify a checkpoint under another key: %v", err)
 	}
 }
 
 // renamed presents a source under another name.
 type renamed struct {
-	Source
+	verify.Source
 	name string
 }
 
@@ -305,10 +306,10 @@ func TestVerifyHTTPForked(t *testing.T) {
 		return es
 	})
 	srv2 := newTestServer(t, d, nil)
-	src := &renamed{Source: NewHTTPSource(srv2.login(t, "il.duty"), testlog.Cell), name: name}
-	if _, err := Verify(context.Background(), src, Options{StateDir: t.TempDir()}); err != nil {
+	src := &renamed{Source: verify.NewHTTPSource(srv2.login(t, "il.duty"), testlog.Cell), name: name}
+	if _, err := verify.Verify(context.Background(), src, verify.Options{StateDir: t.TempDir()}); err != nil {
 		t.Fatalf("a newcomer should accept the rewritten log: %v", err)
 	}
-	_, err := Verify(context.Background(), src, Options{StateDir: state})
+	_, err := verify.Verify(context.Background(), src, verify.Options{StateDir: state})
 	wantRangeError(t, err, n-1, "forked or rewritten")
 }

@@ -1,4 +1,4 @@
-package verify
+package verify_test
 
 import (
 	"context"
@@ -19,11 +19,12 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/verify"
 )
 
 func TestMain(m *testing.M) { testlog.Main(m) }
 
-func verifyStore(t *testing.T, d *testlog.Demo, stateDir string) (*Result, error) {
+func verifyStore(t *testing.T, d *testlog.Demo, stateDir string) (*verify.Result, error) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, d.Dir)
@@ -31,14 +32,14 @@ func verifyStore(t *testing.T, d *testlog.Demo, stateDir string) (*Result, error
 		t.Fatal(err)
 	}
 	defer st.Close()
-	src, err := NewStoreSource(ctx, st, "", "sqlite:"+d.Dir)
+	src, err := verify.NewStoreSource(ctx, st, "", "sqlite:"+d.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Verify(ctx, src, Options{StateDir: stateDir})
+	return verify.Verify(ctx, src, verify.Options{StateDir: stateDir})
 }
 
-func mustVerifyStore(t *testing.T, d *testlog.Demo, stateDir string) *Result {
+func mustVerifyStore(t *testing.T, d *testlog.Demo, stateDir string) *verify.Result {
 	t.Helper()
 	r, err := verifyStore(t, d, stateDir)
 	if err != nil {
@@ -52,7 +53,7 @@ func mustVerifyStore(t *testing.T, d *testlog.Demo, stateDir string) *Result {
 func wantEntryError(t *testing.T, err error, i int64, contains string) {
 	t.Helper()
 	t.Logf("error: %v", err)
-	var ve *Error
+	var ve *verify.Error
 	if !errors.As(err, &ve) {
 		t.Fatalf("error %v (%T) is not a verification error", err, err)
 	}
@@ -72,7 +73,7 @@ func wantEntryError(t *testing.T, err error, i int64, contains string) {
 func wantRangeError(t *testing.T, err error, i int64, contains string) {
 	t.Helper()
 	t.Logf("error: %v", err)
-	var ve *Error
+	var ve *verify.Error
 	if !errors.As(err, &ve) {
 		t.Fatalf("error %v (%T) is not a verification error", err, err)
 	}
@@ -107,7 +108,7 @@ func TestVerifyStore(t *testing.T) {
 	}
 
 	// The state is kept, private, and the next run extends it.
-	p := StatePath(state, "sqlite:"+d.Dir+"#"+testlog.Cell)
+	p := verify.StatePath(state, "sqlite:"+d.Dir+"#"+testlog.Cell)
 	fi, err := os.Stat(p)
 	if err != nil {
 		t.Fatalf("state not saved: %v", err)
@@ -372,29 +373,30 @@ func TestVerifyStoreRewritten(t *testing.T) {
 		// Move the state to another data directory's name: the same
 		// source as far as the verifier knows, but a cell with other keys.
 		other := testlog.NewFreshDemo(t)
-		b, err := os.ReadFile(StatePath(dir, "sqlite:"+d.Dir+"#"+testlog.Cell))
+		b, err := os.ReadFile(verify.StatePath(dir, "sqlite:"+d.Dir+"#"+testlog.Cell))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s state
+		var s map[string]any
 		if err := json.Unmarshal(b, &s); err != nil {
 			t.Fatal(err)
 		}
-		s.Source = "sqlite:" + other.Dir + "#" + testlog.Cell
-		if err := saveState(dir, &s); err != nil {
+		s["source"] = "sqlite:" + other.Dir + "#" + testlog.Cell
+		b, _ = json.Marshal(s)
+		if err := os.WriteFile(verify.StatePath(dir, s["source"].(string)), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		_, err = verifyStore(t, other, dir)
-		if !errors.Is(err, ErrKeyChanged) {
-			t.Fatalf("verify with another key: %v, want ErrKeyChanged", err)
+		if !errors.Is(err, verify.ErrKeyChanged) {
+			t.Fatalf("verify with another key: %v, want verify.ErrKeyChanged", err)
 		}
 	})
 }
 
 func TestStatePath(t *testing.T) {
-	a := StatePath("/s", "https://a.example#c")
-	b := StatePath("/s", "https://a.example#d")
-	c := StatePath("/s", "https://a.example/#c")
+	a := verify.StatePath("/s", "https://a.example#c")
+	b := verify.StatePath("/s", "https://a.example#d")
+	c := verify.StatePath("/s", "https://a.example/#c")
 	if a == b || a == c || b == c {
 		t.Fatalf("state paths collide: %s %s %s", a, b, c)
 	}
