@@ -9,9 +9,15 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-// countTones makes the page count the tones it starts, in place of sound.
+// countTones makes the page count the tones it starts, in place of sound,
+// and keep what its assertive live region announced.
 const countTones = () => {
   window.__tones = 0;
+  window.__announced = [];
+  document.addEventListener('DOMContentLoaded', () => {
+    const region = document.getElementById('announce-urgent');
+    if (region) new MutationObserver(() => window.__announced.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
+  });
   const Real = window.AudioContext;
   window.AudioContext = class extends Real {
     createOscillator() {
@@ -37,6 +43,7 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     const before = Number(await banner.locator('[data-urgent-count]').getAttribute('data-urgent-count'));
     assert.match(await sy.page.title(), new RegExp(`^\\(${before}\\) `));
 
+    const tonesBefore = await sy.page.evaluate(() => window.__tones);
     const subject = unique('Shots heard at the crossing');
     const compose = il.page.getByRole('form', { name: 'Compose' });
     await compose.getByLabel('Precedence').selectOption('FLASH');
@@ -47,12 +54,14 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     // The banner lists the soonest deadlines first; the count takes it in.
     await banner.locator(`[data-urgent-count="${before + 1}"]`).waitFor({ timeout: 20000 });
     await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 10000 });
-    await sy.page.waitForFunction(() => window.__tones === 3, null, { timeout: 10000 });
-    assert.match(await sy.page.locator('#announce-urgent').textContent(), new RegExp(`FLASH: ${subject}`));
+    // Three beeps for it (escalations of the demo's older traffic, which
+    // fall due while the tests run, may add their own).
+    await sy.page.waitForFunction((n) => window.__tones >= n + 3, tonesBefore, { timeout: 10000 });
+    await sy.page.waitForFunction((want) => window.__announced.includes(want), `FLASH: ${subject}`, { timeout: 10000 });
 
-    // Israel, the sender, has no banner for it and heard nothing.
+    // Israel, the sender, has no banner for it and no alert.
     assert.equal(await il.page.locator('#urgent').getByText(subject).count(), 0);
-    assert.equal(await il.page.evaluate(() => window.__tones), 0);
+    assert.ok(!(await il.page.evaluate(() => window.__announced.join('\n'))).includes(subject), 'Israel was alerted to its own FLASH');
 
     // Acknowledging it takes it off the banner.
     await sy.page.goto('/channels/joint-military');
