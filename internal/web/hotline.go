@@ -84,6 +84,9 @@ type channelData struct {
 	// Earlier pages back through the channel's history; Newer returns
 	// from there to the live end.
 	Earlier, Newer string
+	// Invitable are the observers the mediator's admin may invite into
+	// this joint channel.
+	Invitable []option
 }
 
 type option struct {
@@ -206,6 +209,13 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 		names = append(names, c.partyName(id))
 	}
 	d.Parties = joinList(c.l, names)
+	if ch.Kind == hotline.Joint && c.p.Party.Kind == cell.Mediator && c.p.Member.Has(cell.RoleAdmin) {
+		for _, pa := range c.parties {
+			if pa.Kind == cell.Observer && !slices.Contains(ch.Parties, pa.ID) {
+				d.Invitable = append(d.Invitable, option{Value: pa.ID, Label: partyName(c.l, pa)})
+			}
+		}
+	}
 	if !d.CanSend {
 		d.SendNote = c.l.T("compose.desk_needed", "desk", d.Desk)
 	}

@@ -501,3 +501,26 @@ func TestReplyAndCorrectActions(t *testing.T) {
 	// Syria's commercial desk may not send on the military channel at all.
 	mustNotContain(t, "another desk's view", article(t, ts.signInEnglish(t, "sy.commercial").page("/channels/joint-military"), id), `data-action="reply"`, `data-action="correct"`)
 }
+
+// The mediator's admins invite an observer into a joint channel from its
+// page; nobody else is offered it, nor on a line.
+func TestInviteForm(t *testing.T) {
+	ts := newServer(t)
+	us := ts.signInEnglish(t, "us.duty")
+	page := us.page("/channels/joint-general")
+	mustContain(t, "the mediator admin's joint channel", page, `<form id="invite"`, `<option value="jo">Jordan</option>`)
+	mustNotContain(t, "the mediator admin's line", us.page("/channels/line-sy"), `<form id="invite"`)
+	for _, who := range []string{"us.military", "il.duty", "sy.duty"} {
+		mustNotContain(t, who+"'s joint channel", ts.signInEnglish(t, who).page("/channels/joint-general"), `<form id="invite"`)
+	}
+	if r := ts.signInEnglish(t, "jo.duty").get("/channels/joint-general"); r.Status != http.StatusNotFound {
+		t.Errorf("Jordan opens a channel it is not in: %d, want 404", r.Status)
+	}
+	us.submit("/channels/joint-general/invite", hotline.KindChannelInvite, map[string]any{"channel": "joint-general", "party": "jo"})
+	page = us.page("/channels/joint-general")
+	mustNotContain(t, "once Jordan is in", page, `<form id="invite"`)
+	mustContain(t, "once Jordan is in", page, "Jordan")
+	if r := ts.signInEnglish(t, "jo.duty").get("/channels/joint-general"); r.Status != http.StatusOK {
+		t.Errorf("Jordan opens the channel it was invited to: %d", r.Status)
+	}
+}

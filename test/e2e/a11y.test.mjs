@@ -49,6 +49,7 @@ test('no serious or critical accessibility violation on the main pages', async (
     for (const url of ['/channels/line-sy', '/channels/line-sy?lang=ar']) {
       found['us ' + url] = await audit(us.page, url, 'details.relay');
     }
+    found['us /channels/joint-diplomatic'] = await audit(us.page, '/channels/joint-diplomatic', '#invite');
     const bad = Object.entries(found).filter(([, v]) => v.length > 0);
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
   } finally {

@@ -283,3 +283,23 @@ if (compose) {
     }
   });
 }
+
+// --- invite an observer (the mediator's admins, on a joint channel) -----
+
+const invite = document.getElementById('invite');
+if (invite) {
+  invite.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const button = invite.querySelector('button[type="submit"]');
+    const error = invite.querySelector('[data-error]');
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      await signAndSubmit(`/channels/${encodeURIComponent(channel)}/invite`, 'channel.invite', { channel, party: invite.party.value });
+      location.reload(); // who reads the channel is the page's heading
+    } catch (e) {
+      say(error, e.message);
+      button.disabled = false;
+    }
+  });
+}
