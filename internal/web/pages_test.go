@@ -32,7 +32,7 @@ func mustNotContain(t *testing.T, where, body string, nots ...string) {
 func TestSignedOutPagesRedirectToLogin(t *testing.T) {
 	ts := newServer(t)
 	b := ts.anonymous(t)
-	for _, path := range []string{"/dashboard", "/channels", "/channels/joint-military", "/record", "/record/1", "/device"} {
+	for _, path := range []string{"/dashboard", "/channels", "/channels/joint-military", "/glossary", "/record", "/record/1", "/device"} {
 		r := b.get(path)
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=") {
 			t.Errorf("GET %s signed out: %d Location %q, want 303 to /login", path, r.Status, r.Header.Get("Location"))
@@ -523,4 +523,18 @@ func TestInviteForm(t *testing.T) {
 	if r := ts.signInEnglish(t, "jo.duty").get("/channels/joint-general"); r.Status != http.StatusOK {
 		t.Errorf("Jordan opens the channel it was invited to: %d", r.Status)
 	}
+}
+
+// Every member reads the agreed terms side by side; only the mediator,
+// who keeps the glossary, is offered the form to add or amend one.
+func TestGlossaryPage(t *testing.T) {
+	ts := newServer(t)
+	body := ts.signInEnglish(t, "il.duty").page("/glossary")
+	mustContain(t, "Israel's glossary", body, "<h1>Glossary</h1>", `<tr data-term="buffer-zone"><td lang="en" dir="ltr">buffer zone</td><td lang="ar" dir="rtl">المنطقة العازلة</td><td lang="he" dir="rtl">אזור החיץ</td>`,
+		`<a href="/glossary" aria-current="page">Glossary</a>`)
+	mustNotContain(t, "Israel's glossary", body, `<form id="term"`)
+	us := ts.signInEnglish(t, "us.duty")
+	mustContain(t, "the mediator's glossary", us.page("/glossary"), `<form id="term"`, `src="/static/js/glossary.js"`)
+	us.submit("/glossary", hotline.KindGlossarySet, map[string]any{"term": map[string]any{"id": "checkpoint-alpha", "terms": map[string]string{"en": "Checkpoint Alpha", "ar": "نقطة التفتيش ألفا"}}})
+	mustContain(t, "after a new term", ts.signInEnglish(t, "sy.duty").page("/glossary?lang=ar"), `<tr data-term="checkpoint-alpha"><td lang="en" dir="ltr">Checkpoint Alpha</td><td lang="ar" dir="rtl">نقطة التفتيش ألفا</td><td lang="he" dir="rtl"></td>`)
 }

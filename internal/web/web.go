@@ -58,7 +58,7 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
 // pageNames are the templates, each parsed with the layout.
-var pageNames = []string{"login", "device", "dashboard", "channels", "channel", "records", "record", "error"}
+var pageNames = []string{"login", "device", "dashboard", "channels", "channel", "glossary", "records", "record", "error"}
 
 // New returns the web interface's handler.
 func New(cfg Config) (*Web, error) {
@@ -114,6 +114,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /channels", w.authed(w.channelsPage))
 	m.HandleFunc("GET /channels/{channel}", w.authed(w.channelPage))
 	m.HandleFunc("GET /messages/{message}", w.authed(w.messageLink))
+	m.HandleFunc("GET /glossary", w.authed(w.glossaryPage))
 	m.HandleFunc("GET /record", w.authed(w.recordsPage))
 	m.HandleFunc("GET /record/{index}", w.authed(w.recordPage))
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {

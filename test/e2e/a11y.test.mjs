@@ -50,6 +50,7 @@ test('no serious or critical accessibility violation on the main pages', async (
       found['us ' + url] = await audit(us.page, url, 'details.relay');
     }
     found['us /channels/joint-diplomatic'] = await audit(us.page, '/channels/joint-diplomatic', '#invite');
+    found['us /glossary?lang=he'] = await audit(us.page, '/glossary?lang=he', '#term');
     const bad = Object.entries(found).filter(([, v]) => v.length > 0);
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
   } finally {
