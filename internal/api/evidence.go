@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/evidence"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
@@ -20,7 +22,7 @@ type readerSource struct {
 	p *Principal
 }
 
-var _ verify.Source = readerSource{}
+var _ evidence.Source = readerSource{}
 
 func (rs readerSource) Name() string { return "api#" + rs.p.Cell }
 func (rs readerSource) Cell() string { return rs.p.Cell }
@@ -51,6 +53,21 @@ func (rs readerSource) Entries(ctx context.Context, after int64, limit int) ([]v
 	return out, next, err
 }
 
+// KeyEntries implements evidence.KeyLookup from the cell's key records.
+func (rs readerSource) KeyEntries(ctx context.Context, id string) (int64, []int64, error) {
+	k, err := cell.GetKey(ctx, rs.s.st.View(rs.p.Cell), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, nil // the server key: entry 0 declares it
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if k.Revoked {
+		return k.Registered, []int64{k.RevokedAt}, nil
+	}
+	return k.Registered, nil, nil
+}
+
 func (rs readerSource) InclusionProof(ctx context.Context, index, size int64) ([]record.Hash, error) {
 	return record.InclusionProof(index, size, rs.s.led.HashReader(ctx, rs.p.Cell))
 }
@@ -66,6 +83,14 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, p *Principa
 	m, err := s.visibleMessage(r, p, r.PathValue("message"))
 	if err != nil {
 		return err // a message p may not read is one that does not exist
+	}
+	select {
+	case s.evidence <- struct{}{}:
+		defer func() { <-s.evidence }()
+	default:
+		busy := problem(http.StatusServiceUnavailable, "busy", "Busy", "other evidence bundles are being built; try again in a few seconds")
+		busy.RetryAfter = 5
+		return busy
 	}
 	src := readerSource{s: s, p: p}
 	cited, err := evidence.AboutMessage(r.Context(), src, m.ID)

@@ -89,6 +89,9 @@ type Server struct {
 	addrs  *auth.Limiter
 	hub    *hub
 	auth   authCache
+	// evidence bounds the evidence bundles built at once: each reads the
+	// log from its message to the end.
+	evidence chan struct{}
 
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -103,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{
+	s := &Server{evidence: make(chan struct{}, 2),
 		cfg: cfg, led: cfg.Ledger, st: cfg.Ledger.Store(), log: cfg.Logger, mux: http.NewServeMux(),
 		users: auth.NewLimiter(cfg.LoginBurst, cfg.LoginInterval),
 		addrs: auth.NewLimiter(cfg.LoginBurst*5, cfg.LoginInterval/5),

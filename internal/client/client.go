@@ -242,6 +242,14 @@ func (c *Client) Keys(ctx context.Context, member string) ([]cell.Key, error) {
 	return r.Keys, nil
 }
 
+// Key reads one device key, whoever holds it (keys are every party's to
+// read: verifiers need them).
+func (c *Client) Key(ctx context.Context, id string) (cell.Key, error) {
+	var k cell.Key
+	err := c.getJSON(ctx, "/keys/"+url.PathEscape(id), &k)
+	return k, err
+}
+
 // Entry is a log entry as the API shows it. LeafData holds the exact bytes
 // whose RFC 6962 leaf hash is the tree's leaf; the other fields are decoded
 // from them by the server, for convenience.

@@ -16,7 +16,6 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
@@ -53,7 +52,7 @@ type Item struct {
 
 // Build makes a bundle of the entries cited, read from src as its reader
 // may read them, against src's latest checkpoint.
-func Build(ctx context.Context, src verify.Source, cited []int64) (*Bundle, error) {
+func Build(ctx context.Context, src Source, cited []int64) (*Bundle, error) {
 	if len(cited) == 0 {
 		return nil, errors.New("evidence: no entry cited")
 	}
@@ -79,74 +78,87 @@ func Build(ctx context.Context, src verify.Source, cited []int64) (*Bundle, erro
 		}
 		want[i] = true
 	}
-	// One pass over what the reader may read: the cited entries, entry 0,
-	// and every key's registration and revocations (which every party
-	// reads), to close over the keys that sign what is included.
-	got := map[int64]*record.Entry{}
+	return build(ctx, src, vkey, note, ck, want)
+}
+
+func mapsKeys(m map[int64]bool) func(func(int64) bool) {
+	return func(yield func(int64) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Source is a log as its reader may read it (verify.HTTPSource over the
+// API, verify.StoreSource from a store), which can also say which entries
+// registered and revoked a key (the cell's key records, which every party
+// reads), so that Build reads only the entries it includes.
+type Source interface {
+	verify.Source
+	KeyEntries(ctx context.Context, keyID string) (registered int64, revoked []int64, err error)
+}
+
+// build reads entry 0 and the cited entries, then closes over the keys
+// that sign what it has read: each key's registration and revocations,
+// and the keys that sign those.
+func build(ctx context.Context, src Source, vkey string, note []byte, ck record.Checkpoint, want map[int64]bool) (*Bundle, error) {
 	raws := map[int64][]byte{}
-	registered := map[string]int64{}  // key id → its key.register entry
-	revokedBy := map[string][]int64{} // key id → key.revoke entries of it
-	for after := int64(-1); after >= -1; {
-		page, next, err := src.Entries(ctx, after, 1000)
+	read := func(i int64) (*record.Entry, error) {
+		page, _, err := src.Entries(ctx, i-1, 1)
 		if err != nil {
 			return nil, err
 		}
-		for _, raw := range page {
-			if raw.Index >= ck.Size {
-				next = -2
-				break
-			}
-			e, err := record.ParseEntry(raw.LeafData)
-			if err != nil {
-				return nil, fmt.Errorf("evidence: entry %d: %w", raw.Index, err)
-			}
-			switch kind := e.Envelope.Kind(); {
-			case kind == cell.KindKeyRegister:
-				registered[e.KeyID] = e.Index
-			case kind == cell.KindKeyRevoke:
-				var p cell.KeyRevokePayload
-				if json.Unmarshal(e.Envelope.Payload, &p) != nil {
-					continue
-				}
-				revokedBy[p.KeyID] = append(revokedBy[p.KeyID], e.Index)
-			case !want[e.Index] && e.Index != 0:
-				continue
-			}
-			got[e.Index], raws[e.Index] = e, raw.LeafData
-		}
-		if next < 0 {
-			break
-		}
-		after = next
-	}
-	for i := range want {
-		if got[i] == nil {
+		if len(page) == 0 || page[0].Index != i {
 			return nil, fmt.Errorf("evidence: entry %d is not one you may read", i)
 		}
+		e, err := record.ParseEntry(page[0].LeafData)
+		if err != nil {
+			return nil, fmt.Errorf("evidence: entry %d: %w", i, err)
+		}
+		raws[i] = page[0].LeafData
+		return e, nil
 	}
-	// The closure: the keys that sign an included entry, their
-	// registrations and revocations, the keys that sign those, and so on.
-	keep := map[int64]bool{0: true}
-	var todo []int64
+	todo := []int64{0}
 	for i := range want {
 		todo = append(todo, i)
 	}
+	seenKey := map[string]bool{}
 	for len(todo) > 0 {
 		i := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
-		if keep[i] && i != 0 || got[i] == nil {
+		if raws[i] != nil {
 			continue
 		}
-		keep[i] = true
-		kid := got[i].KeyID
-		for _, j := range append([]int64{registered[kid]}, revokedBy[kid]...) {
-			if j > 0 && !keep[j] {
+		if i >= ck.Size {
+			return nil, fmt.Errorf("evidence: entry %d: %w", i, ErrNotSigned)
+		}
+		e, err := read(i)
+		if err != nil {
+			return nil, err
+		}
+		if seenKey[e.KeyID] {
+			continue
+		}
+		seenKey[e.KeyID] = true
+		reg, revs, err := src.KeyEntries(ctx, e.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range append([]int64{reg}, revs...) {
+			if j > 0 && j < ck.Size && raws[j] == nil {
 				todo = append(todo, j)
 			}
 		}
 	}
 	b := &Bundle{Format: Format, Cell: src.Cell(), NoteKey: vkey, Checkpoint: string(note), Cited: slices.Sorted(mapsKeys(want))}
-	for _, i := range slices.Sorted(mapsKeys(keep)) {
+	idx := make([]int64, 0, len(raws))
+	for i := range raws {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
 		p, err := src.InclusionProof(ctx, i, ck.Size)
 		if err != nil {
 			return nil, fmt.Errorf("evidence: proof of entry %d: %w", i, err)
@@ -158,16 +170,6 @@ func Build(ctx context.Context, src verify.Source, cited []int64) (*Bundle, erro
 		b.Entries = append(b.Entries, it)
 	}
 	return b, nil
-}
-
-func mapsKeys(m map[int64]bool) func(func(int64) bool) {
-	return func(yield func(int64) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Checked is what a bundle establishes.

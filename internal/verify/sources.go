@@ -62,6 +62,22 @@ func (s *HTTPSource) Entries(ctx context.Context, after int64, limit int) ([]Raw
 	return out, next, nil
 }
 
+// KeyEntries tells which entries registered and revoked key id (GET
+// /keys/{id}); the server key, which entry 0 declares, has no record.
+func (s *HTTPSource) KeyEntries(ctx context.Context, id string) (int64, []int64, error) {
+	k, err := s.c.Key(ctx, id)
+	if client.IsStatus(err, 404) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if k.Revoked {
+		return k.Registered, []int64{k.RevokedAt}, nil
+	}
+	return k.Registered, nil, nil
+}
+
 // InclusionProof implements Source.
 func (s *HTTPSource) InclusionProof(ctx context.Context, index, size int64) ([]record.Hash, error) {
 	return s.c.InclusionProof(ctx, index, size)
@@ -206,6 +222,22 @@ func (s *StoreSource) hashReader(ctx context.Context) record.HashReader {
 type hashReaderFunc func([]int64) ([]record.Hash, error)
 
 func (f hashReaderFunc) ReadHashes(idx []int64) ([]record.Hash, error) { return f(idx) }
+
+// KeyEntries tells which entries registered and revoked key id, from the
+// cell's key records; the server key, which entry 0 declares, has none.
+func (s *StoreSource) KeyEntries(ctx context.Context, id string) (int64, []int64, error) {
+	k, err := cell.GetKey(ctx, s.st.View(s.cell), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if k.Revoked {
+		return k.Registered, []int64{k.RevokedAt}, nil
+	}
+	return k.Registered, nil, nil
+}
 
 // InclusionProof implements Source from the stored hashes.
 func (s *StoreSource) InclusionProof(ctx context.Context, index, size int64) ([]record.Hash, error) {
