@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -43,8 +42,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if cited, err = evidence.AboutMessage(ctx, src, *message); err != nil {
 			return sessionError(err)
 		}
-	} else if cited, err = parseIndexes(*list); err != nil {
-		return err
+	} else if cited, err = evidence.ParseIndexes(*list); err != nil {
+		return fmt.Errorf("--entries: %w", err)
 	}
 	b, err := evidence.Build(ctx, src, cited)
 	if err != nil {
@@ -60,29 +59,6 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "Wrote %s: %d entries cited, %d in all, against the signed checkpoint of cell %s.\n", *out, len(b.Cited), len(b.Entries), b.Cell)
 	fmt.Fprintf(stdout, "Whoever receives it checks it with: liaison verify --bundle %s\n", *out)
 	return nil
-}
-
-// parseIndexes reads "12,15,20-22".
-func parseIndexes(s string) ([]int64, error) {
-	var out []int64
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseInt(lo, 10, 64)
-		if err != nil || a < 0 {
-			return nil, fmt.Errorf("--entries: %q is not a log index or a range like 20-22", part)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a || b-a > 1000 {
-				return nil, fmt.Errorf("--entries: %q is not a range like 20-22 (at most 1000 entries)", part)
-			}
-		}
-		for i := a; i <= b; i++ {
-			out = append(out, i)
-		}
-	}
-	return out, nil
 }
 
 // verifyBundle checks an evidence bundle offline and says what it shows.

@@ -55,8 +55,8 @@ func TestExportAndVerifyBundle(t *testing.T) {
 	out = judge.ok("", "verify", "--bundle", file)
 	mustContain(t, "verify --bundle", out, "Evidence verified", "UAV over the buffer zone", "message.ack", "message.readback", "sy.duty (sy)", "Checkpoint key: liaison/il-sy+")
 
-	mustContain(t, "Israel exports Syria's line", il.asFail("", "export", "--message", strconv.FormatInt(line, 10), "--out", filepath.Join(t.TempDir(), "x.json")), "not one you may read")
-	mustContain(t, "Israel cites Syria's line", il.asFail("", "export", "--entries", strconv.FormatInt(line, 10), "--out", filepath.Join(t.TempDir(), "x.json")), "not one you may read")
+	mustContain(t, "Israel exports Syria's line", il.asFail("", "export", "--message", strconv.FormatInt(line, 10), "--out", filepath.Join(t.TempDir(), "x.json")), "no such entry that you may read")
+	mustContain(t, "Israel cites Syria's line", il.asFail("", "export", "--entries", strconv.FormatInt(line, 10), "--out", filepath.Join(t.TempDir(), "x.json")), "no such entry that you may read")
 
 	// Backdate the FLASH by a year: the bundle no longer checks.
 	var b evidence.Bundle

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/evidence"
@@ -84,25 +85,47 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err // a message p may not read is one that does not exist
 	}
-	select {
-	case s.evidence <- struct{}{}:
-		defer func() { <-s.evidence }()
-	default:
-		busy := problem(http.StatusServiceUnavailable, "busy", "Busy", "other evidence bundles are being built; try again in a few seconds")
-		busy.RetryAfter = 5
-		return busy
+	release, err := s.evidenceSlot()
+	if err != nil {
+		return err
 	}
+	defer release()
 	src := readerSource{s: s, p: p}
 	cited, err := evidence.AboutMessage(r.Context(), src, m.ID)
 	if err != nil {
 		return err
 	}
-	b, err := evidence.Build(r.Context(), src, cited)
-	if errors.Is(err, evidence.ErrNotSigned) {
-		return problem(http.StatusServiceUnavailable, "not-yet-signed", "Not yet in a signed checkpoint",
-			"the message is newer than the cell's latest signed checkpoint; try again in a few seconds")
-	}
+	return s.writeBundle(w, r, src, cited, "message-"+strconv.FormatInt(m.ID, 10))
+}
+
+// getEvidenceOf answers GET /evidence?entries=12,15,20-22: the bundle of
+// entries the caller may read (any other is refused as nonexistent).
+func (s *Server) getEvidenceOf(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	cited, err := evidence.ParseIndexes(r.URL.Query().Get("entries"))
 	if err != nil {
+		return badRequest("entries: " + err.Error())
+	}
+	release, err := s.evidenceSlot()
+	if err != nil {
+		return err
+	}
+	defer release()
+	name := "entries-" + strconv.FormatInt(cited[0], 10)
+	if len(cited) > 1 {
+		name += "-" + strconv.FormatInt(cited[len(cited)-1], 10)
+	}
+	return s.writeBundle(w, r, readerSource{s: s, p: p}, cited, name)
+}
+
+func (s *Server) writeBundle(w http.ResponseWriter, r *http.Request, src readerSource, cited []int64, name string) error {
+	b, err := evidence.Build(r.Context(), src, cited)
+	switch {
+	case errors.Is(err, evidence.ErrNotSigned):
+		return problem(http.StatusServiceUnavailable, "not-yet-signed", "Not yet in a signed checkpoint",
+			"an entry is newer than the cell's latest signed checkpoint; try again in a few seconds")
+	case errors.Is(err, evidence.ErrNotReadable):
+		return notFound(strings.TrimPrefix(err.Error(), "evidence: "))
+	case err != nil:
 		return err
 	}
 	data, err := json.MarshalIndent(b, "", "  ")
@@ -110,8 +133,21 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, p *Principa
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="liaison-`+p.Cell+`-message-`+strconv.FormatInt(m.ID, 10)+`.json"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="liaison-`+src.p.Cell+`-`+name+`.json"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(append(data, '\n')) //nolint:errcheck
 	return nil
+}
+
+// evidenceSlot takes one of the few bundles built at once, or answers
+// busy.
+func (s *Server) evidenceSlot() (release func(), err error) {
+	select {
+	case s.evidence <- struct{}{}:
+		return func() { <-s.evidence }, nil
+	default:
+		busy := problem(http.StatusServiceUnavailable, "busy", "Busy", "other evidence bundles are being built; try again in a few seconds")
+		busy.RetryAfter = 5
+		return nil, busy
+	}
 }

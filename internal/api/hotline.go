@@ -31,6 +31,7 @@ func (s *Server) hotlineRoutes() {
 	s.authed("POST /api/v1/messages", s.submitKind(hotline.KindMessageSend, http.StatusCreated))
 	s.authed("GET /api/v1/messages/{message}", s.getMessage)
 	s.authed("GET /api/v1/messages/{message}/evidence", s.getEvidence)
+	s.authed("GET /api/v1/evidence", s.getEvidenceOf)
 	s.authed("POST /api/v1/messages/{message}/ack", s.submitOn(hotline.KindMessageAck, "message", "message"))
 	s.authed("POST /api/v1/messages/{message}/readback", s.submitOn(hotline.KindReadbackMark, "message", "message"))
 	s.authed("POST /api/v1/messages/{message}/read", s.submitOn(hotline.KindMessageRead, "message", "message"))

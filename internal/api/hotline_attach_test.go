@@ -184,12 +184,30 @@ func TestEvidenceBundle(t *testing.T) {
 			t.Errorf("the bundle cites %v", kinds)
 		}
 
+		// Any entries by index: one the caller may read checks; one it may
+		// not is as absent as one past the end.
+		r = sy.get(t, "/api/v1/evidence?entries="+itoa(id))
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET /evidence: %s", r)
+		}
+		var one evidence.Bundle
+		decode(t, r, &one)
+		if _, err := evidence.Check(&one); err != nil || len(one.Cited) != 1 {
+			t.Errorf("the bundle of entry %d: %v, cites %v", id, err, one.Cited)
+		}
+		wantType(t, sy.get(t, "/api/v1/evidence?entries=3-x"), http.StatusBadRequest, "bad-request")
+
 		secret := ts.login(t, "us.duty").sendMessage(t, message("line-sy", hotline.Routine, "For Syria", "Only for Syria."))
 		if err := ts.Ledger.SignCheckpoint(context.Background(), testlog.Cell); err != nil {
 			t.Fatal(err)
 		}
 		hidden := il.get(t, "/api/v1/messages/"+itoa(secret)+"/evidence")
 		wantType(t, hidden, http.StatusNotFound, "not-found")
+		byIndex := il.get(t, "/api/v1/evidence?entries="+itoa(secret))
+		wantType(t, byIndex, http.StatusNotFound, "not-found")
+		if strings.Contains(string(byIndex.Body), "For Syria") {
+			t.Errorf("the refusal shows Syria's line: %s", byIndex)
+		}
 		missing := il.get(t, "/api/v1/messages/999999/evidence")
 		if hidden.Status != missing.Status || strings.ReplaceAll(string(hidden.Body), itoa(secret), "N") != strings.ReplaceAll(string(missing.Body), "999999", "N") {
 			t.Errorf("another party's message answers\n%s\nand a missing one\n%s", hidden, missing)

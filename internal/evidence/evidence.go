@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -22,6 +24,10 @@ import (
 
 // Format names the bundle's layout.
 const Format = "liaison-evidence/1"
+
+// ErrNotReadable is the refusal of an entry its reader may not read, in
+// the same words as one that does not exist.
+var ErrNotReadable = errors.New("no such entry that you may read")
 
 // ErrNotSigned is the refusal of an entry newer than the latest signed
 // checkpoint: the server signs one every few seconds, so ask again.
@@ -111,7 +117,7 @@ func build(ctx context.Context, src Source, vkey string, note []byte, ck record.
 			return nil, err
 		}
 		if len(page) == 0 || page[0].Index != i {
-			return nil, fmt.Errorf("evidence: entry %d is not one you may read", i)
+			return nil, fmt.Errorf("evidence: entry %d: %w", i, ErrNotReadable)
 		}
 		e, err := record.ParseEntry(page[0].LeafData)
 		if err != nil {
@@ -273,7 +279,34 @@ func AboutMessage(ctx context.Context, src verify.Source, n int64) ([]int64, err
 		after = next
 	}
 	if len(out) == 0 || out[0] != n {
-		return nil, fmt.Errorf("evidence: message %d is not one you may read", n)
+		return nil, fmt.Errorf("evidence: message %d: %w", n, ErrNotReadable)
+	}
+	return out, nil
+}
+
+// ParseIndexes reads a list of log indexes as people write it:
+// "12,15,20-22" (a range holds at most 1000).
+func ParseIndexes(s string) ([]int64, error) {
+	var out []int64
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseInt(lo, 10, 64)
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("%q is not a log index or a range like 20-22", part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseInt(hi, 10, 64); err != nil || b < a || b-a >= 1000 {
+				return nil, fmt.Errorf("%q is not a range like 20-22 (at most 1000 entries)", part)
+			}
+		}
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+		if len(out) > 1000 {
+			return nil, errors.New("at most 1000 entries in one bundle")
+		}
 	}
 	return out, nil
 }

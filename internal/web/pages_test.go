@@ -296,7 +296,8 @@ func TestRecordPages(t *testing.T) {
 	id := mediatorFlash(t, page)
 	body = sy.page("/record/" + id)
 	mustContain(t, "/record/"+id, body, "Record entry "+id, `data-field="index">`+id+`<`, "message.send", "us.duty",
-		"United States", ">Verify</button>", `role="status"`, `src="/static/js/record.js"`, "Open the message")
+		"United States", ">Verify</button>", `role="status"`, `src="/static/js/record.js"`, "Open the message",
+		`<a href="/api/v1/evidence?entries=`+id+`" download data-evidence>Evidence bundle</a>`)
 	// Israel may not read the entry of Syria's line: the API answers 403,
 	// and so does the page, without its content.
 	r := ts.signInEnglish(t, "il.duty").get("/record/" + id)
