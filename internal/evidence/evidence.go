@@ -301,8 +301,10 @@ func ParseIndexes(s string) ([]int64, error) {
 				return nil, fmt.Errorf("%q is not a range like 20-22 (at most 1000 entries)", part)
 			}
 		}
-		for i := a; i <= b; i++ {
-			out = append(out, i)
+		// Counted, not "i <= b": at the largest int64, i++ would wrap and the
+		// loop never end.
+		for k := int64(0); k <= b-a; k++ {
+			out = append(out, a+k)
 		}
 		if len(out) > 1000 {
 			return nil, errors.New("at most 1000 entries in one bundle")

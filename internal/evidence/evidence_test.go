@@ -166,3 +166,25 @@ func TestBuildWaitsForTheCheckpoint(t *testing.T) {
 		t.Errorf("citing entry %d of a checkpoint of %d: %v, want ErrNotSigned", c.Size, c.Size, err)
 	}
 }
+
+// The index list comes from a URL or a command line: whatever it holds,
+// ParseIndexes answers at most 1000 non-negative indexes, or an error.
+func FuzzParseIndexes(f *testing.F) {
+	for _, s := range []string{"12,15,20-22", "0", "5-4", "1-1000", "0-999,1000", "-1", "9223372036854775807", "1-9223372036854775807", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := evidence.ParseIndexes(s)
+		if err != nil {
+			return
+		}
+		if len(got) == 0 || len(got) > 1000 {
+			t.Fatalf("%q gave %d indexes", s, len(got))
+		}
+		for _, i := range got {
+			if i < 0 {
+				t.Fatalf("%q gave %d", s, i)
+			}
+		}
+	})
+}
