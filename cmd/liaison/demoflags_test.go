@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"maps"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/liaison-cell/liaison/internal/client"
 )
 
 func TestAckDeadlinesFlag(t *testing.T) {
@@ -81,5 +84,37 @@ func TestLinkTestsFlag(t *testing.T) {
 	}
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("a refused flag left %s behind: %v", data, err)
+	}
+}
+
+// tail --bell rings for what the web's banner would show: a FLASH or
+// IMMEDIATE sent to the reader's party by another, an escalation of what
+// it owes, every escalation for the mediator.
+func TestTailBell(t *testing.T) {
+	ev := func(kind, party string, audience []string, payload string) client.Event {
+		return client.Event{Entry: client.Entry{Kind: kind, Party: party, Audience: audience, Payload: json.RawMessage(payload)}}
+	}
+	flash := ev("message.send", "il", []string{"il", "sy", "us"}, `{"precedence":"FLASH"}`)
+	routine := ev("message.send", "il", []string{"il", "sy", "us"}, `{"precedence":"ROUTINE"}`)
+	linkTest := ev("message.send", "", []string{"sy", "us"}, `{"precedence":"IMMEDIATE","link_test":true}`)
+	escSy := ev("message.escalate", "", []string{"il", "sy", "us"}, `{"party":"sy","level":1}`)
+	sy, il, us := urgentFor("sy", false), urgentFor("il", false), urgentFor("us", true)
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"Syria hears Israel's FLASH", sy(flash), true},
+		{"Israel hears its own FLASH", il(flash), false},
+		{"a ROUTINE rings", sy(routine), false},
+		{"Syria hears its link test", sy(linkTest), true},
+		{"Israel hears Syria's link test", il(linkTest), false},
+		{"Syria hears its escalation", sy(escSy), true},
+		{"Israel hears Syria's escalation", il(escSy), false},
+		{"the mediator hears Syria's escalation", us(escSy), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

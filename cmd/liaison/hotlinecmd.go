@@ -25,6 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -540,12 +541,21 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	channel := fs.String("channel", "", "only this channel's messages, acknowledgements and escalations")
 	from := fs.Int64("from", -2, "replay from this log index (default: only what happens from now)")
 	asJSON := fs.Bool("json", false, "print each entry as one line of JSON")
+	bell := fs.Bool("bell", false, "ring the terminal's bell on a FLASH or IMMEDIATE sent to your party, and on an escalation of what it owes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	_, c, err := signedIn()
 	if err != nil {
 		return err
+	}
+	var urgent func(client.Event) bool
+	if *bell {
+		me, err := c.Me(ctx)
+		if err != nil {
+			return sessionError(err)
+		}
+		urgent = urgentFor(me.Party.ID, me.Party.Kind == cell.Mediator)
 	}
 	if *channel != "" {
 		ch, err := resolveChannel(ctx, c, *channel)
@@ -595,9 +605,35 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			_, err = fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
+		if urgent != nil && urgent(e) {
+			line = "\a" + line
+		}
 		_, err := fmt.Fprintln(stdout, line)
 		return err
 	})
+}
+
+// urgentFor tells, as the web's banner does, whether an entry is urgent
+// news for a member of party: a FLASH or IMMEDIATE sent to it by another,
+// or an escalation of what it owes (for the mediator, of what anyone owes).
+func urgentFor(party string, mediator bool) func(client.Event) bool {
+	return func(e client.Event) bool {
+		var p struct {
+			Precedence string `json:"precedence"`
+			Party      string `json:"party"`
+		}
+		if json.Unmarshal(e.Payload, &p) != nil {
+			return false
+		}
+		switch e.Kind {
+		case hotline.KindMessageSend:
+			return (p.Precedence == hotline.Flash || p.Precedence == hotline.Immediate) && e.Party != party &&
+				(slices.Contains(e.Audience, party) || slices.Contains(e.Audience, record.Everyone))
+		case hotline.KindMessageEscalate:
+			return p.Party == party || mediator
+		}
+		return false
+	}
 }
 
 func today() time.Time {

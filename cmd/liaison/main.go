@@ -40,7 +40,7 @@ func commands() []command {
 		{"readback", "judge a readback of your message: readback MSG --correct | --incorrect --correction TEXT", runReadback},
 		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]; the mediator: --party P", runInbox},
 		{"submit", "sign and submit a command of any kind: submit [--id ID] KIND '{\"field\": value}', as in submit channel.invite '{\"channel\": \"joint-general\", \"party\": \"jo\"}'", runSubmit},
-		{"tail", "follow the cell's record live [--channel ID] [--from INDEX] [--json]; resumes after a dropped connection", runTail},
+		{"tail", "follow the cell's record live [--channel ID] [--from INDEX] [--json] [--bell]; resumes after a dropped connection", runTail},
 		{"bench", "measure on loopback: bench ingest [--senders 32,64] | bench fanout [--subscribers N --rate R]; --db for PostgreSQL", runBench},
 	}
 }
