@@ -286,7 +286,17 @@ function urgentArrival(e) {
   return null;
 }
 
-export const soundOn = () => localStorage.getItem('liaison.sound') !== 'off';
+// The member's alert settings live in this browser; a browser that keeps
+// no storage (a locked-down profile) gets the defaults, and every alert.
+const memory = new Map(); // where there is no storage: this page only
+function stored(key) {
+  try { return localStorage.getItem(key); } catch { return memory.get(key) ?? null; }
+}
+function store(key, value) {
+  try { localStorage.setItem(key, value); } catch { memory.set(key, value); }
+}
+
+export const soundOn = () => stored('liaison.sound') !== 'off';
 
 let audio;
 function chime(prec) {
@@ -325,8 +335,8 @@ function notifyDesktop(a) {
 // Several tabs of one member hear the same entry: one of them sounds it.
 function firstToHear(index) {
   const key = 'liaison.heard';
-  if (localStorage.getItem(key) === String(index)) return false;
-  localStorage.setItem(key, String(index));
+  if (stored(key) === String(index)) return false;
+  store(key, String(index));
   return true;
 }
 
@@ -348,7 +358,7 @@ const soundToggle = document.getElementById('sound-toggle');
 if (soundToggle) {
   soundToggle.setAttribute('aria-pressed', String(soundOn()));
   soundToggle.addEventListener('click', () => {
-    localStorage.setItem('liaison.sound', soundOn() ? 'off' : 'on');
+    store('liaison.sound', soundOn() ? 'off' : 'on');
     soundToggle.setAttribute('aria-pressed', String(soundOn()));
     if (soundOn()) chime('IMMEDIATE'); // so the officer hears what it sounds like
   });
