@@ -8,43 +8,29 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/evidence"
 	"github.com/liaison-cell/liaison/internal/record"
-	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
 // readerSource is the log as one member may read it, for the evidence
-// bundles the server makes on their behalf: the entries GET /entries
-// serves them, and the proofs and checkpoint anyone may ask for.
+// bundles the server makes on their behalf: the store's log (its
+// checkpoint, proofs and key records, which anyone may ask for), but only
+// the entries GET /entries serves that member.
 type readerSource struct {
+	*verify.StoreSource
 	s *Server
 	p *Principal
 }
 
 var _ evidence.Source = readerSource{}
 
-func (rs readerSource) Name() string { return "api#" + rs.p.Cell }
-func (rs readerSource) Cell() string { return rs.p.Cell }
-
-func (rs readerSource) VerifierKey(ctx context.Context) (string, error) {
-	return rs.s.led.VerifierKey(rs.p.Cell)
+func (s *Server) readerSource(ctx context.Context, p *Principal) (readerSource, error) {
+	st, err := verify.NewStoreSource(ctx, s.st, p.Cell, "api")
+	return readerSource{StoreSource: st, s: s, p: p}, err
 }
 
-func (rs readerSource) Checkpoint(ctx context.Context) ([]byte, error) {
-	c, err := rs.s.st.Checkpoint(ctx, rs.p.Cell)
-	return c.Note, err
-}
-
-func (rs readerSource) Leaves(ctx context.Context, start, end int64) ([]record.Hash, error) {
-	idx := make([]int64, 0, end-start)
-	for i := start; i < end; i++ {
-		idx = append(idx, record.StoredHashIndex(0, i))
-	}
-	return rs.s.st.ReadHashes(ctx, rs.p.Cell, idx)
-}
-
+// Entries replaces the store's: those p may read.
 func (rs readerSource) Entries(ctx context.Context, after int64, limit int) ([]verify.RawEntry, int64, error) {
 	var out []verify.RawEntry
 	var next int64
@@ -52,29 +38,6 @@ func (rs readerSource) Entries(ctx context.Context, after int64, limit int) ([]v
 		out = append(out, verify.RawEntry{Index: e.Index, LeafData: data})
 	})
 	return out, next, err
-}
-
-// KeyEntries implements evidence.KeyLookup from the cell's key records.
-func (rs readerSource) KeyEntries(ctx context.Context, id string) (int64, []int64, error) {
-	k, err := cell.GetKey(ctx, rs.s.st.View(rs.p.Cell), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, nil // the server key: entry 0 declares it
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	if k.Revoked {
-		return k.Registered, []int64{k.RevokedAt}, nil
-	}
-	return k.Registered, nil, nil
-}
-
-func (rs readerSource) InclusionProof(ctx context.Context, index, size int64) ([]record.Hash, error) {
-	return record.InclusionProof(index, size, rs.s.led.HashReader(ctx, rs.p.Cell))
-}
-
-func (rs readerSource) ConsistencyProof(ctx context.Context, from, to int64) ([]record.Hash, error) {
-	return record.ConsistencyProof(from, to, rs.s.led.HashReader(ctx, rs.p.Cell))
 }
 
 // getEvidence answers GET /messages/{message}/evidence: the evidence
@@ -90,7 +53,10 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, p *Principa
 		return err
 	}
 	defer release()
-	src := readerSource{s: s, p: p}
+	src, err := s.readerSource(r.Context(), p)
+	if err != nil {
+		return err
+	}
 	cited, err := evidence.AboutMessage(r.Context(), src, m.ID)
 	if err != nil {
 		return err
@@ -114,7 +80,11 @@ func (s *Server) getEvidenceOf(w http.ResponseWriter, r *http.Request, p *Princi
 	if len(cited) > 1 {
 		name += "-" + strconv.FormatInt(cited[len(cited)-1], 10)
 	}
-	return s.writeBundle(w, r, readerSource{s: s, p: p}, cited, name)
+	src, err := s.readerSource(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return s.writeBundle(w, r, src, cited, name)
 }
 
 func (s *Server) writeBundle(w http.ResponseWriter, r *http.Request, src readerSource, cited []int64, name string) error {

@@ -21,25 +21,13 @@ import (
 func TestAttachmentFromAnotherLineIsRefusedAsUnknown(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		il, sy := ts.login(t, "il.duty"), ts.login(t, "sy.duty")
-		upload := func(c *client, data []byte) string {
-			t.Helper()
-			r := c.do(t, "POST", "/api/v1/blobs", data)
-			if r.Status != http.StatusCreated {
-				t.Fatalf("upload: %s", r)
-			}
-			var got struct {
-				SHA256 string `json:"sha256"`
-			}
-			decode(t, r, &got)
-			return got.SHA256
-		}
 		withAttachment := func(channel, sha string) map[string]any {
 			m := message(channel, hotline.Routine, "Overlay", "See the attachment.")
 			m["attachments"] = []map[string]any{{"sha256": sha, "name": "overlay.geojson", "size": 20, "type": "application/geo+json"}}
 			return m
 		}
 
-		secret := upload(il, []byte("israeli sector overlay"))
+		secret := il.upload(t, []byte("israeli sector overlay"))
 		il.sendMessage(t, withAttachment("line-il", secret))
 
 		before := ts.size(t)
@@ -60,7 +48,7 @@ func TestAttachmentFromAnotherLineIsRefusedAsUnknown(t *testing.T) {
 
 		// What Syria uploaded itself it may attach, and Israel may forward
 		// its own file to the joint channel.
-		own := upload(sy, []byte("syrian sector overlay"))
+		own := sy.upload(t, []byte("syrian sector overlay"))
 		sy.sendMessage(t, withAttachment("joint-military", own))
 		il.sendMessage(t, withAttachment("joint-military", secret))
 	})
@@ -74,19 +62,10 @@ func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		il, sy, us := ts.login(t, "il.duty"), ts.login(t, "sy.duty"), ts.login(t, "us.duty")
 		data := []byte("draft overlay, not yet sent")
-		r := il.do(t, "POST", "/api/v1/blobs", data)
-		if r.Status != http.StatusCreated {
-			t.Fatalf("upload: %s", r)
-		}
-		var up struct {
-			SHA256 string `json:"sha256"`
-		}
-		decode(t, r, &up)
+		up := struct{ SHA256 string }{il.upload(t, data)}
 		// A second upload of the same bytes by the same party is no new entry.
 		before := ts.size(t)
-		if r := il.do(t, "POST", "/api/v1/blobs", data); r.Status != http.StatusCreated {
-			t.Fatalf("upload again: %s", r)
-		}
+		il.upload(t, data)
 		if ts.size(t) != before {
 			t.Error("uploading the same bytes twice wrote a second entry")
 		}
@@ -103,6 +82,10 @@ func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
 			t.Errorf("Israel's unsent file is refused as\n%s\na file never uploaded as\n%s", stolen, missing)
 		}
 		wantType(t, sy.get(t, "/api/v1/blobs/"+up.SHA256), http.StatusNotFound, "not-found")
+		// Nor by the generic route, which takes any signed command.
+		m := message("joint-military", hotline.Routine, "Overlay", "Attached.")
+		m["attachments"] = []map[string]any{{"sha256": up.SHA256, "name": "o.geojson", "size": len(data), "type": "application/geo+json"}}
+		wantType(t, sy.submit(t, "POST", "/api/v1/entries", sy.sign(hotline.KindMessageSend, m)), http.StatusUnprocessableEntity, "invalid")
 
 		uploads := func(c *client) (n int) {
 			t.Helper()
@@ -145,9 +128,7 @@ func TestUploadNotYetSentIsTheUploadersAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantType(t, attach(sy, oldSHA), http.StatusUnprocessableEntity, "invalid")
-		if r := sy.do(t, "POST", "/api/v1/blobs", old); r.Status != http.StatusCreated {
-			t.Fatalf("upload: %s", r)
-		}
+		sy.upload(t, old)
 		if r := attach(sy, oldSHA); r.Status != http.StatusCreated {
 			t.Fatalf("Syria sending bytes it uploaded again: %s", r)
 		}

@@ -6,6 +6,8 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -153,3 +155,23 @@ func (c *client) post(path string, env *record.Envelope) (int64, error) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// upload posts an attachment as c and returns its hash, checking that the
+// answer names the bytes' SHA-256 and size.
+func (c *client) upload(t testing.TB, data []byte) string {
+	t.Helper()
+	r := c.do(t, "POST", "/api/v1/blobs", data)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%s: upload: %s", c.member, r)
+	}
+	var got struct {
+		SHA256 string `json:"sha256"`
+		Size   int    `json:"size"`
+	}
+	decode(t, r, &got)
+	sum := sha256.Sum256(data)
+	if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != len(data) {
+		t.Fatalf("upload answered %+v for %d bytes", got, len(data))
+	}
+	return got.SHA256
+}

@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -107,23 +105,6 @@ func TestHotlineSendIsIdempotent(t *testing.T) {
 func TestHotlineBlobs(t *testing.T) {
 	eachBackend(t, func(t *testing.T, ts *testServer) {
 		sy, il, us, jo := ts.login(t, "sy.duty"), ts.login(t, "il.military"), ts.login(t, "us.duty"), ts.login(t, "jo.duty")
-		upload := func(c *client, data []byte) string {
-			t.Helper()
-			r := c.do(t, "POST", "/api/v1/blobs", data)
-			if r.Status != http.StatusCreated {
-				t.Fatalf("upload: %s", r)
-			}
-			var got struct {
-				SHA256 string `json:"sha256"`
-				Size   int    `json:"size"`
-			}
-			decode(t, r, &got)
-			sum := sha256.Sum256(data)
-			if got.SHA256 != hex.EncodeToString(sum[:]) || got.Size != len(data) {
-				t.Fatalf("upload answered %+v for %d bytes", got, len(data))
-			}
-			return got.SHA256
-		}
 		attach := func(sha, name string, size int) []map[string]any {
 			return []map[string]any{{"sha256": sha, "name": name, "size": size, "type": "application/octet-stream"}}
 		}
@@ -143,12 +124,12 @@ func TestHotlineBlobs(t *testing.T) {
 		wantType(t, sy.do(t, "POST", "/api/v1/blobs", nil), http.StatusBadRequest, "bad-request")
 		wantType(t, sy.do(t, "POST", "/api/v1/blobs", make([]byte, api.MaxBlob+1)), http.StatusRequestEntityTooLarge, "too-large")
 		big := bytes.Repeat([]byte("x"), api.MaxBlob)
-		bigSHA := upload(sy, big)
+		bigSHA := sy.upload(t, big)
 
 		// Uploaded but carried by no message: nobody reads it, not even
 		// whoever uploaded it.
 		data := []byte("sector south overlay")
-		sha := upload(sy, data)
+		sha := sy.upload(t, data)
 		for _, c := range []*client{sy, us, il} {
 			fetch(c, sha, nil)
 		}
@@ -195,7 +176,7 @@ func TestHotlineBlobs(t *testing.T) {
 
 		// Israel uploading the same bytes proves it holds them: that alone
 		// reads nothing, and answers as any upload does...
-		if upload(il, data) != sha {
+		if il.upload(t, data) != sha {
 			t.Fatal("the same bytes have another hash")
 		}
 		fetch(il, sha, nil)
@@ -210,7 +191,7 @@ func TestHotlineBlobs(t *testing.T) {
 		// Carried on a joint channel: every side and the mediator, not an
 		// observer outside it.
 		joint := []byte("joint map")
-		jsha := upload(il, joint)
+		jsha := il.upload(t, joint)
 		il.sendMessage(t, func() map[string]any {
 			m := message("joint-military", hotline.Routine, "Map", "Attached.")
 			m["attachments"] = attach(jsha, "map.png", len(joint))

@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -34,12 +32,7 @@ func fillLineSy(t *testing.T, ts *testServer) lineSecrets {
 	t.Helper()
 	sy, us := ts.login(t, "sy.duty"), ts.login(t, "us.duty")
 	s := lineSecrets{blob: []byte("overlay of the southern sector positions, for the mediator only")}
-	r := sy.do(t, "POST", "/api/v1/blobs", s.blob)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("upload: %s", r)
-	}
-	sum := sha256.Sum256(s.blob)
-	s.sha = hex.EncodeToString(sum[:])
+	s.sha = sy.upload(t, s.blob)
 	withFile := message("line-sy", hotline.Routine, "Southern sector overlay", "Attached: our positions in the southern sector, for you alone.")
 	withFile["attachments"] = []map[string]any{{"sha256": s.sha, "name": "overlay-south.geojson", "size": len(s.blob), "type": "application/geo+json"}}
 	s.origin = sy.sendMessage(t, withFile)

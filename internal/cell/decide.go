@@ -361,6 +361,10 @@ var Languages = []string{"en", "ar", "he"}
 
 var langTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
 
+// IsLangTag reports whether tag has the shape of a BCP 47 language tag
+// (a language and subtags), which is all the cell needs to know of it.
+func IsLangTag(tag string) bool { return langTag.MatchString(tag) }
+
 // checkNames checks a name in other languages: keyed by a BCP 47 tag (the
 // pages look up the base languages they speak, "ar", "he"), each a name
 // of at most 200 characters, at most 16 of them.
@@ -369,7 +373,7 @@ func checkNames(field string, names map[string]string) error {
 		return invalid("%s: %d languages, at most 16", field, len(names))
 	}
 	for lang, n := range names {
-		if !langTag.MatchString(lang) {
+		if !IsLangTag(lang) {
 			return invalid("%s: %q is not a BCP 47 language tag", field, lang)
 		}
 		if err := checkText(field+"."+lang, n, 200, true); err != nil {

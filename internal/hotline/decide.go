@@ -130,11 +130,9 @@ func checkText(field, s string, max int, required bool) error {
 	return nil
 }
 
-var langTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
-
 // checkLang accepts a BCP 47 tag whose language is one the cell works in.
 func checkLang(tag string) error {
-	if !langTag.MatchString(tag) {
+	if !cell.IsLangTag(tag) {
 		return invalid("lang %q is not a BCP 47 language tag", tag)
 	}
 	base, _, _ := strings.Cut(strings.ToLower(tag), "-")

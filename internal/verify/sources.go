@@ -72,10 +72,8 @@ func (s *HTTPSource) KeyEntries(ctx context.Context, id string) (int64, []int64,
 	if err != nil {
 		return 0, nil, err
 	}
-	if k.Revoked {
-		return k.Registered, []int64{k.RevokedAt}, nil
-	}
-	return k.Registered, nil, nil
+	reg, revoked := keyEntries(k)
+	return reg, revoked, nil
 }
 
 // InclusionProof implements Source.
@@ -233,10 +231,8 @@ func (s *StoreSource) KeyEntries(ctx context.Context, id string) (int64, []int64
 	if err != nil {
 		return 0, nil, err
 	}
-	if k.Revoked {
-		return k.Registered, []int64{k.RevokedAt}, nil
-	}
-	return k.Registered, nil, nil
+	reg, revoked := keyEntries(k)
+	return reg, revoked, nil
 }
 
 // InclusionProof implements Source from the stored hashes.
@@ -252,4 +248,13 @@ func (s *StoreSource) ConsistencyProof(ctx context.Context, from, to int64) ([]r
 // StoredHashes implements StoredTree.
 func (s *StoreSource) StoredHashes(ctx context.Context, indexes []int64) ([]record.Hash, error) {
 	return s.st.ReadHashes(ctx, s.cell, indexes)
+}
+
+// keyEntries is what a key record says of the entries that registered and
+// revoked the key.
+func keyEntries(k cell.Key) (registered int64, revoked []int64) {
+	if k.Revoked {
+		return k.Registered, []int64{k.RevokedAt}
+	}
+	return k.Registered, nil
 }

@@ -110,14 +110,23 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	return nil
 }
 
-func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
+// channels are the channels c's member may see, in order and by id.
+func (w *Web) channels(r *http.Request, c *ctx) ([]hotline.Channel, map[string]hotline.Channel, error) {
 	chs, err := w.api.Channels(r, c.p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	byID := map[string]hotline.Channel{}
+	byID := make(map[string]hotline.Channel, len(chs))
 	for _, ch := range chs {
 		byID[ch.ID] = ch
+	}
+	return chs, byID, nil
+}
+
+func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
+	chs, byID, err := w.channels(r, c)
+	if err != nil {
+		return nil, err
 	}
 	d := &dashboardData{}
 	items, err := w.api.Inbox(r, c.p)

@@ -20,13 +20,9 @@ type urgentData struct {
 const urgentShown = 5
 
 func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
-	chs, err := w.api.Channels(r, c.p)
+	_, byID, err := w.channels(r, c)
 	if err != nil {
 		return err
-	}
-	byID := map[string]hotline.Channel{}
-	for _, ch := range chs {
-		byID[ch.ID] = ch
 	}
 	items, err := w.api.Inbox(r, c.p)
 	if err != nil {
