@@ -41,7 +41,7 @@ type Diff struct {
 	// Problem is "missing" (the replay has it, the store does not),
 	// "extra" (the store has it, the replay does not) or "different".
 	Problem string
-	// Fields names what differs: "parent", "seq", "updated", "doc".
+	// Fields names what differs: "parent", "seq", "updated", "mask", "doc".
 	Fields   []string
 	Replayed *store.Object // nil when extra
 	Stored   *store.Object // nil when missing
@@ -63,6 +63,8 @@ func (d Diff) String() string {
 			parts = append(parts, fmt.Sprintf("seq %d, stored %d", d.Replayed.Seq, d.Stored.Seq))
 		case "updated":
 			parts = append(parts, fmt.Sprintf("updated %d, stored %d", d.Replayed.Updated, d.Stored.Updated))
+		case "mask":
+			parts = append(parts, fmt.Sprintf("audience mask %#x, stored %#x", d.Replayed.Mask, d.Stored.Mask))
 		case "doc":
 			parts = append(parts, fmt.Sprintf("doc %s, stored %s", clip(d.Replayed.Doc), clip(d.Stored.Doc)))
 		}
@@ -156,6 +158,9 @@ func replay(ctx context.Context, v *memView, reg *cell.Registry, row store.Store
 	case eff.Mask != row.Mask:
 		rep.EntryDiffs = append(rep.EntryDiffs, EntryDiff{Index: e.Index, Kind: e.Envelope.Kind(), Logged: logged, Replayed: got, StoredMask: row.Mask, Mask: eff.Mask})
 	}
+	if err := eff.Resolve(); err != nil {
+		return fmt.Errorf("entry %d (%s): the replay rejects it: %w", e.Index, e.Envelope.Kind(), err)
+	}
 	v.apply(e.Index, eff.Changes)
 	rep.Entries++
 	return nil
@@ -187,6 +192,9 @@ func Compare(replayed, stored []store.Object) []Diff {
 		}
 		if r.Updated != s.Updated {
 			fields = append(fields, "updated")
+		}
+		if r.Mask != s.Mask {
+			fields = append(fields, "mask")
 		}
 		if !bytes.Equal(r.Doc, s.Doc) {
 			fields = append(fields, "doc")

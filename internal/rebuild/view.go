@@ -17,7 +17,8 @@ import (
 // Append, and applies store.Changes as their Append does: a put
 // creates an object with Seq and Updated at the entry's index, or updates
 // Parent, Doc and Updated of an existing one (keeping Seq); a delete removes
-// it, so that a later put creates it anew.
+// it, so that a later put creates it anew. Changes come resolved
+// (store.Effect.Resolve), each with its audience mask.
 type memView struct {
 	kinds map[string]*kindSet
 	next  int64
@@ -93,9 +94,9 @@ func (v *memView) apply(idx int64, changes []store.Change) {
 				}
 			}
 		case s != nil:
-			s.obj.Parent, s.obj.Updated, s.obj.Doc = c.Parent, idx, bytes.Clone(c.Doc)
+			s.obj.Parent, s.obj.Updated, s.obj.Doc, s.obj.Mask = c.Parent, idx, bytes.Clone(c.Doc), c.Mask
 		default:
-			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc)}}
+			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc), Mask: c.Mask}}
 			ks.byID[c.ID] = s
 			// idx is the highest Seq so far: the new slot goes at the end,
 			// before any of the same entry whose id sorts after it.

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/record"
@@ -54,6 +55,35 @@ type Change struct {
 	ID     string
 	Parent string // groups objects for listing, e.g. a member's party
 	Doc    []byte // JSON
+	// Mask is the audience of what the object reveals, as party bits. Zero
+	// means the entry's own audience, which is right for almost every
+	// object: a projection reveals what its entry says, to whom the entry
+	// says it. A domain may narrow it (never widen it: see Effect.Resolve).
+	Mask uint64
+}
+
+// ErrWiderAudience reports a change whose object would reveal to a party
+// what the entry that writes it does not.
+var ErrWiderAudience = errors.New("an object's audience is wider than its entry's")
+
+// Resolve gives every put its audience mask: the entry's where the domain
+// left it zero. A mask with a party the entry's lacks is refused: what a
+// projection shows must stay within what its log entry shows, or reading
+// the projection would reveal what reading the log may not. The stores
+// and the replay call it before applying an effect.
+func (e *Effect) Resolve() error {
+	for i := range e.Changes {
+		c := &e.Changes[i]
+		if c.Doc == nil {
+			continue
+		}
+		if c.Mask == 0 {
+			c.Mask = e.Mask
+		} else if c.Mask&^e.Mask != 0 {
+			return fmt.Errorf("%w: %s/%s has mask %#x, its entry %#x", ErrWiderAudience, c.Kind, c.ID, c.Mask, e.Mask)
+		}
+	}
+	return nil
 }
 
 // Object is one projected object.
@@ -64,6 +94,10 @@ type Object struct {
 	Seq     int64 // log index of the entry that created it
 	Updated int64 // log index of the entry that last changed it
 	Doc     []byte
+	// Mask is the audience of what the object reveals (Change.Mask, as
+	// resolved when it was last written). Reads for a member go through
+	// Store.ViewFor, which filters by it in the query.
+	Mask uint64
 }
 
 // View reads projected state. Inside Decide it sees the transaction,
@@ -197,8 +231,15 @@ type Store interface {
 	PutCheckpoint(ctx context.Context, cell string, size int64, note []byte) error
 	Checkpoint(ctx context.Context, cell string) (Checkpoint, error)
 
-	// View reads committed projections of a cell.
+	// View reads committed projections of a cell, all of them: for the
+	// server's own decisions and timers, never to answer a member.
 	View(cell string) View
+	// ViewFor reads committed projections of a cell as a reader whose
+	// audience mask is mask (cell.ReadMask): Get answers ErrNotFound for,
+	// and List and Latest leave out in the query, every object whose mask
+	// does not intersect it. Every read made for a member goes through it,
+	// by way of cell.ReadView.
+	ViewFor(cell string, mask uint64) View
 	// Projection dumps every projected object of a cell, ordered by kind and
 	// id, for rebuild comparisons.
 	Projection(ctx context.Context, cell string) ([]Object, error)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sync"
@@ -225,4 +226,24 @@ func TestLeaderPerSchema(t *testing.T) {
 			t.Errorf("node %s, alone in its schema: TryLeader = %v, %v", name, ok, err)
 		}
 	}
+}
+
+// A database written before migration 4 gives each object its entry's
+// audience mask.
+func TestMigrationMasksObjects(t *testing.T) {
+	u := newSchema(t)
+	storetest.MigrateMasks(t, openStore(t, u), func(s store.Store) store.Store {
+		s.Close()
+		db, err := sql.Open("pgx", u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, q := range storetest.Version3 {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		return openStore(t, u)
+	})
 }

@@ -201,6 +201,7 @@ func TestMigrationClustersHashes(t *testing.T) {
 		`INSERT INTO hashes_v2 SELECT cell, idx, hash FROM hashes`,
 		`DROP TABLE hashes`,
 		`ALTER TABLE hashes_v2 RENAME TO hashes`,
+		`ALTER TABLE objects DROP COLUMN mask`,
 		`UPDATE schema_version SET version = 2`,
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -230,4 +231,28 @@ func TestMigrationClustersHashes(t *testing.T) {
 	if !strings.Contains(ddl, "WITHOUT ROWID") || version != sqlstore.SchemaVersion {
 		t.Errorf("after migration: version %d, hashes table %q", version, ddl)
 	}
+}
+
+// A database written before migration 4 gives each object its entry's
+// audience mask.
+func TestMigrationMasksObjects(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.MigrateMasks(t, s, func(s store.Store) store.Store {
+		s.Close()
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "liaison.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, q := range storetest.Version3 {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		return newTestStore(t, dir)
+	})
 }

@@ -94,6 +94,10 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 			results[i].Err = errors.New("append: entry has no audience")
 			continue
 		}
+		if err := eff.Resolve(); err != nil {
+			results[i].Err = fmt.Errorf("append: %w", err)
+			continue
+		}
 		e := *p.Entry
 		e.Cell = cell
 		e.Index = size

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/store"
@@ -20,6 +21,23 @@ type txView struct {
 	now  time.Time
 	// batch is set inside Append: reads and changes of the batch so far.
 	batch *overlay
+	// filtered narrows every read to objects whose mask intersects mask
+	// (Store.ViewFor); only committed views are filtered.
+	filtered bool
+	mask     uint64
+}
+
+// objectColumns are the columns scanObject reads, in its order.
+const objectColumns = `kind, id, parent, seq, updated, mask, doc`
+
+// maskClause is the filter of a reader's view: the object's audience
+// intersects the reader's. Masks are stored as signed 64-bit integers;
+// bitwise AND is the same on the bits either way.
+func (v *txView) maskClause(n int) (string, []any) {
+	if !v.filtered {
+		return "", nil
+	}
+	return ` AND (mask & $` + strconv.Itoa(n) + `) <> 0`, []any{int64(v.mask)}
 }
 
 // Next implements store.Position.
@@ -40,9 +58,13 @@ func (v *txView) Get(ctx context.Context, kind, id string) (store.Object, error)
 		}
 	}
 	o := store.Object{Kind: kind, ID: id}
-	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`),
-		v.cell, kind, id).Scan(&o.Parent, &o.Seq, &o.Updated, &o.Doc)
+	var mask int64
+	clause, args := v.maskClause(4)
+	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, mask, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`+clause),
+		append([]any{v.cell, kind, id}, args...)...).Scan(&o.Parent, &o.Seq, &o.Updated, &mask, &o.Doc)
+	o.Mask = uint64(mask)
 	if errors.Is(err, sql.ErrNoRows) {
+		o = store.Object{Kind: kind, ID: id}
 		if v.batch != nil {
 			v.batch.remember(kind, id, o, false)
 		}
@@ -79,11 +101,13 @@ func (v *txView) list(ctx context.Context, kind, parent string, after int64, lim
 	var rows *sql.Rows
 	var err error
 	if parent == "" {
-		rows, err = v.run.query(ctx, v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
-			WHERE cell = $1 AND kind = $2 AND seq > $3 ORDER BY seq, id LIMIT $4`), v.cell, kind, after, limit)
+		clause, args := v.maskClause(5)
+		rows, err = v.run.query(ctx, v.run.s.q(`SELECT `+objectColumns+` FROM objects
+			WHERE cell = $1 AND kind = $2 AND seq > $3`+clause+` ORDER BY seq, id LIMIT $4`), append([]any{v.cell, kind, after, limit}, args...)...)
 	} else {
-		rows, err = v.run.query(ctx, v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
-			WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq > $4 ORDER BY seq, id LIMIT $5`), v.cell, kind, parent, after, limit)
+		clause, args := v.maskClause(6)
+		rows, err = v.run.query(ctx, v.run.s.q(`SELECT `+objectColumns+` FROM objects
+			WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq > $4`+clause+` ORDER BY seq, id LIMIT $5`), append([]any{v.cell, kind, parent, after, limit}, args...)...)
 	}
 	if err != nil {
 		return nil, err
@@ -96,9 +120,11 @@ func scanObjects(rows *sql.Rows) ([]store.Object, error) {
 	var out []store.Object
 	for rows.Next() {
 		var o store.Object
-		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &o.Doc); err != nil {
+		var mask int64
+		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &mask, &o.Doc); err != nil {
 			return nil, err
 		}
+		o.Mask = uint64(mask)
 		out = append(out, o)
 	}
 	return out, rows.Err()
@@ -107,6 +133,11 @@ func scanObjects(rows *sql.Rows) ([]store.Object, error) {
 // View implements store.Store. The committed view has no next position,
 // so it must not be a store.Position: a txView wrapped to hide Next.
 func (s *DB) View(cell string) store.View { return readView{v: &txView{run: runner{s: s}, cell: cell}} }
+
+// ViewFor implements store.Store.
+func (s *DB) ViewFor(cell string, mask uint64) store.View {
+	return readView{v: &txView{run: runner{s: s}, cell: cell, filtered: true, mask: mask}}
+}
 
 type readView struct{ v *txView }
 
@@ -120,8 +151,9 @@ func (r readView) List(ctx context.Context, kind, parent string, after int64, li
 
 // Latest implements store.Latest, walking the objects_list index backwards.
 func (r readView) Latest(ctx context.Context, kind, parent string, before int64, limit int) ([]store.Object, error) {
-	rows, err := r.v.run.query(ctx, r.v.run.s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects
-		WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq < $4 ORDER BY seq DESC, id DESC LIMIT $5`), r.v.cell, kind, parent, before, limit)
+	clause, args := r.v.maskClause(6)
+	rows, err := r.v.run.query(ctx, r.v.run.s.q(`SELECT `+objectColumns+` FROM objects
+		WHERE cell = $1 AND kind = $2 AND parent = $3 AND seq < $4`+clause+` ORDER BY seq DESC, id DESC LIMIT $5`), append([]any{r.v.cell, kind, parent, before, limit}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +162,7 @@ func (r readView) Latest(ctx context.Context, kind, parent string, before int64,
 
 // Projection implements store.Store.
 func (s *DB) Projection(ctx context.Context, cell string) ([]store.Object, error) {
-	rows, err := s.R.QueryContext(ctx, s.q(`SELECT kind, id, parent, seq, updated, doc FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)
+	rows, err := s.R.QueryContext(ctx, s.q(`SELECT `+objectColumns+` FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +181,9 @@ func (s *DB) ReplaceProjection(ctx context.Context, cell string, objs []store.Ob
 	}
 	var args [][]any
 	for _, o := range objs {
-		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, o.Doc})
+		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, int64(o.Mask), o.Doc})
 	}
-	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, doc) VALUES `, 7, args); err != nil {
+	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, doc) VALUES `, 8, args); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -96,6 +96,13 @@ var migrations = []string{
 	{{sqlite}} INSERT INTO hashes_clustered (cell, idx, hash) SELECT cell, idx, hash FROM hashes ORDER BY cell, idx;
 	{{sqlite}} DROP TABLE hashes;
 	{{sqlite}} ALTER TABLE hashes_clustered RENAME TO hashes;`,
+	// 4: every projected object carries the audience mask of what it
+	// reveals, by which reads for a member are filtered in the query.
+	// Objects written before take the mask of the entry that last wrote
+	// them: what Append gives an object unless its domain narrows it, and
+	// no domain did before this version.
+	`ALTER TABLE objects ADD COLUMN mask BIGINT NOT NULL DEFAULT 0;
+	UPDATE objects SET mask = COALESCE((SELECT e.mask FROM entries e WHERE e.cell = objects.cell AND e.idx = objects.updated), 0);`,
 }
 
 // SchemaVersion is the version this build writes and understands.

@@ -19,7 +19,7 @@ import (
 // size, run directly.
 
 // Rows in one multi-row statement (and values in one IN list), at most: with
-// at most 7 parameters a row both stay far below the databases' parameter
+// at most 8 parameters a row both stay far below the databases' parameter
 // limits.
 const (
 	maxRowsPrepared = 64

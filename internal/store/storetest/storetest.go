@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Entries", testEntries},
 		{"Checkpoint", testCheckpoint},
 		{"View", testView},
+		{"ViewFor", testViewFor},
 		{"Latest", testLatest},
 		{"Projection", testProjection},
 		{"Credentials", testCredentials},
@@ -594,10 +595,10 @@ func testAppendBlindChanges(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	checkObjects(t, "Projection", got, []store.Object{
-		{Kind: "o", ID: "kept", Parent: "p", Seq: 6, Updated: 6, Doc: []byte(`6`)},
-		{Kind: "o", ID: "late", Parent: "p", Seq: 10, Updated: 10, Doc: []byte(`10`)},
-		{Kind: "o", ID: "new", Parent: "p", Seq: 1, Updated: 6, Doc: []byte(`6`)},
-		{Kind: "o", ID: "reborn", Parent: "p", Seq: 2, Updated: 2, Doc: []byte(`2`)},
+		{Kind: "o", ID: "kept", Parent: "p", Seq: 6, Updated: 6, Doc: []byte(`6`), Mask: 1},
+		{Kind: "o", ID: "late", Parent: "p", Seq: 10, Updated: 10, Doc: []byte(`10`), Mask: 1},
+		{Kind: "o", ID: "new", Parent: "p", Seq: 1, Updated: 6, Doc: []byte(`6`), Mask: 1},
+		{Kind: "o", ID: "reborn", Parent: "p", Seq: 2, Updated: 2, Doc: []byte(`2`), Mask: 1},
 	})
 }
 
@@ -1064,6 +1065,140 @@ func testView(t *testing.T, s store.Store) {
 	}
 }
 
+// testViewFor checks the audience masks of objects: a put takes its
+// entry's mask unless it narrows it, never a wider one; a reader's view
+// (ViewFor) holds exactly the objects whose mask meets the reader's, in
+// Get, List, Latest and their cursors; rewriting an object gives it the
+// new entry's audience.
+func testViewFor(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	const us, il, sy = 1, 2, 4 // party bits: the mediator, two sides
+	all := ^uint64(0)
+	msg := func(id string) store.Change {
+		return store.Change{Kind: "msg", ID: id, Parent: "ch", Doc: []byte(`{"id":"` + id + `"}`)}
+	}
+	narrow := msg("relay")
+	narrow.Mask = us
+	mustAppend(t, s, cell,
+		sg.Pending(cell, "a", Admit([]string{"il", "us"}, us|il, msg("1"))),
+		sg.Pending(cell, "b", Admit([]string{"sy", "us"}, us|sy, msg("2"))),
+		sg.Pending(cell, "c", Admit([]string{"*"}, all, msg("3"))),
+		sg.Pending(cell, "d", Admit([]string{"il", "sy", "us"}, us|il|sy, msg("4"), narrow)),
+	)
+	wide := msg("5")
+	wide.Mask = sy
+	r := mustAppend(t, s, cell, sg.Pending(cell, "e", Admit([]string{"il", "us"}, us|il, wide)))
+	if !errors.Is(r[0].Err, store.ErrWiderAudience) {
+		t.Errorf("an object wider than its entry: %v, want ErrWiderAudience", r[0].Err)
+	}
+	if n := size(t, s, cell); n != 4 {
+		t.Errorf("after the refused entry the log has %d entries, want 4", n)
+	}
+	masks := map[string]uint64{"1": us | il, "2": us | sy, "3": all, "4": us | il | sy, "relay": us}
+	for id, want := range masks {
+		if o, err := s.View(cell).Get(ctx, "msg", id); err != nil || o.Mask != want {
+			t.Errorf("Get(msg %s) = mask %#x, %v; want %#x", id, o.Mask, err, want)
+		}
+	}
+	ids := func(os []store.Object) string {
+		var out []string
+		for _, o := range os {
+			if o.Mask != masks[o.ID] {
+				t.Errorf("listed %s with mask %#x, want %#x", o.ID, o.Mask, masks[o.ID])
+			}
+			out = append(out, o.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		mask uint64
+		want string
+	}{
+		{"Israel", il, "1,3,4"},
+		{"Syria", sy, "2,3,4"},
+		{"an observer", 8, "3"},
+		{"the mediator", all, "1,2,3,4,relay"},
+		{"no one", 0, ""},
+	} {
+		v := s.ViewFor(cell, tc.mask)
+		os, err := v.List(ctx, "msg", "", -1, 100)
+		if got := ids(os); err != nil || got != tc.want {
+			t.Errorf("%s: List = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+		os, err = v.List(ctx, "msg", "ch", -1, 100)
+		if got := ids(os); err != nil || got != tc.want {
+			t.Errorf("%s: List under a parent = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+		// One at a time: the cursor steps over what the reader may not see.
+		var paged []string
+		for after := int64(-1); ; {
+			os, err := v.List(ctx, "msg", "ch", after, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(os) == 0 {
+				break
+			}
+			paged = append(paged, ids(os))
+			after = os[0].Seq
+		}
+		if got := strings.Join(paged, ","); got != strings.ReplaceAll(tc.want, ",relay", "") {
+			t.Errorf("%s: paging by 1 = %q, want %q", tc.name, got, tc.want)
+		}
+		l, ok := v.(store.Latest)
+		if !ok {
+			t.Fatalf("%s: a reader's view does not implement store.Latest", tc.name)
+		}
+		os, err = l.Latest(ctx, "msg", "ch", 1<<62, 2)
+		var want []string
+		for _, id := range strings.Split(tc.want, ",") {
+			if id != "" {
+				want = append([]string{id}, want...)
+			}
+		}
+		if len(want) > 2 {
+			want = want[:2]
+		}
+		if got := ids(os); err != nil || got != strings.Join(want, ",") {
+			t.Errorf("%s: Latest = %q, %v; want %q", tc.name, got, err, strings.Join(want, ","))
+		}
+		for id, m := range masks {
+			_, err := v.Get(ctx, "msg", id)
+			if visible := m&tc.mask != 0; visible != (err == nil) {
+				t.Errorf("%s: Get(msg %s) = %v; visible %v", tc.name, id, err, visible)
+			} else if !visible && !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s: Get(msg %s) = %v, want ErrNotFound", tc.name, id, err)
+			}
+		}
+	}
+	// Rewritten by an entry for Syria and the mediator, message 1 is
+	// theirs now, and no longer Israel's.
+	var seen uint64
+	mustAppend(t, s, cell, sg.Pending(cell, "f", func(ctx context.Context, v store.View) (store.Effect, error) {
+		o, err := v.Get(ctx, "msg", "1")
+		seen = o.Mask
+		return store.Effect{Audience: []string{"sy", "us"}, Mask: us | sy, Changes: []store.Change{msg("1")}}, err
+	}), sg.Pending(cell, "g", func(ctx context.Context, v store.View) (store.Effect, error) {
+		o, err := v.Get(ctx, "msg", "1") // the batch's own change
+		if err == nil && o.Mask != us|sy {
+			err = fmt.Errorf("inside the batch, msg 1 has mask %#x", o.Mask)
+		}
+		return store.Effect{Audience: []string{"us"}, Mask: us}, err
+	}))
+	if seen != us|il {
+		t.Errorf("Decide saw msg 1 with mask %#x, want %#x", seen, us|il)
+	}
+	if _, err := s.ViewFor(cell, il).Get(ctx, "msg", "1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Israel reads the rewritten message: %v", err)
+	}
+	if o, err := s.ViewFor(cell, sy).Get(ctx, "msg", "1"); err != nil || o.Mask != us|sy || o.Seq != 0 {
+		t.Errorf("Syria's view of the rewritten message: %+v, %v", o, err)
+	}
+}
+
 // testLatest checks store.Latest: the newest objects under a parent before
 // an index, newest first, without other parents' or kinds'.
 func testLatest(t *testing.T, s store.Store) {
@@ -1121,15 +1256,15 @@ func testProjection(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	want := []store.Object{
-		{Kind: "a", ID: "9", Seq: 1, Updated: 1, Doc: []byte(`{}`)},
-		{Kind: "b", ID: "1", Seq: 1, Updated: 1, Doc: []byte(`[]`)},
-		{Kind: "b", ID: "2", Parent: "q", Seq: 0, Updated: 2, Doc: []byte(`{"x":2}`)},
+		{Kind: "a", ID: "9", Seq: 1, Updated: 1, Doc: []byte(`{}`), Mask: 1},
+		{Kind: "b", ID: "1", Seq: 1, Updated: 1, Doc: []byte(`[]`), Mask: 1},
+		{Kind: "b", ID: "2", Parent: "q", Seq: 0, Updated: 2, Doc: []byte(`{"x":2}`), Mask: 1},
 	}
 	checkObjects(t, "Projection", got, want)
 
 	repl := []store.Object{
-		{Kind: "c", ID: "1", Parent: "p", Seq: 4, Updated: 5, Doc: []byte(`{"c":1}`)},
-		{Kind: "a", ID: "9", Seq: 1, Updated: 3, Doc: []byte(`{"a":9}`)},
+		{Kind: "c", ID: "1", Parent: "p", Seq: 4, Updated: 5, Doc: []byte(`{"c":1}`), Mask: 6},
+		{Kind: "a", ID: "9", Seq: 1, Updated: 3, Doc: []byte(`{"a":9}`), Mask: ^uint64(0)},
 	}
 	if err := s.ReplaceProjection(ctx, cell, repl); err != nil {
 		t.Fatalf("ReplaceProjection: %v", err)
@@ -1139,8 +1274,11 @@ func testProjection(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	checkObjects(t, "Projection after ReplaceProjection", got, []store.Object{repl[1], repl[0]})
-	if o, err := s.View(cell).Get(ctx, "c", "1"); err != nil || o.Seq != 4 || o.Updated != 5 {
+	if o, err := s.View(cell).Get(ctx, "c", "1"); err != nil || o.Seq != 4 || o.Updated != 5 || o.Mask != 6 {
 		t.Errorf("View after ReplaceProjection: %+v, %v", o, err)
+	}
+	if _, err := s.ViewFor(cell, 1).Get(ctx, "c", "1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a reader outside a replaced object's audience: %v, want ErrNotFound", err)
 	}
 	other, err := s.Projection(ctx, "other")
 	if err != nil || len(other) != 1 || other[0].Kind != "z" {
@@ -1149,7 +1287,7 @@ func testProjection(t *testing.T, s store.Store) {
 	// A large replacement (more rows than one statement's parameters allow).
 	var big []store.Object
 	for i := range 3000 {
-		big = append(big, store.Object{Kind: "k", ID: fmt.Sprintf("%05d", i), Seq: int64(i), Updated: int64(i), Doc: []byte(`{}`)})
+		big = append(big, store.Object{Kind: "k", ID: fmt.Sprintf("%05d", i), Seq: int64(i), Updated: int64(i), Doc: []byte(`{}`), Mask: uint64(i%7 + 1)})
 	}
 	if err := s.ReplaceProjection(ctx, cell, big); err != nil {
 		t.Fatalf("ReplaceProjection of %d objects: %v", len(big), err)
@@ -1175,7 +1313,7 @@ func checkObjects(t *testing.T, what string, got, want []store.Object) {
 	}
 	for i := range got {
 		g, w := got[i], want[i]
-		if g.Kind != w.Kind || g.ID != w.ID || g.Parent != w.Parent || g.Seq != w.Seq || g.Updated != w.Updated || !bytes.Equal(g.Doc, w.Doc) {
+		if g.Kind != w.Kind || g.ID != w.ID || g.Parent != w.Parent || g.Seq != w.Seq || g.Updated != w.Updated || g.Mask != w.Mask || !bytes.Equal(g.Doc, w.Doc) {
 			t.Errorf("%s: object %d = %+v, want %+v", what, i, g, w)
 		}
 	}
@@ -1592,4 +1730,45 @@ func testAppenderClose(t *testing.T, s store.Store) {
 		t.Errorf("%d appends answered, log has %d entries", count, n)
 	}
 	checkLog(t, s, cell)
+}
+
+// Version3 holds the SQL that takes a store's database back to schema
+// version 3, before objects carried audience masks.
+var Version3 = []string{`ALTER TABLE objects DROP COLUMN mask`, `UPDATE schema_version SET version = 3`}
+
+// MigrateMasks checks migration 4 on a store: objects written by entries of
+// several audiences, the database taken back to version 3 (Version3 run by
+// downgrade, which closes s and returns it reopened, migrated), and every
+// object then carries the mask of the entry that last wrote it, so that
+// readers see after the upgrade exactly what their party may read.
+func MigrateMasks(t *testing.T, s store.Store, downgrade func(s store.Store) store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	put := func(id string) store.Change {
+		return store.Change{Kind: "o", ID: id, Parent: "p", Doc: []byte(`{}`)}
+	}
+	mustAppend(t, s, cell,
+		sg.Pending(cell, "a", Admit([]string{"il", "us"}, 3, put("line"), put("both"))),
+		sg.Pending(cell, "b", Admit([]string{"*"}, ^uint64(0), put("all"))),
+		sg.Pending(cell, "c", Admit([]string{"sy", "us"}, 5, put("both"))),
+	)
+	s = downgrade(s)
+	got, err := s.Projection(ctx, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{"all": ^uint64(0), "both": 5, "line": 3}
+	for _, o := range got {
+		if o.Mask != want[o.ID] {
+			t.Errorf("after migration %s has mask %#x, want %#x (its last entry's)", o.ID, o.Mask, want[o.ID])
+		}
+		delete(want, o.ID)
+	}
+	if len(want) != 0 {
+		t.Errorf("after migration objects are missing: %v", want)
+	}
+	if os, err := s.ViewFor(cell, 2).List(ctx, "o", "p", -1, 10); err != nil || len(os) != 2 || os[0].ID != "line" || os[1].ID != "all" {
+		t.Errorf("Israel's view after migration: %+v, %v", os, err)
+	}
 }
