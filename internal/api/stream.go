@@ -220,12 +220,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 	}
 	wake, unregister := f.register()
 	defer unregister()
-	if after == -2 {
-		n, err := s.st.Size(r.Context(), p.Cell)
-		if err != nil {
-			return err
-		}
+	n, err := s.st.Size(r.Context(), p.Cell)
+	if err != nil {
+		return err
+	}
+	switch {
+	case after == -2:
 		after = n - 1
+	case after >= n:
+		// Every event id a client holds came from this log, which only
+		// grows: a later one is a mistake (or a log restored from an older
+		// backup), and waiting for it would wait for ever.
+		return badRequest(fmt.Sprintf("after %d is beyond the log's end: it has %d entries, the last at index %d", after, n, n-1))
 	}
 	rc := http.NewResponseController(w)
 	s.streams.Inc()
@@ -344,6 +350,7 @@ func (s *Server) stillValid(r *http.Request, p *Principal) bool {
 	if err != nil || t.Revoked || time.Now().After(t.Expires) {
 		return false
 	}
+	// unfiltered: whether the stream's own member is still active.
 	m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), p.Member.ID)
 	return err == nil && !m.Disabled
 }

@@ -46,8 +46,14 @@ const streamTimeout = time.Minute
 // stream's start position is fixed once it returns.
 func (c *client) openStream(t testing.TB, query, lastID string) *sseStream {
 	t.Helper()
+	return c.openStreamPath(t, "/api/v1/stream"+query, lastID)
+}
+
+// openStreamPath is openStream of the stream at path (with its query).
+func (c *client) openStreamPath(t testing.TB, path, lastID string) *sseStream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
-	req, err := http.NewRequestWithContext(ctx, "GET", c.ts.URL+"/api/v1/stream"+query, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.ts.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,6 +350,29 @@ func TestStreamBadResume(t *testing.T) {
 		wantType(t, r, http.StatusBadRequest, "bad-request")
 	}
 	wantType(t, c.get(t, "/api/v1/stream?after=-7"), http.StatusBadRequest, "bad-request")
+}
+
+// A resume point past the log's end is refused at once. The largest
+// int64 used to overflow the index and spin a core for as long as the
+// client kept the connection open.
+func TestStreamResumePastTheEnd(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.login(t, "il.duty")
+	n := ts.size(t)
+	for _, id := range []string{"9223372036854775807", "9223372036854775806", itoa(n), itoa(n + 5)} {
+		r := ts.send(t, "GET", "/api/v1/stream", nil, http.Header{"Authorization": {"Bearer " + c.token}, "Last-Event-Id": {id}})
+		p := wantType(t, r, http.StatusBadRequest, "bad-request")
+		if !strings.Contains(p.Detail, "beyond the log's end") {
+			t.Errorf("Last-Event-ID %s: %q", id, p.Detail)
+		}
+		p = wantType(t, c.get(t, "/api/v1/stream?after="+id), http.StatusBadRequest, "bad-request")
+		if !strings.Contains(p.Detail, itoa(n)+" entries") {
+			t.Errorf("after=%s: %q", id, p.Detail)
+		}
+	}
+	// The last index itself is a resume point: the stream waits for more.
+	st := c.openStream(t, "?after="+itoa(n-1), "")
+	st.close()
 }
 
 func TestStreamEndsWithSession(t *testing.T) {
