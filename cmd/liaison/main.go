@@ -39,7 +39,7 @@ func commands() []command {
 		{"ack", "acknowledge a message: ack MSG [--readback \"what, where, when\"] (FLASH and IMMEDIATE need one)", runAck},
 		{"readback", "judge a readback of your message: readback MSG --correct | --incorrect --correction TEXT", runReadback},
 		{"inbox", "what awaits your party's acknowledgement, soonest deadline first [--json]; the mediator: --party P", runInbox},
-		{"submit", "sign and submit a command of any kind: submit [--id ID] KIND '{\"field\": value}', as in submit channel.invite '{\"channel\": \"joint-general\", \"party\": \"jo\"}'", runSubmit},
+		{"submit", "sign and submit a command of any kind: submit [--id ID] KIND '{\"field\": value}', as in submit glossary.set '{\"term\": {\"id\": \"buffer-zone\", \"terms\": {\"en\": \"buffer zone\"}}}'", runSubmit},
 		{"tail", "follow the cell's record live [--channel ID] [--from INDEX] [--json] [--bell]; resumes after a dropped connection", runTail},
 		{"bench", "measure on loopback: bench ingest [--senders 32,64] | bench fanout [--subscribers N --rate R]; --db for PostgreSQL", runBench},
 	}

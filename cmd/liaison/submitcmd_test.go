@@ -19,14 +19,14 @@ func TestSubmitAnyCommand(t *testing.T) {
 	jo := signIn(t, d, url, "jo.duty")
 
 	mustContain(t, "jo before", jo.asFail("", "send", "--channel", "joint-general", "--subject", "Hello", "--body", "Amman here."), "joint-general")
-	refusal := sy.asFail("", "submit", "channel.invite", `{"channel": "joint-general", "party": "jo"}`)
+	refusal := sy.asFail("", "submit", "channel.invite", `{"channel": "joint-general", "party": "jo", "title": "General", "titles": {"ar": "عام", "he": "כללי"}}`)
 	mustContain(t, "sy invites", refusal, "Forbidden: only the mediator's admins invite observers")
 	if strings.Contains(strings.ToLower(refusal), "forbidden: forbidden") {
 		t.Errorf("the refusal says it twice: %s", refusal)
 	}
-	out := us.asOK("", "submit", "--id", "invite-jo", "channel.invite", `{"channel": "joint-general", "party": "jo"}`)
+	out := us.asOK("", "submit", "--id", "invite-jo", "channel.invite", `{"channel": "joint-general", "party": "jo", "title": "General", "titles": {"ar": "عام", "he": "כללי"}}`)
 	mustContain(t, "us invites", out, "Appended channel.invite as entry")
-	mustContain(t, "us invites again", us.asOK("", "submit", "--id", "invite-jo", "channel.invite", `{"channel": "joint-general", "party": "jo"}`), "Already in the log")
+	mustContain(t, "us invites again", us.asOK("", "submit", "--id", "invite-jo", "channel.invite", `{"channel": "joint-general", "party": "jo", "title": "General", "titles": {"ar": "عام", "he": "כללי"}}`), "Already in the log")
 	mustContain(t, "jo after", jo.asOK("", "send", "--channel", "joint-general", "--subject", "Hello", "--body", "Amman here."), "on joint-general")
 
 	for want, args := range map[string][]string{

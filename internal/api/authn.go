@@ -89,6 +89,7 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	if err := checkCSRF(r, kind, secret); err != nil {
 		return nil, err
 	}
+	// unfiltered: who the token's member is, before there is a reader.
 	v := s.st.View(t.Cell)
 	m, err := cell.GetMember(r.Context(), v, t.Member)
 	if err != nil {
@@ -258,6 +259,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := auth.CheckPassword(c.Hash, req.Password); err != nil {
 		return auth.ErrBadPassword
 	}
+	// unfiltered: the member behind a verified password, before there
+	// is a reader.
 	m, err := cell.GetMember(r.Context(), s.st.View(cellID), c.Member)
 	if err != nil {
 		return err
@@ -318,7 +321,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *Principal) er
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	keys, err := s.memberKeys(r, p.Member.ID)
+	keys, err := s.memberKeys(r, p, p.Member.ID)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
@@ -117,31 +116,18 @@ func listDocs[T any](r *http.Request, v store.View, kind, parent string) ([]T, e
 
 // channels returns the channels the principal's party reads.
 func (s *Server) channels(r *http.Request, p *Principal) ([]hotline.Channel, error) {
-	all, err := listDocs[hotline.Channel](r, s.st.View(p.Cell), hotline.ObjChannel, "")
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, ch := range all {
-		if hotline.InChannel(p.Actor(), ch) {
-			out = append(out, ch)
-		}
-	}
-	return out, nil
+	return listDocs[hotline.Channel](r, s.view(p), hotline.ObjChannel, "")
 }
 
 // visibleChannel answers 404 for a channel the caller may not read, the
 // same as for one that does not exist: a party must not learn that
 // another's line exists.
 func (s *Server) visibleChannel(r *http.Request, p *Principal, id string) (hotline.Channel, error) {
-	ch, err := getDoc[hotline.Channel](r, s.st.View(p.Cell), hotline.ObjChannel, id)
-	if err != nil || !hotline.InChannel(p.Actor(), ch) {
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return ch, err
-		}
+	ch, err := getDoc[hotline.Channel](r, s.view(p), hotline.ObjChannel, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return ch, notFound("no channel " + strconv.Quote(id))
 	}
-	return ch, nil
+	return ch, err
 }
 
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -184,7 +170,7 @@ type GlossaryHit struct {
 }
 
 func (s *Server) messageView(r *http.Request, p *Principal, m hotline.Message, terms []hotline.Term) (MessageView, error) {
-	v := s.st.View(p.Cell)
+	v := s.view(p)
 	id := hotline.MsgID(m.ID)
 	mv := MessageView{Message: m}
 	var err error
@@ -198,17 +184,19 @@ func (s *Server) messageView(r *http.Request, p *Principal, m hotline.Message, t
 		return mv, err
 	}
 	mv.Glossary = glossaryHits(m.Subject+"\n"+m.Body, terms)
-	if p.Party.Kind == cell.Mediator {
-		if rel, err := getDoc[hotline.Relay](r, v, hotline.ObjRelay, id); err == nil {
-			mv.RelayedFrom = &rel.Origin
-		}
-		rels, err := listDocs[hotline.Relay](r, v, hotline.ObjRelay, id)
-		if err != nil {
-			return mv, err
-		}
-		for _, rel := range rels {
-			mv.RelayedTo = append(mv.RelayedTo, rel.Copy)
-		}
+	// Relay links are entries for the mediator alone: the view holds
+	// them for the mediator and for no one else.
+	if rel, err := getDoc[hotline.Relay](r, v, hotline.ObjRelay, id); err == nil {
+		mv.RelayedFrom = &rel.Origin
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return mv, err
+	}
+	rels, err := listDocs[hotline.Relay](r, v, hotline.ObjRelay, id)
+	if err != nil {
+		return mv, err
+	}
+	for _, rel := range rels {
+		mv.RelayedTo = append(mv.RelayedTo, rel.Copy)
 	}
 	for _, sl := range []*[]hotline.Ack{&mv.Acks} {
 		if *sl == nil {
@@ -244,17 +232,11 @@ func (s *Server) visibleMessage(r *http.Request, p *Principal, idText string) (h
 	if err != nil || id < 0 {
 		return hotline.Message{}, badRequest("a message id is a log index")
 	}
-	m, err := getDoc[hotline.Message](r, s.st.View(p.Cell), hotline.ObjMessage, hotline.MsgID(id))
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return m, notFound("no message " + idText)
-		}
-		return m, err
-	}
-	if _, err := s.visibleChannel(r, p, m.Channel); err != nil {
+	m, err := getDoc[hotline.Message](r, s.view(p), hotline.ObjMessage, hotline.MsgID(id))
+	if errors.Is(err, store.ErrNotFound) {
 		return m, notFound("no message " + idText)
 	}
-	return m, nil
+	return m, err
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -262,7 +244,7 @@ func (s *Server) getMessage(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	terms, err := listDocs[hotline.Term](r, s.st.View(p.Cell), hotline.ObjGlossary, "")
+	terms, err := listDocs[hotline.Term](r, s.view(p), hotline.ObjGlossary, "")
 	if err != nil {
 		return err
 	}
@@ -290,7 +272,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p *Princip
 	if limit < 1 || limit > 500 {
 		return badRequest("limit must be between 1 and 500")
 	}
-	v := s.st.View(p.Cell)
+	v := s.view(p)
 	objs, err := v.List(r.Context(), hotline.ObjMessage, ch.ID, after, int(limit))
 	if err != nil {
 		return err
@@ -333,13 +315,10 @@ type InboxItem struct {
 // deadline first; the mediator may ask for another party with ?party=.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	party := p.Party.ID
-	if q := r.URL.Query().Get("party"); q != "" && q != party {
-		if p.Party.Kind != cell.Mediator {
-			return forbiddenP("a party sees its own inbox; the mediator sees every party's")
-		}
+	if q := r.URL.Query().Get("party"); q != "" {
 		party = q
 	}
-	items, err := s.inboxItems(r, p, party)
+	items, err := s.PartyInbox(r, p, party)
 	if err != nil {
 		return err
 	}
@@ -350,7 +329,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, p *Principal) err
 // inboxItems lists what awaits party's acknowledgement, soonest deadline
 // first; the caller has checked that p may see party's inbox.
 func (s *Server) inboxItems(r *http.Request, p *Principal, party string) ([]InboxItem, error) {
-	v := s.st.View(p.Cell)
+	v := s.view(p)
 	ds, err := listDocs[hotline.Deadline](r, v, hotline.ObjDeadline, party)
 	if err != nil {
 		return nil, err
@@ -390,50 +369,30 @@ func (s *Server) listEscalations(w http.ResponseWriter, r *http.Request, p *Prin
 	return nil
 }
 
-// escalations lists at most limit escalations on channels p reads, after
-// the cursor; last is the cursor of the last one listed.
+// escalations lists at most limit escalations p may read, after the
+// cursor; last is the cursor of the last one listed. The view filters in
+// the query, so the page and its cursor count only what p may see: a
+// cursor moved by other parties' escalations would tell how many there
+// are.
 func (s *Server) escalations(r *http.Request, p *Principal, after int64, limit int) (out []hotline.Escalation, last int64, err error) {
-	v := s.st.View(p.Cell)
-	visible := map[string]bool{}
-	chs, err := s.channels(r, p)
+	objs, err := s.view(p).List(r.Context(), hotline.ObjEscalation, "", after, limit)
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, ch := range chs {
-		visible[ch.ID] = true
-	}
-	// The page and its cursor count only what the caller may see: a
-	// cursor set by other parties' escalations would tell how many there
-	// are. (An escalation is an entry of its own: ids are distinct.)
-	out = []hotline.Escalation{}
-	for cursor := after; len(out) < limit; {
-		objs, err := v.List(r.Context(), hotline.ObjEscalation, "", cursor, limit)
+	out = make([]hotline.Escalation, 0, len(objs))
+	for _, o := range objs {
+		e, err := decodeDoc[hotline.Escalation](o)
 		if err != nil {
 			return nil, 0, err
 		}
-		for _, o := range objs {
-			cursor = o.Seq
-			e, err := decodeDoc[hotline.Escalation](o)
-			if err != nil {
-				return nil, 0, err
-			}
-			if visible[e.Channel] {
-				out = append(out, e)
-				last = o.Seq
-				if len(out) == limit {
-					break
-				}
-			}
-		}
-		if len(objs) < limit {
-			break
-		}
+		out = append(out, e)
+		last = o.Seq
 	}
 	return out, last, nil
 }
 
 func (s *Server) listGlossary(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	terms, err := listDocs[hotline.Term](r, s.st.View(p.Cell), hotline.ObjGlossary, "")
+	terms, err := listDocs[hotline.Term](r, s.view(p), hotline.ObjGlossary, "")
 	if err != nil {
 		return err
 	}
@@ -454,19 +413,13 @@ func (s *Server) linkTests(w http.ResponseWriter, r *http.Request, p *Principal)
 }
 
 // lineHealth lists the link-test state of the lines p may see: every line
-// for the mediator, its own for a party.
+// for the mediator, its own for a party (a line's audience).
 func (s *Server) lineHealth(r *http.Request, p *Principal) ([]hotline.LinkHealth, error) {
-	hs, err := listDocs[hotline.LinkHealth](r, s.st.View(p.Cell), hotline.ObjLinkHealth, "")
-	if err != nil {
-		return nil, err
+	hs, err := listDocs[hotline.LinkHealth](r, s.view(p), hotline.ObjLinkHealth, "")
+	if hs == nil && err == nil {
+		hs = []hotline.LinkHealth{}
 	}
-	out := []hotline.LinkHealth{}
-	for _, h := range hs {
-		if p.Party.Kind == cell.Mediator || h.Party == p.Party.ID {
-			out = append(out, h)
-		}
-	}
-	return out, nil
+	return hs, err
 }
 
 // putBlob stores an attachment before the message that carries it is
@@ -498,26 +451,26 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, p *Principal) e
 	return nil
 }
 
+// getBlob serves an attachment to whoever may read a message carrying it:
+// its attachment objects carry their message's audience. A file uploaded
+// and not yet sent is no one's to read, its uploader's included: an
+// upload is a draft, and the server is not a file store.
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	sha := r.PathValue("sha256")
-	refs, err := listDocs[struct {
-		Channel string   `json:"channel"`
-		Parties []string `json:"parties"`
-		Name    string   `json:"name"`
-	}](r, s.st.View(p.Cell), hotline.ObjAttachment, sha)
+	refs, err := s.view(p).List(r.Context(), hotline.ObjAttachment, sha, -1, 1)
 	if err != nil {
 		return err
 	}
-	allowed, name := false, ""
-	for _, ref := range refs {
-		if p.Party.Kind == cell.Mediator || slices.Contains(ref.Parties, p.Party.ID) {
-			allowed, name = true, ref.Name
-			break
-		}
-	}
-	if !allowed {
+	if len(refs) == 0 {
 		return notFound("no attachment " + sha + " visible to you")
 	}
+	ref, err := decodeDoc[struct {
+		Name string `json:"name"`
+	}](refs[0])
+	if err != nil {
+		return err
+	}
+	name := ref.Name
 	data, err := s.st.Blob(r.Context(), sha)
 	if err != nil {
 		return err

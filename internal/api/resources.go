@@ -59,14 +59,15 @@ func NewEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 	}
 }
 
-// mask is the audience mask of entries the principal may read: everything
-// for the mediator, its own bit for any other party.
-func (p *Principal) mask() uint64 {
-	if p.Party.Kind == cell.Mediator {
-		return ^uint64(0)
-	}
-	return p.Party.Bit()
-}
+// mask is the audience mask of entries the principal may read (the rule
+// book's ReadMask).
+func (p *Principal) mask() uint64 { return cell.ReadMask(p.Actor()) }
+
+// view is the cell's projections as p may read them. Every read of a
+// projection made to answer a member goes through it (cell.ReadView);
+// s.st.View, which sees everything, serves only the server's own checks
+// (authentication, and whether a blob exists at all).
+func (s *Server) view(p *Principal) store.View { return cell.ReadView(s.st, p.Cell, p.Actor()) }
 
 func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.Envelope, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, record.MaxEnvelopeSize)
@@ -132,6 +133,8 @@ func (s *Server) attachmentsExist(r *http.Request, who *Principal, env *record.E
 		// moment between storing an upload and logging it.
 		named := false
 		for _, kind := range []string{hotline.ObjUpload, hotline.ObjAttachment} {
+			// unfiltered: whether anyone's upload or message names the
+			// file; the answer is the same refusal either way.
 			objs, err := s.st.View(who.Cell).List(r.Context(), kind, at.SHA256, -1, 1)
 			if err != nil {
 				return err
@@ -237,7 +240,7 @@ func (s *Server) getCell(w http.ResponseWriter, r *http.Request, p *Principal) e
 }
 
 func (s *Server) listParties(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	parties, err := cell.Parties(r.Context(), s.st.View(p.Cell))
+	parties, err := cell.Parties(r.Context(), s.view(p))
 	if err != nil {
 		return err
 	}
@@ -246,7 +249,7 @@ func (s *Server) listParties(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 func (s *Server) getParty(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	pa, err := cell.GetParty(r.Context(), s.st.View(p.Cell), r.PathValue("party"))
+	pa, err := cell.GetParty(r.Context(), s.view(p), r.PathValue("party"))
 	if err != nil {
 		return err
 	}
@@ -267,7 +270,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *Principa
 			return err
 		}
 	}
-	ms, err := cell.Members(r.Context(), s.st.View(p.Cell), party)
+	ms, err := cell.Members(r.Context(), s.view(p), party)
 	if err != nil {
 		return err
 	}
@@ -276,7 +279,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), r.PathValue("member"))
+	m, err := cell.GetMember(r.Context(), s.view(p), r.PathValue("member"))
 	if errors.Is(err, store.ErrNotFound) {
 		// Do not confirm to another party that a name exists.
 		return notFound("no member " + strconv.Quote(r.PathValue("member")) + " visible to you")
@@ -311,7 +314,7 @@ func (s *Server) memberCreated(w http.ResponseWriter, r *http.Request, p *Princi
 	}
 	extra := map[string]any{}
 	if !res.Duplicate {
-		m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), pathMember(env))
+		m, err := cell.GetMember(r.Context(), s.view(p), pathMember(env))
 		if err != nil {
 			return err
 		}
@@ -357,7 +360,7 @@ func (s *Server) memberUpdated(w http.ResponseWriter, r *http.Request, p *Princi
 	if err != nil {
 		return err
 	}
-	m, err := cell.GetMember(r.Context(), s.st.View(p.Cell), pathMember(env))
+	m, err := cell.GetMember(r.Context(), s.view(p), pathMember(env))
 	if err != nil {
 		return err
 	}
@@ -372,7 +375,7 @@ func (s *Server) memberUpdated(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	v := s.st.View(p.Cell)
+	v := s.view(p)
 	m, err := cell.GetMember(r.Context(), v, r.PathValue("member"))
 	if err != nil {
 		return notFound("no member " + strconv.Quote(r.PathValue("member")) + " visible to you")
@@ -404,8 +407,8 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *Princi
 	return nil
 }
 
-func (s *Server) memberKeys(r *http.Request, member string) ([]cell.Key, error) {
-	objs, err := s.st.View(s.cellOf(r)).List(r.Context(), cell.ObjKey, member, -1, 10000)
+func (s *Server) memberKeys(r *http.Request, p *Principal, member string) ([]cell.Key, error) {
+	objs, err := s.view(p).List(r.Context(), cell.ObjKey, member, -1, 10000)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +427,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err := cell.May(p.Actor(), cell.ReadKey, cell.Target{}); err != nil {
 		return err
 	}
-	keys, err := s.memberKeys(r, r.URL.Query().Get("member"))
+	keys, err := s.memberKeys(r, p, r.URL.Query().Get("member"))
 	if err != nil {
 		return err
 	}
@@ -433,7 +436,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *Principal) 
 }
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	k, err := cell.GetKey(r.Context(), s.st.View(p.Cell), r.PathValue("key"))
+	k, err := cell.GetKey(r.Context(), s.view(p), r.PathValue("key"))
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,65 @@ func forbidden(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrForbidden, fmt.Sprintf(format, a...))
 }
 
+// Reading: one rule for everything derived from the log.
+//
+// Every entry carries its audience, the parties that may read it (the
+// mediator always among them); every projected object carries the audience
+// of what it reveals (store.Object.Mask: its entry's, or narrower). A member
+// reads an entry or an object when their party is in its audience, and in
+// no other way: ReadMask is the member's side of that test (their party's
+// bit; every bit for the mediator), MayRead the test itself, and ReadView
+// the one way the API, the pages, the stream, evidence bundles and every
+// desk read projections for a member. ReadView narrows in the store's
+// queries, so a list never holds what its reader may not see and its
+// cursors count nothing hidden.
+//
+// An entry's audience is decided when it is written and never changes. A
+// party added later (an observer invited into a channel) reads what is
+// written from then on: the channel itself, whose object the invitation
+// rewrites, and new messages. It does not read the earlier messages, nor
+// what comes to be said about them afterwards (an acknowledgement restates
+// its message in a readback), which keeps its message's audience. The
+// mediator shares earlier traffic by relaying it: a new message, with the
+// link to its origin in the mediator's record.
+//
+// What a party sees of another party's members: their member ids and
+// device keys, because a signature its reader cannot attribute proves
+// nothing (key.register entries are read by every party, and every entry
+// names its signer). Their names, desk roles, languages, whether they are
+// disabled, and the party's duty rota are for that party and the mediator.
+
+// ReadMask is the audience mask of what a may read: its party's bit, every
+// bit for the mediator and for the server itself, none for a disabled
+// member or a stranger. Entries and objects for everyone carry every bit.
+func ReadMask(a Actor) uint64 {
+	switch {
+	case a.Server:
+		return ^uint64(0)
+	case a.Member == nil || a.Party == nil || a.Member.Disabled:
+		return 0
+	case a.IsMediator():
+		return ^uint64(0)
+	}
+	return a.Party.Bit()
+}
+
+// MayRead reports whether a may read what carries the audience mask mask:
+// an entry (store.StoredEntry.Mask) or a projected object (Object.Mask).
+func MayRead(a Actor, mask uint64) bool { return mask&ReadMask(a) != 0 }
+
+// Viewer is the part of store.Store that reads projections for a reader.
+type Viewer interface {
+	ViewFor(cell string, mask uint64) store.View
+}
+
+// ReadView is the cell's projections as a may read them: objects outside
+// its audience are absent, from Get (store.ErrNotFound, the same as for
+// what does not exist) and from List and Latest.
+func ReadView(st Viewer, cellID string, a Actor) store.View {
+	return st.ViewFor(cellID, ReadMask(a))
+}
+
 // Actor is who acts: a member of a party, or the server itself.
 type Actor struct {
 	Server bool
@@ -47,6 +106,7 @@ const (
 	ReadParty     Action = "read party"     // Target.Party
 	ReadMember    Action = "read member"    // Target.Member
 	ReadKey       Action = "read key"       // Target.Key
+	ReadInbox     Action = "read inbox"     // Target.Party: what that party owes
 	ManageParties Action = "manage parties" // create parties, change cell settings
 	ManageParty   Action = "manage party"   // Target.Party (+ Target.PartyHasAdmin)
 	ManageMembers Action = "manage members" // Target.Party (+ Target.PartyHasAdmin)
@@ -89,6 +149,11 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return forbidden("entry %d is not addressed to party %s", t.Entry.Index, a.Party.ID)
+	case ReadInbox:
+		if a.IsMediator() || t.Party == a.Party.ID {
+			return nil
+		}
+		return forbidden("a party sees its own inbox; the mediator sees every party's")
 	case ReadMember:
 		if t.Member != nil && (a.IsMediator() || t.Member.Party == a.Party.ID) {
 			return nil
@@ -167,6 +232,26 @@ func Audience(parties []Party, ids ...string) ([]string, uint64, error) {
 	}
 	slices.Sort(aud)
 	return aud, mask, nil
+}
+
+// AudienceOfMask returns the audience list of an entry whose mask is mask:
+// the parties whose bits it holds, or Everyone for every bit. It is how
+// an entry about something takes that thing's audience (an acknowledgement
+// its message's) from the mask stored with it.
+func AudienceOfMask(parties []Party, mask uint64) ([]string, uint64) {
+	if mask == ^uint64(0) {
+		return Everyone()
+	}
+	var aud []string
+	var got uint64
+	for i := range parties {
+		if mask&parties[i].Bit() != 0 {
+			aud = append(aud, parties[i].ID)
+			got |= parties[i].Bit()
+		}
+	}
+	slices.Sort(aud)
+	return aud, got
 }
 
 // Everyone is the audience of entries every party reads.

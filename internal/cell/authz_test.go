@@ -62,6 +62,7 @@ var actions = map[string]cell.Action{
 	"ReadEntry": cell.ReadEntry, "ReadLog": cell.ReadLog, "ReadParty": cell.ReadParty,
 	"ReadMember": cell.ReadMember, "ReadKey": cell.ReadKey, "ManageParties": cell.ManageParties,
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
+	"ReadInbox": cell.ReadInbox,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -104,6 +105,12 @@ func mayCases() []mayCase {
 		{"mediator desk reads any roster", usDesk, cell.ReadMember, cell.Target{Member: syMember}, true},
 		{"no member", ilAdmin, cell.ReadMember, cell.Target{}, false},
 		{"mediator, no member", usAdmin, cell.ReadMember, cell.Target{}, false},
+
+		// What a party owes: that party and the mediator.
+		{"party desk reads own inbox", ilDesk, cell.ReadInbox, cell.Target{Party: "il"}, true},
+		{"party duty reads another's inbox", syAdmin, cell.ReadInbox, cell.Target{Party: "il"}, false},
+		{"observer reads a party's inbox", joAdmin, cell.ReadInbox, cell.Target{Party: "sy"}, false},
+		{"mediator desk reads any inbox", usDesk, cell.ReadInbox, cell.Target{Party: "sy"}, true},
 
 		// Parties and cell settings: the mediator's admins only.
 		{"mediator admin manages parties", usAdmin, cell.ManageParties, cell.Target{}, true},
@@ -259,5 +266,65 @@ func TestAudience(t *testing.T) {
 	aud, mask := cell.Everyone()
 	if !slices.Equal(aud, []string{record.Everyone}) || mask != ^uint64(0) {
 		t.Errorf("Everyone() = %v, %b", aud, mask)
+	}
+}
+
+// The read mask is the whole rule for projections: a party reads what
+// carries its bit (objects for everyone carry every bit), the mediator
+// everything, a disabled member or a stranger nothing.
+func TestReadMask(t *testing.T) {
+	_, everyone := cell.Everyone()
+	ilLine := il.Bit() | us.Bit()
+	joint := il.Bit() | sy.Bit() | us.Bit()
+	mediatorOnly := us.Bit()
+	for _, tc := range []struct {
+		name  string
+		a     cell.Actor
+		mask  uint64
+		reads bool
+	}{
+		{"Israel reads its line", ilDesk, ilLine, true},
+		{"Syria reads Israel's line", syAdmin, ilLine, false},
+		{"Jordan reads the joint channel it was not in", joAdmin, joint, false},
+		{"Jordan reads what is for everyone", joAdmin, everyone, true},
+		{"Israel reads the mediator's own record", ilAdmin, mediatorOnly, false},
+		{"the mediator reads Israel's line", usDesk, ilLine, true},
+		{"the mediator reads its own record", usDesk, mediatorOnly, true},
+		{"the server reads anything", server, mediatorOnly, true},
+		{"a disabled member reads what is for everyone", ilDisabled, everyone, false},
+		{"a stranger reads what is for everyone", nobody, everyone, false},
+		{"a member without a party", noParty, everyone, false},
+		{"nothing has no audience", usAdmin, 0, false},
+	} {
+		if got := cell.MayRead(tc.a, tc.mask); got != tc.reads {
+			t.Errorf("%s: MayRead(%#x) = %v, want %v", tc.name, tc.mask, got, tc.reads)
+		}
+	}
+}
+
+// An entry about something takes that thing's audience from its mask.
+func TestAudienceOfMask(t *testing.T) {
+	parties := []cell.Party{*us, *il, *sy, *jo}
+	for _, tc := range []struct {
+		mask uint64
+		want []string
+	}{
+		{us.Bit() | sy.Bit(), []string{"sy", "us"}},
+		{us.Bit(), []string{"us"}},
+		{us.Bit() | il.Bit() | sy.Bit() | jo.Bit(), []string{"il", "jo", "sy", "us"}},
+		{^uint64(0), []string{record.Everyone}},
+	} {
+		aud, mask := cell.AudienceOfMask(parties, tc.mask)
+		if !slices.Equal(aud, tc.want) || mask != tc.mask {
+			t.Errorf("AudienceOfMask(%#x) = %v, %#x; want %v", tc.mask, aud, mask, tc.want)
+		}
+		// The list gives back the mask it came from.
+		if tc.mask != ^uint64(0) {
+			ids := slices.DeleteFunc(slices.Clone(aud), func(id string) bool { return id == "us" })
+			_, back, err := cell.Audience(parties, ids...)
+			if err != nil || back != tc.mask {
+				t.Errorf("Audience(%v) = %#x, %v; want %#x", ids, back, err, tc.mask)
+			}
+		}
 	}
 }

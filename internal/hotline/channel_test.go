@@ -1,12 +1,14 @@
 package hotline_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/store"
 )
 
 func channel(id, desk, kind, party string) map[string]any {
@@ -84,7 +86,9 @@ func TestChannelCreate(t *testing.T) {
 
 func TestChannelInvite(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
-	invite := func(channel, party string) map[string]any { return map[string]any{"channel": channel, "party": party} }
+	invite := func(channel, party string) map[string]any {
+		return map[string]any{"channel": channel, "party": party, "title": "Military"}
+	}
 
 	// Before the invitation the observer is not in the joint channel.
 	if ch := must[hotline.Channel](f, hotline.ObjChannel, "joint-mil"); slices.Contains(ch.Parties, "jo") {
@@ -98,6 +102,12 @@ func TestChannelInvite(t *testing.T) {
 	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "zz"))
 	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("line-il", "jo")) // lines take no guests
 	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("nope", "jo"))
+	// The invitation names the channel as it is, for the invited party's
+	// record; a wrong or missing title is refused.
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo"})
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Militar"})
+	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military",
+		"titles": map[string]string{"ar": "عسكري"}})
 
 	e := f.ok("us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
 	wantAudience(t, e, "il", "jo", "sy", "us")
@@ -118,4 +128,65 @@ func TestChannelInvite(t *testing.T) {
 		t.Errorf("recipients %v, want [sy us]", m.Recipients)
 	}
 	f.fails(cell.ErrForbidden, "jo.duty", hotline.KindMessageAck, map[string]any{"message": id, "readback": "flash to all"})
+}
+
+// An observer invited into a channel reads it from the invitation on: the
+// messages sent before stay out of its reach, and so does everything said
+// about them afterwards (an acknowledgement restates its message), which
+// keeps the message's audience; it cannot act on them either.
+func TestInvitedObserverReadsFromTheInvitationOn(t *testing.T) {
+	f := newFixture(t, cell.Settings{})
+	before := f.send("il.mil", "joint-mil", hotline.Flash, "convoy at the crossing at ten")
+	f.ok("us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military"})
+	after := f.send("il.mil", "joint-mil", hotline.Routine, "after the invitation")
+	wantAudience(t, f.entry(after), "il", "jo", "sy", "us")
+
+	// What is said about the earlier message after the invitation.
+	ack := f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": before, "readback": "their convoy crosses at ten"})
+	wantAudience(t, ack, "il", "sy", "us")
+	mark := f.ok("il.mil", hotline.KindReadbackMark, map[string]any{"message": before, "party": "sy", "verdict": hotline.VerdictOK})
+	wantAudience(t, mark, "il", "sy", "us")
+	read := f.ok("sy.duty", hotline.KindMessageRead, map[string]any{"message": before})
+	wantAudience(t, read, "il", "sy", "us")
+	tr := f.ok("us.mil", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "ar", "text": "قافلة عند المعبر في العاشرة", "method": "human"})
+	wantAudience(t, tr, "il", "sy", "us")
+	conf := f.ok("sy.mil", hotline.KindTranslationConfirm, map[string]any{"translation": tr.Index})
+	wantAudience(t, conf, "il", "sy", "us")
+
+	// The projections carry the same audience, so no reader's view holds
+	// them for Jordan.
+	jo := f.st.ViewFor(testCell, f.partyBit("jo"))
+	for _, k := range [][2]string{
+		{hotline.ObjMessage, hotline.MsgID(before)},
+		{hotline.ObjAck, hotline.AckID(before, "sy")},
+		{hotline.ObjReceipt, hotline.MsgID(before) + "/sy.duty"},
+		{hotline.ObjTranslation, hotline.MsgID(tr.Index)},
+	} {
+		if _, err := jo.Get(f.ctx, k[0], k[1]); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Jordan's view holds %s %s: %v", k[0], k[1], err)
+		}
+	}
+	if _, err := jo.Get(f.ctx, hotline.ObjMessage, hotline.MsgID(after)); err != nil {
+		t.Errorf("Jordan's view lacks the message sent after the invitation: %v", err)
+	}
+	if _, err := jo.Get(f.ctx, hotline.ObjChannel, "joint-mil"); err != nil {
+		t.Errorf("Jordan's view lacks the channel it was invited into: %v", err)
+	}
+
+	// Nor can Jordan act on the earlier message: it does not exist for it.
+	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageRead, map[string]any{"message": before})
+	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "he", "text": "שיירה", "method": "human"})
+	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "re", "body": "re", "lang": "en",
+		"precedence": hotline.Routine, "reply_to": before})
+	f.ok("jo.duty", hotline.KindMessageRead, map[string]any{"message": after})
+}
+
+// partyBit is a party's audience bit.
+func (f *fixture) partyBit(id string) uint64 {
+	f.t.Helper()
+	p, err := cell.GetParty(f.ctx, f.st.View(testCell), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p.Bit()
 }

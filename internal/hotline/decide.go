@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -74,11 +75,18 @@ func position(c *cell.Command) (int64, time.Time, error) {
 	return i, t, nil
 }
 
-// GetChannel reads a channel.
-func GetChannel(c *cell.Command, id string) (Channel, error) {
-	ch, err := store.Memoized(c.View, "hotline.channel/"+id, []string{ObjChannel}, func() (Channel, error) {
-		ch, _, err := get[Channel](c, ObjChannel, id)
-		return ch, err
+// channelObj is a channel with the audience mask of its object, which is
+// who may read it and so who may act on it.
+type channelObj struct {
+	Channel
+	mask uint64
+}
+
+// getChannel reads a channel.
+func getChannel(c *cell.Command, id string) (channelObj, error) {
+	ch, err := store.Memoized(c.View, "hotline.channel/"+id, []string{ObjChannel}, func() (channelObj, error) {
+		ch, o, err := get[Channel](c, ObjChannel, id)
+		return channelObj{Channel: ch, mask: o.Mask}, err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ch, invalid("no channel %q", id)
@@ -86,13 +94,10 @@ func GetChannel(c *cell.Command, id string) (Channel, error) {
 	return ch, err
 }
 
-// InChannel reports whether the actor's party reads the channel; the
-// mediator reads every channel.
-func InChannel(a cell.Actor, ch Channel) bool {
-	if a.Server || a.IsMediator() {
-		return true
-	}
-	return a.Party != nil && slices.Contains(ch.Parties, a.Party.ID)
+// GetChannel reads a channel.
+func GetChannel(c *cell.Command, id string) (Channel, error) {
+	ch, err := getChannel(c, id)
+	return ch.Channel, err
 }
 
 // holdsDesk reports whether a member may act for their party on the
@@ -113,6 +118,23 @@ func channelAudience(c *cell.Command, ch Channel) ([]string, uint64, error) {
 		return nil, 0, err
 	}
 	return cell.Audience(parties, ch.Parties...)
+}
+
+// aboutMessage is the audience of an entry about message m (an
+// acknowledgement, a readback's mark, a receipt, a translation, an
+// escalation): the message's own, whoever has joined its channel since.
+// What is said about a message restates it (a readback is the message in
+// other words), so it goes to no one who may not read the message.
+func aboutMessage(c *cell.Command, m messageObj) ([]string, uint64, error) {
+	parties, err := cell.Parties(c.Ctx, c.View)
+	if err != nil {
+		return nil, 0, err
+	}
+	aud, mask := cell.AudienceOfMask(parties, m.mask)
+	if mask == 0 {
+		return nil, 0, fmt.Errorf("hotline: message %d has no audience", m.ID)
+	}
+	return aud, mask, nil
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
@@ -220,6 +242,12 @@ type invitePayload struct {
 	record.Header
 	Channel string `json:"channel"`
 	Party   string `json:"party"`
+	// Title and Titles restate the channel's, so that the invitation, the
+	// first entry of the channel that the invited party reads, tells it
+	// what it joins: nothing it reads of the channel then comes from an
+	// entry outside its audience.
+	Title  string            `json:"title"`
+	Titles map[string]string `json:"titles,omitempty"`
 }
 
 // channelInvite brings an observer into a joint channel.
@@ -244,6 +272,9 @@ func channelInvite(c *cell.Command) (store.Effect, error) {
 	}
 	if slices.Contains(ch.Parties, pa.ID) {
 		return store.Effect{}, conflict("%s is already in channel %s", pa.ID, ch.ID)
+	}
+	if p.Title != ch.Title || !maps.Equal(p.Titles, ch.Titles) {
+		return store.Effect{}, invalid("an invitation restates the channel it opens, for the invited party's record: title %q, titles %v", ch.Title, ch.Titles)
 	}
 	ch.Parties = append(ch.Parties, pa.ID)
 	slices.Sort(ch.Parties)
@@ -323,19 +354,10 @@ func mayAttach(c *cell.Command, atts []Attachment) error {
 }
 
 // readsOne reports whether a may read one of the messages refs (attachment
-// objects) describe.
+// objects, which carry their message's audience) describe.
 func readsOne(a cell.Actor, refs []store.Object) (bool, error) {
-	if len(refs) > 0 && a.IsMediator() {
-		return true, nil
-	}
 	for _, o := range refs {
-		var ref struct {
-			Parties []string `json:"parties"`
-		}
-		if err := json.Unmarshal(o.Doc, &ref); err != nil {
-			return false, err
-		}
-		if slices.Contains(ref.Parties, a.Party.ID) {
+		if cell.MayRead(a, o.Mask) {
 			return true, nil
 		}
 	}
@@ -393,12 +415,13 @@ func messageSend(c *cell.Command) (store.Effect, error) {
 	if err := c.Decode(&p); err != nil {
 		return store.Effect{}, err
 	}
-	ch, err := GetChannel(c, p.Channel)
+	cho, err := getChannel(c, p.Channel)
 	if err != nil {
 		return store.Effect{}, err
 	}
+	ch := cho.Channel
 	a := c.Actor
-	if !InChannel(a, ch) {
+	if !cell.MayRead(a, cho.mask) {
 		return store.Effect{}, invalid("no channel %q", p.Channel) // do not confirm a line exists
 	}
 	if !holdsDesk(a, ch) {
@@ -417,7 +440,7 @@ func messageSend(c *cell.Command) (store.Effect, error) {
 		if ref == nil {
 			continue
 		}
-		m, _, err := get[Message](c, ObjMessage, MsgID(*ref))
+		m, _, err := visibleMessage(c, *ref)
 		if err != nil || m.Channel != ch.ID {
 			return store.Effect{}, invalid("message %d is not in channel %s", *ref, ch.ID)
 		}
@@ -593,28 +616,32 @@ func messageAck(c *cell.Command) (store.Effect, error) {
 		changes = append(changes, put(ObjLinkHealth, ch.ID, ch.Party, LinkHealth{Channel: ch.ID, Party: ch.Party, Status: "ok",
 			LastTest: m.ID, LastSent: m.Sent, LastOK: now}))
 	}
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}
 	return store.Effect{Audience: aud, Mask: mask, Changes: changes}, nil
 }
 
+// messageObj is a message with the audience mask of its object.
+type messageObj struct {
+	Message
+	mask uint64
+}
+
 // visibleMessage loads a message the actor's party may read; otherwise it
-// answers as if the message did not exist.
-func visibleMessage(c *cell.Command, id int64) (Message, Channel, error) {
-	m, _, err := get[Message](c, ObjMessage, MsgID(id))
-	if err != nil {
-		return m, Channel{}, invalid("no message %d", id)
+// answers as if the message did not exist. A party that joined the channel
+// after the message was sent may not read it, so may not act on it either.
+func visibleMessage(c *cell.Command, id int64) (messageObj, Channel, error) {
+	m, o, err := get[Message](c, ObjMessage, MsgID(id))
+	if err != nil || !cell.MayRead(c.Actor, o.Mask) {
+		return messageObj{}, Channel{}, invalid("no message %d", id)
 	}
 	ch, err := GetChannel(c, m.Channel)
 	if err != nil {
-		return m, ch, err
+		return messageObj{}, ch, err
 	}
-	if !InChannel(c.Actor, ch) {
-		return m, ch, invalid("no message %d", id)
-	}
-	return m, ch, nil
+	return messageObj{Message: m, mask: o.Mask}, ch, nil
 }
 
 // ReadbackPayload is the payload of message.readback.
@@ -682,7 +709,7 @@ func readbackMark(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, invalid("verdict %q: want correct or incorrect", p.Verdict)
 	}
 	changes = append(changes, put(ObjAck, AckID(m.ID, p.Party), MsgID(m.ID), ack))
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -700,7 +727,7 @@ func messageRead(c *cell.Command) (store.Effect, error) {
 	if err := c.Decode(&p); err != nil {
 		return store.Effect{}, err
 	}
-	m, ch, err := visibleMessage(c, p.Message)
+	m, _, err := visibleMessage(c, p.Message)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -716,7 +743,7 @@ func messageRead(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -760,7 +787,7 @@ func messageEscalate(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	ch, err := GetChannel(c, d.Channel)
+	m, ch, err := visibleMessage(c, p.Message)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -782,7 +809,7 @@ func messageEscalate(c *cell.Command) (store.Effect, error) {
 		h.Channel, h.Party, h.Status = ch.ID, ch.Party, "dead"
 		changes = append(changes, put(ObjLinkHealth, ch.ID, ch.Party, h))
 	}
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -854,7 +881,7 @@ func translationAdd(c *cell.Command) (store.Effect, error) {
 	if err := c.Decode(&p); err != nil {
 		return store.Effect{}, err
 	}
-	m, ch, err := visibleMessage(c, p.Message)
+	m, _, err := visibleMessage(c, p.Message)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -881,7 +908,7 @@ func translationAdd(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	t := Translation{ID: idx, Message: m.ID, Lang: p.Lang, Text: p.Text, Method: p.Method, Translator: p.Translator, AddedBy: c.Actor.Member.ID}
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -903,7 +930,7 @@ func translationConfirm(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, invalid("no translation %d", p.Translation)
 	}
-	m, ch, err := visibleMessage(c, t.Message)
+	m, _, err := visibleMessage(c, t.Message)
 	if err != nil {
 		return store.Effect{}, invalid("no translation %d", p.Translation)
 	}
@@ -919,7 +946,7 @@ func translationConfirm(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	t.Confirmed, t.ConfirmedBy, t.ConfirmedAt = true, a.Member.ID, now
-	aud, mask, err := channelAudience(c, ch)
+	aud, mask, err := aboutMessage(c, m)
 	if err != nil {
 		return store.Effect{}, err
 	}

@@ -3,9 +3,13 @@
 // of silence, relay through the mediator, translations, a glossary and link
 // tests. It decides; the ledger appends and the API serves.
 //
-// Who reads what: every hotline entry's audience is its channel's parties.
-// A line joins one party and the mediator only, so the other party sees
-// nothing of it — not its messages, acknowledgements, escalations,
+// Who reads what: a channel's entries (its creation, an invitation, a
+// message) are for the channel's parties at the time; what is said about a
+// message afterwards (acknowledgement, readback mark, receipt,
+// translation, escalation) is for the message's own audience, so that an
+// observer invited later never reads what restates a message it could not
+// read. A line joins one party and the mediator only, so the other party
+// sees nothing of it — not its messages, acknowledgements, escalations,
 // attachments, nor that they exist. The link from a relayed copy to its
 // origin is an entry of its own whose audience is the mediator alone.
 package hotline

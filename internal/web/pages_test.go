@@ -517,7 +517,8 @@ func TestInviteForm(t *testing.T) {
 	if r := ts.signInEnglish(t, "jo.duty").get("/channels/joint-general"); r.Status != http.StatusNotFound {
 		t.Errorf("Jordan opens a channel it is not in: %d, want 404", r.Status)
 	}
-	us.submit("/channels/joint-general/invite", hotline.KindChannelInvite, map[string]any{"channel": "joint-general", "party": "jo"})
+	us.submit("/channels/joint-general/invite", hotline.KindChannelInvite, map[string]any{"channel": "joint-general", "party": "jo",
+		"title": "General", "titles": map[string]string{"ar": "عام", "he": "כללי"}})
 	page = us.page("/channels/joint-general")
 	mustNotContain(t, "once Jordan is in", page, `<form id="invite"`)
 	mustContain(t, "once Jordan is in", page, "Jordan")

@@ -295,7 +295,14 @@ if (invite) {
     button.disabled = true;
     error.textContent = '';
     try {
-      await signAndSubmit(`/channels/${encodeURIComponent(channel)}/invite`, 'channel.invite', { channel, party: invite.party.value });
+      // The invitation restates the channel's titles as the server holds
+      // them: it is the invited party's first entry of the channel.
+      const r = await fetch(`/api/v1/channels/${encodeURIComponent(channel)}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (!r.ok) throw new Error(await problemDetail(r));
+      const ch = await r.json();
+      const fields = { channel, party: invite.party.value, title: ch.title };
+      if (ch.titles && Object.keys(ch.titles).length) fields.titles = ch.titles;
+      await signAndSubmit(`/channels/${encodeURIComponent(channel)}/invite`, 'channel.invite', fields);
       location.reload(); // who reads the channel is the page's heading
     } catch (e) {
       say(error, e.message);

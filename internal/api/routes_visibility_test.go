@@ -1,0 +1,338 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/seed"
+	"github.com/liaison-cell/liaison/internal/testlog"
+)
+
+// The walk of every GET route: each route the server registers is asked,
+// with every value of its path parameters and the queries listed below,
+// by a member of each kind of party, and no answer may hold any byte of an
+// entry outside that member's audience. The routes come from the server's
+// own table, so a route added later is walked too, or the test says which
+// parameter it cannot fill.
+
+// walkQueries are the queries a route is asked with besides none; {n}
+// stands for the log's size. Routes not listed are asked without a query.
+var walkQueries = map[string][]string{
+	"GET /api/v1/entries":                     {"?after=-1&limit=1000"},
+	"GET /api/v1/log/leaves":                  {"?start=0&end={n}"},
+	"GET /api/v1/log/proof/inclusion":         {"?index=0&size={n}", "?index=3&size={n}"},
+	"GET /api/v1/log/proof/consistency":       {"?from=1&to={n}"},
+	"GET /api/v1/channels/{channel}/messages": {"?limit=500"},
+	"GET /api/v1/escalations":                 {"?after=-1"},
+}
+
+// perParty, perMember and perEntry name routes asked once for each party
+// (?party=), each member (?member=) and each log index (?entries=).
+var (
+	perParty  = []string{"GET /api/v1/inbox", "GET /api/v1/members"}
+	perMember = []string{"GET /api/v1/keys"}
+	perEntry  = []string{"GET /api/v1/evidence"}
+)
+
+// hiddenTraffic adds, to the demo's traffic, what the walk must find no
+// trace of: Syria's line filled with everything a message can gather, and
+// a joint channel that Jordan is invited into after an urgent message,
+// whose acknowledgement, readback, receipt and translation come after the
+// invitation and stay the message's. It ends with an entry for everyone.
+func hiddenTraffic(t *testing.T, ts *testServer) (sentinel int64) {
+	t.Helper()
+	fillLineSy(t, ts)
+	il, sy, us := ts.login(t, "il.duty"), ts.login(t, "sy.duty"), ts.login(t, "us.duty")
+	before := il.sendMessage(t, message("joint-commercial", hotline.Immediate, "Tender figures before Jordan joins",
+		"Wind farm tender: our ceiling is forty-one million, not for the host country."))
+	us.submitOK(t, "POST", "/api/v1/channels/joint-commercial/invite", us.sign(hotline.KindChannelInvite, map[string]any{
+		"channel": "joint-commercial", "party": "jo", "title": "Commercial opportunities",
+		"titles": map[string]string{"ar": "الفرص التجارية", "he": "הזדמנויות מסחריות"}}), http.StatusCreated)
+	sy.onMessage(t, before, "ack", hotline.KindMessageAck, map[string]any{"readback": "Their ceiling for the wind farm tender is forty-one million."})
+	sy.onMessage(t, before, "read", hotline.KindMessageRead, nil)
+	us.onMessage(t, before, "translations", hotline.KindTranslationAdd, map[string]any{"lang": "he", "method": "human",
+		"text": "מכרז חוות הרוח: התקרה שלנו ארבעים ואחד מיליון"})
+	il.submitOK(t, "POST", "/api/v1/messages/"+itoa(before)+"/readback", il.sign(hotline.KindReadbackMark, map[string]any{
+		"message": before, "party": "sy", "verdict": hotline.VerdictOK}), http.StatusCreated)
+	welcome := message("joint-commercial", hotline.Routine, "Welcome to the host country", "Jordan now reads this channel.")
+	brochure := []byte("the economic zone's prospectus, for every reader of the channel")
+	welcome["attachments"] = []map[string]any{{"sha256": sy.upload(t, brochure), "name": "prospectus.pdf", "size": len(brochure), "type": "application/pdf"}}
+	sy.sendMessage(t, welcome)
+	e := us.submitOK(t, "POST", "/api/v1/glossary", us.sign(hotline.KindGlossarySet, map[string]any{"term": map[string]any{
+		"id": "walk-sentinel", "terms": map[string]string{"en": "wind farm"}}}), http.StatusCreated)
+	if err := ts.Ledger.SignCheckpoint(context.Background(), testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	return e.Entry.Index
+}
+
+// traces are the strings by which an entry shows: each string in its
+// payload of six characters or more, its payload and signature as base64.
+func traces(e api.EntryJSON) []string {
+	out := []string{base64.StdEncoding.EncodeToString(e.Envelope.Payload)}
+	for _, s := range e.Envelope.Signatures {
+		out = append(out, base64.StdEncoding.EncodeToString(s.Sig))
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			if len(v) >= 6 {
+				out = append(out, v)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	var payload any
+	if json.Unmarshal(e.Payload, &payload) == nil {
+		walk(payload)
+	}
+	return out
+}
+
+// secretsOf returns what must not reach party: the traces of entries it
+// may not read, less those of entries it may (a channel's id is in both
+// its creation, which a party may not read, and in later entries it may).
+func secretsOf(all []api.EntryJSON, party string) map[string]int64 {
+	seen := map[string]bool{}
+	for _, e := range all {
+		if readable(e, party) {
+			// Who signed an entry is part of it: member ids are the
+			// cell's to read (see cell's rule book).
+			seen[e.Member], seen[e.KeyID] = true, true
+			for _, s := range traces(e) {
+				seen[s] = true
+			}
+		}
+	}
+	out := map[string]int64{}
+	for _, e := range all {
+		if !readable(e, party) {
+			for _, s := range traces(e) {
+				if !seen[s] {
+					out[s] = e.Index
+				}
+			}
+		}
+	}
+	return out
+}
+
+// walkValues are the values of every path parameter, as the mediator
+// reads them: everything that exists.
+type walkValues map[string][]string
+
+func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues {
+	t.Helper()
+	us := ts.login(t, "us.duty")
+	v := walkValues{"cell": {seed.DemoCell}}
+	var parties struct {
+		Parties []struct{ ID string } `json:"parties"`
+	}
+	us.getJSON(t, "/api/v1/parties", &parties)
+	for _, p := range parties.Parties {
+		v["party"] = append(v["party"], p.ID)
+	}
+	var members struct {
+		Members []struct{ ID string } `json:"members"`
+	}
+	us.getJSON(t, "/api/v1/members", &members)
+	for _, m := range members.Members {
+		v["member"] = append(v["member"], m.ID)
+	}
+	var keys struct {
+		Keys []struct{ ID string } `json:"keys"`
+	}
+	us.getJSON(t, "/api/v1/keys", &keys)
+	for _, k := range keys.Keys {
+		v["key"] = append(v["key"], k.ID)
+	}
+	var chs struct {
+		Channels []hotline.Channel `json:"channels"`
+	}
+	us.getJSON(t, "/api/v1/channels", &chs)
+	for _, ch := range chs.Channels {
+		v["channel"] = append(v["channel"], ch.ID)
+	}
+	for _, e := range all {
+		v["index"] = append(v["index"], itoa(e.Index))
+		if e.Kind == hotline.KindMessageSend {
+			v["message"] = append(v["message"], itoa(e.Index))
+			var p hotline.SendPayload
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range p.Attachments {
+				if !slices.Contains(v["sha256"], a.SHA256) {
+					v["sha256"] = append(v["sha256"], a.SHA256)
+				}
+			}
+		}
+	}
+	for name, vals := range v {
+		if len(vals) == 0 {
+			t.Fatalf("the demo has no %s to walk", name)
+		}
+	}
+	return v
+}
+
+// expand returns the paths of route pattern path with every combination
+// of parameter values; sample keeps the first, the last and a few between
+// of each parameter (for the /cells/{cell}/ twins of routes walked in
+// full).
+func expand(t *testing.T, path string, vals walkValues, sample bool) []string {
+	t.Helper()
+	i := strings.Index(path, "{")
+	if i < 0 {
+		return []string{path}
+	}
+	j := strings.Index(path[i:], "}")
+	name := strings.TrimSuffix(path[i+1:i+j], "...")
+	vs, ok := vals[name]
+	if !ok {
+		t.Fatalf("route %s has a path parameter {%s} that the walk cannot fill: add its values to collectValues", path, name)
+	}
+	if sample && len(vs) > 30 {
+		vs = append(append(slices.Clone(vs[:3]), vs[len(vs)/2]), vs[len(vs)-2:]...)
+	}
+	var out []string
+	for _, x := range vs {
+		out = append(out, expand(t, path[:i]+url.PathEscape(x)+path[i+j+1:], vals, sample)...)
+	}
+	return out
+}
+
+// walker asks every route as one member.
+type walker struct {
+	t        *testing.T
+	c        *client
+	secrets  map[string]int64
+	ok       map[string]bool // routes answered 200 at least once
+	requests int
+}
+
+// check fails on any secret in body but the values the request itself
+// named (a refusal may echo the id it was asked about).
+func (w *walker) check(route, path string, body []byte) {
+	w.t.Helper()
+	for _, seg := range strings.FieldsFunc(path, func(r rune) bool { return strings.ContainsRune("/?&=,", r) }) {
+		if s, err := url.PathUnescape(seg); err == nil && len(s) >= 6 {
+			body = bytes.ReplaceAll(body, []byte(s), nil)
+		}
+	}
+	for s, idx := range w.secrets {
+		if bytes.Contains(body, []byte(s)) {
+			w.t.Errorf("%s: %s (route %s) shows %q of entry %d, outside %s's audience", w.c.member, path, route, s, idx, w.c.member)
+		}
+	}
+}
+
+func (w *walker) get(route, path string) {
+	w.t.Helper()
+	w.requests++
+	r := w.c.get(w.t, path)
+	if r.Status >= 500 {
+		w.t.Errorf("%s: GET %s: %s", w.c.member, path, r)
+	}
+	if r.Status == http.StatusOK {
+		w.ok[route] = true
+	}
+	w.check(route, path, r.Body)
+}
+
+// stream reads the whole log from the stream, up to the sentinel.
+func (w *walker) stream(route, path string, sentinel int64) {
+	w.t.Helper()
+	w.requests++
+	st := w.c.openStreamPath(w.t, path, "")
+	defer st.close()
+	for {
+		ev, e := st.next(w.t)
+		w.check(route, path, []byte(ev.Raw))
+		if e.Index >= sentinel {
+			w.ok[route] = true
+			return
+		}
+	}
+}
+
+func TestEveryGETRouteKeepsToTheAudience(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		sentinel := hiddenTraffic(t, ts)
+		all := ts.login(t, "us.duty").entries(t)
+		if int64(len(all)) != ts.size(t) || all[len(all)-1].Index != sentinel {
+			t.Fatalf("the mediator lists %d of %d entries", len(all), ts.size(t))
+		}
+		vals := collectValues(t, ts, all)
+		n := itoa(ts.size(t))
+		var routes []string
+		for _, rt := range ts.API.Routes() {
+			if strings.HasPrefix(rt, "GET ") {
+				routes = append(routes, rt)
+			}
+		}
+		for _, who := range []string{"us.military", "il.military", "sy.duty", "jo.duty"} {
+			t.Run(who, func(t *testing.T) {
+				w := &walker{t: t, c: ts.login(t, who), secrets: secretsOf(all, who[:2]), ok: map[string]bool{}}
+				if who != "us.military" && len(w.secrets) == 0 {
+					t.Fatalf("%s may read every entry: the walk would prove nothing", who)
+				}
+				for _, rt := range routes {
+					path := strings.TrimPrefix(rt, "GET ")
+					plain := strings.Replace(path, "/api/v1/cells/{cell}/", "/api/v1/", 1)
+					key := "GET " + plain
+					for _, p := range expand(t, path, vals, plain != path) {
+						if plain == "/api/v1/stream" {
+							w.stream(rt, p+"?after=-1", sentinel)
+							continue
+						}
+						w.get(rt, p)
+						for _, q := range walkQueries[key] {
+							w.get(rt, p+strings.ReplaceAll(q, "{n}", n))
+						}
+						if slices.Contains(perParty, key) {
+							for _, party := range vals["party"] {
+								w.get(rt, p+"?party="+party)
+							}
+						}
+						if slices.Contains(perMember, key) {
+							for _, m := range vals["member"] {
+								w.get(rt, p+"?member="+m)
+							}
+						}
+						if slices.Contains(perEntry, key) {
+							for _, i := range vals["index"] {
+								w.get(rt, p+"?entries="+i)
+							}
+						}
+					}
+				}
+				// Every route answered this member at least once: a walk of
+				// refusals alone would not show that the answers are clean.
+				for _, rt := range routes {
+					if !w.ok[rt] {
+						t.Errorf("%s: route %s never answered 200 in the walk", who, rt)
+					}
+				}
+				t.Logf("%s: %d requests over %d routes, %d secrets", who, w.requests, len(routes), len(w.secrets))
+			})
+		}
+	})
+}
