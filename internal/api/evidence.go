@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, p *Principa
 	}
 	cited, err := evidence.AboutMessage(r.Context(), src, m.ID)
 	if err != nil {
-		return err
+		return evidenceProblem(err)
 	}
 	return s.writeBundle(w, r, src, cited, "message-"+strconv.FormatInt(m.ID, 10))
 }
@@ -76,6 +77,14 @@ func (s *Server) getEvidenceOf(w http.ResponseWriter, r *http.Request, p *Princi
 		return err
 	}
 	defer release()
+	// An entry past the log's end will never be signed: it does not exist.
+	n, err := s.st.Size(r.Context(), p.Cell)
+	if err != nil {
+		return err
+	}
+	if last := cited[len(cited)-1]; last >= n {
+		return notFound(fmt.Sprintf("no entry %d: the log has %d entries", last, n))
+	}
 	name := "entries-" + strconv.FormatInt(cited[0], 10)
 	if len(cited) > 1 {
 		name += "-" + strconv.FormatInt(cited[len(cited)-1], 10)
@@ -89,14 +98,8 @@ func (s *Server) getEvidenceOf(w http.ResponseWriter, r *http.Request, p *Princi
 
 func (s *Server) writeBundle(w http.ResponseWriter, r *http.Request, src readerSource, cited []int64, name string) error {
 	b, err := evidence.Build(r.Context(), src, cited)
-	switch {
-	case errors.Is(err, evidence.ErrNotSigned):
-		return problem(http.StatusServiceUnavailable, "not-yet-signed", "Not yet in a signed checkpoint",
-			"an entry is newer than the cell's latest signed checkpoint; try again in a few seconds")
-	case errors.Is(err, evidence.ErrNotReadable):
-		return notFound(strings.TrimPrefix(err.Error(), "evidence: "))
-	case err != nil:
-		return err
+	if err != nil {
+		return evidenceProblem(err)
 	}
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
@@ -107,6 +110,22 @@ func (s *Server) writeBundle(w http.ResponseWriter, r *http.Request, src readerS
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(append(data, '\n')) //nolint:errcheck
 	return nil
+}
+
+// evidenceProblem maps the refusals of the evidence package: an entry the
+// reader may not read is one that does not exist for them; one not yet
+// covered by a signed checkpoint will be in a moment.
+func evidenceProblem(err error) error {
+	switch {
+	case errors.Is(err, evidence.ErrNotSigned):
+		p := problem(http.StatusServiceUnavailable, "not-yet-signed", "Not yet in a signed checkpoint",
+			"an entry is newer than the cell's latest signed checkpoint; try again in a few seconds")
+		p.RetryAfter = 2
+		return p
+	case errors.Is(err, evidence.ErrNotReadable):
+		return notFound(strings.TrimPrefix(err.Error(), "evidence: "))
+	}
+	return err
 }
 
 // evidenceSlot takes one of the few bundles built at once, or answers

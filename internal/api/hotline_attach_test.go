@@ -177,6 +177,15 @@ func TestEvidenceBundle(t *testing.T) {
 			t.Errorf("the bundle of entry %d: %v, cites %v", id, err, one.Cited)
 		}
 		wantType(t, sy.get(t, "/api/v1/evidence?entries=3-x"), http.StatusBadRequest, "bad-request")
+		// Past the log's end an entry will never be signed: it does not
+		// exist, and saying "try again" would be a lie.
+		n := ts.size(t)
+		for _, q := range []string{itoa(n), itoa(id) + "," + itoa(n+3), "9223372036854775000"} {
+			p := wantType(t, sy.get(t, "/api/v1/evidence?entries="+q), http.StatusNotFound, "not-found")
+			if !strings.Contains(p.Detail, "the log has "+itoa(n)+" entries") {
+				t.Errorf("entries=%s: %q", q, p.Detail)
+			}
+		}
 
 		secret := ts.login(t, "us.duty").sendMessage(t, message("line-sy", hotline.Routine, "For Syria", "Only for Syria."))
 		if err := ts.Ledger.SignCheckpoint(context.Background(), testlog.Cell); err != nil {

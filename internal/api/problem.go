@@ -101,7 +101,12 @@ func detailOf(err, sentinel error) string {
 
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := toProblem(err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status == http.StatusServiceUnavailable:
+		// Busy or not yet signed: the client is told when to come back,
+		// and nothing is wrong with the server.
+		log.Warn("request deferred", "method", r.Method, "path", r.URL.Path, "err", err)
+	case p.Status >= 500:
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	q := *p
