@@ -17,7 +17,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
-	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/desks"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/postgres"
@@ -64,11 +64,7 @@ func newLedger(st store.Store, log *slog.Logger) (*ledger.Ledger, error) {
 }
 
 // newRegistry holds every domain's commands.
-func newRegistry() *cell.Registry {
-	r := cell.NewRegistry()
-	hotline.Register(r)
-	return r
-}
+func newRegistry() *cell.Registry { return desks.Registry() }
 
 type serveOptions struct {
 	webhooks    string

@@ -31,7 +31,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
-	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/desks"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
@@ -88,11 +88,7 @@ func TestMain(m *testing.M) {
 
 // newRegistry is the server's registry: the demo seeds hotline channels and
 // a drill, so the cell's commands alone would not do.
-func newRegistry() *cell.Registry {
-	reg := cell.NewRegistry()
-	hotline.Register(reg)
-	return reg
-}
+func newRegistry() *cell.Registry { return desks.Registry() }
 
 // seedDemo seeds the demo cell into st, with keys under keyDir.
 func seedDemo(st store.Store, keyDir string) error {

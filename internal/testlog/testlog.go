@@ -22,7 +22,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
-	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/desks"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
@@ -51,14 +51,8 @@ func (d *Demo) Key(tb testing.TB, member string) *record.DeviceKey {
 	return k
 }
 
-// Registry holds the commands of every domain the demo uses. It must
-// match the server's (cmd/liaison's newRegistry): a domain missing here
-// makes the demo's seeding fail with "unknown command kind".
-func Registry() *cell.Registry {
-	r := cell.NewRegistry()
-	hotline.Register(r)
-	return r
-}
+// Registry holds the commands of every domain, as the server's does.
+func Registry() *cell.Registry { return desks.Registry() }
 
 var template struct {
 	once sync.Once

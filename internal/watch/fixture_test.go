@@ -21,6 +21,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/desks"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -68,9 +69,7 @@ func sharedNode(t *testing.T, st store.Store) *node {
 
 func startNode(t *testing.T, st store.Store, hooks ...watch.Webhook) *node {
 	t.Helper()
-	reg := cell.NewRegistry()
-	hotline.Register(reg)
-	led, err := ledger.New(ledger.Config{Store: st, Registry: reg, Logger: quiet})
+	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

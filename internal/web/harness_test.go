@@ -27,7 +27,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
-	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/desks"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
@@ -54,11 +54,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newRegistry() *cell.Registry {
-	reg := cell.NewRegistry()
-	hotline.Register(reg)
-	return reg
-}
+func newRegistry() *cell.Registry { return desks.Registry() }
 
 // seeded returns the data directory of a freshly seeded demo cell, copied
 // from a template seeded once per test binary (the demo's drill waits for

@@ -1,0 +1,19 @@
+// Package desks assembles the cell's domains: the one list of every
+// command the server accepts. The server, the demo's seeding, rebuild and
+// the tests all take their registry from here, so a desk added to the
+// list is known everywhere at once, and a log replays with exactly the
+// commands that wrote it.
+package desks
+
+import (
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+)
+
+// Registry returns a registry of every domain's commands: the cell's own
+// (parties, members, keys, settings) and each desk's.
+func Registry() *cell.Registry {
+	r := cell.NewRegistry()
+	hotline.Register(r)
+	return r
+}
