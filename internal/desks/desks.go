@@ -7,6 +7,7 @@ package desks
 
 import (
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
 
@@ -14,6 +15,7 @@ import (
 // (parties, members, keys, settings) and each desk's.
 func Registry() *cell.Registry {
 	r := cell.NewRegistry()
+	dues.Register(r)
 	hotline.Register(r)
 	return r
 }

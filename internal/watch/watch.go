@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/store"
@@ -102,7 +103,7 @@ func (w *Watch) Tick(ctx context.Context) error {
 	}
 	var errs []error
 	for _, c := range cells {
-		errs = append(errs, w.escalate(ctx, c), w.linkTests(ctx, c))
+		errs = append(errs, w.escalate(ctx, c), w.escalateDues(ctx, c), w.linkTests(ctx, c))
 	}
 	return errors.Join(errs...)
 }
@@ -161,7 +162,50 @@ func (w *Watch) escalate(ctx context.Context, cellID string) error {
 			}
 			if !r.Duplicate {
 				w.cfg.Logger.Warn("escalation", "cell", cellID, "message", d.Message, "party", d.Party, "level", level, "entry", r.Entry.Index)
-				w.page(ctx, cellID, r.Entry.Index, d, level)
+				w.page(ctx, cellID, d.Party, level, Page{Cell: cellID, Entry: r.Entry.Index, Message: d.Message, Channel: d.Channel,
+					Party: d.Party, Precedence: d.Precedence, Level: level, LinkTest: d.LinkTest, Due: d.NextDue()})
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// escalateDues escalates what the desks await (dues.Due) as escalate does
+// the hotline's acknowledgements: at the deadline, then at twice it.
+func (w *Watch) escalateDues(ctx context.Context, cellID string) error {
+	now := w.cfg.Now()
+	v := w.st.View(cellID)
+	after := int64(-1)
+	for {
+		objs, err := v.List(ctx, dues.ObjDue, "", after, listPage)
+		if err != nil {
+			return err
+		}
+		objs, more := pageOf(objs, listPage)
+		for _, o := range objs {
+			after = o.Seq
+			var d dues.Due
+			if err := json.Unmarshal(o.Doc, &d); err != nil {
+				return err
+			}
+			if d.Level >= dues.MaxLevel || now.Before(d.NextDue()) {
+				continue
+			}
+			level := d.Level + 1
+			r, err := w.cfg.Ledger.SubmitServer(ctx, cellID, dues.KindEscalate, map[string]any{
+				"id": dues.EscalationID(d, level), "kind": d.Kind, "ref": d.Ref, "party": d.Party, "level": level, "round": d.Round})
+			if errors.Is(err, cell.ErrConflict) {
+				continue // answered meanwhile, or another node was first
+			}
+			if err != nil {
+				return fmt.Errorf("escalate %s %d for %s: %w", d.Kind, d.Ref, d.Party, err)
+			}
+			if !r.Duplicate {
+				w.cfg.Logger.Warn("escalation", "cell", cellID, "kind", d.Kind, "ref", d.Ref, "party", d.Party, "level", level, "entry", r.Entry.Index)
+				w.page(ctx, cellID, d.Party, level, Page{Cell: cellID, Entry: r.Entry.Index, Kind: d.Kind, Ref: d.Ref,
+					Party: d.Party, Precedence: d.Precedence, Level: level, Due: d.NextDue()})
 			}
 		}
 		if !more {
@@ -229,12 +273,16 @@ func SendLinkTest(ctx context.Context, led *ledger.Ledger, cellID, channel strin
 }
 
 // Page is the body of a webhook call. It says who must look and where,
-// not what the message says: the paging system is outside the record.
+// not what the message says: the paging system is outside the record. A
+// hotline escalation names its message and channel; a desk's, the kind and
+// log index of what is awaited.
 type Page struct {
 	Cell        string    `json:"cell"`
 	Entry       int64     `json:"entry"`
-	Message     int64     `json:"message"`
-	Channel     string    `json:"channel"`
+	Message     int64     `json:"message,omitempty"`
+	Channel     string    `json:"channel,omitempty"`
+	Kind        string    `json:"kind,omitempty"`
+	Ref         int64     `json:"ref,omitempty"`
 	Party       string    `json:"party"`
 	Precedence  string    `json:"precedence"`
 	Level       int       `json:"level"`
@@ -259,7 +307,7 @@ func Sign(secret string, ts string, body []byte) string {
 }
 
 // page calls the webhooks of the silent party and of the mediator.
-func (w *Watch) page(ctx context.Context, cellID string, entry int64, d hotline.Deadline, level int) {
+func (w *Watch) page(ctx context.Context, cellID, party string, level int, pg Page) {
 	if len(w.cfg.Webhooks) == 0 {
 		return
 	}
@@ -278,10 +326,10 @@ func (w *Watch) page(ctx context.Context, cellID string, entry int64, d hotline.
 	if level >= 2 {
 		roles = []string{cell.RoleAdmin}
 	}
-	body, _ := json.Marshal(Page{Cell: cellID, Entry: entry, Message: d.Message, Channel: d.Channel, Party: d.Party,
-		Precedence: d.Precedence, Level: level, NotifyRoles: roles, LinkTest: d.LinkTest, Due: d.NextDue()})
+	pg.NotifyRoles = roles
+	body, _ := json.Marshal(pg)
 	for _, hook := range w.cfg.Webhooks {
-		if hook.Party != d.Party && hook.Party != mediator {
+		if hook.Party != party && hook.Party != mediator {
 			continue
 		}
 		go w.deliver(context.WithoutCancel(ctx), hook, body)
