@@ -253,8 +253,26 @@ func checkSettings(s Settings) error {
 	if s.MaxClockSkew < 0 || s.MaxClockSkew > 3600 {
 		return invalid("max_clock_skew must be between 0 and 3600 seconds")
 	}
+	for name, d := range s.Deadlines {
+		if !deadlineName.MatchString(name) {
+			return invalid("deadline name %q: lower-case words joined by '.' or '_'", name)
+		}
+		if d < 1 || d > 366*24*3600 {
+			return invalid("deadline %s must be between 1 second and a year", name)
+		}
+	}
+	if r := s.Region; r != nil {
+		switch {
+		case !(r.South >= -90 && r.North <= 90 && r.South < r.North):
+			return invalid("region: want -90 <= south < north <= 90 (degrees of latitude), got south %g, north %g", r.South, r.North)
+		case !(r.West >= -180 && r.East <= 180 && r.West < r.East):
+			return invalid("region: want -180 <= west < east <= 180 (degrees of longitude), got west %g, east %g", r.West, r.East)
+		}
+	}
 	return nil
 }
+
+var deadlineName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
 
 type cellCreatePayload struct {
 	record.Header

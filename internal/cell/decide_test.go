@@ -181,7 +181,8 @@ func TestDecideAudiences(t *testing.T) {
 		fields             map[string]any
 		want               []string
 	}{
-		{"cell.settings", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"max_clock_skew": 60}}, everyone},
+		{"cell.settings", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"max_clock_skew": 60,
+			"region": map[string]float64{"south": 32.5, "west": 35.5, "north": 33.5, "east": 36.5}, "deadlines": map[string]int{"verification": 172800, "dispute.response": 259200}}}, everyone},
 		{"cell.rename", "us.duty", cell.KindCellRename, map[string]any{"name": "Amman cell", "names": map[string]string{"ar": "خلية عمّان", "he": "תא עמאן"}}, everyone},
 		{"party.create", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "lb", "name": "Lebanon", "kind": "party", "time_zone": "Asia/Beirut"}}, everyone},
 		{"party.update", "il.duty", cell.KindPartyUpdate, map[string]any{"party": map[string]any{"id": "il", "name": "Israel", "time_zone": "Asia/Jerusalem"}}, everyone},
@@ -258,6 +259,10 @@ func TestDecideRefusals(t *testing.T) {
 		{"a second mediator", "us.duty", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": "eu", "name": "EU", "kind": "mediator", "time_zone": "UTC"}}, cell.ErrConflict},
 		{"a second cell.create", "", cell.KindCellCreate, map[string]any{"name": "x"}, cell.ErrConflict},
 		{"an unknown kind", "il.duty", "no.such", nil, cell.ErrInvalid},
+		{"a region upside down", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"region": map[string]float64{"south": 33.5, "west": 35.5, "north": 32.5, "east": 36.5}}}, cell.ErrInvalid},
+		{"a region past the date line", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"region": map[string]float64{"south": 32, "west": 35, "north": 33, "east": 181}}}, cell.ErrInvalid},
+		{"a deadline of no time", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"verification": 0}}}, cell.ErrInvalid},
+		{"a deadline of no name", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"Verification Deadline": 60}}}, cell.ErrInvalid},
 	} {
 		before := len(w.v.objs)
 		_, err := w.submit(tc.member, tc.kind, tc.fields)
@@ -389,5 +394,15 @@ func TestDecodeIsExact(t *testing.T) {
 	// The exact form passes, optional fields left out.
 	if err := w.submitRaw("il.duty", cell.KindMemberCreate, `{"id":"ok","time":"2026-01-01T00:00:00Z","cell":"c","member":{"id":"il.a","party":"il","name":"A","roles":["diplomatic"]}}`); err != nil {
 		t.Errorf("the exact form: %v", err)
+	}
+}
+
+func TestSettingsDeadline(t *testing.T) {
+	s := cell.Settings{Deadlines: map[string]int{"verification": 3600}}
+	if got := s.Deadline("verification", 48*time.Hour); got != time.Hour {
+		t.Errorf("a deadline the cell sets: %s", got)
+	}
+	if got := s.Deadline("dispute.response", 72*time.Hour); got != 72*time.Hour {
+		t.Errorf("a deadline the cell leaves to the desk: %s", got)
 	}
 }

@@ -97,6 +97,31 @@ type Settings struct {
 	// how long a party has to answer before the line counts as dead.
 	LinkTests        []string `json:"link_tests,omitempty"`
 	LinkTestDeadline int      `json:"link_test_deadline,omitempty"`
+	// Deadlines are the desks' own deadlines, in seconds, by name
+	// ("verification", "dispute.response"); a desk that finds none uses
+	// its default (Deadline).
+	Deadlines map[string]int `json:"deadlines,omitempty"`
+	// Region is the area the cell works in: geometry outside it is
+	// refused, which catches a coordinate typed in the wrong order or a
+	// polygon drawn around the wrong country.
+	Region *Region `json:"region,omitempty"`
+}
+
+// Region is a rectangle of latitude and longitude, in degrees.
+type Region struct {
+	South float64 `json:"south"`
+	West  float64 `json:"west"`
+	North float64 `json:"north"`
+	East  float64 `json:"east"`
+}
+
+// Deadline returns the cell's deadline called name, or def when the cell
+// sets none.
+func (s Settings) Deadline(name string, def time.Duration) time.Duration {
+	if d, ok := s.Deadlines[name]; ok && d > 0 {
+		return time.Duration(d) * time.Second
+	}
+	return def
 }
 
 // AckDeadline returns the deadline to acknowledge a message of precedence.
