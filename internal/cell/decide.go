@@ -47,7 +47,31 @@ type Handler func(c *Command) (store.Effect, error)
 
 // Registry maps command kinds to their handlers; each domain package adds
 // its own.
-type Registry struct{ m map[string]Handler }
+type Registry struct {
+	m         map[string]Handler
+	followers []Follower
+}
+
+// Follower keeps something derived from a cell's committed projection
+// outside the store, such as a spatial index held in memory. The ledger
+// calls it when it opens a cell and after every commit, with the committed
+// view and the log's size; rebuild calls it as it replays. A follower must
+// tolerate being called again at a size it has seen, and its decisions
+// must not depend on how far it has followed: a handler that reads it also
+// reads the view for what was written since.
+type Follower func(ctx context.Context, cellID string, v store.View, size int64) error
+
+// Follow adds a follower.
+func (r *Registry) Follow(f Follower) { r.followers = append(r.followers, f) }
+
+// Committed brings every follower up to size.
+func (r *Registry) Committed(ctx context.Context, cellID string, v store.View, size int64) error {
+	var errs []error
+	for _, f := range r.followers {
+		errs = append(errs, f(ctx, cellID, v, size))
+	}
+	return errors.Join(errs...)
+}
 
 // NewRegistry returns a registry holding this package's commands.
 func NewRegistry() *Registry {

@@ -201,6 +201,11 @@ func New(cfg Config) (*Ledger, error) {
 func (l *Ledger) Store() store.Store { return l.st }
 
 func (l *Ledger) committed(cellID string, size int64) {
+	// Followers first: the next batch's decisions read them, and the
+	// appender runs it only after this returns.
+	if err := l.cfg.Registry.Committed(context.Background(), cellID, l.st.View(cellID), size); err != nil {
+		l.cfg.Logger.Error("following the commit", "cell", cellID, "size", size, "err", err)
+	}
 	if err := l.st.Notify(context.Background(), cellID, size); err != nil {
 		l.cfg.Logger.Warn("notify", "cell", cellID, "err", err)
 	}
@@ -286,6 +291,15 @@ func (l *Ledger) Open(ctx context.Context, cellID string) error {
 	vkey, err := verifierKey(signer.Name(), string(skey))
 	if err != nil {
 		return err
+	}
+	// What the desks keep in memory (a spatial index) is built from the
+	// store before the first command is decided.
+	size, err := l.st.Size(ctx, cellID)
+	if err != nil {
+		return err
+	}
+	if err := l.cfg.Registry.Committed(ctx, cellID, l.st.View(cellID), size); err != nil {
+		return fmt.Errorf("cell %s: %w", cellID, err)
 	}
 	ck := &cellKeys{id: cellID, origin: signer.Name(), signer: signer, vkey: vkey, server: priv, dirty: make(chan struct{}, 1)}
 	l.mu.Lock()

@@ -127,6 +127,9 @@ func Run(ctx context.Context, st store.Store, cellID string, reg *cell.Registry)
 		if want < min(n, lo+batch) {
 			return nil, fmt.Errorf("entry %d: missing from the log", want)
 		}
+		if err := reg.Committed(ctx, cellID, v, want); err != nil {
+			return nil, fmt.Errorf("after entry %d: %w", want-1, err)
+		}
 	}
 	stored, err := st.Projection(ctx, cellID)
 	if err != nil {
