@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestLogin(t *testing.T) {
 		// the API does not tell which usernames exist.
 		wrong := wantType(t, ts.tryLogin(t, "il.duty", "not the password"), http.StatusUnauthorized, "bad-credentials")
 		unknown := wantType(t, ts.tryLogin(t, "nobody.here", demoPassword), http.StatusUnauthorized, "bad-credentials")
-		if wrong != unknown {
+		if !reflect.DeepEqual(wrong, unknown) {
 			t.Errorf("wrong password answered %+v, unknown user %+v", wrong, unknown)
 		}
 		// Usernames are exact.

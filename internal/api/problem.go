@@ -28,6 +28,31 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// RetryAfter, in seconds, is also sent as the Retry-After header.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Extensions are members beside the standard ones (RFC 9457 §3.2):
+	// what a domain error says in structure, such as the conflicts a
+	// notification must name.
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the extension members beside the standard ones.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.Extensions {
+		m[k] = v
+	}
+	var std map[string]any
+	if err := json.Unmarshal(b, &std); err != nil {
+		return nil, err
+	}
+	for k, v := range std { // the standard members win
+		m[k] = v
+	}
+	return json.Marshal(m)
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
@@ -83,7 +108,12 @@ func toProblem(err error) *Problem {
 	case errors.Is(err, cell.ErrInvalid):
 		return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", detailOf(err, cell.ErrInvalid))
 	case errors.Is(err, cell.ErrConflict), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrExists):
-		return problem(http.StatusConflict, "conflict", "Conflict", detailOf(err, cell.ErrConflict))
+		p := problem(http.StatusConflict, "conflict", "Conflict", detailOf(err, cell.ErrConflict))
+		var d cell.Detailed
+		if errors.As(err, &d) {
+			p.Extensions = d.Extensions()
+		}
+		return p
 	case errors.Is(err, auth.ErrBadPassword):
 		return problem(http.StatusUnauthorized, "bad-credentials", "Sign-in failed", "wrong username or password")
 	case errors.Is(err, store.ErrNotFound):

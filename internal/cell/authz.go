@@ -17,6 +17,14 @@ var (
 	ErrConflict  = errors.New("conflict")
 )
 
+// Detailed is a domain error that says in structure what its message says
+// in words (the notifications a new one overlaps, say), for the API to
+// add to its problem as extension members.
+type Detailed interface {
+	error
+	Extensions() map[string]any
+}
+
 func invalid(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 }
