@@ -218,17 +218,30 @@ var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 // letters, digits, '.', '_' and '-', starting with a letter or digit.
 func ValidID(s string) bool { return slug.MatchString(s) }
 
-func checkText(field, s string, max int, required bool) error {
+func checkText(field, s string, max int, required bool) error { return CheckText(field, s, max, required) }
+
+// CheckText checks a text field of a command: present when required,
+// valid UTF-8, at most max characters. The desks share it, so that a limit
+// reads the same whatever desk refuses it.
+func CheckText(field, s string, max int, required bool) error {
 	if required && strings.TrimSpace(s) == "" {
 		return invalid("%s is required", field)
 	}
 	if !utf8.ValidString(s) {
 		return invalid("%s is not valid UTF-8", field)
 	}
-	if utf8.RuneCountInString(s) > max {
-		return invalid("%s is longer than %d characters", field, max)
+	if n := utf8.RuneCountInString(s); n > max {
+		return invalid("%s has %d characters; the limit is %d", field, n, max)
 	}
 	return nil
+}
+
+// Invalidf, Forbiddenf and Conflictf make the domain errors every desk
+// returns, which the API maps to 422, 403 and 409.
+func Invalidf(format string, a ...any) error   { return invalid(format, a...) }
+func Forbiddenf(format string, a ...any) error { return forbidden(format, a...) }
+func Conflictf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrConflict, fmt.Sprintf(format, a...))
 }
 
 func checkZone(tz string) error {
@@ -407,10 +420,12 @@ var langTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
 // (a language and subtags), which is all the cell needs to know of it.
 func IsLangTag(tag string) bool { return langTag.MatchString(tag) }
 
-// checkNames checks a name in other languages: keyed by a BCP 47 tag (the
+func checkNames(field string, names map[string]string) error { return CheckNames(field, names) }
+
+// CheckNames checks a name in other languages: keyed by a BCP 47 tag (the
 // pages look up the base languages they speak, "ar", "he"), each a name
 // of at most 200 characters, at most 16 of them.
-func checkNames(field string, names map[string]string) error {
+func CheckNames(field string, names map[string]string) error {
 	if len(names) > 16 {
 		return invalid("%s: %d languages, at most 16", field, len(names))
 	}

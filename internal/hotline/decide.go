@@ -9,24 +9,18 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
-func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", cell.ErrInvalid, fmt.Sprintf(format, a...))
-}
-
-func forbidden(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", cell.ErrForbidden, fmt.Sprintf(format, a...))
-}
-
-func conflict(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", cell.ErrConflict, fmt.Sprintf(format, a...))
-}
+var (
+	invalid   = cell.Invalidf
+	forbidden = cell.Forbiddenf
+	conflict  = cell.Conflictf
+	checkText = cell.CheckText
+)
 
 // Register adds the hotline's commands to a registry.
 func Register(r *cell.Registry) {
@@ -138,19 +132,6 @@ func aboutMessage(c *cell.Command, m messageObj) ([]string, uint64, error) {
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
-
-func checkText(field, s string, max int, required bool) error {
-	if required && strings.TrimSpace(s) == "" {
-		return invalid("%s is required", field)
-	}
-	if !utf8.ValidString(s) {
-		return invalid("%s is not valid UTF-8", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return invalid("%s has %d characters; the limit is %d", field, n, max)
-	}
-	return nil
-}
 
 // checkLang accepts a BCP 47 tag whose language is one the cell works in.
 func checkLang(tag string) error {
