@@ -74,6 +74,9 @@ func (p *Principal) mask() uint64 {
 func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.Envelope, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, record.MaxEnvelopeSize)
 	b, err := io.ReadAll(r.Body)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, badRequest("the request body ended before its Content-Length")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,21 @@ type Config struct {
 	// client address.
 	LoginBurst    int
 	LoginInterval time.Duration
+	// Slow clients. A request body must come at BodyRate bytes a second
+	// or faster once BodyGrace has passed (default 10 s, then 1 KiB/s),
+	// and an answer be taken at WriteRate once WriteGrace has (default
+	// 30 s, then 1 KiB/s): a client that trickles a byte every few seconds
+	// is cut off, an attachment over a slow field link is not. The live
+	// stream keeps its own write deadlines and has no body.
+	BodyGrace  time.Duration
+	BodyRate   int
+	WriteGrace time.Duration
+	WriteRate  int
+	// HeaderTimeout bounds reading a request's headers (default 10 s) and
+	// IdleTimeout how long a kept-alive connection waits for its next
+	// request (default 2 min): the settings of HTTPServer.
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
 }
 
 // Validate fills defaults and checks the configuration.
@@ -74,6 +89,24 @@ func (c *Config) Validate() error {
 	if c.LoginInterval <= 0 {
 		c.LoginInterval = 6 * time.Second
 	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = 10 * time.Second
+	}
+	if c.BodyRate <= 0 {
+		c.BodyRate = 1 << 10
+	}
+	if c.WriteGrace <= 0 {
+		c.WriteGrace = 30 * time.Second
+	}
+	if c.WriteRate <= 0 {
+		c.WriteRate = 1 << 10
+	}
+	if c.HeaderTimeout <= 0 {
+		c.HeaderTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
 	return nil
 }
 
@@ -89,6 +122,8 @@ type Server struct {
 	addrs  *auth.Limiter
 	hub    *hub
 	auth   authCache
+	// handler is mux behind the per-request deadlines.
+	handler http.Handler
 	// evidence bounds the evidence bundles built at once: each reads the
 	// log from its message to the end.
 	evidence chan struct{}
@@ -114,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 	s.hub = newHub(s.st, cfg.Logger)
 	s.metrics()
 	s.routesInit()
+	s.handler = s.withDeadlines(s.mux)
 	return s, nil
 }
 
@@ -223,8 +259,17 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 	})
 }
 
-// Handler returns the HTTP handler of the whole server.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the HTTP handler of the whole server, which bounds how
+// slowly each request may be sent and its answer taken (Config.BodyRate).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an http.Server for the API, with the header and idle
+// timeouts of the configuration. It sets no ReadTimeout or WriteTimeout:
+// Handler bounds each request itself, and those would end the live
+// stream.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: s.cfg.HeaderTimeout, IdleTimeout: s.cfg.IdleTimeout}
+}
 
 func (s *Server) routesInit() {
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
