@@ -458,10 +458,15 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				waiting = append(waiting, a.Party)
 			}
 		}
-		if len(waiting) != 1 {
-			return fmt.Errorf("message %d has %d readbacks awaiting a mark (%s): name one with --party", id, len(waiting), strings.Join(waiting, ", "))
+		switch len(waiting) {
+		case 0:
+			return fmt.Errorf("no readback of message %d awaits a mark: %s", id, ackStates(m.Acks))
+		case 1:
+			*party = waiting[0]
+		default:
+			return fmt.Errorf("readbacks of message %d from %s await a mark: name one with --party %s",
+				id, strings.Join(waiting, " and "), strings.Join(waiting, " or --party "))
 		}
-		*party = waiting[0]
 	}
 	fields := map[string]any{"party": *party, "verdict": "correct"}
 	if *incorrect {
@@ -478,6 +483,28 @@ func runReadback(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "Marked %s's readback of message %d correct (log index %d).\n", *party, id, sub.Entry.Index)
 	}
 	return nil
+}
+
+// ackStates says what became of each recipient's acknowledgement, for an
+// officer who expected a readback to judge and found none.
+func ackStates(acks []hotline.Ack) string {
+	if len(acks) == 0 {
+		return "no party owes an acknowledgement of it"
+	}
+	var says []string
+	for _, a := range acks {
+		switch {
+		case a.Verdict == hotline.VerdictFail && a.Status == hotline.AckPending:
+			says = append(says, fmt.Sprintf("%s's readback was marked incorrect by %s, and %s has yet to acknowledge again", a.Party, a.MarkedBy, a.Party))
+		case a.Verdict != "":
+			says = append(says, fmt.Sprintf("%s's readback was marked %s by %s", a.Party, a.Verdict, a.MarkedBy))
+		case a.Status == hotline.AckDone:
+			says = append(says, fmt.Sprintf("%s acknowledged it without a readback", a.Party))
+		default:
+			says = append(says, fmt.Sprintf("%s has not acknowledged it yet", a.Party))
+		}
+	}
+	return strings.Join(says, "; ")
 }
 
 func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -234,6 +234,11 @@ func TestHotlineVerbs(t *testing.T) {
 	mustContain(t, "incorrect without correction", il.asFail("", "readback", strconv.FormatInt(id, 10), "--incorrect"), "--correction")
 	out = il.asOK("", "readback", strconv.FormatInt(id, 10), "--correct")
 	mustContain(t, "readback", out, "Marked sy's readback of message "+strconv.FormatInt(id, 10)+" correct")
+	// Nothing more awaits a mark: said plainly, with what became of each
+	// recipient's acknowledgement, and as a failure.
+	mustContain(t, "readback with nothing awaiting a mark", il.asFail("", "readback", strconv.FormatInt(id, 10), "--correct"),
+		"no readback of message "+strconv.FormatInt(id, 10)+" awaits a mark",
+		"sy's readback was marked correct by il.duty", "us has not acknowledged it yet")
 
 	// tail replays from the message: the send, the acknowledgement with
 	// its readback and the mark, each once, in order.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -146,8 +145,8 @@ func serve(ctx context.Context, st store.Store, o serveOptions, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer()
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	url := "http://" + ln.Addr().String()
 	log.Info("serving", "url", url, "cells", cells, "default_cell", o.cell)
 	if o.onListening != nil {

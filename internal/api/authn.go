@@ -236,29 +236,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("username and password are required (username at most 64 bytes, password at most 256)")
 	}
 	cellID := s.cellOf(r)
-	for _, key := range []struct {
-		l *auth.Limiter
-		k string
-	}{{s.users, cellID + "\x00" + req.Username}, {s.addrs, clientAddr(r)}} {
-		if ok, wait := key.l.Allow(key.k); !ok {
-			p := problem(http.StatusTooManyRequests, "rate-limited", "Too many sign-in attempts", "wait before trying again")
-			p.RetryAfter = int(wait/time.Second) + 1
-			return p
-		}
+	at, err := s.beginSignin(r, cellID, req.Username)
+	if err != nil {
+		return err
 	}
 	c, err := s.st.CredentialByUsername(r.Context(), cellID, req.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check, so that timing does not
 		// reveal which usernames exist.
 		auth.CheckPassword(dummyHash(s.cfg.Password), req.Password) //nolint:errcheck
+		at.failed(signinUnknownUser)
 		return auth.ErrBadPassword
 	}
 	if err != nil {
+		at.undo()
 		return err
 	}
+	at.member = c.Member
 	if err := auth.CheckPassword(c.Hash, req.Password); err != nil {
+		at.failed(signinWrongPassword)
 		return auth.ErrBadPassword
 	}
+	at.ok()
 	// unfiltered: the member behind a verified password, before there
 	// is a reader.
 	m, err := cell.GetMember(r.Context(), s.st.View(cellID), c.Member)
@@ -266,6 +265,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if m.Disabled || c.Disabled {
+		s.signinFailures.WithLabelValues(s.cellLabel(cellID), signinDisabled).Inc()
 		return problem(http.StatusUnauthorized, "disabled", "Member disabled", "member "+m.ID+" has been disabled by an admin")
 	}
 	kind, ttl, prefix := "bearer", s.cfg.TokenTTL, "lsn_"
@@ -353,17 +353,20 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *Princ
 		return err
 	}
 	// Guesses of the current password here spend the same budget as
-	// sign-in attempts: a stolen session must not become a free oracle.
-	if ok, wait := s.users.Allow(p.Cell + "\x00" + c.Username); !ok {
-		pr := problem(http.StatusTooManyRequests, "rate-limited", "Too many attempts", "wait before trying again")
-		pr.RetryAfter = int(wait/time.Second) + 1
-		return pr
+	// sign-in attempts, and count towards the member's alerts: a stolen
+	// session must not become a free oracle.
+	at, err := s.beginSignin(r, p.Cell, c.Username)
+	if err != nil {
+		return err
 	}
+	at.member = c.Member
 	if err := auth.CheckPassword(c.Hash, req.Old); err != nil {
+		at.failed(signinWrongPassword)
 		// 403, not 401: the session is fine, and a client must not
 		// take this for "signed out".
 		return problem(http.StatusForbidden, "wrong-password", "Wrong current password", "the current password is not correct; the password was not changed")
 	}
+	at.ok()
 	if c.Hash, err = auth.HashPassword(req.New, s.cfg.Password); err != nil {
 		return err
 	}

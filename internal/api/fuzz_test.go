@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -38,10 +39,17 @@ func FuzzSubmit(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte("\xff\xfe"))
+	// Not I-JSON: one text to Go, another to Python.
+	now := time.Now().UTC().Format(time.RFC3339)
+	f.Add(record.Sign(cell.KindPartyUpdate, []byte(`{"id":"s1","time":"`+now+`","cell":"il-sy","party":{"id":"sy","name":"Syria\ud800","time_zone":"Asia/Damascus"}}`), c.key.Private).Marshal())
+	f.Add(record.Sign(cell.KindPartyUpdate, []byte(`{"id":"s2","time":"`+now+`","cell":"il-sy","party":{"id":"sy","name":"Syria`+"\xff"+`","time_zone":"Asia/Damascus"}}`), c.key.Private).Marshal())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := ts.size(t)
 		r := c.do(t, "POST", "/api/v1/entries", body)
 		after := ts.size(t)
+		if !utf8.Valid(r.Body) {
+			t.Fatalf("an answer that is not UTF-8: %q", r.Body)
+		}
 		switch {
 		case r.Status == http.StatusCreated:
 			var s submitted

@@ -299,7 +299,9 @@ func newTestServerOn(t testing.TB, b backend, opts ...option) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(nil)
+	hs.Config = srv.HTTPServer()
+	hs.Start()
 	t.Cleanup(hs.Close)
 	return &testServer{t: t, URL: hs.URL, HTTP: hs.Client(), API: srv, Ledger: led, Store: st, KeyDir: keyDir}
 }

@@ -172,7 +172,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var p *Problem // a body too slow
+		if errors.As(err, &mbe) || errors.As(err, &p) {
 			return err
 		}
 		return badRequest("request body: " + err.Error())

@@ -48,7 +48,10 @@ func streamEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 func NewEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 	lh := record.LeafHash(leafData)
 	payload := json.RawMessage(e.Envelope.Payload)
-	if !json.Valid(payload) {
+	// A log may hold a payload from before envelopes had to be I-JSON:
+	// inside this answer it would make the whole document unreadable as
+	// UTF-8. Its exact bytes are still in the envelope, in base64.
+	if !json.Valid(payload) || record.CheckIJSON(payload) != nil {
 		payload = nil
 	}
 	return EntryJSON{
@@ -72,6 +75,9 @@ func (s *Server) view(p *Principal) store.View { return cell.ReadView(s.st, p.Ce
 func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.Envelope, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, record.MaxEnvelopeSize)
 	b, err := io.ReadAll(r.Body)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, badRequest("the request body ended before its Content-Length")
+	}
 	if err != nil {
 		return nil, err
 	}

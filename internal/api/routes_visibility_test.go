@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,7 +39,7 @@ var walkQueries = map[string][]string{
 // perParty, perMember and perEntry name routes asked once for each party
 // (?party=), each member (?member=) and each log index (?entries=).
 var (
-	perParty  = []string{"GET /api/v1/inbox", "GET /api/v1/members"}
+	perParty  = []string{"GET /api/v1/inbox", "GET /api/v1/members", "GET /api/v1/signin-alerts", "GET /api/v1/dues"}
 	perMember = []string{"GET /api/v1/keys"}
 	perEntry  = []string{"GET /api/v1/evidence"}
 )
@@ -51,6 +52,13 @@ var (
 func hiddenTraffic(t *testing.T, ts *testServer) (sentinel int64) {
 	t.Helper()
 	fillLineSy(t, ts)
+	// Someone guesses the passwords of Israel's intelligence desk: an
+	// alert for Israel's admins and the mediator's.
+	size0 := ts.size(t)
+	for i := range 5 {
+		wantType(t, ts.signInFrom(t, "198.51.100.23", "il.intelligence", fmt.Sprint("guess ", i)), http.StatusUnauthorized, "bad-credentials")
+	}
+	ts.waitForSize(t, size0+1)
 	il, sy, us := ts.login(t, "il.duty"), ts.login(t, "sy.duty"), ts.login(t, "us.duty")
 	before := il.sendMessage(t, message("joint-commercial", hotline.Immediate, "Tender figures before Jordan joins",
 		"Wind farm tender: our ceiling is forty-one million, not for the host country."))
@@ -288,10 +296,11 @@ func TestEveryGETRouteKeepsToTheAudience(t *testing.T) {
 				routes = append(routes, rt)
 			}
 		}
-		for _, who := range []string{"us.military", "il.military", "sy.duty", "jo.duty"} {
+		answered := map[string]bool{} // routes that answered 200 to some member
+		for _, who := range []string{"us.duty", "us.military", "il.military", "il.duty", "sy.duty", "jo.duty"} {
 			t.Run(who, func(t *testing.T) {
-				w := &walker{t: t, c: ts.login(t, who), secrets: secretsOf(all, who[:2]), ok: map[string]bool{}}
-				if who != "us.military" && len(w.secrets) == 0 {
+				w := &walker{t: t, c: ts.login(t, who), secrets: secretsOf(all, who[:2]), ok: answered}
+				if who[:2] != "us" && len(w.secrets) == 0 {
 					t.Fatalf("%s may read every entry: the walk would prove nothing", who)
 				}
 				for _, rt := range routes {
@@ -324,15 +333,15 @@ func TestEveryGETRouteKeepsToTheAudience(t *testing.T) {
 						}
 					}
 				}
-				// Every route answered this member at least once: a walk of
-				// refusals alone would not show that the answers are clean.
-				for _, rt := range routes {
-					if !w.ok[rt] {
-						t.Errorf("%s: route %s never answered 200 in the walk", who, rt)
-					}
-				}
 				t.Logf("%s: %d requests over %d routes, %d secrets", who, w.requests, len(routes), len(w.secrets))
 			})
+		}
+		// Every route answered someone: a walk of refusals alone would not
+		// show that the answers are clean.
+		for _, rt := range routes {
+			if !answered[rt] {
+				t.Errorf("route %s never answered 200 in the walk", rt)
+			}
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,10 +46,31 @@ type Config struct {
 	// and time are traffic analysis that a party's network neighbour has
 	// no business reading.
 	MetricsPublic bool
-	// LoginBurst and LoginInterval rate-limit sign-in per username and per
-	// client address.
+	// LoginBurst and LoginInterval limit failed sign-ins per username at
+	// one client address (default 10, then one per 6 s); per address, five
+	// times the burst at five times the pace; and password checks of any
+	// outcome per address, ten times the burst at twenty times the pace.
+	// A right password does not count as a failure (see signinGuard).
 	LoginBurst    int
 	LoginInterval time.Duration
+	// SigninAlertWindow is how long a member's failed sign-ins are counted
+	// towards alerts from the first one (default 24 h).
+	SigninAlertWindow time.Duration
+	// Slow clients. A request body must come at BodyRate bytes a second
+	// or faster once BodyGrace has passed (default 10 s, then 1 KiB/s),
+	// and an answer be taken at WriteRate once WriteGrace has (default
+	// 30 s, then 1 KiB/s): a client that trickles a byte every few seconds
+	// is cut off, an attachment over a slow field link is not. The live
+	// stream keeps its own write deadlines and has no body.
+	BodyGrace  time.Duration
+	BodyRate   int
+	WriteGrace time.Duration
+	WriteRate  int
+	// HeaderTimeout bounds reading a request's headers (default 10 s) and
+	// IdleTimeout how long a kept-alive connection waits for its next
+	// request (default 2 min): the settings of HTTPServer.
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
 }
 
 // Validate fills defaults and checks the configuration.
@@ -74,6 +96,27 @@ func (c *Config) Validate() error {
 	if c.LoginInterval <= 0 {
 		c.LoginInterval = 6 * time.Second
 	}
+	if c.SigninAlertWindow <= 0 {
+		c.SigninAlertWindow = 24 * time.Hour
+	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = 10 * time.Second
+	}
+	if c.BodyRate <= 0 {
+		c.BodyRate = 1 << 10
+	}
+	if c.WriteGrace <= 0 {
+		c.WriteGrace = 30 * time.Second
+	}
+	if c.WriteRate <= 0 {
+		c.WriteRate = 1 << 10
+	}
+	if c.HeaderTimeout <= 0 {
+		c.HeaderTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
 	return nil
 }
 
@@ -85,20 +128,24 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []string
-	users  *auth.Limiter
-	addrs  *auth.Limiter
+	signin signinGuard
 	hub    *hub
 	auth   authCache
+	// handler is mux behind the per-request deadlines.
+	handler http.Handler
 	// evidence bounds the evidence bundles built at once: each reads the
 	// log from its message to the end.
 	evidence chan struct{}
+	// background is the work that outlives its request (sign-in alerts).
+	background sync.WaitGroup
 
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	appends  *prometheus.CounterVec
-	streams  prometheus.Gauge
-	open     atomic.Int64 // open streams
+	reg            *prometheus.Registry
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	appends        *prometheus.CounterVec
+	signinFailures *prometheus.CounterVec
+	streams        prometheus.Gauge
+	open           atomic.Int64 // open streams
 }
 
 // New returns a server.
@@ -108,17 +155,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{evidence: make(chan struct{}, 2),
 		cfg: cfg, led: cfg.Ledger, st: cfg.Ledger.Store(), log: cfg.Logger, mux: http.NewServeMux(),
-		users: auth.NewLimiter(cfg.LoginBurst, cfg.LoginInterval),
-		addrs: auth.NewLimiter(cfg.LoginBurst*5, cfg.LoginInterval/5),
+		signin: newSigninGuard(cfg),
 	}
 	s.hub = newHub(s.st, cfg.Logger)
 	s.metrics()
 	s.routesInit()
+	s.handler = s.withDeadlines(s.mux)
 	return s, nil
 }
 
-// Close stops the stream hub.
-func (s *Server) Close() { s.hub.close() }
+// Close stops the stream hub, after the sign-in alerts being written.
+func (s *Server) Close() {
+	s.background.Wait()
+	s.hub.close()
+}
 
 func (s *Server) metrics() {
 	s.reg = prometheus.NewRegistry()
@@ -127,8 +177,12 @@ func (s *Server) metrics() {
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "liaison_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
 	s.appends = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaison_appends_total", Help: "Signed commands submitted, by kind and outcome."}, []string{"kind", "outcome"})
+	// No username label: an attacker chooses usernames, and the metric
+	// must not grow with them. Who is being guessed at is in the alerts.
+	s.signinFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaison_signin_failures_total",
+		Help: "Failed sign-ins by cell and outcome (wrong_password, unknown_username, throttled, disabled)."}, []string{"cell", "outcome"})
 	s.streams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "liaison_streams", Help: "Open live event streams."})
-	s.reg.MustRegister(s.requests, s.latency, s.appends, s.streams)
+	s.reg.MustRegister(s.requests, s.latency, s.appends, s.signinFailures, s.streams)
 }
 
 // Routes lists every route pattern the server registers (the OpenAPI test
@@ -223,8 +277,17 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 	})
 }
 
-// Handler returns the HTTP handler of the whole server.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the HTTP handler of the whole server, which bounds how
+// slowly each request may be sent and its answer taken (Config.BodyRate).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an http.Server for the API, with the header and idle
+// timeouts of the configuration. It sets no ReadTimeout or WriteTimeout:
+// Handler bounds each request itself, and those would end the live
+// stream.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: s.cfg.HeaderTimeout, IdleTimeout: s.cfg.IdleTimeout}
+}
 
 func (s *Server) routesInit() {
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
@@ -241,6 +304,7 @@ func (s *Server) routesInit() {
 	s.authed("POST /api/v1/auth/logout", s.logout)
 	s.authed("GET /api/v1/me", s.me)
 	s.authed("POST /api/v1/me/password", s.changePassword)
+	s.authed("GET /api/v1/signin-alerts", s.listSigninAlerts)
 	s.authed("GET /api/v1/cell", s.getCell)
 	s.authed("GET /api/v1/parties", s.listParties)
 	s.authed("POST /api/v1/parties", s.submitKind(cell.KindPartyCreate, http.StatusCreated))

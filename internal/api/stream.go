@@ -241,6 +241,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
+	// The stream lives long and sets a deadline before each write: from
+	// here on its writes are its own (see deadlineWriter).
+	rc.SetWriteDeadline(time.Now().Add(30 * time.Second)) //nolint:errcheck
 	w.WriteHeader(http.StatusOK)
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "retry: 2000\n: stream of cell %s from index %d\n\n", p.Cell, after+1)

@@ -110,15 +110,19 @@ func NewPassword() string {
 	return s.String()
 }
 
-// Limiter is a token bucket per key (a username or a client address):
-// burst attempts at once, then one per interval.
+// Limiter is a token bucket per key (a username at an address, or an
+// address): burst attempts at once, then one per interval.
 type Limiter struct {
 	mu       sync.Mutex
 	burst    float64
 	interval time.Duration
 	buckets  map[string]*bucket
 	now      func() time.Time
+	maxKeys  int
 }
+
+// MaxLimiterKeys bounds the keys a Limiter remembers.
+const MaxLimiterKeys = 100_000
 
 type bucket struct {
 	tokens float64
@@ -127,7 +131,7 @@ type bucket struct {
 
 // NewLimiter returns a limiter.
 func NewLimiter(burst int, interval time.Duration) *Limiter {
-	return &Limiter{burst: float64(burst), interval: interval, buckets: map[string]*bucket{}, now: time.Now}
+	return &Limiter{burst: float64(burst), interval: interval, buckets: map[string]*bucket{}, now: time.Now, maxKeys: MaxLimiterKeys}
 }
 
 // Allow takes a token for key; when none is left it returns false and how
@@ -136,12 +140,8 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if len(l.buckets) > 100_000 { // bounded memory under a spray of names
-		for k, b := range l.buckets {
-			if now.Sub(b.last) > time.Duration(l.burst)*l.interval {
-				delete(l.buckets, k)
-			}
-		}
+	if len(l.buckets) > l.maxKeys {
+		l.forget(now)
 	}
 	b, ok := l.buckets[key]
 	if !ok {
@@ -155,4 +155,110 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, time.Duration((1 - b.tokens) * float64(l.interval))
+}
+
+// Refund gives back the token an attempt took, as when it turns out not
+// to count (a right password, where only failures are limited).
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// Forget drops what key has spent, as when a username signs in from an
+// address: its earlier failures there were its own typing.
+func (l *Limiter) Forget(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.buckets, key)
+}
+
+// forget bounds the memory under a spray of keys. A bucket that has
+// refilled is as good as none; if too many are still filling, arbitrary
+// ones go too: what they held back, the other limits still do.
+func (l *Limiter) forget(now time.Time) {
+	for k, b := range l.buckets {
+		if now.Sub(b.last) > time.Duration(l.burst)*l.interval {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) <= l.maxKeys {
+		return
+	}
+	for k := range l.buckets {
+		if len(l.buckets) <= l.maxKeys*9/10 {
+			break
+		}
+		delete(l.buckets, k)
+	}
+}
+
+// SigninThresholds are the numbers of failed sign-ins as one member,
+// within a FailureWatch's window, at which the server reports them: a
+// handful of reports for a flood of guesses, not a flood of reports.
+var SigninThresholds = []int{5, 20, 100, 500, 2500, 10000}
+
+// maxWatchedAddrs bounds the distinct addresses counted for one member.
+const maxWatchedAddrs = 1024
+
+// FailureWatch counts failed sign-ins per member, and the distinct client
+// addresses they came from, over a window that starts with the first
+// failure. Only members that exist are counted, so its memory is bounded
+// by the roster: an unknown username leaves nothing here.
+type FailureWatch struct {
+	mu     sync.Mutex
+	window time.Duration
+	runs   map[string]*failureRun
+	now    func() time.Time
+}
+
+type failureRun struct {
+	since time.Time
+	count int
+	addrs map[string]struct{}
+	next  int // index in SigninThresholds of the next report
+}
+
+// Report is a threshold crossed: Failures from Addresses addresses since
+// Since.
+type Report struct {
+	Failures, Addresses, Threshold int
+	Since                          time.Time
+}
+
+// NewFailureWatch returns a watch whose runs last window.
+func NewFailureWatch(window time.Duration) *FailureWatch {
+	return &FailureWatch{window: window, runs: map[string]*failureRun{}, now: time.Now}
+}
+
+// Fail counts a failure for member (a key naming an existing member) from
+// addr. It returns a report, once, when the count reaches a threshold.
+func (w *FailureWatch) Fail(member, addr string) (Report, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	r := w.runs[member]
+	if r == nil || now.Sub(r.since) > w.window || now.Before(r.since) {
+		if len(w.runs) >= MaxLimiterKeys {
+			for k, old := range w.runs {
+				if now.Sub(old.since) > w.window {
+					delete(w.runs, k)
+				}
+			}
+		}
+		r = &failureRun{since: now, addrs: map[string]struct{}{}}
+		w.runs[member] = r
+	}
+	r.count++
+	if len(r.addrs) < maxWatchedAddrs {
+		r.addrs[addr] = struct{}{}
+	}
+	if r.next < len(SigninThresholds) && r.count >= SigninThresholds[r.next] {
+		rep := Report{Failures: r.count, Addresses: len(r.addrs), Threshold: SigninThresholds[r.next], Since: r.since}
+		r.next++
+		return rep, true
+	}
+	return Report{}, false
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,107 @@ func TestLimiterForgetsIdleKeys(t *testing.T) {
 	l.Allow("new")
 	if n := len(l.buckets); n > 10 {
 		t.Errorf("%d buckets kept after every key went idle, want the memory back", n)
+	}
+}
+
+// A right password gives back its token: only failures are limited.
+func TestLimiterRefund(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiterAt(clk, 2, time.Hour)
+	for range 10 {
+		if ok, _ := l.Allow("k"); !ok {
+			t.Fatal("refunded attempts ran the bucket dry")
+		}
+		l.Refund("k")
+	}
+	l.Allow("k")
+	l.Allow("k")
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("a third failure passed a burst of two")
+	}
+	// A refund never fills beyond the burst, nor makes up a bucket.
+	for range 5 {
+		l.Refund("k")
+		l.Refund("other")
+	}
+	l.Allow("k")
+	l.Allow("k")
+	if ok, _ := l.Allow("k"); ok {
+		t.Fatal("refunds filled the bucket beyond its burst")
+	}
+	if len(l.buckets) != 1 {
+		t.Errorf("%d buckets: a refund of an unknown key made one", len(l.buckets))
+	}
+}
+
+// However many keys are sprayed, and none idle, memory stays bounded.
+func TestLimiterIsBounded(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiterAt(clk, 1, time.Hour)
+	for i := range 3 * MaxLimiterKeys {
+		l.Allow(fmt.Sprint(i))
+	}
+	if n := len(l.buckets); n > MaxLimiterKeys+1 {
+		t.Errorf("%d buckets kept, want at most %d", n, MaxLimiterKeys+1)
+	}
+}
+
+// Failed sign-ins as a member are reported once per threshold within the
+// window, with how many, from how many addresses, since when; then the
+// count starts again.
+func TestFailureWatch(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 6, 0, 0, 0, time.UTC)}
+	w := NewFailureWatch(24 * time.Hour)
+	w.now = clk.now
+	start := clk.t
+	var got []Report
+	for i := range 120 {
+		clk.add(time.Second)
+		if r, ok := w.Fail("il-sy\x00il.intelligence", fmt.Sprintf("198.51.100.%d", i%7)); ok {
+			got = append(got, r)
+		}
+	}
+	want := []Report{
+		{Failures: 5, Addresses: 5, Threshold: 5, Since: start.Add(time.Second)},
+		{Failures: 20, Addresses: 7, Threshold: 20, Since: start.Add(time.Second)},
+		{Failures: 100, Addresses: 7, Threshold: 100, Since: start.Add(time.Second)},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("reports %+v\nwant %+v", got, want)
+	}
+	// Another member is counted apart.
+	for range 4 {
+		if _, ok := w.Fail("il-sy\x00il.duty", "203.0.113.9"); ok {
+			t.Fatal("il.duty reported after 4 failures")
+		}
+	}
+	// A day later the count starts again.
+	clk.add(25 * time.Hour)
+	for i := range 5 {
+		r, ok := w.Fail("il-sy\x00il.intelligence", "192.0.2.1")
+		if ok != (i == 4) || (ok && (r.Failures != 5 || r.Addresses != 1 || !r.Since.Equal(clk.t))) {
+			t.Fatalf("failure %d of a new window: %+v %v", i+1, r, ok)
+		}
+	}
+	// The addresses of one member are counted up to a bound.
+	for i := range 3 * maxWatchedAddrs {
+		w.Fail("il-sy\x00il.duty", fmt.Sprint("addr ", i))
+	}
+	if n := len(w.runs["il-sy\x00il.duty"].addrs); n > maxWatchedAddrs {
+		t.Errorf("%d addresses kept, want at most %d", n, maxWatchedAddrs)
+	}
+}
+
+func TestLimiterForget(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiterAt(clk, 1, time.Hour)
+	l.Allow("k")
+	l.Allow("other")
+	l.Forget("k")
+	if ok, _ := l.Allow("k"); !ok {
+		t.Error("a forgotten key is still limited")
+	}
+	if ok, _ := l.Allow("other"); ok {
+		t.Error("forgetting one key freed another")
 	}
 }

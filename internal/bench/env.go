@@ -107,7 +107,7 @@ func Setup(ctx context.Context, pgURL string, registry *cell.Registry) (*Env, er
 		return nil, err
 	}
 	e.URL = "http://" + ln.Addr().String()
-	e.hs = &http.Server{Handler: e.srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	e.hs = e.srv.HTTPServer()
 	go e.hs.Serve(ln) //nolint:errcheck
 	return e, nil
 }

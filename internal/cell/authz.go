@@ -119,6 +119,9 @@ const (
 	ManageParty   Action = "manage party"   // Target.Party (+ Target.PartyHasAdmin)
 	ManageMembers Action = "manage members" // Target.Party (+ Target.PartyHasAdmin)
 	RevokeKey     Action = "revoke key"     // Target.Key
+	// ReadSigninAlerts: the failed sign-ins of Target.Party's members, or
+	// of every party's when Target.Party is "".
+	ReadSigninAlerts Action = "read sign-in alerts"
 )
 
 // Target is what an action is about; only the fields the action names are
@@ -191,6 +194,17 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return forbidden("only the key's member or an admin of party %s may revoke it", t.Key.Party)
+	case ReadSigninAlerts:
+		// Who is being guessed at, how hard and from how many places is
+		// the business of those who manage the members: the party's
+		// admins, and the mediator's for every party.
+		if a.has(RoleAdmin) && (a.IsMediator() || (t.Party != "" && t.Party == a.Party.ID)) {
+			return nil
+		}
+		if t.Party == "" {
+			return forbidden("only the mediator's admins read every party's sign-in alerts")
+		}
+		return forbidden("only an admin of party %s or of the mediator reads its sign-in alerts", t.Party)
 	}
 	return forbidden("unknown action %q", act)
 }

@@ -62,7 +62,7 @@ var actions = map[string]cell.Action{
 	"ReadEntry": cell.ReadEntry, "ReadLog": cell.ReadLog, "ReadParty": cell.ReadParty,
 	"ReadMember": cell.ReadMember, "ReadKey": cell.ReadKey, "ManageParties": cell.ManageParties,
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
-	"ReadInbox": cell.ReadInbox,
+	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -149,6 +149,19 @@ func mayCases() []mayCase {
 		mayCase{"observer admin revokes a party's key", joAdmin, cell.RevokeKey, cell.Target{Key: key(syDesk)}, false},
 		mayCase{"mediator admin revokes a mediator key", usAdmin, cell.RevokeKey, cell.Target{Key: key(usDesk)}, true},
 		mayCase{"no key", ilAdmin, cell.RevokeKey, cell.Target{}, false},
+
+		// Failed sign-ins: the party's admins, the mediator's for all.
+		mayCase{"party admin reads its sign-in alerts", ilAdmin, cell.ReadSigninAlerts, cell.Target{Party: "il"}, true},
+		mayCase{"party admin reads another party's sign-in alerts", syAdmin, cell.ReadSigninAlerts, cell.Target{Party: "il"}, false},
+		mayCase{"party admin reads the mediator's sign-in alerts", ilAdmin, cell.ReadSigninAlerts, cell.Target{Party: "us"}, false},
+		mayCase{"party admin reads every party's sign-in alerts", ilAdmin, cell.ReadSigninAlerts, cell.Target{}, false},
+		mayCase{"party desk reads its sign-in alerts", ilDesk, cell.ReadSigninAlerts, cell.Target{Party: "il"}, false},
+		mayCase{"observer admin reads its sign-in alerts", joAdmin, cell.ReadSigninAlerts, cell.Target{Party: "jo"}, true},
+		mayCase{"observer admin reads a party's sign-in alerts", joAdmin, cell.ReadSigninAlerts, cell.Target{Party: "sy"}, false},
+		mayCase{"mediator admin reads a party's sign-in alerts", usAdmin, cell.ReadSigninAlerts, cell.Target{Party: "sy"}, true},
+		mayCase{"mediator admin reads every party's sign-in alerts", usAdmin, cell.ReadSigninAlerts, cell.Target{}, true},
+		mayCase{"mediator desk reads a party's sign-in alerts", usDesk, cell.ReadSigninAlerts, cell.Target{Party: "sy"}, false},
+		mayCase{"mediator desk reads its own sign-in alerts", usDesk, cell.ReadSigninAlerts, cell.Target{Party: "us"}, false},
 	)
 	// What every active member may read, whoever they are.
 	for _, act := range openToMembers {

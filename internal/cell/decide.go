@@ -85,6 +85,7 @@ func NewRegistry() *Registry {
 	r.Handle(KindMemberUpdate, memberUpdate)
 	r.Handle(KindKeyRegister, keyRegister)
 	r.Handle(KindKeyRevoke, keyRevoke)
+	r.Handle(KindMemberSigninAlert, memberSigninAlert)
 	return r
 }
 
@@ -218,7 +219,9 @@ var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 // letters, digits, '.', '_' and '-', starting with a letter or digit.
 func ValidID(s string) bool { return slug.MatchString(s) }
 
-func checkText(field, s string, max int, required bool) error { return CheckText(field, s, max, required) }
+func checkText(field, s string, max int, required bool) error {
+	return CheckText(field, s, max, required)
+}
 
 // CheckText checks a text field of a command: present when required,
 // valid UTF-8, at most max characters. The desks share it, so that a limit
@@ -685,4 +688,48 @@ func keyRevoke(c *Command) (store.Effect, error) {
 	k.Registered, k.RevokedAt = 0, 0
 	aud, mask := Everyone()
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, k.ID, k.Member, k)}}, nil
+}
+
+// SigninAlertPayload is the payload of member.signin_alert.
+type SigninAlertPayload struct {
+	record.Header
+	Member    string    `json:"member"`
+	Failures  int       `json:"failures"`
+	Addresses int       `json:"addresses"`
+	Since     time.Time `json:"since"`
+	Threshold int       `json:"threshold"`
+}
+
+// memberSigninAlert records that a member's sign-ins keep failing. Only
+// the server knows, so only the server says it; the member's own party
+// and the mediator read it, as they read the member's roster entry.
+func memberSigninAlert(c *Command) (store.Effect, error) {
+	if !c.Actor.Server {
+		return store.Effect{}, forbidden("only the server reports failed sign-ins")
+	}
+	var p SigninAlertPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	m, err := GetMember(c.Ctx, c.View, p.Member)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Effect{}, invalid("no member %q", p.Member)
+	} else if err != nil {
+		return store.Effect{}, err
+	}
+	switch {
+	case p.Threshold < 1 || p.Failures < p.Threshold:
+		return store.Effect{}, invalid("failures %d, threshold %d: an alert reports at least its threshold, at least 1", p.Failures, p.Threshold)
+	case p.Addresses < 1 || p.Addresses > p.Failures:
+		return store.Effect{}, invalid("%d addresses for %d failures", p.Addresses, p.Failures)
+	case p.Since.IsZero() || p.Since.After(p.Time):
+		return store.Effect{}, invalid("since must be a time before the alert's own")
+	}
+	aud, mask, err := memberAudience(c, m.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	a := SigninAlert{Member: m.ID, Party: m.Party, Failures: p.Failures, Addresses: p.Addresses,
+		Since: p.Since.UTC(), Threshold: p.Threshold, At: p.Time.UTC()}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjSigninAlert, p.ID, m.Party, a)}}, nil
 }

@@ -166,6 +166,11 @@ func (w *world) member(id string) cell.Member {
 	return m
 }
 
+// signinAlert is the server's report of failed sign-ins as member.
+func signinAlert(member string, failures, addresses, threshold int) map[string]any {
+	return map[string]any{"member": member, "failures": failures, "addresses": addresses, "threshold": threshold, "since": time.Now().Add(-time.Hour)}
+}
+
 func memberFields(id, party string, roles ...string) map[string]any {
 	return map[string]any{"member": map[string]any{"id": id, "party": party, "name": "Officer " + id, "roles": append([]string{}, roles...)}}
 }
@@ -191,6 +196,9 @@ func TestDecideAudiences(t *testing.T) {
 		{"member.create of an observer", "jo.duty", cell.KindMemberCreate, memberFields("jo.new", "jo"), []string{"jo", "us"}},
 		{"member.create of the mediator", "us.duty", cell.KindMemberCreate, memberFields("us.new", "us"), []string{"us"}},
 		{"member.create of a new party's first admin", "us.duty", cell.KindMemberCreate, memberFields("lb.duty", "lb", "admin"), []string{"lb", "us"}},
+		{"member.signin_alert of a party's member", "", cell.KindMemberSigninAlert, signinAlert("il.military", 20, 3, 20), []string{"il", "us"}},
+		{"member.signin_alert of an observer's member", "", cell.KindMemberSigninAlert, signinAlert("jo.duty", 5, 1, 5), []string{"jo", "us"}},
+		{"member.signin_alert of the mediator's member", "", cell.KindMemberSigninAlert, signinAlert("us.duty", 7, 2, 5), []string{"us"}},
 	} {
 		eff, err := w.submit(tc.member, tc.kind, tc.fields)
 		if err != nil {
@@ -263,6 +271,12 @@ func TestDecideRefusals(t *testing.T) {
 		{"a region past the date line", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"region": map[string]float64{"south": 32, "west": 35, "north": 33, "east": 181}}}, cell.ErrInvalid},
 		{"a deadline of no time", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"verification": 0}}}, cell.ErrInvalid},
 		{"a deadline of no name", "us.duty", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"Verification Deadline": 60}}}, cell.ErrInvalid},
+		{"a member writes a sign-in alert", "il.duty", cell.KindMemberSigninAlert, signinAlert("sy.duty", 5, 1, 5), cell.ErrForbidden},
+		{"a sign-in alert of no member", "", cell.KindMemberSigninAlert, signinAlert("il.nobody", 5, 1, 5), cell.ErrInvalid},
+		{"a sign-in alert below its threshold", "", cell.KindMemberSigninAlert, signinAlert("il.duty", 4, 1, 5), cell.ErrInvalid},
+		{"a sign-in alert from no address", "", cell.KindMemberSigninAlert, signinAlert("il.duty", 5, 0, 5), cell.ErrInvalid},
+		{"a sign-in alert from more addresses than failures", "", cell.KindMemberSigninAlert, signinAlert("il.duty", 5, 6, 5), cell.ErrInvalid},
+		{"a sign-in alert since the future", "", cell.KindMemberSigninAlert, map[string]any{"member": "il.duty", "failures": 5, "addresses": 1, "threshold": 5, "since": time.Now().Add(time.Hour)}, cell.ErrInvalid},
 	} {
 		before := len(w.v.objs)
 		_, err := w.submit(tc.member, tc.kind, tc.fields)
@@ -404,5 +418,26 @@ func TestSettingsDeadline(t *testing.T) {
 	}
 	if got := s.Deadline("dispute.response", 72*time.Hour); got != 72*time.Hour {
 		t.Errorf("a deadline the cell leaves to the desk: %s", got)
+	}
+}
+
+// A sign-in alert is projected under the member's party, where its admins
+// list it, with what the server counted.
+func TestSigninAlertProjection(t *testing.T) {
+	w := newWorld(t)
+	w.must("", cell.KindMemberSigninAlert, signinAlert("sy.military", 21, 4, 20))
+	objs, err := w.v.List(context.Background(), cell.ObjSigninAlert, "sy", -1, 10)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("sy's sign-in alerts: %v, %v", objs, err)
+	}
+	var a cell.SigninAlert
+	if err := json.Unmarshal(objs[0].Doc, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Member != "sy.military" || a.Party != "sy" || a.Failures != 21 || a.Addresses != 4 || a.Threshold != 20 || a.Since.IsZero() || a.At.Before(a.Since) {
+		t.Errorf("alert %+v", a)
+	}
+	if objs, _ := w.v.List(context.Background(), cell.ObjSigninAlert, "il", -1, 10); len(objs) != 0 {
+		t.Errorf("il's list holds sy's alert: %v", objs)
 	}
 }

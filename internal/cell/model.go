@@ -11,6 +11,8 @@
 //	key.register, key.revoke      every party: whoever verifies a signature needs
 //	                              the key, and a key the operator slipped in is
 //	                              visible to all
+//	member.signin_alert           the member's party and the mediator: the server's
+//	                              word that the member's password keeps failing
 //
 // Passwords, tokens and sessions are not in the log at all: the log is read
 // by other parties, and a password hash there would invite offline guessing.
@@ -55,6 +57,9 @@ const (
 	KindMemberUpdate = "member.update"
 	KindKeyRegister  = "key.register"
 	KindKeyRevoke    = "key.revoke"
+	// KindMemberSigninAlert is written by the server, never a member,
+	// when a member's failed sign-ins cross a threshold.
+	KindMemberSigninAlert = "member.signin_alert"
 )
 
 // Projection kinds.
@@ -63,6 +68,8 @@ const (
 	ObjParty  = "party"
 	ObjMember = "member"
 	ObjKey    = "key"
+	// ObjSigninAlert is a member.signin_alert, under the member's party.
+	ObjSigninAlert = "signin_alert"
 )
 
 // MaxParties bounds the parties of a cell: audiences are kept as a 64-bit
@@ -178,4 +185,19 @@ type Key struct {
 	Registered int64  `json:"registered"` // log index
 	Revoked    bool   `json:"revoked,omitempty"`
 	RevokedAt  int64  `json:"revoked_at,omitempty"`
+}
+
+// SigninAlert is the server's report that sign-ins as a member keep
+// failing: Failures wrong passwords from Addresses client addresses (an
+// IPv6 client counts by its /64) since Since, when the count reached
+// Threshold. It is how a party's admins learn of guessing, instead of a
+// lockout that would keep the member out too.
+type SigninAlert struct {
+	Member    string    `json:"member"`
+	Party     string    `json:"party"`
+	Failures  int       `json:"failures"`
+	Addresses int       `json:"addresses"`
+	Since     time.Time `json:"since"`
+	Threshold int       `json:"threshold"`
+	At        time.Time `json:"at"`
 }

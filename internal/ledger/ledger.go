@@ -463,6 +463,11 @@ func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.
 	if kind == cell.KindCellCreate {
 		return store.Result{}, fmt.Errorf("%w: only the server creates a cell", cell.ErrForbidden)
 	}
+	// ParseEnvelope checked this for envelopes from outside; an envelope
+	// built in this process (seeding, an import) is held to it here.
+	if err := record.CheckIJSON(env.Payload); err != nil {
+		return store.Result{}, fmt.Errorf("%w: payload: %v", record.ErrMalformed, err)
+	}
 	h, err := record.ParseHeader(env.Payload)
 	if err != nil {
 		return store.Result{}, fmt.Errorf("%w: %v", cell.ErrInvalid, err)

@@ -126,8 +126,9 @@ func (e *Envelope) Verify(pub ed25519.PublicKey) error {
 }
 
 // ParseEnvelope decodes a DSSE envelope strictly: unknown fields, trailing
-// data, a non-Liaison payload type, a missing or oversized field are errors,
-// each with a message precise enough to show a client.
+// data, a non-Liaison payload type, a missing or oversized field, and an
+// envelope or payload that is not I-JSON (CheckIJSON) are errors, each with
+// a message precise enough to show a client.
 func ParseEnvelope(data []byte) (*Envelope, error) {
 	if len(data) > MaxEnvelopeSize {
 		return nil, fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrMalformed, len(data), MaxEnvelopeSize)
@@ -153,6 +154,11 @@ func ParseEnvelope(data []byte) (*Envelope, error) {
 	if err := exactFieldNames(data); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	// The decoder turns what is not UTF-8 into U+FFFD without a word, so
+	// the envelope's text is checked as received.
+	if err := CheckIJSON(data); err != nil {
+		return nil, fmt.Errorf("%w: envelope: %v", ErrMalformed, err)
+	}
 	if wire.PayloadType == nil || *wire.PayloadType == "" {
 		return nil, fmt.Errorf("%w: payloadType is missing", ErrMalformed)
 	}
@@ -166,6 +172,9 @@ func ParseEnvelope(data []byte) (*Envelope, error) {
 	p, err := decodeB64(*wire.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not base64: %v", ErrMalformed, err)
+	}
+	if err := CheckIJSON(p); err != nil {
+		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
 	env.Payload = p
 	if len(wire.Signatures) == 0 {

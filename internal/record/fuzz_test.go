@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func FuzzParseEnvelope(f *testing.F) {
@@ -26,6 +27,9 @@ func FuzzParseEnvelope(f *testing.F) {
 		strings.Replace(wire, `"keyid"`, `"keyid":"x","keyid"`, 1),
 		`{"payloadType":"application/vnd.in-toto+json","payload":"","signatures":[]}`,
 		`{}`, `null`, `[]`, `"x"`, ``,
+		string(Sign("message.send", []byte(`{"id":"x","body":"a\ud800b"}`), testKey(3)).Marshal()),
+		string(Sign("message.send", []byte(`{"id":"x","body":"\ud83d\ude00"}`), testKey(3)).Marshal()),
+		strings.Replace(wire, `"keyid":"`, "\"keyid\":\"\xff", 1),
 	} {
 		f.Add([]byte(s))
 	}
@@ -42,6 +46,9 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 		if e.Kind() == "" || len(e.Signatures) == 0 || len(e.Signatures) > 4 || e.Payload == nil {
 			t.Fatalf("accepted an envelope breaking its own rules: %+v", e)
+		}
+		if !utf8.Valid(data) || CheckIJSON(e.Payload) != nil {
+			t.Fatalf("accepted %q, whose envelope or payload is not I-JSON", data)
 		}
 		m := e.Marshal()
 		if len(m) > MaxEnvelopeSize {

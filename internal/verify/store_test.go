@@ -15,8 +15,11 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/rebuild"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
 	"github.com/liaison-cell/liaison/internal/verify"
@@ -402,5 +405,57 @@ func TestStatePath(t *testing.T) {
 	}
 	if filepath.Dir(a) != "/s" || strings.ContainsAny(filepath.Base(a), ":/#") {
 		t.Fatalf("state path %s", a)
+	}
+}
+
+// Before envelopes had to be I-JSON, a server let in payloads that are
+// not. The ledger refuses them now, but a log holding one still verifies
+// and replays to the projections it made.
+func TestOldNonIJSONPayloadStillVerifies(t *testing.T) {
+	d := testlog.NewDemo(t)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := ledger.New(ledger.Config{Store: st, Registry: testlog.Registry(), Logger: testlog.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := led.Open(ctx, testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	payload := fmt.Sprintf(`{"id":"old-1","time":%q,"cell":%q,"channel":"joint-military","subject":"old","body":"%s","lang":"en","precedence":"ROUTINE"}`,
+		time.Now().UTC().Format(time.RFC3339Nano), testlog.Cell, "x\\ud800 y\xff")
+	env := record.Sign(hotline.KindMessageSend, []byte(payload), d.Key(t, "il.duty").Private)
+	if _, err := led.Submit(ctx, testlog.Cell, "il.duty", env); !errors.Is(err, record.ErrMalformed) {
+		t.Fatalf("the ledger took a payload that is not I-JSON: %v", err)
+	}
+	// In, as an older server let it: through the appender, decided as then.
+	app := store.NewAppender(st, store.AppenderConfig{})
+	e := &record.Entry{Cell: testlog.Cell, Member: "il.duty", Party: "il", KeyID: env.Signatures[0].KeyID, Envelope: env}
+	r, err := app.Append(ctx, testlog.Cell, &store.Pending{Entry: e, IdemKey: "il.duty old-1", Decide: testlog.Registry().Decide(e)})
+	if err == nil {
+		err = r.Err
+	}
+	app.Close()
+	if err != nil {
+		t.Fatalf("append as an older server did: %v", err)
+	}
+	if err := led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	led.Close()
+	rep, err := rebuild.Run(ctx, st, testlog.Cell, testlog.Registry())
+	if err != nil {
+		t.Fatalf("rebuild: %v", err)
+	}
+	if !rep.Equal() {
+		t.Errorf("the replay differs from the projections: %v %v", rep.Diffs, rep.EntryDiffs)
+	}
+	st.Close()
+	res := mustVerifyStore(t, d, t.TempDir())
+	if res.Size != r.Entry.Index+1 {
+		t.Errorf("verified %d entries, want %d: through the old entry", res.Size, r.Entry.Index+1)
 	}
 }
