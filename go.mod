@@ -3,6 +3,7 @@ module github.com/liaison-cell/liaison
 go 1.26.0
 
 require (
+	github.com/golang/geo v0.0.0-20260818125358-b200a1149890
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0
 	golang.org/x/crypto v0.58.0
