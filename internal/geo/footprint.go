@@ -119,7 +119,7 @@ func (f *Footprint) ring(i int) []Position {
 	if i > 0 {
 		lo = f.rings[i-1]
 	}
-	return f.pos[lo:f.rings[i]]
+	return f.pos[lo:f.rings[i]:f.rings[i]] // no capacity into the next ring
 }
 
 // partRings returns the range of rings of polygon p: its shell, then its holes.
