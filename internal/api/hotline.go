@@ -50,6 +50,16 @@ func (s *Server) hotlineRoutes() {
 // path parameter param, so that a URL cannot carry a command about
 // something else.
 func (s *Server) submitOn(kind, field, param string) authedHandler {
+	return s.submitOnThen(kind, field, param, nil)
+}
+
+// then adds to the answer of an appended command what the caller should
+// see of its effect (the conflicts a notification found, say), read
+// through the caller's view.
+type then func(r *http.Request, p *Principal, res store.Result) (map[string]any, error)
+
+// submitOnThen is submitOn whose answer then completes.
+func (s *Server) submitOnThen(kind, field, param string, after then) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
 		env, err := s.readEnvelope(w, r)
 		if err != nil {
@@ -72,9 +82,22 @@ func (s *Server) submitOn(kind, field, param string) authedHandler {
 		if err != nil {
 			return err
 		}
-		writeEntry(w, http.StatusCreated, res, nil)
-		return nil
+		return s.answerEntry(w, r, p, http.StatusCreated, res, after)
 	}
+}
+
+// answerEntry writes the answer of an appended command, completed by
+// after when it is set.
+func (s *Server) answerEntry(w http.ResponseWriter, r *http.Request, p *Principal, status int, res store.Result, after then) error {
+	var extra map[string]any
+	if after != nil {
+		var err error
+		if extra, err = after(r, p, res); err != nil {
+			return err
+		}
+	}
+	writeEntry(w, status, res, extra)
+	return nil
 }
 
 func decodeDoc[T any](o store.Object) (T, error) {

@@ -200,6 +200,11 @@ func (s *Server) checkRoute(r *http.Request, env *record.Envelope, kind string) 
 }
 
 func (s *Server) submitKind(kind string, status int) authedHandler {
+	return s.submitKindThen(kind, status, nil)
+}
+
+// submitKindThen is submitKind whose answer then completes.
+func (s *Server) submitKindThen(kind string, status int, after then) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
 		env, err := s.readEnvelope(w, r)
 		if err != nil {
@@ -212,8 +217,7 @@ func (s *Server) submitKind(kind string, status int) authedHandler {
 		if err != nil {
 			return err
 		}
-		writeEntry(w, status, res, nil)
-		return nil
+		return s.answerEntry(w, r, p, status, res, after)
 	}
 }
 

@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/testlog"
@@ -97,6 +99,13 @@ func traces(e api.EntryJSON) []string {
 			if len(v) >= 6 {
 				out = append(out, v)
 			}
+		case float64:
+			// A coordinate, an altitude: a number with decimals is as
+			// telling as a string, and Go writes it the same way in every
+			// answer.
+			if t := strconv.FormatFloat(v, 'g', -1, 64); v != float64(int64(v)) && len(t) >= 5 {
+				out = append(out, t)
+			}
 		case []any:
 			for _, x := range v {
 				walk(x)
@@ -114,11 +123,42 @@ func traces(e api.EntryJSON) []string {
 	return out
 }
 
+// keysOf returns the object keys of an entry's payload: field names, and
+// the activity types a zone's rules are keyed by, which are the API's
+// vocabulary (api/openapi.yaml), not anyone's secret.
+func keysOf(e api.EntryJSON) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for k, x := range v {
+				out = append(out, k)
+				walk(x)
+			}
+		}
+	}
+	var payload any
+	if json.Unmarshal(e.Payload, &payload) == nil {
+		walk(payload)
+	}
+	return out
+}
+
 // secretsOf returns what must not reach party: the traces of entries it
 // may not read, less those of entries it may (a channel's id is in both
 // its creation, which a party may not read, and in later entries it may).
 func secretsOf(all []api.EntryJSON, party string) map[string]int64 {
 	seen := map[string]bool{}
+	for _, e := range all {
+		for _, k := range keysOf(e) {
+			seen[k] = true
+		}
+	}
 	for _, e := range all {
 		if readable(e, party) {
 			// Who signed an entry is part of it: member ids are the
@@ -178,7 +218,20 @@ func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues
 	for _, ch := range chs.Channels {
 		v["channel"] = append(v["channel"], ch.ID)
 	}
+	var zones struct {
+		Zones []struct{ ID string } `json:"zones"`
+	}
+	us.getJSON(t, "/api/v1/zones", &zones)
+	for _, z := range zones.Zones {
+		v["zone"] = append(v["zone"], z.ID)
+	}
 	for _, e := range all {
+		switch e.Kind {
+		case deconflict.KindActivityNotify:
+			v["activity"] = append(v["activity"], itoa(e.Index))
+		case deconflict.KindIncidentReport, deconflict.KindForceInspect:
+			v["incident"] = append(v["incident"], itoa(e.Index))
+		}
 		v["index"] = append(v["index"], itoa(e.Index))
 		if e.Kind == hotline.KindMessageSend {
 			v["message"] = append(v["message"], itoa(e.Index))
@@ -289,6 +342,22 @@ func TestEveryGETRouteKeepsToTheAudience(t *testing.T) {
 			t.Fatalf("the mediator lists %d of %d entries", len(all), ts.size(t))
 		}
 		vals := collectValues(t, ts, all)
+		// The demo holds a conflict Syria cannot see the other side of: the
+		// walk must prove that nothing of that side reaches Syria.
+		var blind bool
+		for _, e := range all {
+			if e.Kind == deconflict.KindActivityNotify && slices.Equal(e.Audience, []string{"il", "us"}) {
+				var p deconflict.NotifyPayload
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				_, hidden := secretsOf(all, "sy")[p.Title]
+				blind = blind || hidden
+			}
+		}
+		if !blind {
+			t.Fatal("the demo has no notification for the mediator alone that the walk hides from Syria")
+		}
 		n := itoa(ts.size(t))
 		var routes []string
 		for _, rt := range ts.API.Routes() {

@@ -76,6 +76,15 @@ func ReadMask(a Actor) uint64 {
 	return a.Party.Bit()
 }
 
+// PartyReads reports whether party p reads what carries mask: what its
+// active members may read.
+func PartyReads(p Party, mask uint64) bool {
+	if p.Kind == Mediator {
+		return mask != 0
+	}
+	return mask&p.Bit() != 0
+}
+
 // MayRead reports whether a may read what carries the audience mask mask:
 // an entry (store.StoredEntry.Mask) or a projected object (Object.Mask).
 func MayRead(a Actor, mask uint64) bool { return mask&ReadMask(a) != 0 }

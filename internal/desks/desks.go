@@ -7,6 +7,7 @@ package desks
 
 import (
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
@@ -17,5 +18,6 @@ func Registry() *cell.Registry {
 	r := cell.NewRegistry()
 	dues.Register(r)
 	hotline.Register(r)
+	deconflict.New().Register(r)
 	return r
 }

@@ -173,7 +173,10 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if password == "" {
 		password = auth.NewPassword()
 	}
-	drillSettings := cell.Settings{AckDeadlines: map[string]int{"FLASH": 1}}
+	if settings.Region == nil {
+		settings.Region = &DemoRegion
+	}
+	drillSettings := cell.Settings{AckDeadlines: map[string]int{"FLASH": 1}, Region: settings.Region}
 	if err := s.CreateCell(ctx, DemoCell, "Israel–Syria liaison mechanism", "", drillSettings); err != nil {
 		return nil, err
 	}
@@ -214,6 +217,9 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	}
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellSettings, map[string]any{"id": "seed-settings", "settings": settings}); err != nil {
 		return nil, err
+	}
+	if err := s.deconfliction(ctx, keys); err != nil {
+		return nil, fmt.Errorf("de-escalation desk: %w", err)
 	}
 	// The cell's name in its other languages, as its admins would set it.
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellRename, map[string]any{"id": "seed-names",
