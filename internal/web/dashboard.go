@@ -14,11 +14,16 @@ import (
 // page builds a signed-in page's data.
 func (w *Web) page(c *ctx, title, nav, script string, data any) *page {
 	pg := w.pageData(c.p, c.l, title, nav, script, data)
-	pg.CellName = c.info.Name
-	if n := c.info.Names[c.l.Lang]; n != "" {
-		pg.CellName = n
-	}
+	pg.CellName = cellName(c.info, c.l)
 	return pg
+}
+
+// cellName names the cell in the reader's language when it has a name in it.
+func cellName(info cell.Info, l *Localizer) string {
+	if n := info.Names[l.Lang]; n != "" {
+		return n
+	}
+	return info.Name
 }
 
 type awaitingItem struct {
