@@ -50,6 +50,7 @@ type escalationItem struct {
 	Href       string
 	Subject    string
 	Party      string
+	PartyID    string
 	Precedence string
 	Level      string
 	Admin      bool
@@ -195,7 +196,10 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 
 // openEscalations lists the escalations still open — the acknowledgement
 // they are about is still awaited in the same round — at their highest
-// level, the most recent first.
+// level, the most recent first. A party's watch lists its own silence
+// only: on a joint channel it reads the others' escalations too, and
+// counting them made its posture cry wolf. The mediator, who watches
+// every party's silence, lists all.
 func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.Channel) ([]escalationItem, error) {
 	es, err := w.api.Escalations(r, c.p, 5000)
 	if err != nil {
@@ -207,6 +211,9 @@ func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.C
 	}
 	latest := map[key]hotline.Escalation{}
 	for _, e := range es {
+		if e.Party != c.p.Party.ID && c.p.Party.Kind != cell.Mediator {
+			continue
+		}
 		k := key{e.Message, e.Party}
 		if prev, ok := latest[k]; !ok || e.Round > prev.Round || e.Round == prev.Round && e.Level > prev.Level {
 			latest[k] = e
@@ -233,7 +240,7 @@ func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.C
 		}
 		zones := zonesOf(c.l, c.parties, byID[e.Channel].Parties)
 		out = append(out, escalationItem{ID: e.ID, Message: e.Message, Href: messageHref(mv.Message), Subject: subject,
-			Party: c.partyName(e.Party), Precedence: e.Precedence, Level: level, Admin: admin, At: newStamp(e.At, zones)})
+			Party: c.partyName(e.Party), PartyID: e.Party, Precedence: e.Precedence, Level: level, Admin: admin, At: newStamp(e.At, zones)})
 	}
 	slices.SortFunc(out, func(a, b escalationItem) int { return int(b.ID - a.ID) })
 	return out, nil

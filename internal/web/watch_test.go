@@ -5,12 +5,102 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"image/png"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/watch"
 )
+
+// overdueFlashes sends n FLASH messages from Israel's military desk on
+// the joint military channel under a one-second deadline, waits until
+// every one is past it and lets the watch escalate them, as the server's
+// watch does: Syria and the mediator owe each, overdue. The cell's
+// deadlines are the defaults again afterwards.
+func overdueFlashes(t *testing.T, ts *testServer, n int, subject string) []int64 {
+	t.Helper()
+	us := ts.signInEnglish(t, "us.duty")
+	us.submit("/entries", cell.KindCellSettings, map[string]any{"settings": map[string]any{"ack_deadlines": map[string]int{hotline.Flash: 1}}})
+	il := ts.signInEnglish(t, "il.military")
+	var ids []int64
+	for i := range n {
+		e := il.submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+			"subject": fmt.Sprintf("%s %d", subject, i+1), "body": "Mortar rounds reported near the crossing.", "lang": "en", "precedence": hotline.Flash})
+		ids = append(ids, e.Index)
+	}
+	sent := time.Now()
+	us.submit("/entries", cell.KindCellSettings, map[string]any{"settings": map[string]any{}})
+	// Their deadlines passed one second after the last was sent.
+	time.Sleep(time.Until(sent.Add(1100 * time.Millisecond)))
+	w, err := watch.New(watch.Config{Ledger: ts.Ledger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+var (
+	escalationItem  = regexp.MustCompile(`<li data-escalation="\d+" data-message-id="(\d+)" data-party="(\w+)"`)
+	openEscalations = regexp.MustCompile(`Open escalations: (\d+)`)
+)
+
+// A party's watch counts its own silence: Syria reads the joint channel's
+// escalations of the mediator's silence too, and its panel and posture
+// counted them as its own. The mediator sees every party's, each named.
+func TestEscalationsAreThePartysOwn(t *testing.T) {
+	ts := newServer(t)
+	ids := overdueFlashes(t, ts, 1, "Mortar fire at the crossing")
+	id := fmt.Sprint(ids[0])
+
+	sy := ts.signInEnglish(t, "sy.duty")
+	body := sy.page("/dashboard?lang=en")
+	items := escalationItem.FindAllStringSubmatch(body, -1)
+	mine := 0
+	for _, it := range items {
+		if it[2] != "sy" {
+			t.Errorf("Syria's watch lists an escalation of %s's silence (message %s)", it[2], it[1])
+		}
+		if it[1] == id {
+			mine++
+		}
+	}
+	if mine != 1 {
+		t.Errorf("Syria's watch lists %d escalations of message %s, want its own one", mine, id)
+	}
+	if m := openEscalations.FindStringSubmatch(body); m == nil || m[1] != fmt.Sprint(len(items)) {
+		t.Errorf("Syria's posture says %v open escalations; its panel lists %d", m, len(items))
+	}
+	// Israel sent the FLASH and owes nothing: no escalation is its own.
+	body = ts.signInEnglish(t, "il.duty").page("/dashboard?lang=en")
+	if items := escalationItem.FindAllStringSubmatch(body, -1); len(items) != 0 {
+		t.Errorf("Israel's watch lists the others' escalations: %v", items)
+	}
+	mustContain(t, "Israel's posture", body, "Open escalations: 0")
+
+	// The mediator's lists both parties' silence on the message, each named.
+	body = ts.signInEnglish(t, "us.duty").page("/dashboard?fragment=escalations&lang=en")
+	owed := map[string]bool{}
+	for _, it := range escalationItem.FindAllStringSubmatch(body, -1) {
+		if it[1] == id {
+			owed[it[2]] = true
+		}
+	}
+	if !owed["sy"] || !owed["us"] {
+		t.Errorf("the mediator's escalations of message %s are owed by %v, want Syria and the US", id, owed)
+	}
+	mustContain(t, "the mediator's escalations", body, "owed by Syria", "owed by United States")
+}
 
 // An officer who lands on an error page still sees which cell's screen it
 // is; a visitor who is not signed in is not told the cell's name.
