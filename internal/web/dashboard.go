@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,7 +36,7 @@ type awaitingItem struct {
 	From         string
 	Sent         stamp
 	Due          stamp
-	Left         string // "9:41 left" or "overdue 0:12"
+	Left         template.HTML // "9:41 left" or "overdue 0:12", the time isolated
 	Over         bool
 	Escalations  int
 	Round        int
@@ -186,11 +187,7 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	if it.Message.LinkTest {
 		a.Subject = c.l.T("linktest.subject")
 	}
-	if over {
-		a.Left = c.l.T("js.countdown.overdue", "t", left)
-	} else {
-		a.Left = c.l.T("js.countdown.left", "t", left)
-	}
+	a.Left = countdownHTML(c.l, left, over)
 	return a
 }
 

@@ -156,7 +156,7 @@ type ackItem struct {
 	By         string
 	At         *stamp
 	Due        stamp
-	Left       string
+	Left       template.HTML
 	Over       bool
 	Readback   string
 	Verdict    string
@@ -276,12 +276,7 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 		} else {
 			ai.Text = c.l.T("ack.pending", "party", ai.Party)
 			left, over := countdown(c.now, a.Due)
-			ai.Over = over
-			if over {
-				ai.Left = c.l.T("js.countdown.overdue", "t", left)
-			} else {
-				ai.Left = c.l.T("js.countdown.left", "t", left)
-			}
+			ai.Over, ai.Left = over, countdownHTML(c.l, left, over)
 		}
 		switch a.Verdict {
 		case hotline.VerdictOK:

@@ -99,7 +99,7 @@ func TestEscalationsAreThePartysOwn(t *testing.T) {
 	if !owed["sy"] || !owed["us"] {
 		t.Errorf("the mediator's escalations of message %s are owed by %v, want Syria and the US", id, owed)
 	}
-	mustContain(t, "the mediator's escalations", body, "owed by Syria", "owed by United States")
+	mustContain(t, "the mediator's escalations", body, "owed by <bdi>Syria</bdi>", "owed by <bdi>United States</bdi>")
 }
 
 // An officer who lands on an error page still sees which cell's screen it

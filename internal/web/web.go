@@ -284,7 +284,7 @@ type page struct {
 	Mediator  bool
 	Cell      string
 	CellName  string
-	Who       string
+	PartyName string // in the reader's language
 	Strings   string // the catalog's js.* messages, as JSON, for scripts
 	ServerNow string
 	Langs     []langLink
@@ -318,7 +318,7 @@ func (w *Web) pageData(p *api.Principal, l *Localizer, title, nav, script string
 		if p.Token.Kind == "session" {
 			pg.CSRF = api.CSRFToken(p.Secret)
 		}
-		pg.Who = p.Member.ID + " · " + partyName(l, p.Party)
+		pg.PartyName = partyName(l, p.Party)
 	}
 	return pg
 }

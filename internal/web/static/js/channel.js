@@ -1,7 +1,7 @@
 // A conversation: new messages, acknowledgements, readback marks and
 // translations appear live; every action is a command signed with this
 // browser's device key.
-import { t, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, problemDetail, alertPage } from '/static/js/page.js';
+import { t, tIso, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, problemDetail, alertPage } from '/static/js/page.js';
 
 const root = document.getElementById('channel');
 const channel = root.dataset.channel;
@@ -212,17 +212,17 @@ function setRef(r) {
   ref = r;
   const box = compose.querySelector('[data-ref]');
   box.hidden = !r;
-  box.querySelector('[data-ref-text]').textContent = r ? r.text : '';
+  box.querySelector('[data-ref-text]').replaceChildren(r ? r.text : '');
 }
 function refer(kind, message, d) {
   if (!compose) return;
   const subject = d.subject || '';
   if (kind === 'reply') {
-    setRef({ field: 'reply_to', message, text: t('compose.replying', { index: message, subject }) });
+    setRef({ field: 'reply_to', message, text: tIso('compose.replying', { index: message, subject }) });
     const prefix = t('compose.reply_prefix');
     compose.subject.value = subject.startsWith(prefix) ? subject : prefix + subject;
   } else {
-    setRef({ field: 'corrects', message, text: t('compose.correcting', { index: message, subject }) });
+    setRef({ field: 'corrects', message, text: tIso('compose.correcting', { index: message, subject }) });
     compose.subject.value = t('compose.correction_prefix') + subject;
     compose.body.value = d.body || '';
     if (d.precedence) compose.elements.namedItem('precedence').value = d.precedence;

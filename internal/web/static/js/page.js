@@ -13,6 +13,28 @@ export function t(key, args = {}) {
   return s;
 }
 
+// tIso renders a catalog message as nodes, each argument isolated in a
+// <bdi> (those named in ltr laid out left to right), so that a time, a
+// hash or a name keeps its own order in a sentence of the other
+// direction: an Arabic line does not move a root hash's "=" to its start.
+export function tIso(key, args = {}, ltr = []) {
+  const out = document.createDocumentFragment();
+  const s = strings[key] ?? key;
+  const re = /\{([a-z_]+)\}/g;
+  let last = 0;
+  for (let m; (m = re.exec(s));) {
+    if (!(m[1] in args)) continue;
+    out.append(s.slice(last, m.index));
+    const b = document.createElement('bdi');
+    if (ltr.includes(m[1])) b.dir = 'ltr';
+    b.textContent = String(args[m[1]]);
+    out.append(b);
+    last = re.lastIndex;
+  }
+  out.append(s.slice(last));
+  return out;
+}
+
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const csrf = meta('csrf-token');
 export const member = meta('liaison-member');
@@ -55,12 +77,13 @@ export async function problemDetail(r) {
   }
 }
 
-// say writes a message into a live region (role=alert or role=status).
+// say writes a message (text, or nodes from tIso) into a live region
+// (role=alert or role=status).
 export function say(el, text) {
   if (!el) return;
   el.textContent = '';
   // A fresh text node after clearing is announced even when the text repeats.
-  requestAnimationFrame(() => { el.textContent = text; });
+  requestAnimationFrame(() => { el.replaceChildren(text); });
 }
 
 const liveStatus = document.getElementById('live-status');
@@ -141,8 +164,10 @@ function tick() {
     const due = Date.parse(el.dataset.deadline);
     if (Number.isNaN(due)) continue;
     const left = Math.round((due - at) / 1000);
-    const text = left >= 0 ? t('countdown.left', { t: clockText(left) }) : t('countdown.overdue', { t: clockText(-left) });
-    if (el.textContent !== text) el.textContent = text;
+    const args = { t: clockText(Math.abs(left)) };
+    // The time isolated, as the server renders it.
+    const text = left >= 0 ? tIso('countdown.left', args, ['t']) : tIso('countdown.overdue', args, ['t']);
+    if (el.textContent !== text.textContent) el.replaceChildren(text);
     el.classList.toggle('over', left < 0);
   }
   for (const el of document.querySelectorAll('time.clock[data-zone]')) {
