@@ -11,6 +11,8 @@ import (
 	"image/png"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +177,57 @@ func TestFaviconIsServed(t *testing.T) {
 	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(r.Body, "<svg ") {
 		t.Errorf("GET /favicon.svg: %d %q %.40q", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
+}
+
+var bannerItem = regexp.MustCompile(`<li data-message-id="(\d+)" data-precedence="\w+"( data-overdue)?`)
+
+// With five older FLASHes overdue, a new one with minutes left was hidden
+// behind "and 3 more": the banner listed the soonest deadlines first, and
+// the overdue ones have the soonest. What can still be answered in time
+// comes first, all of it; then the newest escalations; the rest is
+// counted, and said to be overdue.
+func TestUrgentBannerPutsWhatCanBeSavedFirst(t *testing.T) {
+	ts := newServer(t)
+	old := overdueFlashes(t, ts, 5, "Mortar fire at the crossing")
+	fresh := ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+		"subject": "Patrol crossing the line at 1500Z", "body": "A patrol crosses the ceasefire line at 1500Z.", "lang": "en", "precedence": hotline.Flash})
+
+	r := ts.signInEnglish(t, "sy.duty").get("/urgent?fragment=urgent&lang=en")
+	items := bannerItem.FindAllStringSubmatch(r.Body, -1)
+	// Syria owes the five, the new one, and the demo's drill: its overdue
+	// FLASH on Syria's line and its link test, not yet due.
+	mustContain(t, "Syria's banner", r.Body, `data-urgent-count="8"`, "(6 overdue)", "and 3 more overdue, on the watch screen")
+	if len(items) != 5 {
+		t.Fatalf("Syria's banner lists %d items, want 5:\n%s", len(items), r.Body)
+	}
+	inTime := 0
+	for i, it := range items {
+		if it[2] == "" {
+			if i != inTime {
+				t.Errorf("item %d (message %s), not overdue, comes after an overdue one", i, it[1])
+			}
+			inTime++
+		}
+	}
+	if inTime != 2 {
+		t.Errorf("the banner lists %d items still answerable in time, want the link test and the new FLASH", inTime)
+	}
+	mustContain(t, "Syria's banner", r.Body, fmt.Sprintf(`<li data-message-id="%d" data-precedence="FLASH" class=`, fresh.Index))
+	// Of the overdue, the newest escalations: three of the five just
+	// escalated, not the drill's, escalated when the demo was seeded.
+	mustNotContain(t, "Syria's banner", r.Body, "Confirm the revised patrol schedule")
+	for _, it := range items[inTime:] {
+		if !slices.Contains(old, mustInt(t, it[1])) {
+			t.Errorf("the banner lists message %s among the newest escalations; they are %v", it[1], old)
+		}
+	}
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -51,7 +51,7 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     await compose.getByLabel('Message').fill('Shots heard near the crossing at 1405Z; our patrol holds fire.');
     await compose.getByRole('button', { name: 'Send' }).click();
 
-    // The banner lists the soonest deadlines first; the count takes it in.
+    // The banner lists it with what can still be answered in time; the count takes it in.
     await banner.locator(`[data-urgent-count="${before + 1}"]`).waitFor({ timeout: 20000 });
     await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 10000 });
     // Three beeps for it (escalations of the demo's older traffic, which
