@@ -58,6 +58,23 @@ type escalationItem struct {
 	At         stamp
 }
 
+// readbackItem is a readback of a message the reader's party sent, for
+// the party to judge on the message's page.
+type readbackItem struct {
+	Key          string // message/party, as the stream's entries name it
+	Message      int64
+	Href         string
+	Precedence   string
+	Subject      string
+	ChannelTitle string
+	Party        string
+	PartyID      string
+	By           string
+	Readback     string
+	At           stamp
+	Alert        string // what a screen reader hears when it arrives
+}
+
 type lineItem struct {
 	Channel  string
 	Title    string
@@ -73,6 +90,7 @@ type posture struct {
 	Label       string
 	Awaiting    int
 	Overdue     int
+	Readbacks   int
 	Escalations int
 	Dead        int
 	Party       string
@@ -91,13 +109,14 @@ type dashboardData struct {
 	// mediator watches both sides' silence, not only its own.
 	Mediator    bool
 	Owing       []awaitingItem
+	Readbacks   []readbackItem
 	Escalations []escalationItem
 	Lines       []lineItem
 	Posture     posture
 }
 
 // dashboardFragments are the parts of the watch screen a script refreshes.
-var dashboardFragments = []string{"awaiting", "owing", "escalations", "linktests", "posture"}
+var dashboardFragments = []string{"awaiting", "owing", "readbacks", "escalations", "linktests", "posture"}
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	frag := r.URL.Query().Get("fragment")
@@ -164,6 +183,9 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 		}
 		slices.SortStableFunc(d.Owing, func(x, y awaitingItem) int { return strings.Compare(x.Due.Attr, y.Due.Attr) }) // RFC 3339 in UTC sorts as time
 	}
+	if d.Readbacks, err = w.readbacks(r, c, byID); err != nil {
+		return nil, err
+	}
 	if d.Escalations, err = w.openEscalations(r, c, byID); err != nil {
 		return nil, err
 	}
@@ -189,6 +211,29 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	}
 	a.Left = countdownHTML(c.l, left, over)
 	return a
+}
+
+// readbacks lists the readbacks the member's party has yet to judge,
+// among the messages a conversation page shows, where they are judged.
+func (w *Web) readbacks(r *http.Request, c *ctx, byID map[string]hotline.Channel) ([]readbackItem, error) {
+	rbs, err := w.api.ReadbacksToJudge(r, c.p, MessagesShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]readbackItem, 0, len(rbs))
+	for _, rb := range rbs {
+		ch := byID[rb.Message.Channel]
+		subject := rb.Message.Subject
+		if rb.Message.LinkTest {
+			subject = c.l.T("linktest.subject")
+		}
+		party := c.partyName(rb.Ack.Party)
+		out = append(out, readbackItem{Key: hotline.AckID(rb.Message.ID, rb.Ack.Party), Message: rb.Message.ID, Href: messageHref(rb.Message),
+			Precedence: rb.Message.Precedence, Subject: subject, ChannelTitle: ch.TitleIn(c.l.Lang), Party: party, PartyID: rb.Ack.Party,
+			By: rb.Ack.AckedBy, Readback: rb.Ack.Readback, At: newStamp(rb.Ack.AckedAt, zonesOf(c.l, c.parties, ch.Parties)),
+			Alert: c.l.T("js.alert.readback", "party", party, "subject", subject)})
+	}
+	return out, nil
 }
 
 // openEscalations lists the escalations still open — the acknowledgement
@@ -284,11 +329,12 @@ func (w *Web) lines(r *http.Request, c *ctx, chs []hotline.Channel) ([]lineItem,
 }
 
 // posture sums up the watch: alert when something is overdue, escalated to
-// admins or a line is dead; attention when something urgent awaits or an
-// escalation is open; normal otherwise.
+// admins or a line is dead; attention when something urgent awaits, an
+// escalation is open or a readback awaits our judgement; normal otherwise.
 func (w *Web) posture(c *ctx, d *dashboardData) posture {
 	p := d.Posture
 	p.Awaiting = len(d.Awaiting)
+	p.Readbacks = len(d.Readbacks)
 	p.Escalations = len(d.Escalations)
 	urgent := false
 	for _, a := range d.Awaiting {
@@ -308,7 +354,7 @@ func (w *Web) posture(c *ctx, d *dashboardData) posture {
 	switch {
 	case p.Overdue > 0 || admin || p.Dead > 0:
 		p.State = "alert"
-	case urgent || p.Escalations > 0:
+	case urgent || p.Escalations > 0 || p.Readbacks > 0:
 		p.State = "attention"
 	default:
 		p.State = "normal"

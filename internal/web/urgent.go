@@ -13,11 +13,19 @@ import (
 // GET /urgent?fragment=urgent, so that a lost session answers 401): the FLASH and
 // IMMEDIATE messages the member's party has yet to acknowledge. An officer
 // reading another page, or another channel, must still not miss one.
+//
+// It also lists the readbacks of what the party sent that await its
+// judgement: until they are judged, the sender does not know that the
+// other side understood.
 type urgentData struct {
 	Count   int
 	Overdue int
 	Items   []awaitingItem // in urgentOrder: all still answerable in time, then the newest escalated
 	More    int            // overdue ones left to the watch screen
+
+	Readbacks     []readbackItem // the first urgentShown of them
+	ReadbackCount int
+	ReadbackMore  int
 }
 
 // urgentShown is how many items the banner lists at least, room allowing;
@@ -55,6 +63,13 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 		d.Items = append(d.Items, w.awaiting(c, it, byID))
 	}
 	d.More = d.Count - len(d.Items)
+	rbs, err := w.readbacks(r, c, byID)
+	if err != nil {
+		return err
+	}
+	d.ReadbackCount = len(rbs)
+	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
+	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)
 	w.renderFragment(rw, r, "dashboard", "frag-urgent", w.page(c, "", "", "", d))
 	return nil
 }

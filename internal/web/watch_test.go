@@ -231,3 +231,38 @@ func mustInt(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// The sender is told that a readback awaits its judgement: on the watch
+// screen, in the banner of every page, in the posture; until it judges.
+func TestReadbacksToJudgeOnTheWatch(t *testing.T) {
+	ts := newServer(t)
+	il, sy := ts.signInEnglish(t, "il.duty"), ts.signInEnglish(t, "sy.military")
+	mustContain(t, "Israel's watch", il.page("/dashboard?lang=en"), `<h2 id="h-readbacks">Readbacks to judge</h2>`,
+		"No readback awaits our judgement.", "Readbacks to judge: 0")
+
+	e := ts.signInEnglish(t, "il.military").submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+		"subject": "Artillery exercise near the line", "body": "Live fire 0600-0800Z, 5 km from the ceasefire line.", "lang": "en", "precedence": hotline.Immediate})
+	sy.submit(fmt.Sprintf("/messages/%d/ack", e.Index), hotline.KindMessageAck, map[string]any{"message": e.Index, "readback": "Live fire 0600 to 0800Z, five km off the line."})
+
+	item := fmt.Sprintf(`<li data-readback="%d/sy" data-message-id="%d"`, e.Index, e.Index)
+	href := fmt.Sprintf(`href="/channels/joint-military#m-%d"`, e.Index)
+	body := il.page("/dashboard?lang=en")
+	panel := body[strings.Index(body, `data-fragment="readbacks"`):]
+	panel = panel[:strings.Index(panel, "</section>")]
+	mustContain(t, "Israel's readbacks panel", panel, item, "Artillery exercise near the line", "readback from <bdi>Syria</bdi>",
+		"by <bdi>sy.military</bdi>", "Live fire 0600 to 0800Z, five km off the line.", href)
+	mustContain(t, "Israel's posture", body, "Readbacks to judge: 1", `data-posture="attention"`)
+	banner := il.get("/urgent?fragment=urgent&lang=en").Body
+	mustContain(t, "Israel's banner", banner, `data-urgent-count="0" data-readback-count="1"`, "Readbacks awaiting our judgement: 1", item, href,
+		`data-alert="Readback from Syria to judge: Artillery exercise near the line"`)
+	if r := il.get("/dashboard?fragment=readbacks"); r.Status != http.StatusOK || !strings.Contains(r.Body, item) || strings.Contains(r.Body, "<html") {
+		t.Errorf("the readbacks fragment: %d %.300s", r.Status, r.Body)
+	}
+	// Syria read back; it has nothing to judge.
+	mustContain(t, "Syria's watch", ts.signInEnglish(t, "sy.duty").page("/dashboard?lang=en"), "No readback awaits our judgement.")
+	mustNotContain(t, "Syria's banner", sy.get("/urgent?fragment=urgent&lang=en").Body, "data-readback=")
+
+	ts.signInEnglish(t, "il.military").submit(fmt.Sprintf("/messages/%d/readback", e.Index), hotline.KindReadbackMark, map[string]any{"message": e.Index, "party": "sy", "verdict": hotline.VerdictOK})
+	mustContain(t, "Israel's watch once judged", il.page("/dashboard?lang=en"), "No readback awaits our judgement.", "Readbacks to judge: 0")
+	mustNotContain(t, "Israel's banner once judged", il.get("/urgent?fragment=urgent&lang=en").Body, "data-readback=")
+}

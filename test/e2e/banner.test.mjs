@@ -5,17 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, signIn, api, unique, artifacts } from './harness.mjs';
+import { launch, signIn, api, unique, artifacts, submit } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-// submit signs a command with the page's own device key, as its scripts do.
-export const submit = (page, path, kind, fields) => page.evaluate(async ([p, k, f]) => {
-  const { signAndSubmit } = await import('/static/js/page.js');
-  return signAndSubmit(p, k, f);
-}, [path, kind, fields]);
 
 const flash = (subject) => ({ channel: 'joint-military', subject, body: 'Mortar rounds reported near the crossing.', lang: 'en', precedence: 'FLASH' });
 

@@ -277,8 +277,16 @@ const urgentSlot = document.getElementById('urgent');
 const announceUrgent = document.getElementById('announce-urgent');
 const baseTitle = document.title;
 
+// Readbacks of messages heard on the stream, by "message/party", with the
+// index of their entry: the banner's next read tells which are ours to
+// judge, and those sound as urgent traffic does.
+const heardReadbacks = new Map();
+
 async function refreshUrgent() {
   if (!urgentSlot || ended) return;
+  // Readbacks heard from now on may be missing from this read: the next
+  // one (an entry brings it) looks for them.
+  const asking = new Map(heardReadbacks);
   let html;
   try {
     html = await fetchFragment('/urgent?fragment=urgent');
@@ -287,9 +295,16 @@ async function refreshUrgent() {
   }
   if (html === null) return;
   const frag = parseHTML(html);
-  const n = Number(frag.querySelector('[data-urgent-count]')?.dataset.urgentCount || 0);
-  // The watch screen lists all of it in its first panel: no banner there.
+  const section = frag.querySelector('[data-urgent-count]');
+  const n = Number(section?.dataset.urgentCount || 0) + Number(section?.dataset.readbackCount || 0);
+  for (const [key, index] of asking) {
+    heardReadbacks.delete(key);
+    const li = frag.querySelector(`li[data-readback="${CSS.escape(key)}"]`);
+    if (li) alertUrgent({ prec: li.dataset.precedence, text: li.dataset.alert, message: Number(li.dataset.messageId) }, index);
+  }
+  // The watch screen lists all of it in its first panels: no banner there.
   urgentSlot.replaceChildren(location.pathname === '/dashboard' ? '' : frag);
+  urgentSlot.removeAttribute('aria-busy');
   document.title = n ? `(${n}) ${baseTitle}` : baseTitle;
   tick();
 }
@@ -365,16 +380,24 @@ function firstToHear(index) {
   return true;
 }
 
-document.addEventListener('liaison:entry', (ev) => {
-  const e = ev.detail || {};
-  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
-  const a = urgentArrival(e);
-  if (!a) return;
+// alertUrgent announces an arrival, and in one tab of the member's sounds
+// it and raises a notification.
+function alertUrgent(a, index) {
   say(announceUrgent, a.text);
-  if (firstToHear(e.index)) {
+  if (firstToHear(index)) {
     chime(a.prec);
     notifyDesktop(a);
   }
+}
+
+document.addEventListener('liaison:entry', (ev) => {
+  const e = ev.detail || {};
+  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
+  if (e.kind === 'message.ack' && e.payload?.readback && e.party !== party) {
+    heardReadbacks.set(`${e.payload.message}/${e.party}`, e.index);
+  }
+  const a = urgentArrival(e);
+  if (a) alertUrgent(a, e.index);
 });
 document.addEventListener('liaison:resync', refreshUrgentSoon);
 
