@@ -29,6 +29,7 @@ func cellName(info cell.Info, l *Localizer) string {
 
 type awaitingItem struct {
 	ID           int64
+	Channel      string
 	Href         string
 	Precedence   string
 	Subject      string
@@ -201,7 +202,7 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	ch := byID[it.Message.Channel]
 	zones := zonesOf(c.l, c.parties, ch.Parties)
 	left, over := countdown(c.now, it.Due)
-	a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
+	a := awaitingItem{ID: it.Message.ID, Channel: it.Message.Channel, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
 		Subject: it.Message.Subject, ChannelTitle: ch.TitleIn(c.l.Lang), From: c.partyName(it.Message.SenderParty),
 		Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
 		Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,

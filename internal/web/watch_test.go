@@ -212,7 +212,7 @@ func TestUrgentBannerPutsWhatCanBeSavedFirst(t *testing.T) {
 	if inTime != 2 {
 		t.Errorf("the banner lists %d items still answerable in time, want the link test and the new FLASH", inTime)
 	}
-	mustContain(t, "Syria's banner", r.Body, fmt.Sprintf(`<li data-message-id="%d" data-precedence="FLASH" class=`, fresh.Index))
+	mustContain(t, "Syria's banner", r.Body, fmt.Sprintf(`<li data-message-id="%d" data-precedence="FLASH" data-channel=`, fresh.Index))
 	// Of the overdue, the newest escalations: three of the five just
 	// escalated, not the drill's, escalated when the demo was seeded.
 	mustNotContain(t, "Syria's banner", r.Body, "Confirm the revised patrol schedule")
@@ -265,4 +265,42 @@ func TestReadbacksToJudgeOnTheWatch(t *testing.T) {
 	ts.signInEnglish(t, "il.military").submit(fmt.Sprintf("/messages/%d/readback", e.Index), hotline.KindReadbackMark, map[string]any{"message": e.Index, "party": "sy", "verdict": hotline.VerdictOK})
 	mustContain(t, "Israel's watch once judged", il.page("/dashboard?lang=en"), "No readback awaits our judgement.", "Readbacks to judge: 0")
 	mustNotContain(t, "Israel's banner once judged", il.get("/urgent?fragment=urgent&lang=en").Body, "data-readback=")
+}
+
+var pinID = regexp.MustCompile(`<div class="pin prec-edge-\w+" data-pin="(\d+)"`)
+
+// What the reader's party owes in a conversation is pinned above it, with
+// the readback field open, until acknowledged; the sender has nothing
+// pinned, and a member whose desk may not acknowledge is told so.
+func TestPinnedAboveTheConversation(t *testing.T) {
+	ts := newServer(t)
+	sy := ts.signInEnglish(t, "sy.duty")
+	page := sy.page("/channels/line-sy?lang=en")
+	flash := mediatorFlash(t, page)
+	pins := pinID.FindAllStringSubmatch(page, -1)
+	// The drill's overdue FLASH, then its link test: soonest deadline first.
+	if len(pins) != 2 || pins[0][1] != flash {
+		t.Fatalf("Syria's line pins %v, want the mediator's FLASH %s and the link test", pins, flash)
+	}
+	if i, j := strings.Index(page, `data-pin="`+flash+`"`), strings.Index(page, `<div class="scroller"`); i < 0 || i > j {
+		t.Error("the pinned FLASH is not above the conversation")
+	}
+	mustContain(t, "the pinned FLASH", page, `<h2 id="h-pinned">Awaiting our acknowledgement: 2</h2>`,
+		`<label for="pin-rb-`+flash+`">Readback</label>`, `data-action="ack-send">Acknowledge</button>`, `data-action="ack">Acknowledge</button>`)
+	frag := sy.get("/channels/line-sy?fragment=pinned&lang=en")
+	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") || !strings.Contains(frag.Body, `data-pin="`+flash+`"`) {
+		t.Errorf("the pinned fragment: %d %.200s", frag.Status, frag.Body)
+	}
+
+	il := ts.signInEnglish(t, "il.military")
+	e := il.submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+		"subject": "Shots heard at the crossing", "body": "Shots heard near the crossing at 1405Z.", "lang": "en", "precedence": hotline.Flash})
+	id := fmt.Sprint(e.Index)
+	mustNotContain(t, "the sender's conversation", il.page("/channels/joint-military"), `data-pin=`)
+	intel := ts.signInEnglish(t, "sy.intelligence").page("/channels/joint-military?lang=en")
+	mustContain(t, "the intelligence desk's conversation", intel, `data-pin="`+id+`"`, "Acknowledging it takes this channel&#39;s desk or duty.")
+	mustNotContain(t, "the intelligence desk's conversation", intel, `for="pin-rb-`+id+`"`)
+
+	ts.signInEnglish(t, "sy.military").submit("/messages/"+id+"/ack", hotline.KindMessageAck, map[string]any{"message": e.Index, "readback": "Shots near the crossing at 1405Z."})
+	mustNotContain(t, "once acknowledged", sy.page("/channels/joint-military"), `data-pin="`+id+`"`)
 }

@@ -6,6 +6,8 @@ import { t, tIso, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, 
 const root = document.getElementById('channel');
 const channel = root.dataset.channel;
 const list = root.querySelector('[data-fragment="messages"]');
+const scroller = root.querySelector('.scroller');
+const pinned = root.querySelector('[data-fragment="pinned"]');
 const announce = document.getElementById('announce');
 
 // --- live merge ---------------------------------------------------------
@@ -23,7 +25,7 @@ function actionSet(el) {
   return [...(el?.querySelectorAll('[data-action]') || [])].map((b) => b.dataset.action).sort().join(' ');
 }
 
-// merge brings the list up to date article by article, newest first,
+// merge brings the list up to date article by article, oldest first,
 // keeping an article's actions while someone works in them (unless what
 // they may do there has changed).
 function merge(fresh) {
@@ -40,6 +42,12 @@ function merge(fresh) {
     const old = list.querySelector(`article[data-message-id="${CSS.escape(id)}"]`);
     if (!old) {
       news.push(art);
+      // Before the first article or, in an empty list, the link back to
+      // the newest (an earlier page of the history has one).
+      if (!prev) {
+        const at = list.querySelector(':scope > article[data-message-id]') || list.querySelector(':scope > .paging-newer');
+        if (at) at.before(art); else list.append(art);
+      }
     } else {
       const oldActions = old.querySelector(':scope > [data-part="actions"]');
       const newActions = art.querySelector(':scope > [data-part="actions"]');
@@ -54,7 +62,7 @@ function merge(fresh) {
       // Translation confirm buttons live outside the actions and hold no input.
       old.replaceWith(art);
     }
-    if (prev) prev.after(art); else list.prepend(art);
+    if (prev) prev.after(art);
     prev = art;
   }
   for (const art of news) {
@@ -64,12 +72,29 @@ function merge(fresh) {
   }
 }
 
+// mergePinned brings the pinned messages up to date, keeping one whose
+// readback is being written; one acknowledged leaves, and the officer's
+// focus goes to the next.
+function mergePinned(fresh) {
+  const had = pinned.contains(document.activeElement);
+  for (const pin of fresh.querySelectorAll('[data-pin]')) {
+    const old = pinned.querySelector(`[data-pin="${CSS.escape(pin.dataset.pin)}"]`);
+    if (old && dirty(old.querySelector('[data-part="actions"]'))) pin.replaceWith(old);
+  }
+  pinned.replaceChildren(fresh);
+  if (had && !pinned.contains(document.activeElement)) {
+    (pinned.querySelector('[data-pin] textarea, [data-pin] button') || scroller)?.focus();
+  }
+}
+
 const refresh = debounce(async () => {
   try {
     // An earlier page of the history stays that page when it refreshes.
     const before = new URLSearchParams(location.search).get('before');
-    const html = await fetchFragment(`/channels/${encodeURIComponent(channel)}?fragment=messages` + (before ? `&before=${encodeURIComponent(before)}` : ''));
+    const base = `/channels/${encodeURIComponent(channel)}?fragment=`;
+    const [html, pins] = await Promise.all([fetchFragment(base + 'messages' + (before ? `&before=${encodeURIComponent(before)}` : '')), fetchFragment(base + 'pinned')]);
     if (html !== null) merge(parseHTML(html));
+    if (pins !== null) mergePinned(parseHTML(pins));
   } catch (e) {
     alertPage(e.message);
   }
@@ -100,9 +125,10 @@ async function act(button, errorEl, write) {
 root.addEventListener('click', async (ev) => {
   const button = ev.target.closest('button[data-action]');
   if (!button || !root.contains(button)) return;
-  const art = button.closest('article[data-message-id]');
+  // A message's article, or its pin above the conversation.
+  const art = button.closest('article[data-message-id], [data-pin]');
   if (!art) return;
-  const message = Number(art.dataset.messageId);
+  const message = Number(art.dataset.messageId ?? art.dataset.pin);
   const errorEl = art.querySelector('[data-part="actions"] [data-error]');
   switch (button.dataset.action) {
     case 'ack':
@@ -274,6 +300,8 @@ if (compose) {
       compose.reset();
       setRef(null);
       say(status, t('sent'));
+      // Back to the newest, where it arrives.
+      scroller.scrollTop = scroller.scrollHeight;
       refresh();
     } catch (e) {
       status.textContent = '';

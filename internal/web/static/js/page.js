@@ -302,6 +302,10 @@ async function refreshUrgent() {
     const li = frag.querySelector(`li[data-readback="${CSS.escape(key)}"]`);
     if (li) alertUrgent({ prec: li.dataset.precedence, text: li.dataset.alert, message: Number(li.dataset.messageId) }, index);
   }
+  // A conversation pins what we owe in it above its messages: the banner
+  // there counts it and lists the rest.
+  const here = document.querySelector('#channel[data-channel]')?.dataset.channel;
+  if (here) for (const li of frag.querySelectorAll(`.urgent-items li[data-channel="${CSS.escape(here)}"]`)) li.hidden = true;
   // The watch screen lists all of it in its first panels: no banner there.
   urgentSlot.replaceChildren(location.pathname === '/dashboard' ? '' : frag);
   urgentSlot.removeAttribute('aria-busy');
