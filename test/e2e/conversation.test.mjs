@@ -25,17 +25,19 @@ const screen = (pinID) => {
     docHeight: document.documentElement.scrollHeight, docWidth: document.documentElement.scrollWidth,
     ids: arts.map((a) => Number(a.dataset.messageId)),
     scroller: r(scroller), newest: r(arts.at(-1)),
-    pin: r(pin), readback: r(pin?.querySelector('textarea[data-readback]')), ack: r(pin?.querySelector('button[data-action="ack-send"]')),
+    pinned: r(document.querySelector('.pinned')), pin: r(pin), readback: r(pin?.querySelector('textarea[data-readback]')), ack: r(pin?.querySelector('button[data-action="ack-send"]')),
     send: r(document.querySelector('#compose button[type="submit"]')), body: r(document.querySelector('#c-body')),
   };
 };
 
-const within = (box, s, what) => {
+const within = (box, s, what, inside) => {
   assert.ok(box, `no ${what}`);
   assert.ok(box.top >= 0 && box.bottom <= s.height && box.left >= 0 && box.right <= s.width, `${what} is outside the first screen: ${JSON.stringify(box)} in ${s.width}×${s.height}`);
+  // Not hidden by the scrolling of the part it is in.
+  if (inside) assert.ok(box.top >= inside.top - 1 && box.bottom <= inside.bottom + 1, `${what} is scrolled out of its part: ${JSON.stringify([box, inside])}`);
 };
 
-for (const [width, height] of [[1280, 900]]) {
+for (const [width, height] of [[1280, 900], [390, 844]]) {
   test(`at ${width}×${height}, the conversation opens on the newest with a FLASH we owe pinned and answerable`, async () => {
     const il = await signIn(browser, 'il.duty');
     const sy = await signIn(browser, 'sy.duty', { viewport: { width, height } });
@@ -57,8 +59,8 @@ for (const [width, height] of [[1280, 900]]) {
       assert.ok(s.docHeight <= s.height, `the page is ${s.docHeight} px tall in a ${s.height} px window`);
       assert.ok(s.docWidth <= s.width, `the page is ${s.docWidth} px wide in a ${s.width} px window`);
       within(s.pin, s, 'the pinned FLASH');
-      within(s.readback, s, 'its readback field');
-      within(s.ack, s, 'its Acknowledge button');
+      within(s.readback, s, 'its readback field', s.pinned);
+      within(s.ack, s, 'its Acknowledge button', s.pinned);
       within(s.body, s, 'the compose form');
       within(s.send, s, 'Send');
       assert.ok(s.pin.bottom <= s.scroller.top + 1 && s.scroller.bottom <= s.body.top, 'not pin, messages, compose from top to bottom');

@@ -257,11 +257,20 @@ function refer(kind, message, d) {
     const lang = compose.elements.namedItem('lang');
     if ([...lang.options].some((o) => o.value === d.lang)) lang.value = d.lang;
   }
-  compose.scrollIntoView({ block: 'start' });
+  drafting();
+  compose.scrollIntoView({ block: 'nearest' });
   (kind === 'reply' ? compose.body : compose.subject).focus();
 }
 
+// On a phone the form is its message field alone until the officer is
+// in it, or has started a message.
+function drafting() {
+  compose.classList.toggle('drafting', [compose.subject, compose.body].some((f) => f.value.trim() !== '') || compose.attachments.files.length > 0 || ref !== null);
+}
+
 if (compose) {
+  compose.addEventListener('input', drafting);
+  compose.addEventListener('change', drafting);
   compose.querySelector('[data-ref-cancel]').addEventListener('click', () => {
     setRef(null);
     compose.subject.focus();
@@ -299,6 +308,7 @@ if (compose) {
       await signAndSubmit('/messages', 'message.send', fields);
       compose.reset();
       setRef(null);
+      drafting();
       say(status, t('sent'));
       // Back to the newest, where it arrives.
       scroller.scrollTop = scroller.scrollHeight;

@@ -306,6 +306,7 @@ async function refreshUrgent() {
   // there counts it and lists the rest.
   const here = document.querySelector('#channel[data-channel]')?.dataset.channel;
   if (here) for (const li of frag.querySelectorAll(`.urgent-items li[data-channel="${CSS.escape(here)}"]`)) li.hidden = true;
+  setUrgentOpen(frag.querySelector('.urgent'), urgentOpen);
   // The watch screen lists all of it in its first panels: no banner there.
   urgentSlot.replaceChildren(location.pathname === '/dashboard' ? '' : frag);
   urgentSlot.removeAttribute('aria-busy');
@@ -313,6 +314,23 @@ async function refreshUrgent() {
   tick();
 }
 const refreshUrgentSoon = debounce(refreshUrgent, 150);
+
+// On a phone the banner shows its heads alone until the officer opens it;
+// it stays open, or closed, from page to page of the tab.
+let urgentOpen = (() => { try { return sessionStorage.getItem('liaison.urgent-open') === 'yes'; } catch { return false; } })();
+function setUrgentOpen(section, open) {
+  const button = section?.querySelector('.urgent-toggle');
+  if (!button) return;
+  section.classList.toggle('open', open);
+  button.setAttribute('aria-expanded', String(open));
+  button.textContent = open ? button.dataset.hide : button.dataset.show;
+}
+urgentSlot?.addEventListener('click', (ev) => {
+  if (!ev.target.closest('.urgent-toggle')) return;
+  urgentOpen = !urgentOpen;
+  try { sessionStorage.setItem('liaison.urgent-open', urgentOpen ? 'yes' : 'no'); } catch { /* this page only */ }
+  setUrgentOpen(urgentSlot.querySelector('.urgent'), urgentOpen);
+});
 
 // urgentArrival says whether an entry is urgent news for this member: a
 // FLASH or IMMEDIATE sent to our party by another, or an escalation of
