@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -73,6 +74,7 @@ type readbackItem struct {
 	By           string
 	Readback     string
 	At           stamp
+	AckedAt      time.Time
 	Alert        string // what a screen reader hears when it arrives
 }
 
@@ -231,7 +233,7 @@ func (w *Web) readbacks(r *http.Request, c *ctx, byID map[string]hotline.Channel
 		party := c.partyName(rb.Ack.Party)
 		out = append(out, readbackItem{Key: hotline.AckID(rb.Message.ID, rb.Ack.Party), Message: rb.Message.ID, Href: messageHref(rb.Message),
 			Precedence: rb.Message.Precedence, Subject: subject, ChannelTitle: ch.TitleIn(c.l.Lang), Party: party, PartyID: rb.Ack.Party,
-			By: rb.Ack.AckedBy, Readback: rb.Ack.Readback, At: newStamp(rb.Ack.AckedAt, zonesOf(c.l, c.parties, ch.Parties)),
+			By: rb.Ack.AckedBy, Readback: rb.Ack.Readback, At: newStamp(rb.Ack.AckedAt, zonesOf(c.l, c.parties, ch.Parties)), AckedAt: rb.Ack.AckedAt,
 			Alert: c.l.T("js.alert.readback", "party", party, "subject", subject)})
 	}
 	return out, nil

@@ -342,12 +342,14 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 
 // pinned lists the FLASH and IMMEDIATE messages of ch that the reader's
 // party has yet to acknowledge, from its inbox (an old one beyond the
-// page's messages too), soonest deadline first.
+// page's messages too), in the banner's order: what can still be
+// answered in time first.
 func (w *Web) pinned(r *http.Request, c *ctx, ch hotline.Channel) ([]pinItem, error) {
 	items, err := w.api.Inbox(r, c.p)
 	if err != nil {
 		return nil, err
 	}
+	urgentOrder(items, c.now)
 	var out []pinItem
 	var terms map[string]hotline.Term
 	for _, it := range items {

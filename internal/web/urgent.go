@@ -23,7 +23,7 @@ type urgentData struct {
 	Items   []awaitingItem // in urgentOrder: all still answerable in time, then the newest escalated
 	More    int            // overdue ones left to the watch screen
 
-	Readbacks     []readbackItem // the first urgentShown of them
+	Readbacks     []readbackItem // the newest urgentShown of them
 	ReadbackCount int
 	ReadbackMore  int
 }
@@ -67,6 +67,9 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	if err != nil {
 		return err
 	}
+	// The newest first: the one that just sounded is listed, however many
+	// older ones wait (the watch screen lists them all, oldest first).
+	slices.SortStableFunc(rbs, func(a, b readbackItem) int { return b.AckedAt.Compare(a.AckedAt) })
 	d.ReadbackCount = len(rbs)
 	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
 	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)

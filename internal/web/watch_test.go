@@ -278,9 +278,10 @@ func TestPinnedAboveTheConversation(t *testing.T) {
 	page := sy.page("/channels/line-sy?lang=en")
 	flash := mediatorFlash(t, page)
 	pins := pinID.FindAllStringSubmatch(page, -1)
-	// The drill's overdue FLASH, then its link test: soonest deadline first.
-	if len(pins) != 2 || pins[0][1] != flash {
-		t.Fatalf("Syria's line pins %v, want the mediator's FLASH %s and the link test", pins, flash)
+	// In the banner's order: the drill's link test, still answerable in
+	// time, then its overdue FLASH.
+	if len(pins) != 2 || pins[1][1] != flash {
+		t.Fatalf("Syria's line pins %v, want the link test, then the mediator's FLASH %s", pins, flash)
 	}
 	if i, j := strings.Index(page, `data-pin="`+flash+`"`), strings.Index(page, `<div class="scroller"`); i < 0 || i > j {
 		t.Error("the pinned FLASH is not above the conversation")
@@ -303,4 +304,27 @@ func TestPinnedAboveTheConversation(t *testing.T) {
 
 	ts.signInEnglish(t, "sy.military").submit("/messages/"+id+"/ack", hotline.KindMessageAck, map[string]any{"message": e.Index, "readback": "Shots near the crossing at 1405Z."})
 	mustNotContain(t, "once acknowledged", sy.page("/channels/joint-military"), `data-pin="`+id+`"`)
+}
+
+// The banner lists the newest readbacks to judge: the one that just
+// sounded is in it, however many older ones wait; the watch screen lists
+// them all, the one waiting longest first.
+func TestBannerListsTheNewestReadbacks(t *testing.T) {
+	ts := newServer(t)
+	il, sy := ts.signInEnglish(t, "il.military"), ts.signInEnglish(t, "sy.military")
+	var ids []int64
+	for i := range 7 {
+		e := il.submit("/messages", hotline.KindMessageSend, map[string]any{"channel": "joint-military",
+			"subject": fmt.Sprintf("Patrol report %d", i+1), "body": "Patrols as scheduled.", "lang": "en", "precedence": hotline.Immediate})
+		sy.submit(fmt.Sprintf("/messages/%d/ack", e.Index), hotline.KindMessageAck, map[string]any{"message": e.Index, "readback": "Patrols as scheduled."})
+		ids = append(ids, e.Index)
+	}
+	duty := ts.signInEnglish(t, "il.duty")
+	banner := duty.get("/urgent?fragment=urgent&lang=en").Body
+	mustContain(t, "Israel's banner", banner, `data-readback-count="7"`, fmt.Sprintf(`data-readback="%d/sy"`, ids[6]), "and 2 more on the watch screen")
+	mustNotContain(t, "Israel's banner", banner, fmt.Sprintf(`data-readback="%d/sy"`, ids[0]), fmt.Sprintf(`data-readback="%d/sy"`, ids[1]))
+	watch := duty.page("/dashboard?fragment=readbacks&lang=en")
+	if i, j := strings.Index(watch, fmt.Sprintf(`data-readback="%d/sy"`, ids[0])), strings.Index(watch, fmt.Sprintf(`data-readback="%d/sy"`, ids[6])); i < 0 || j < 0 || i > j {
+		t.Error("the watch screen does not list every readback, the one waiting longest first")
+	}
 }
