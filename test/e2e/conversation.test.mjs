@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, signIn, unique, submit, artifacts } from './harness.mjs';
+import { launch, signIn, api, unique, submit, artifacts } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -25,7 +25,7 @@ const screen = (pinID) => {
     docHeight: document.documentElement.scrollHeight, docWidth: document.documentElement.scrollWidth,
     ids: arts.map((a) => Number(a.dataset.messageId)),
     scroller: r(scroller), newest: r(arts.at(-1)),
-    pinned: r(document.querySelector('.pinned')), pin: r(pin), readback: r(pin?.querySelector('textarea[data-readback]')), ack: r(pin?.querySelector('button[data-action="ack-send"]')),
+    pinned: r(document.querySelector('.pinned')), pins: [...document.querySelectorAll('[data-pin]')].map((p) => Number(p.dataset.pin)), pin: r(pin), readback: r(pin?.querySelector('textarea[data-readback]')), ack: r(pin?.querySelector('button[data-action="ack-send"]')),
     send: r(document.querySelector('#compose button[type="submit"]')), body: r(document.querySelector('#c-body')),
   };
 };
@@ -41,10 +41,23 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
   test(`at ${width}×${height}, the conversation opens on the newest with a FLASH we owe pinned and answerable`, async () => {
     const il = await signIn(browser, 'il.duty');
     const sy = await signIn(browser, 'sy.duty', { viewport: { width, height } });
+    const owed = [];
     try {
+      // A busy watch: two older FLASHes on the channel, overdue and
+      // escalated as far as they go, pinned too.
+      for (let i = 1; i <= 2; i++) {
+        owed.push((await submit(il.page, '/messages', 'message.send', { channel: 'joint-military', subject: unique(`Mortar fire ${i}`), lang: 'en', precedence: 'FLASH',
+          body: 'Mortar rounds reported near the crossing.' })).entry.index);
+      }
+      for (;;) {
+        const { items } = await api(sy.page, '/inbox');
+        if (items.filter((it) => owed.includes(it.message.id) && it.ack.escalations === 2).length === owed.length) break;
+        await sy.page.waitForTimeout(500);
+      }
       const subject = unique('Shots heard at the crossing');
       const flash = (await submit(il.page, '/messages', 'message.send', { channel: 'joint-military', subject, lang: 'en', precedence: 'FLASH',
         body: 'Shots heard near the crossing at 1405Z; our patrol holds fire.' })).entry.index;
+      owed.push(flash);
       // A long conversation after it.
       let last;
       for (let i = 1; i <= 6; i++) last = (await submit(il.page, '/messages', 'message.send', routine(unique(`Coordination notes ${i}`)))).entry.index;
@@ -58,6 +71,9 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
       // and the compose form.
       assert.ok(s.docHeight <= s.height, `the page is ${s.docHeight} px tall in a ${s.height} px window`);
       assert.ok(s.docWidth <= s.width, `the page is ${s.docWidth} px wide in a ${s.width} px window`);
+      // The newest comes first: it is the one still answerable in time, or
+      // the newest escalation.
+      assert.equal(s.pins[0], flash, `the pins are ${s.pins}`);
       within(s.pin, s, 'the pinned FLASH');
       within(s.readback, s, 'its readback field', s.pinned);
       within(s.ack, s, 'its Acknowledge button', s.pinned);
@@ -84,6 +100,12 @@ for (const [width, height] of [[1280, 900], [390, 844]]) {
       await pin.waitFor({ state: 'detached', timeout: 20000 });
       await sy.page.locator(`article[data-message-id="${flash}"]`).getByText('Acknowledged by Syria').waitFor({ timeout: 20000 });
     } finally {
+      // Leave nothing of this owed by Syria or the mediator.
+      const us = await signIn(browser, 'us.duty');
+      for (const s of [sy, us]) {
+        for (const id of owed) await submit(s.page, `/messages/${id}/ack`, 'message.ack', { message: id, readback: 'Reported near the crossing.' }).catch(() => {});
+      }
+      await us.context.close();
       await il.context.close();
       await sy.context.close();
     }
