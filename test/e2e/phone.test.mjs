@@ -1,7 +1,8 @@
 // On a 390 px phone: no page is wider than the screen in any language
 // (the precedence select overflowed its panel, and in Arabic the page
 // became 406 px wide), and the header and the urgent banner leave room
-// for the page: the banner collapses to a summary line that expands.
+// for the page: the banner collapses to a summary line that expands. And
+// no page asks for what is not there; the icon (a 404 on every page) is.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -40,6 +41,13 @@ test('no main page is wider than a 390 px phone, in English, Arabic or Hebrew', 
       [await anon.newPage(), ['/login']],
     ];
     const bad = [];
+    // Nothing a page asks for is missing, but the page meant to be.
+    const missing = new Set();
+    for (const [page] of pages) {
+      page.on('response', (r) => {
+        if (r.status() === 404 && !new URL(r.url()).pathname.startsWith('/no/such/page')) missing.add(new URL(r.url()).pathname);
+      });
+    }
     for (const lang of ['en', 'ar', 'he']) {
       for (const [page, urls] of pages) {
         for (const url of urls) {
@@ -55,6 +63,13 @@ test('no main page is wider than a 390 px phone, in English, Arabic or Hebrew', 
       }
     }
     assert.deepEqual(bad, [], bad.join('\n'));
+    assert.deepEqual([...missing], [], 'pages asked for what is not there');
+    // Headless Chromium asks for no icon: ask as a browser's tab does, for
+    // what the layout links and for /favicon.ico.
+    const icons = await sy.page.evaluate(async () => Promise.all([...document.querySelectorAll('link[rel="icon"]')].map((l) => l.href).concat(['/favicon.ico'])
+      .map(async (href) => { const r = await fetch(href); return [href, r.status, r.headers.get('content-type')]; })));
+    assert.ok(icons.length >= 2, 'the layout links no icon');
+    for (const [href, status, type] of icons) assert.ok(status === 200 && /^image\//.test(type), `${href}: ${status} ${type}`);
   } finally {
     await sy.context.close();
     await us.context.close();
