@@ -1,10 +1,12 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -14,15 +16,21 @@ import (
 // page builds a signed-in page's data.
 func (w *Web) page(c *ctx, title, nav, script string, data any) *page {
 	pg := w.pageData(c.p, c.l, title, nav, script, data)
-	pg.CellName = c.info.Name
-	if n := c.info.Names[c.l.Lang]; n != "" {
-		pg.CellName = n
-	}
+	pg.CellName = cellName(c.info, c.l)
 	return pg
+}
+
+// cellName names the cell in the reader's language when it has a name in it.
+func cellName(info cell.Info, l *Localizer) string {
+	if n := info.Names[l.Lang]; n != "" {
+		return n
+	}
+	return info.Name
 }
 
 type awaitingItem struct {
 	ID           int64
+	Channel      string
 	Href         string
 	Precedence   string
 	Subject      string
@@ -30,7 +38,7 @@ type awaitingItem struct {
 	From         string
 	Sent         stamp
 	Due          stamp
-	Left         string // "9:41 left" or "overdue 0:12"
+	Left         template.HTML // "9:41 left" or "overdue 0:12", the time isolated
 	Over         bool
 	Escalations  int
 	Round        int
@@ -45,10 +53,29 @@ type escalationItem struct {
 	Href       string
 	Subject    string
 	Party      string
+	PartyID    string
 	Precedence string
 	Level      string
 	Admin      bool
 	At         stamp
+}
+
+// readbackItem is a readback of a message the reader's party sent, for
+// the party to judge on the message's page.
+type readbackItem struct {
+	Key          string // message/party, as the stream's entries name it
+	Message      int64
+	Href         string
+	Precedence   string
+	Subject      string
+	ChannelTitle string
+	Party        string
+	PartyID      string
+	By           string
+	Readback     string
+	At           stamp
+	AckedAt      time.Time
+	Alert        string // what a screen reader hears when it arrives
 }
 
 type lineItem struct {
@@ -66,6 +93,7 @@ type posture struct {
 	Label       string
 	Awaiting    int
 	Overdue     int
+	Readbacks   int
 	Escalations int
 	Dead        int
 	Party       string
@@ -84,13 +112,14 @@ type dashboardData struct {
 	// mediator watches both sides' silence, not only its own.
 	Mediator    bool
 	Owing       []awaitingItem
+	Readbacks   []readbackItem
 	Escalations []escalationItem
 	Lines       []lineItem
 	Posture     posture
 }
 
 // dashboardFragments are the parts of the watch screen a script refreshes.
-var dashboardFragments = []string{"awaiting", "owing", "escalations", "linktests", "posture"}
+var dashboardFragments = []string{"awaiting", "owing", "readbacks", "escalations", "linktests", "posture"}
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	frag := r.URL.Query().Get("fragment")
@@ -157,6 +186,9 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 		}
 		slices.SortStableFunc(d.Owing, func(x, y awaitingItem) int { return strings.Compare(x.Due.Attr, y.Due.Attr) }) // RFC 3339 in UTC sorts as time
 	}
+	if d.Readbacks, err = w.readbacks(r, c, byID); err != nil {
+		return nil, err
+	}
 	if d.Escalations, err = w.openEscalations(r, c, byID); err != nil {
 		return nil, err
 	}
@@ -172,7 +204,7 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	ch := byID[it.Message.Channel]
 	zones := zonesOf(c.l, c.parties, ch.Parties)
 	left, over := countdown(c.now, it.Due)
-	a := awaitingItem{ID: it.Message.ID, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
+	a := awaitingItem{ID: it.Message.ID, Channel: it.Message.Channel, Href: messageHref(it.Message), Precedence: it.Message.Precedence,
 		Subject: it.Message.Subject, ChannelTitle: ch.TitleIn(c.l.Lang), From: c.partyName(it.Message.SenderParty),
 		Sent: newStamp(it.Message.Sent, zones), Due: newStamp(it.Due, zones), Over: over,
 		Escalations: it.Ack.Escalations, Round: it.Ack.Round, Correction: it.Ack.Correction,
@@ -180,17 +212,39 @@ func (w *Web) awaiting(c *ctx, it api.InboxItem, byID map[string]hotline.Channel
 	if it.Message.LinkTest {
 		a.Subject = c.l.T("linktest.subject")
 	}
-	if over {
-		a.Left = c.l.T("js.countdown.overdue", "t", left)
-	} else {
-		a.Left = c.l.T("js.countdown.left", "t", left)
-	}
+	a.Left = countdownHTML(c.l, left, over)
 	return a
+}
+
+// readbacks lists the readbacks the member's party has yet to judge,
+// among the messages a conversation page shows, where they are judged.
+func (w *Web) readbacks(r *http.Request, c *ctx, byID map[string]hotline.Channel) ([]readbackItem, error) {
+	rbs, err := w.api.ReadbacksToJudge(r, c.p, MessagesShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]readbackItem, 0, len(rbs))
+	for _, rb := range rbs {
+		ch := byID[rb.Message.Channel]
+		subject := rb.Message.Subject
+		if rb.Message.LinkTest {
+			subject = c.l.T("linktest.subject")
+		}
+		party := c.partyName(rb.Ack.Party)
+		out = append(out, readbackItem{Key: hotline.AckID(rb.Message.ID, rb.Ack.Party), Message: rb.Message.ID, Href: messageHref(rb.Message),
+			Precedence: rb.Message.Precedence, Subject: subject, ChannelTitle: ch.TitleIn(c.l.Lang), Party: party, PartyID: rb.Ack.Party,
+			By: rb.Ack.AckedBy, Readback: rb.Ack.Readback, At: newStamp(rb.Ack.AckedAt, zonesOf(c.l, c.parties, ch.Parties)), AckedAt: rb.Ack.AckedAt,
+			Alert: c.l.T("js.alert.readback", "party", party, "subject", subject)})
+	}
+	return out, nil
 }
 
 // openEscalations lists the escalations still open — the acknowledgement
 // they are about is still awaited in the same round — at their highest
-// level, the most recent first.
+// level, the most recent first. A party's watch lists its own silence
+// only: on a joint channel it reads the others' escalations too, and
+// counting them made its posture cry wolf. The mediator, who watches
+// every party's silence, lists all.
 func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.Channel) ([]escalationItem, error) {
 	es, err := w.api.Escalations(r, c.p, 5000)
 	if err != nil {
@@ -202,6 +256,9 @@ func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.C
 	}
 	latest := map[key]hotline.Escalation{}
 	for _, e := range es {
+		if e.Party != c.p.Party.ID && c.p.Party.Kind != cell.Mediator {
+			continue
+		}
 		k := key{e.Message, e.Party}
 		if prev, ok := latest[k]; !ok || e.Round > prev.Round || e.Round == prev.Round && e.Level > prev.Level {
 			latest[k] = e
@@ -228,7 +285,7 @@ func (w *Web) openEscalations(r *http.Request, c *ctx, byID map[string]hotline.C
 		}
 		zones := zonesOf(c.l, c.parties, byID[e.Channel].Parties)
 		out = append(out, escalationItem{ID: e.ID, Message: e.Message, Href: messageHref(mv.Message), Subject: subject,
-			Party: c.partyName(e.Party), Precedence: e.Precedence, Level: level, Admin: admin, At: newStamp(e.At, zones)})
+			Party: c.partyName(e.Party), PartyID: e.Party, Precedence: e.Precedence, Level: level, Admin: admin, At: newStamp(e.At, zones)})
 	}
 	slices.SortFunc(out, func(a, b escalationItem) int { return int(b.ID - a.ID) })
 	return out, nil
@@ -275,11 +332,12 @@ func (w *Web) lines(r *http.Request, c *ctx, chs []hotline.Channel) ([]lineItem,
 }
 
 // posture sums up the watch: alert when something is overdue, escalated to
-// admins or a line is dead; attention when something urgent awaits or an
-// escalation is open; normal otherwise.
+// admins or a line is dead; attention when something urgent awaits, an
+// escalation is open or a readback awaits our judgement; normal otherwise.
 func (w *Web) posture(c *ctx, d *dashboardData) posture {
 	p := d.Posture
 	p.Awaiting = len(d.Awaiting)
+	p.Readbacks = len(d.Readbacks)
 	p.Escalations = len(d.Escalations)
 	urgent := false
 	for _, a := range d.Awaiting {
@@ -299,7 +357,7 @@ func (w *Web) posture(c *ctx, d *dashboardData) posture {
 	switch {
 	case p.Overdue > 0 || admin || p.Dead > 0:
 		p.State = "alert"
-	case urgent || p.Escalations > 0:
+	case urgent || p.Escalations > 0 || p.Readbacks > 0:
 		p.State = "attention"
 	default:
 		p.State = "normal"

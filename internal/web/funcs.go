@@ -12,6 +12,8 @@ var funcs = template.FuncMap{
 	"with2": func(l *Localizer, v any) map[string]any { return map[string]any{"L": l, "V": v} },
 	"bytes": humanBytes,
 	"langs": func() []string { return Languages },
+	// ltr marks an argument of TH as laid out left to right.
+	"ltr": func(v any) ltrText { return ltrText(fmt.Sprint(deref(v))) },
 }
 
 func humanBytes(n int64) string {

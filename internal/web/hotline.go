@@ -87,6 +87,19 @@ type channelData struct {
 	// Invitable are the observers the mediator's admin may invite into
 	// this joint channel.
 	Invitable []option
+	// Pinned are the FLASH and IMMEDIATE messages of this channel that
+	// the reader's party has yet to acknowledge, soonest deadline first,
+	// held above the conversation with their acknowledgement at hand.
+	Pinned []pinItem
+}
+
+// pinItem is a message pinned above the conversation until the reader's
+// party acknowledges it.
+type pinItem struct {
+	messageItem
+	Due  stamp
+	Left template.HTML
+	Over bool
 }
 
 type option struct {
@@ -156,7 +169,7 @@ type ackItem struct {
 	By         string
 	At         *stamp
 	Due        stamp
-	Left       string
+	Left       template.HTML
 	Over       bool
 	Readback   string
 	Verdict    string
@@ -173,12 +186,20 @@ type receiptItem struct {
 
 func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	frag := r.URL.Query().Get("fragment")
-	if frag != "" && frag != "messages" {
+	if frag != "" && frag != "messages" && frag != "pinned" {
 		return errNoFragment
 	}
 	ch, err := w.api.Channel(r, c.p, r.PathValue("channel"))
 	if err != nil {
 		return err
+	}
+	if frag == "pinned" {
+		d := channelData{Channel: ch}
+		if d.Pinned, err = w.pinned(r, c, ch); err != nil {
+			return err
+		}
+		w.renderFragment(rw, r, "channel", "frag-pinned", w.page(c, "", "hotline", "channel", d))
+		return nil
 	}
 	before := int64(-1)
 	if b := r.URL.Query().Get("before"); b != "" {
@@ -235,8 +256,13 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 	if err != nil {
 		return err
 	}
-	for i := len(mvs) - 1; i >= 0; i-- { // newest first: the watch reads from the top
-		d.Messages = append(d.Messages, w.messageItem(c, ch, mvs[i], termByID, zones, relayTo))
+	// Oldest first, as the chat clients officers know: the page opens on
+	// the newest, just above the compose form.
+	for _, mv := range mvs {
+		d.Messages = append(d.Messages, w.messageItem(c, ch, mv, termByID, zones, relayTo))
+	}
+	if d.Pinned, err = w.pinned(r, c, ch); err != nil {
+		return err
 	}
 	pg := w.page(c, ch.TitleIn(c.l.Lang), "hotline", "channel", d)
 	if frag != "" {
@@ -276,12 +302,7 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 		} else {
 			ai.Text = c.l.T("ack.pending", "party", ai.Party)
 			left, over := countdown(c.now, a.Due)
-			ai.Over = over
-			if over {
-				ai.Left = c.l.T("js.countdown.overdue", "t", left)
-			} else {
-				ai.Left = c.l.T("js.countdown.left", "t", left)
-			}
+			ai.Over, ai.Left = over, countdownHTML(c.l, left, over)
 		}
 		switch a.Verdict {
 		case hotline.VerdictOK:
@@ -317,6 +338,44 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 		}
 	}
 	return it
+}
+
+// pinned lists the FLASH and IMMEDIATE messages of ch that the reader's
+// party has yet to acknowledge, from its inbox (an old one beyond the
+// page's messages too), in the banner's order: what can still be
+// answered in time first.
+func (w *Web) pinned(r *http.Request, c *ctx, ch hotline.Channel) ([]pinItem, error) {
+	items, err := w.api.Inbox(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	urgentOrder(items, c.now)
+	var out []pinItem
+	var terms map[string]hotline.Term
+	for _, it := range items {
+		if p := it.Message.Precedence; it.Message.Channel != ch.ID || p != hotline.Flash && p != hotline.Immediate {
+			continue
+		}
+		mv, err := w.api.Message(r, c.p, strconv.FormatInt(it.Message.ID, 10))
+		if err != nil {
+			return nil, err
+		}
+		if terms == nil {
+			ts, err := w.api.Glossary(r, c.p)
+			if err != nil {
+				return nil, err
+			}
+			terms = map[string]hotline.Term{}
+			for _, t := range ts {
+				terms[t.ID] = t
+			}
+		}
+		zones := zonesOf(c.l, c.parties, ch.Parties)
+		left, over := countdown(c.now, it.Due)
+		out = append(out, pinItem{messageItem: w.messageItem(c, ch, mv, terms, zones, nil),
+			Due: newStamp(it.Due, zones), Left: countdownHTML(c.l, left, over), Over: over})
+	}
+	return out, nil
 }
 
 // relayTargets lists the lines the mediator may relay a message of ch

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"reflect"
 	"slices"
@@ -83,6 +84,46 @@ func (l *Localizer) T(key string, args ...any) string {
 		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(deref(args[i+1])))
 	}
 	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// ltrText is an argument of TH laid out left to right whatever it holds
+// or surrounds: a time, a countdown, a member's id, a hash.
+type ltrText string
+
+// TH renders the message key as HTML, each argument isolated in a <bdi>
+// (ltrText ones with dir="ltr"), so that a value keeps its own order in a
+// sentence of the other direction: in Arabic, a countdown or a member's
+// id written left to right does not take the punctuation beside it along,
+// nor swap places with its neighbours.
+func (l *Localizer) TH(key string, args ...any) template.HTML {
+	s := l.T(key)
+	vals := map[string]any{}
+	for i := 0; i+1 < len(args); i += 2 {
+		vals[fmt.Sprint(args[i])] = args[i+1]
+	}
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(s, '{')
+		end := strings.IndexByte(s[max(open, 0):], '}') + max(open, 0)
+		if open < 0 || end < open {
+			break
+		}
+		v, ok := vals[s[open+1:end]]
+		if !ok {
+			b.WriteString(template.HTMLEscapeString(s[:end+1]))
+			s = s[end+1:]
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(s[:open]))
+		if x, isLTR := v.(ltrText); isLTR {
+			b.WriteString(`<bdi dir="ltr">` + template.HTMLEscapeString(string(x)) + `</bdi>`)
+		} else {
+			b.WriteString(`<bdi>` + template.HTMLEscapeString(fmt.Sprint(deref(v))) + `</bdi>`)
+		}
+		s = s[end+1:]
+	}
+	b.WriteString(template.HTMLEscapeString(s))
+	return template.HTML(b.String()) //nolint:gosec // every piece is escaped above
 }
 
 // deref gives the value behind a pointer (an optional field, as a

@@ -62,7 +62,7 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := map[string]string{}
-	tkey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	tkey := regexp.MustCompile(`\.TH? "([a-z0-9_.]+)"`)
 	err = fs.WalkDir(templateFiles, "templates", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -79,7 +79,7 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 	if len(used) < 50 {
 		t.Fatalf("found only %d keys in the templates: is the pattern stale?", len(used))
 	}
-	gokey := regexp.MustCompile(`\.T\("([a-z0-9_.]+)"[,)]`)
+	gokey := regexp.MustCompile(`\.TH?\("([a-z0-9_.]+)"[,)]`)
 	files, _ := fs.Glob(sourceFiles, "*.go")
 	for _, f := range files {
 		b, _ := fs.ReadFile(sourceFiles, f)
@@ -87,7 +87,7 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 			used[m[1]] = f
 		}
 	}
-	jskey := regexp.MustCompile(`\bt\('([a-z0-9_.]+)'`)
+	jskey := regexp.MustCompile(`\b(?:t|tIso)\('([a-z0-9_.]+)'`)
 	scripts, _ := fs.Glob(static, "static/js/*.js")
 	for _, f := range scripts {
 		b, _ := fs.ReadFile(static, f)

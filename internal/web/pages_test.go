@@ -401,7 +401,7 @@ func TestUrgentBanner(t *testing.T) {
 	ts := newServer(t)
 	sy := ts.signInEnglish(t, "sy.duty")
 	page := sy.page("/record")
-	mustContain(t, "a signed-in page", page, `<meta name="liaison-party" content="sy">`, `<div id="urgent" class="urgent-slot"></div>`, `aria-live="assertive"`)
+	mustContain(t, "a signed-in page", page, `<meta name="liaison-party" content="sy">`, `<div id="urgent" class="urgent-slot" aria-busy="true"></div>`, `aria-live="assertive"`)
 
 	count := regexp.MustCompile(`data-urgent-count="(\d+)"`)
 	urgent := func(c *browser) (string, string) {

@@ -106,6 +106,8 @@ func (w *Web) routes() {
 		rw.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(rw, r)
 	}))
+	m.HandleFunc("GET /favicon.ico", serveIcon("image/x-icon", iconICO()))
+	m.HandleFunc("GET /favicon.svg", serveIcon("image/svg+xml", iconSVG()))
 	m.HandleFunc("GET /{$}", w.root)
 	m.HandleFunc("GET /login", w.loginPage)
 	m.HandleFunc("GET /device", w.authed(w.devicePage))
@@ -238,7 +240,19 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, p *api.Principal, l 
 	if prob.Status >= 500 {
 		text = l.T("error.internal.text")
 	}
-	w.render(rw, r, prob.Status, "error", w.pageData(p, l, title, "", "", errorData{Heading: title, Text: text, Status: prob.Status}))
+	w.errorPage(rw, r, p, l, prob.Status, title, text)
+}
+
+// errorPage renders an error in the layout of the cell the member works
+// in: an officer who lands on one must still see which cell's screen it is.
+func (w *Web) errorPage(rw http.ResponseWriter, r *http.Request, p *api.Principal, l *Localizer, status int, title, text string) {
+	pg := w.pageData(p, l, title, "", "", errorData{Heading: title, Text: text, Status: status})
+	if p != nil {
+		if info, _, err := w.api.CellInfo(r, p); err == nil {
+			pg.CellName = cellName(info, l)
+		}
+	}
+	w.render(rw, r, status, "error", pg)
 }
 
 type errorData struct {
@@ -254,8 +268,7 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, p *api.Principal
 		}
 		l = w.localizer(rw, r, lang)
 	}
-	title := l.T("error.notfound.title")
-	w.render(rw, r, http.StatusNotFound, "error", w.pageData(p, l, title, "", "", errorData{Heading: title, Text: l.T("error.notfound.text"), Status: 404}))
+	w.errorPage(rw, r, p, l, http.StatusNotFound, l.T("error.notfound.title"), l.T("error.notfound.text"))
 }
 
 // page is what the layout renders.
@@ -271,7 +284,7 @@ type page struct {
 	Mediator  bool
 	Cell      string
 	CellName  string
-	Who       string
+	PartyName string // in the reader's language
 	Strings   string // the catalog's js.* messages, as JSON, for scripts
 	ServerNow string
 	Langs     []langLink
@@ -305,7 +318,7 @@ func (w *Web) pageData(p *api.Principal, l *Localizer, title, nav, script string
 		if p.Token.Kind == "session" {
 			pg.CSRF = api.CSRFToken(p.Secret)
 		}
-		pg.Who = p.Member.ID + " · " + partyName(l, p.Party)
+		pg.PartyName = partyName(l, p.Party)
 	}
 	return pg
 }

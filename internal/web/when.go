@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"time"
 	_ "time/tzdata" // parties' zones must resolve on a host without zoneinfo
 
@@ -104,4 +105,13 @@ func countdown(now, due time.Time) (text string, over bool) {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s), over
 	}
 	return fmt.Sprintf("%d:%02d", m, s), over
+}
+
+// countdownHTML says how long is left, or how long overdue, with the time
+// isolated left to right, as page.js renders it each second.
+func countdownHTML(l *Localizer, left string, over bool) template.HTML {
+	if over {
+		return l.TH("js.countdown.overdue", "t", ltrText(left))
+	}
+	return l.TH("js.countdown.left", "t", ltrText(left))
 }

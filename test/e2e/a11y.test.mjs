@@ -1,7 +1,7 @@
 // axe-core on the main pages: no serious or critical violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, signIn, axePath, base, api } from './harness.mjs';
+import { launch, signIn, axePath, base, api, submit } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -51,6 +51,26 @@ test('no serious or critical accessibility violation on the main pages', async (
     }
     found['us /channels/joint-diplomatic'] = await audit(us.page, '/channels/joint-diplomatic', '#invite');
     found['us /glossary?lang=he'] = await audit(us.page, '/glossary?lang=he', '#term');
+    // What Syria owes on its line, pinned above the conversation with its
+    // readback field.
+    for (const url of ['/channels/line-sy?lang=en', '/channels/line-sy?lang=ar']) {
+      found['sy ' + url] = await audit(sy.page, url, '[data-pin] textarea');
+    }
+    // A readback for Israel to judge: on its watch screen, in its banner.
+    const id = (await submit(il.page, '/messages', 'message.send', { channel: 'joint-military', subject: 'Convoy at grid 33S', body: 'A convoy crosses at 1430Z.', lang: 'en', precedence: 'IMMEDIATE' })).entry.index;
+    await submit(sy.page, `/messages/${id}/ack`, 'message.ack', { message: id, readback: 'Convoy crossing at 1430Z.' });
+    found['il /dashboard (readbacks)'] = await audit(il.page, '/dashboard?lang=he', '[data-fragment="readbacks"] li[data-readback]');
+    found['il /glossary (readbacks banner)'] = await audit(il.page, '/glossary?lang=en', '#urgent li[data-readback]');
+    // A phone: the banner closed to its heads, then open.
+    const phone = await signIn(browser, 'sy.duty', { bypassCSP: true, viewport: { width: 390, height: 844 }, isMobile: true });
+    try {
+      found['phone /record'] = await audit(phone.page, '/record?lang=ar', '#urgent .urgent-toggle');
+      await phone.page.locator('#urgent .urgent-toggle').click();
+      found['phone /record (banner open)'] = await audit(phone.page, '/record?lang=ar', '#urgent .urgent-toggle[aria-expanded="true"]');
+      found['phone /channels/line-sy'] = await audit(phone.page, '/channels/line-sy?lang=he', '[data-pin] textarea');
+    } finally {
+      await phone.context.close();
+    }
     const bad = Object.entries(found).filter(([, v]) => v.length > 0);
     assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
   } finally {

@@ -35,7 +35,8 @@ test('the English dashboard (the README screenshot)', async () => {
     await item.locator('time.countdown').waitFor({ timeout: 20000 });
     assert.match(await item.locator('time.countdown').innerText(), /left/);
     await us.page.evaluate(() => document.fonts.ready);
-    if (process.env.LIAISON_E2E_UPDATE_DOCS === '1') await us.page.screenshot({ path: readmeShot });
+    // The whole watch screen, as the README's description of it says.
+    if (process.env.LIAISON_E2E_UPDATE_DOCS === '1') await us.page.screenshot({ path: readmeShot, fullPage: true });
     await us.page.screenshot({ path: path.join(artifacts, 'dashboard-en.png'), fullPage: true });
   } finally {
     await us.context.close();

@@ -52,3 +52,33 @@ export async function api(page, path) {
 export function unique(what) {
   return `${what} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
+
+// submit signs a command with the page's own device key and posts it, as
+// the page's scripts do.
+export function submit(page, path, kind, fields) {
+  return page.evaluate(async ([p, k, f]) => {
+    const { signAndSubmit } = await import('/static/js/page.js');
+    return signAndSubmit(p, k, f);
+  }, [path, kind, fields]);
+}
+
+// countTones, as an init script, makes the page count the tones it
+// starts, in place of sound, and keep what its assertive live region
+// announced.
+export const countTones = () => {
+  window.__tones = 0;
+  window.__announced = [];
+  document.addEventListener('DOMContentLoaded', () => {
+    const region = document.getElementById('announce-urgent');
+    if (region) new MutationObserver(() => window.__announced.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
+  });
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    createOscillator() {
+      const o = super.createOscillator();
+      const start = o.start.bind(o);
+      o.start = (...a) => { window.__tones++; return start(...a); };
+      return o;
+    }
+  };
+};

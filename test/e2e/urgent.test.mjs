@@ -3,31 +3,11 @@
 // a screen reader hears it. The sender's own party gets none of that.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, signIn, unique } from './harness.mjs';
+import { launch, signIn, unique, countTones } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-// countTones makes the page count the tones it starts, in place of sound,
-// and keep what its assertive live region announced.
-const countTones = () => {
-  window.__tones = 0;
-  window.__announced = [];
-  document.addEventListener('DOMContentLoaded', () => {
-    const region = document.getElementById('announce-urgent');
-    if (region) new MutationObserver(() => window.__announced.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
-  });
-  const Real = window.AudioContext;
-  window.AudioContext = class extends Real {
-    createOscillator() {
-      const o = super.createOscillator();
-      const start = o.start.bind(o);
-      o.start = (...a) => { window.__tones++; return start(...a); };
-      return o;
-    }
-  };
-};
 
 test('an urgent message reaches the banner, the title and the ear on any page', async () => {
   const il = await signIn(browser, 'il.duty');
@@ -41,7 +21,9 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     // The demo leaves Syria urgent traffic already: the banner says so.
     await banner.locator('[data-urgent-count]').waitFor({ timeout: 20000 });
     const before = Number(await banner.locator('[data-urgent-count]').getAttribute('data-urgent-count'));
-    assert.match(await sy.page.title(), new RegExp(`^\\(${before}\\) `));
+    // The title counts the readbacks Syria has to judge too.
+    const judge = Number(await banner.locator('[data-readback-count]').getAttribute('data-readback-count'));
+    assert.match(await sy.page.title(), new RegExp(`^\\(${before + judge}\\) `));
 
     const tonesBefore = await sy.page.evaluate(() => window.__tones);
     const subject = unique('Shots heard at the crossing');
@@ -51,9 +33,9 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     await compose.getByLabel('Message').fill('Shots heard near the crossing at 1405Z; our patrol holds fire.');
     await compose.getByRole('button', { name: 'Send' }).click();
 
-    // The banner lists the soonest deadlines first; the count takes it in.
+    // The banner lists it with what can still be answered in time; the count takes it in.
     await banner.locator(`[data-urgent-count="${before + 1}"]`).waitFor({ timeout: 20000 });
-    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 10000 });
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + judge + 1, { timeout: 10000 });
     // Three beeps for it (escalations of the demo's older traffic, which
     // fall due while the tests run, may add their own).
     await sy.page.waitForFunction((n) => window.__tones >= n + 3, tonesBefore, { timeout: 10000 });
@@ -72,12 +54,12 @@ test('an urgent message reaches the banner, the title and the ear on any page', 
     await msg.getByRole('button', { name: 'Send acknowledgement' }).click();
     await msg.getByText('Acknowledged by Syria').waitFor({ timeout: 20000 });
     await banner.locator(`[data-urgent-count="${before}"]`).waitFor({ timeout: 20000 });
-    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before, { timeout: 10000 });
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + judge, { timeout: 10000 });
 
     // The watch screen lists it all in its first panel: no banner there,
     // but the title still counts. And there the officer can silence the tone.
     await sy.page.goto('/dashboard');
-    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before, { timeout: 10000 });
+    await sy.page.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + judge, { timeout: 10000 });
     assert.equal(await banner.locator('[data-urgent-count]').count(), 0);
     const toggle = sy.page.getByRole('button', { name: 'Sound on urgent traffic' });
     assert.equal(await toggle.getAttribute('aria-pressed'), 'true');

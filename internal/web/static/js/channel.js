@@ -1,11 +1,13 @@
 // A conversation: new messages, acknowledgements, readback marks and
 // translations appear live; every action is a command signed with this
 // browser's device key.
-import { t, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, problemDetail, alertPage } from '/static/js/page.js';
+import { t, tIso, say, signAndSubmit, fetchFragment, parseHTML, debounce, csrf, problemDetail, alertPage } from '/static/js/page.js';
 
 const root = document.getElementById('channel');
 const channel = root.dataset.channel;
 const list = root.querySelector('[data-fragment="messages"]');
+const scroller = root.querySelector('.scroller');
+const pinned = root.querySelector('[data-fragment="pinned"]');
 const announce = document.getElementById('announce');
 
 // --- live merge ---------------------------------------------------------
@@ -23,7 +25,7 @@ function actionSet(el) {
   return [...(el?.querySelectorAll('[data-action]') || [])].map((b) => b.dataset.action).sort().join(' ');
 }
 
-// merge brings the list up to date article by article, newest first,
+// merge brings the list up to date article by article, oldest first,
 // keeping an article's actions while someone works in them (unless what
 // they may do there has changed).
 function merge(fresh) {
@@ -40,6 +42,12 @@ function merge(fresh) {
     const old = list.querySelector(`article[data-message-id="${CSS.escape(id)}"]`);
     if (!old) {
       news.push(art);
+      // Before the first article or, in an empty list, the link back to
+      // the newest (an earlier page of the history has one).
+      if (!prev) {
+        const at = list.querySelector(':scope > article[data-message-id]') || list.querySelector(':scope > .paging-newer');
+        if (at) at.before(art); else list.append(art);
+      }
     } else {
       const oldActions = old.querySelector(':scope > [data-part="actions"]');
       const newActions = art.querySelector(':scope > [data-part="actions"]');
@@ -54,7 +62,7 @@ function merge(fresh) {
       // Translation confirm buttons live outside the actions and hold no input.
       old.replaceWith(art);
     }
-    if (prev) prev.after(art); else list.prepend(art);
+    if (prev) prev.after(art);
     prev = art;
   }
   for (const art of news) {
@@ -64,12 +72,29 @@ function merge(fresh) {
   }
 }
 
+// mergePinned brings the pinned messages up to date, keeping one whose
+// readback is being written; one acknowledged leaves, and the officer's
+// focus goes to the next.
+function mergePinned(fresh) {
+  const had = pinned.contains(document.activeElement);
+  for (const pin of fresh.querySelectorAll('[data-pin]')) {
+    const old = pinned.querySelector(`[data-pin="${CSS.escape(pin.dataset.pin)}"]`);
+    if (old && dirty(old.querySelector('[data-part="actions"]'))) pin.replaceWith(old);
+  }
+  pinned.replaceChildren(fresh);
+  if (had && !pinned.contains(document.activeElement)) {
+    (pinned.querySelector('[data-pin] textarea, [data-pin] button') || scroller)?.focus();
+  }
+}
+
 const refresh = debounce(async () => {
   try {
     // An earlier page of the history stays that page when it refreshes.
     const before = new URLSearchParams(location.search).get('before');
-    const html = await fetchFragment(`/channels/${encodeURIComponent(channel)}?fragment=messages` + (before ? `&before=${encodeURIComponent(before)}` : ''));
+    const base = `/channels/${encodeURIComponent(channel)}?fragment=`;
+    const [html, pins] = await Promise.all([fetchFragment(base + 'messages' + (before ? `&before=${encodeURIComponent(before)}` : '')), fetchFragment(base + 'pinned')]);
     if (html !== null) merge(parseHTML(html));
+    if (pins !== null) mergePinned(parseHTML(pins));
   } catch (e) {
     alertPage(e.message);
   }
@@ -100,9 +125,10 @@ async function act(button, errorEl, write) {
 root.addEventListener('click', async (ev) => {
   const button = ev.target.closest('button[data-action]');
   if (!button || !root.contains(button)) return;
-  const art = button.closest('article[data-message-id]');
+  // A message's article, or its pin above the conversation.
+  const art = button.closest('article[data-message-id], [data-pin]');
   if (!art) return;
-  const message = Number(art.dataset.messageId);
+  const message = Number(art.dataset.messageId ?? art.dataset.pin);
   const errorEl = art.querySelector('[data-part="actions"] [data-error]');
   switch (button.dataset.action) {
     case 'ack':
@@ -212,17 +238,17 @@ function setRef(r) {
   ref = r;
   const box = compose.querySelector('[data-ref]');
   box.hidden = !r;
-  box.querySelector('[data-ref-text]').textContent = r ? r.text : '';
+  box.querySelector('[data-ref-text]').replaceChildren(r ? r.text : '');
 }
 function refer(kind, message, d) {
   if (!compose) return;
   const subject = d.subject || '';
   if (kind === 'reply') {
-    setRef({ field: 'reply_to', message, text: t('compose.replying', { index: message, subject }) });
+    setRef({ field: 'reply_to', message, text: tIso('compose.replying', { index: message, subject }) });
     const prefix = t('compose.reply_prefix');
     compose.subject.value = subject.startsWith(prefix) ? subject : prefix + subject;
   } else {
-    setRef({ field: 'corrects', message, text: t('compose.correcting', { index: message, subject }) });
+    setRef({ field: 'corrects', message, text: tIso('compose.correcting', { index: message, subject }) });
     compose.subject.value = t('compose.correction_prefix') + subject;
     compose.body.value = d.body || '';
     if (d.precedence) compose.elements.namedItem('precedence').value = d.precedence;
@@ -231,11 +257,20 @@ function refer(kind, message, d) {
     const lang = compose.elements.namedItem('lang');
     if ([...lang.options].some((o) => o.value === d.lang)) lang.value = d.lang;
   }
-  compose.scrollIntoView({ block: 'start' });
+  drafting();
+  compose.scrollIntoView({ block: 'nearest' });
   (kind === 'reply' ? compose.body : compose.subject).focus();
 }
 
+// On a phone the form is its message field alone until the officer is
+// in it, or has started a message.
+function drafting() {
+  compose.classList.toggle('drafting', [compose.subject, compose.body].some((f) => f.value.trim() !== '') || compose.attachments.files.length > 0 || ref !== null);
+}
+
 if (compose) {
+  compose.addEventListener('input', drafting);
+  compose.addEventListener('change', drafting);
   compose.querySelector('[data-ref-cancel]').addEventListener('click', () => {
     setRef(null);
     compose.subject.focus();
@@ -273,7 +308,10 @@ if (compose) {
       await signAndSubmit('/messages', 'message.send', fields);
       compose.reset();
       setRef(null);
+      drafting();
       say(status, t('sent'));
+      // Back to the newest, where it arrives.
+      scroller.scrollTop = scroller.scrollHeight;
       refresh();
     } catch (e) {
       status.textContent = '';

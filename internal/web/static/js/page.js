@@ -13,6 +13,28 @@ export function t(key, args = {}) {
   return s;
 }
 
+// tIso renders a catalog message as nodes, each argument isolated in a
+// <bdi> (those named in ltr laid out left to right), so that a time, a
+// hash or a name keeps its own order in a sentence of the other
+// direction: an Arabic line does not move a root hash's "=" to its start.
+export function tIso(key, args = {}, ltr = []) {
+  const out = document.createDocumentFragment();
+  const s = strings[key] ?? key;
+  const re = /\{([a-z_]+)\}/g;
+  let last = 0;
+  for (let m; (m = re.exec(s));) {
+    if (!(m[1] in args)) continue;
+    out.append(s.slice(last, m.index));
+    const b = document.createElement('bdi');
+    if (ltr.includes(m[1])) b.dir = 'ltr';
+    b.textContent = String(args[m[1]]);
+    out.append(b);
+    last = re.lastIndex;
+  }
+  out.append(s.slice(last));
+  return out;
+}
+
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const csrf = meta('csrf-token');
 export const member = meta('liaison-member');
@@ -55,12 +77,13 @@ export async function problemDetail(r) {
   }
 }
 
-// say writes a message into a live region (role=alert or role=status).
+// say writes a message (text, or nodes from tIso) into a live region
+// (role=alert or role=status).
 export function say(el, text) {
   if (!el) return;
   el.textContent = '';
   // A fresh text node after clearing is announced even when the text repeats.
-  requestAnimationFrame(() => { el.textContent = text; });
+  requestAnimationFrame(() => { el.replaceChildren(text); });
 }
 
 const liveStatus = document.getElementById('live-status');
@@ -141,8 +164,10 @@ function tick() {
     const due = Date.parse(el.dataset.deadline);
     if (Number.isNaN(due)) continue;
     const left = Math.round((due - at) / 1000);
-    const text = left >= 0 ? t('countdown.left', { t: clockText(left) }) : t('countdown.overdue', { t: clockText(-left) });
-    if (el.textContent !== text) el.textContent = text;
+    const args = { t: clockText(Math.abs(left)) };
+    // The time isolated, as the server renders it.
+    const text = left >= 0 ? tIso('countdown.left', args, ['t']) : tIso('countdown.overdue', args, ['t']);
+    if (el.textContent !== text.textContent) el.replaceChildren(text);
     el.classList.toggle('over', left < 0);
   }
   for (const el of document.querySelectorAll('time.clock[data-zone]')) {
@@ -252,8 +277,16 @@ const urgentSlot = document.getElementById('urgent');
 const announceUrgent = document.getElementById('announce-urgent');
 const baseTitle = document.title;
 
+// Readbacks of messages heard on the stream, by "message/party", with the
+// index of their entry: the banner's next read tells which are ours to
+// judge, and those sound as urgent traffic does.
+const heardReadbacks = new Map();
+
 async function refreshUrgent() {
   if (!urgentSlot || ended) return;
+  // Readbacks heard from now on may be missing from this read: the next
+  // one (an entry brings it) looks for them.
+  const asking = new Map(heardReadbacks);
   let html;
   try {
     html = await fetchFragment('/urgent?fragment=urgent');
@@ -262,13 +295,42 @@ async function refreshUrgent() {
   }
   if (html === null) return;
   const frag = parseHTML(html);
-  const n = Number(frag.querySelector('[data-urgent-count]')?.dataset.urgentCount || 0);
-  // The watch screen lists all of it in its first panel: no banner there.
+  const section = frag.querySelector('[data-urgent-count]');
+  const n = Number(section?.dataset.urgentCount || 0) + Number(section?.dataset.readbackCount || 0);
+  for (const [key, index] of asking) {
+    heardReadbacks.delete(key);
+    const li = frag.querySelector(`li[data-readback="${CSS.escape(key)}"]`);
+    if (li) alertUrgent({ prec: li.dataset.precedence, text: li.dataset.alert, message: Number(li.dataset.messageId) }, index);
+  }
+  // A conversation pins what we owe in it above its messages: the banner
+  // there counts it and lists the rest.
+  const here = document.querySelector('#channel[data-channel]')?.dataset.channel;
+  if (here) for (const li of frag.querySelectorAll(`.urgent-items li[data-channel="${CSS.escape(here)}"]`)) li.hidden = true;
+  setUrgentOpen(frag.querySelector('.urgent'), urgentOpen);
+  // The watch screen lists all of it in its first panels: no banner there.
   urgentSlot.replaceChildren(location.pathname === '/dashboard' ? '' : frag);
+  urgentSlot.removeAttribute('aria-busy');
   document.title = n ? `(${n}) ${baseTitle}` : baseTitle;
   tick();
 }
 const refreshUrgentSoon = debounce(refreshUrgent, 150);
+
+// On a phone the banner shows its heads alone until the officer opens it;
+// it stays open, or closed, from page to page of the tab.
+let urgentOpen = (() => { try { return sessionStorage.getItem('liaison.urgent-open') === 'yes'; } catch { return false; } })();
+function setUrgentOpen(section, open) {
+  const button = section?.querySelector('.urgent-toggle');
+  if (!button) return;
+  section.classList.toggle('open', open);
+  button.setAttribute('aria-expanded', String(open));
+  button.textContent = open ? button.dataset.hide : button.dataset.show;
+}
+urgentSlot?.addEventListener('click', (ev) => {
+  if (!ev.target.closest('.urgent-toggle')) return;
+  urgentOpen = !urgentOpen;
+  try { sessionStorage.setItem('liaison.urgent-open', urgentOpen ? 'yes' : 'no'); } catch { /* this page only */ }
+  setUrgentOpen(urgentSlot.querySelector('.urgent'), urgentOpen);
+});
 
 // urgentArrival says whether an entry is urgent news for this member: a
 // FLASH or IMMEDIATE sent to our party by another, or an escalation of
@@ -340,16 +402,24 @@ function firstToHear(index) {
   return true;
 }
 
-document.addEventListener('liaison:entry', (ev) => {
-  const e = ev.detail || {};
-  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
-  const a = urgentArrival(e);
-  if (!a) return;
+// alertUrgent announces an arrival, and in one tab of the member's sounds
+// it and raises a notification.
+function alertUrgent(a, index) {
   say(announceUrgent, a.text);
-  if (firstToHear(e.index)) {
+  if (firstToHear(index)) {
     chime(a.prec);
     notifyDesktop(a);
   }
+}
+
+document.addEventListener('liaison:entry', (ev) => {
+  const e = ev.detail || {};
+  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
+  if (e.kind === 'message.ack' && e.payload?.readback && e.party !== party) {
+    heardReadbacks.set(`${e.payload.message}/${e.party}`, e.index);
+  }
+  const a = urgentArrival(e);
+  if (a) alertUrgent(a, e.index);
 });
 document.addEventListener('liaison:resync', refreshUrgentSoon);
 

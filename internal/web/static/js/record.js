@@ -1,6 +1,6 @@
 // The record page's Verify: the browser itself checks the entry's leaf
 // hash, its inclusion proof and the cell's signed checkpoint.
-import { t, say, crypto } from '/static/js/page.js';
+import { t, tIso, say, crypto } from '/static/js/page.js';
 
 const root = document.getElementById('record');
 const button = document.getElementById('verify');
@@ -15,7 +15,7 @@ button.addEventListener('click', async () => {
     const c = await crypto();
     const r = await c.verifyEntry(Number(root.dataset.index));
     ok = !!r.ok;
-    text = ok ? t('verify.ok', { index: r.index, size: r.size, root: r.rootHash }) : t('verify.fail', { detail: r.detail || '' });
+    text = ok ? tIso('verify.ok', { index: r.index, size: r.size, root: r.rootHash }, ['root']) : t('verify.fail', { detail: r.detail || '' });
   } catch (e) {
     text = t('verify.fail', { detail: e.message });
   }
