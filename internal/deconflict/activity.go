@@ -173,7 +173,7 @@ type found struct {
 
 type foundOverlap struct {
 	Conflict
-	other Notification
+	party string // the other notification's
 	mask  uint64 // of the other notification's object
 }
 
@@ -211,37 +211,55 @@ func (d *Desk) check(c *cell.Command, self int64, party, activity string, vs []v
 	if err != nil {
 		return f, err
 	}
+	state, err := d.states(c)
+	if err != nil {
+		return f, err
+	}
 	for _, k := range cands {
-		if k.n == self {
+		if k.n == self || k.party == party {
 			continue
 		}
-		other, o, err := get[Notification](c, ObjNotification, itoa(k.n))
+		st, ok := state(k.n)
+		if !ok {
+			continue // a volume without its notification: the index found too much
+		}
+		if st.State != StateActive || st.Version != k.v || st.Party == party {
+			continue
+		}
+		// Geometry first, from memory where it can: most candidates meet
+		// only in their bounds, and need not be read at all.
+		ov, err := d.volumeOf(c, k)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // the index may hold more than the view: it only ever finds too much
 		}
 		if err != nil {
-			return f, fmt.Errorf("deconflict: candidate %s: %w", VolumeID(k.n, k.v, k.i), err)
-		}
-		if other.State != StateActive || other.Version != k.v || other.Party == party {
-			continue
-		}
-		ov, err := d.volumeOf(c, k)
-		if err != nil {
 			return f, err
 		}
+		var hits []int
 		for i := range vs {
 			if overlapsIn(&vs[i], &ov) && intersects(vs[i].fp, ov.fp, 0) {
-				f.overlaps = append(f.overlaps, foundOverlap{other: other, mask: o.Mask,
-					Conflict: Conflict{B: Ref{Notification: k.n, Version: k.v}, VolumeA: i, VolumeB: k.i, At: now}})
+				hits = append(hits, i)
 			}
+		}
+		for _, i := range hits {
+			f.overlaps = append(f.overlaps, foundOverlap{party: st.Party, mask: st.mask,
+				Conflict: Conflict{B: Ref{Notification: k.n, Version: k.v}, VolumeA: i, VolumeB: k.i, At: now}})
 		}
 	}
 	return f, nil
 }
 
-// volumeOf loads a volume of a notification's version, parsed once per
-// batch.
-func (d *Desk) volumeOf(c *cell.Command, k volKey) (volume, error) {
+// volumeOf loads a volume of a notification's version: from the desk's
+// cache when the index holds it (what was committed never changes), else
+// parsed once per batch.
+func (d *Desk) volumeOf(c *cell.Command, k candidate) (volume, error) {
+	ci := d.cell(c.Entry.Cell)
+	vk := versionKey{k.n, k.v}
+	if k.committed {
+		if vs, ok := ci.cached(vk); ok {
+			return pick(vs, k.volKey)
+		}
+	}
 	vs, err := store.Memoized(c.View, "deconflict.version/"+VersionID(k.n, k.v), []string{ObjNotifVersion}, func() ([]volume, error) {
 		nv, _, err := get[NotificationVersion](c, ObjNotifVersion, VersionID(k.n, k.v))
 		if err != nil {
@@ -256,6 +274,13 @@ func (d *Desk) volumeOf(c *cell.Command, k volKey) (volume, error) {
 	if err != nil {
 		return volume{}, err
 	}
+	if k.committed {
+		ci.remember(vk, vs)
+	}
+	return pick(vs, k.volKey)
+}
+
+func pick(vs []volume, k volKey) (volume, error) {
 	if k.i < 0 || k.i >= len(vs) {
 		return volume{}, fmt.Errorf("deconflict: no volume %s", VolumeID(k.n, k.v, k.i))
 	}
@@ -283,8 +308,12 @@ func checkSeen(c *cell.Command, seen []Ref, f found) error {
 		if slices.Contains(seen, ov.B) || slices.ContainsFunc(missing, func(m Overlap) bool { return m.Notification == ov.B.Notification }) {
 			continue
 		}
-		missing = append(missing, Overlap{Notification: ov.B.Notification, Version: ov.B.Version, Party: ov.other.Party,
-			Type: ov.other.Type, Title: ov.other.Title, Start: ov.other.Start, End: ov.other.End, Volume: ov.VolumeA, OtherVolume: ov.VolumeB})
+		other, _, err := get[Notification](c, ObjNotification, itoa(ov.B.Notification))
+		if err != nil {
+			return err
+		}
+		missing = append(missing, Overlap{Notification: ov.B.Notification, Version: ov.B.Version, Party: other.Party,
+			Type: other.Type, Title: other.Title, Start: other.Start, End: other.End, Volume: ov.VolumeA, OtherVolume: ov.VolumeB})
 	}
 	if len(missing) > 0 {
 		return &UnnamedConflicts{Conflicts: missing}
@@ -306,7 +335,7 @@ func recordVersion(c *cell.Command, n Notification, nv NotificationVersion, vs [
 	for _, ov := range f.overlaps {
 		// Held when one side may not read the other: then the mediator,
 		// who reads both, decides.
-		held := !cell.MayRead(c.Actor, ov.mask) || !partyReads(c, ov.other.Party, mask)
+		held := !cell.MayRead(c.Actor, ov.mask) || !partyReads(c, ov.party, mask)
 		ov.Held = held
 		n.Held = n.Held || held
 		both := mask & ov.mask
@@ -318,9 +347,10 @@ func recordVersion(c *cell.Command, n Notification, nv NotificationVersion, vs [
 			narrowed(ObjConflict, conflictID(b), itoa(ov.B.Notification), b, both))
 	}
 	window := settings.AckDeadline(n.Precedence)
-	changes = append(changes, put(ObjNotification, itoa(n.ID), n.Party, n), put(ObjNotifVersion, VersionID(n.ID, n.Version), itoa(n.ID), nv))
+	changes = append(changes, put(ObjNotification, itoa(n.ID), n.Party, n), put(ObjNotifVersion, VersionID(n.ID, n.Version), itoa(n.ID), nv),
+		changeOf(n, nv.Entry))
 	for i, v := range vs {
-		changes = append(changes, put(ObjVolume, VolumeID(n.ID, n.Version, i), itoa(n.ID), newVolumeDoc(n.ID, n.Version, i, &v)))
+		changes = append(changes, put(ObjVolume, VolumeID(n.ID, n.Version, i), itoa(n.ID), newVolumeDoc(n.ID, n.Version, i, n.Party, &v)))
 	}
 	for _, p := range n.Addressed {
 		changes = append(changes, dues.Put(dues.Due{Kind: DueAnswer, Ref: n.ID, Party: p, Precedence: n.Precedence,
@@ -625,7 +655,7 @@ func activityEnd(c *cell.Command) (store.Effect, error) {
 	if n.State != StateActive {
 		return store.Effect{}, conflict("notification %d is already %s", n.ID, n.State)
 	}
-	_, now, err := position(c)
+	idx, now, err := position(c)
 	if err != nil {
 		return store.Effect{}, err
 	}
@@ -634,7 +664,7 @@ func activityEnd(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	n.State, n.Updated, n.Held = p.State, now, false
-	changes := []store.Change{put(ObjNotification, itoa(n.ID), n.Party, n)}
+	changes := []store.Change{put(ObjNotification, itoa(n.ID), n.Party, n), changeOf(n, idx)}
 	for _, party := range n.Addressed {
 		changes = append(changes, dues.Done(DueAnswer, n.ID, party))
 	}

@@ -1,6 +1,7 @@
 package deconflict
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -139,17 +140,20 @@ func incidentReport(d *Desk) cell.Handler {
 			return store.Effect{}, err
 		}
 		for _, k := range cands {
-			n, o, err := get[Notification](c, ObjNotification, itoa(k.n))
-			// Executed activities matter most here; a withdrawn one did
-			// not happen.
-			if err != nil || n.Version != k.v || n.State == StateWithdrawn {
+			ov, err := d.volumeOf(c, k)
+			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
-			ov, err := d.volumeOf(c, k)
 			if err != nil {
 				return store.Effect{}, err
 			}
 			if !overlapsIn(&probe[0], &ov) || !intersects(fp, ov.fp, 0) {
+				continue
+			}
+			n, o, err := get[Notification](c, ObjNotification, itoa(k.n))
+			// Executed activities matter most here; a withdrawn one did
+			// not happen.
+			if err != nil || n.Version != k.v || n.State == StateWithdrawn {
 				continue
 			}
 			l := IncidentLink{Incident: idx, Notification: k.n, Version: k.v, Volume: k.i}

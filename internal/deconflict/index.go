@@ -49,36 +49,110 @@ type cellIndex struct {
 	mu     sync.RWMutex
 	idx    *geo.Index[volKey]
 	synced int64
+	// states holds each notification's party, version, state and
+	// audience, as its change objects say (ObjChange), so that a check
+	// knows whether a candidate is live without reading it.
+	states map[int64]noteState
+
+	// versions caches parsed volumes of committed notification versions,
+	// which never change: a check reads a candidate's geometry from the
+	// store once, not at every check it is a candidate of.
+	cacheMu  sync.Mutex
+	versions map[versionKey][]volume
 }
 
-// volKey names a volume: notification n, version v, volume i.
+// noteState is what a check needs of a notification: a change object's
+// document, and the audience mask of the notification.
+type noteState struct {
+	Party   string `json:"party"`
+	Version int    `json:"version"`
+	State   string `json:"state"`
+	mask    uint64
+}
+
+// changeDoc is a change object's document: a notification's state after
+// the entry that wrote it.
+type changeDoc struct {
+	N int64 `json:"n"`
+	noteState
+}
+
+// changeOf is the change object the entry at log index idx writes for
+// notification n: its state after that entry.
+func changeOf(n Notification, idx int64) store.Change {
+	return put(ObjChange, itoa(idx), itoa(n.ID), changeDoc{N: n.ID, noteState: noteState{Party: n.Party, Version: n.Version, State: n.State}})
+}
+
+type versionKey struct {
+	n int64
+	v int
+}
+
+// maxCachedVersions bounds the cache; past it, it starts again.
+const maxCachedVersions = 1 << 21
+
+func (ci *cellIndex) cached(k versionKey) ([]volume, bool) {
+	ci.cacheMu.Lock()
+	defer ci.cacheMu.Unlock()
+	vs, ok := ci.versions[k]
+	return vs, ok
+}
+
+func (ci *cellIndex) remember(k versionKey, vs []volume) {
+	ci.cacheMu.Lock()
+	defer ci.cacheMu.Unlock()
+	if ci.versions == nil || len(ci.versions) >= maxCachedVersions {
+		ci.versions = map[versionKey][]volume{}
+	}
+	ci.versions[k] = vs
+}
+
+// volKey names a volume: notification n of party, version v, volume i.
+// The party rides along so that a check skips the notifier's own volumes
+// without reading them.
 type volKey struct {
-	n    int64
-	v, i int
+	n     int64
+	v, i  int
+	party string
 }
 
 // volumeDoc is what the index follows of a volume: its bounds, band and
 // window, without its geometry, so that the index is rebuilt at start
-// without parsing a million shapes.
+// without parsing a million shapes. It is terse for the same reason: a
+// million of them are decoded at start, and numbers decode faster than
+// times and named fields.
 type volumeDoc struct {
-	N      int64     `json:"n"`
-	V      int       `json:"v"`
-	I      int       `json:"i"`
-	Bounds geo.Rect  `json:"bounds"`
-	AltLo  *float64  `json:"alt_lo_m,omitempty"`
-	AltHi  *float64  `json:"alt_hi_m,omitempty"`
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
+	N     int64  `json:"n"`
+	V     int    `json:"v"`
+	I     int    `json:"i"`
+	Party string `json:"party"`
+	// Box is the bounds, radius included: latitude low and high,
+	// longitude low and high.
+	Box [4]float64 `json:"box"`
+	// Alt is the band [lo, hi) in metres; absent for every altitude.
+	Alt *[2]float64 `json:"alt,omitempty"`
+	// Start and End are the window [start, end) in Unix nanoseconds.
+	Start int64 `json:"start_ns"`
+	End   int64 `json:"end_ns"`
 }
 
-func newVolumeDoc(n int64, v, i int, x *volume) volumeDoc {
-	return volumeDoc{N: n, V: v, I: i, Bounds: x.fp.bounds(), AltLo: x.AltLo, AltHi: x.AltHi, Start: x.Start, End: x.End}
+func newVolumeDoc(n int64, v, i int, party string, x *volume) volumeDoc {
+	b := x.fp.bounds()
+	vd := volumeDoc{N: n, V: v, I: i, Party: party, Box: [4]float64{b.LatLo, b.LatHi, b.LngLo, b.LngHi},
+		Start: x.Start.UnixNano(), End: x.End.UnixNano()}
+	if x.AltLo != nil && x.AltHi != nil {
+		vd.Alt = &[2]float64{*x.AltLo, *x.AltHi}
+	}
+	return vd
 }
+
+func (vd volumeDoc) key() volKey { return volKey{n: vd.N, v: vd.V, i: vd.I, party: vd.Party} }
 
 func (vd volumeDoc) entry() geo.Entry[volKey] {
-	e := geo.Entry[volKey]{ID: volKey{vd.N, vd.V, vd.I}, Bounds: vd.Bounds, Alt: geo.AllAltitudes, When: geo.Window{Start: vd.Start, End: vd.End}}
-	if vd.AltLo != nil && vd.AltHi != nil {
-		e.Alt = geo.Band{Lo: *vd.AltLo, Hi: *vd.AltHi}
+	e := geo.Entry[volKey]{ID: vd.key(), Bounds: geo.Rect{LatLo: vd.Box[0], LatHi: vd.Box[1], LngLo: vd.Box[2], LngHi: vd.Box[3]},
+		Alt: geo.AllAltitudes, When: geo.Window{Start: time.Unix(0, vd.Start).UTC(), End: time.Unix(0, vd.End).UTC()}}
+	if vd.Alt != nil {
+		e.Alt = geo.Band{Lo: vd.Alt[0], Hi: vd.Alt[1]}
 	}
 	return e
 }
@@ -94,7 +168,7 @@ func (d *Desk) cell(id string) *cellIndex {
 	defer d.mu.Unlock()
 	ci := d.cells[id]
 	if ci == nil {
-		ci = &cellIndex{idx: geo.NewIndex[volKey](geo.IndexConfig{})}
+		ci = &cellIndex{idx: geo.NewIndex[volKey](geo.IndexConfig{}), states: map[int64]noteState{}}
 		d.cells[id] = ci
 	}
 	return ci
@@ -108,49 +182,123 @@ func (d *Desk) follow(ctx context.Context, cellID string, v store.View, size int
 	if size <= ci.synced {
 		return nil
 	}
-	for after := ci.synced - 1; ; {
-		objs, err := v.List(ctx, ObjVolume, "", after, 2000)
+	if err := eachChange(ctx, v, ci.synced, size, func(cd changeDoc) { ci.states[cd.N] = cd.noteState }); err != nil {
+		return err
+	}
+	// The store's rows are read on one goroutine and decoded on this one,
+	// which at start, with a million volumes, halves the wait.
+	pages := make(chan []store.Object, 4)
+	read := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		for after := ci.synced - 1; ; {
+			objs, err := v.List(ctx, ObjVolume, "", after, 2000)
+			if err != nil {
+				read <- fmt.Errorf("deconflict index: %w", err)
+				return
+			}
+			if len(objs) > 0 {
+				after = objs[len(objs)-1].Seq
+				pages <- objs
+			}
+			if len(objs) < 2000 {
+				read <- nil
+				return
+			}
+		}
+	}()
+	var failed error
+	for objs := range pages {
+		for _, o := range objs {
+			if failed != nil || o.Seq >= size {
+				continue // a later commit's, on another node: the next follow takes it
+			}
+			var vd volumeDoc
+			if err := json.Unmarshal(o.Doc, &vd); err != nil {
+				failed = fmt.Errorf("deconflict index: %s: %w", o.ID, err)
+				continue
+			}
+			if err := ci.idx.Insert(vd.entry()); err != nil {
+				failed = fmt.Errorf("deconflict index: %s: %w", o.ID, err)
+			}
+		}
+	}
+	if err := <-read; err != nil {
+		return err
+	}
+	if failed != nil {
+		return failed
+	}
+	ci.synced = size
+	return nil
+}
+
+// eachChange calls fn with every change object created at log index from
+// and before size (size < 0: to the end), in log order.
+func eachChange(ctx context.Context, v store.View, from, size int64, fn func(changeDoc)) error {
+	for after := from - 1; ; {
+		objs, err := v.List(ctx, ObjChange, "", after, 2000)
 		if err != nil {
 			return fmt.Errorf("deconflict index: %w", err)
 		}
 		for _, o := range objs {
 			after = o.Seq
-			if o.Seq >= size {
-				continue // a later commit's, on another node: the next follow takes it
+			if size >= 0 && o.Seq >= size {
+				continue
 			}
-			var vd volumeDoc
-			if err := json.Unmarshal(o.Doc, &vd); err != nil {
+			var cd changeDoc
+			if err := json.Unmarshal(o.Doc, &cd); err != nil {
 				return fmt.Errorf("deconflict index: %s: %w", o.ID, err)
 			}
-			if err := ci.idx.Insert(vd.entry()); err != nil {
-				return fmt.Errorf("deconflict index: %s: %w", o.ID, err)
-			}
+			cd.mask = o.Mask
+			fn(cd)
 		}
 		if len(objs) < 2000 {
-			break
+			return nil
 		}
 	}
-	ci.synced = size
-	return nil
+}
+
+// states returns what a check needs of the notifications: the index's,
+// overlaid with the changes written since it last followed (this batch's,
+// another node's).
+func (d *Desk) states(c *cell.Command) (func(n int64) (noteState, bool), error) {
+	ci := d.cell(c.Entry.Cell)
+	ci.mu.RLock()
+	synced := ci.synced
+	ci.mu.RUnlock()
+	since := map[int64]noteState{}
+	if err := eachChange(c.Ctx, c.View, synced, -1, func(cd changeDoc) { since[cd.N] = cd.noteState }); err != nil {
+		return nil, err
+	}
+	return func(n int64) (noteState, bool) {
+		if st, ok := since[n]; ok {
+			return st, true
+		}
+		ci.mu.RLock()
+		defer ci.mu.RUnlock()
+		st, ok := ci.states[n]
+		return st, ok
+	}, nil
 }
 
 // candidates returns the volumes of other notifications whose bounds,
 // band and window meet those of vs: from the index, what it holds, and
 // from the view, what was created since (in this batch, or by another
 // node), so that the answer does not depend on how far the index follows.
-func (d *Desk) candidates(c *cell.Command, vs []volume) ([]volKey, error) {
+func (d *Desk) candidates(c *cell.Command, vs []volume) ([]candidate, error) {
 	ci := d.cell(c.Entry.Cell)
 	ci.mu.RLock()
 	synced := ci.synced
 	seen := map[volKey]bool{}
-	var out []volKey
+	var out []candidate
 	qs := make([]geo.Entry[volKey], len(vs))
 	for i := range vs {
-		qs[i] = newVolumeDoc(-1, 0, 0, &vs[i]).entry()
+		qs[i] = newVolumeDoc(-1, 0, 0, "", &vs[i]).entry()
 		err := ci.idx.Search(qs[i].Bounds, qs[i].Alt, qs[i].When, func(k volKey) bool {
 			if !seen[k] {
 				seen[k] = true
-				out = append(out, k)
+				out = append(out, candidate{volKey: k, committed: true})
 			}
 			return true
 		})
@@ -171,7 +319,7 @@ func (d *Desk) candidates(c *cell.Command, vs []volume) ([]volKey, error) {
 			if err := json.Unmarshal(o.Doc, &vd); err != nil {
 				return nil, err
 			}
-			k := volKey{vd.N, vd.V, vd.I}
+			k := vd.key()
 			if seen[k] {
 				continue
 			}
@@ -179,7 +327,7 @@ func (d *Desk) candidates(c *cell.Command, vs []volume) ([]volKey, error) {
 			for _, q := range qs {
 				if meets(q, it) {
 					seen[k] = true
-					out = append(out, k)
+					out = append(out, candidate{volKey: k})
 					break
 				}
 			}
@@ -188,6 +336,13 @@ func (d *Desk) candidates(c *cell.Command, vs []volume) ([]volKey, error) {
 			return out, nil
 		}
 	}
+}
+
+// candidate is a volume a check must look at; committed tells that it
+// comes from the index, which holds only what was committed.
+type candidate struct {
+	volKey
+	committed bool
 }
 
 // Size reports how many volumes the index of a cell holds and up to which

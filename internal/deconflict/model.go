@@ -59,6 +59,7 @@ const (
 	ObjNotification = "notification"      // id: log index of the first version; parent: party
 	ObjNotifVersion = "notification.version"
 	ObjVolume       = "notification.volume" // id: n/version/i; parent: n (what the index follows)
+	ObjChange       = "notification.change" // id: the entry's log index; parent: n (what the index follows)
 	ObjAnswer       = "notification.answer" // id: n/version/party; parent: n
 	ObjConflict     = "conflict"            // id: a/va/b/vb; parent: the notification it is listed under
 	ObjIncident     = "incident"            // id: log index; parent: reporting party
