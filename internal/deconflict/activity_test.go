@@ -434,3 +434,89 @@ func TestOverlapsInOneBatch(t *testing.T) {
 		}
 	}
 }
+
+// Conflicts are found exactly: shapes that touch conflict, a window that
+// ends as another starts and a band that tops out where another begins do
+// not, and a route's width and a site's buffer count to the metre.
+func TestConflictGeometry(t *testing.T) {
+	f := newFixture(t)
+	start := soon()
+	const dLat = 1 / 111_195.0 // a metre north, in degrees
+	// A protected site: a 200 m circle with a 1 km buffer.
+	f.agree(map[string]any{"id": "site", "name": "Clinic", "kind": "protected", "geometry": point(35.60, 33.40), "radius_m": 200, "buffer_m": 1000})
+	lat := 32.6
+	for _, tc := range []struct {
+		name     string
+		a, b     map[string]any
+		conflict bool
+	}{
+		{"touching boxes", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), nil), volume(square(35.72, 0, 0.02), start, start.Add(time.Hour), nil), true},
+		{"overlapping boxes", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), nil), volume(square(35.71, 0, 0.02), start, start.Add(time.Hour), nil), true},
+		{"one inside the other", volume(square(35.70, 0, 0.04), start, start.Add(time.Hour), nil), volume(square(35.70, 0, 0.01), start, start.Add(time.Hour), nil), true},
+		{"100 m apart", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), nil), volume(square(35.72+100/93_300.0, 0, 0.02), start, start.Add(time.Hour), nil), false},
+		{"one after the other", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), nil), volume(square(35.70, 0, 0.02), start.Add(time.Hour), start.Add(2*time.Hour), nil), false},
+		{"one above the other", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), map[string]any{"alt_lo_m": 0, "alt_hi_m": 1000}),
+			volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), map[string]any{"alt_lo_m": 1000, "alt_hi_m": 2000}), false},
+		{"bands that meet", volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), map[string]any{"alt_lo_m": 0, "alt_hi_m": 1001}),
+			volume(square(35.70, 0, 0.02), start, start.Add(time.Hour), map[string]any{"alt_lo_m": 1000, "alt_hi_m": 2000}), true},
+		// A 100 m circle 500 m south of a route: a 600 m wide route passes
+		// 200 m clear of it, a 900 m wide one overlaps it by 50 m.
+		{"a narrow route clear of a post", volume(point(35.70, -500*dLat), start, start.Add(time.Hour), map[string]any{"radius_m": 100}),
+			volume(line([2]float64{35.69, 0}, [2]float64{35.71, 0}), start, start.Add(time.Hour), map[string]any{"width_m": 600}), false},
+		{"a wide route over a post", volume(point(35.70, -500*dLat), start, start.Add(time.Hour), map[string]any{"radius_m": 100}),
+			volume(line([2]float64{35.69, 0}, [2]float64{35.71, 0}), start, start.Add(time.Hour), map[string]any{"width_m": 900}), true},
+	} {
+		lat += 0.05 // each case on its own
+		shift := func(v map[string]any) map[string]any {
+			var g map[string]any
+			json.Unmarshal(v["geometry"].(json.RawMessage), &g)
+			g["coordinates"] = shiftCoords(g["coordinates"], lat)
+			b, _ := json.Marshal(g)
+			out := map[string]any{}
+			for k, x := range v {
+				out[k] = x
+			}
+			out["geometry"] = json.RawMessage(b)
+			return out
+		}
+		a := f.ok("sy.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"il"}, shift(tc.a)))
+		_, err := f.as("il.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"sy"}, shift(tc.b)))
+		var un *deconflict.UnnamedConflicts
+		switch got := errors.As(err, &un); {
+		case err != nil && !got:
+			t.Fatalf("%s: %v", tc.name, err)
+		case got != tc.conflict:
+			t.Errorf("%s: conflict %v, want %v", tc.name, got, tc.conflict)
+		case got && (len(un.Conflicts) != 1 || un.Conflicts[0].Notification != a.Index):
+			t.Errorf("%s: conflicts %+v", tc.name, un.Conflicts)
+		}
+	}
+	// A 100 m circle at 1,250 m from the clinic's centre is inside its
+	// 200 m + 1 km buffer by 50 m; at 1,350 m it is 50 m clear.
+	for d, want := range map[float64]bool{1250: true, 1350: false} {
+		e := f.ok("il.mil", deconflict.KindActivityNotify, notify("exercise", "near the clinic", []string{"sy"},
+			volume(point(35.60, 33.40+d*dLat), start.Add(5*time.Hour), start.Add(6*time.Hour), map[string]any{"radius_m": 100})))
+		d2, _ := detail(t, f, "il", e.Index)
+		if got := len(d2.Versions[0].ZoneConflicts) == 1; got != want {
+			t.Errorf("at %g m from the clinic: a protected-site conflict %v, want %v (%+v)", d, got, want, d2.Versions[0].ZoneConflicts)
+		}
+	}
+}
+
+// shiftCoords adds lat to every latitude of GeoJSON coordinates.
+func shiftCoords(c any, lat float64) any {
+	switch c := c.(type) {
+	case []any:
+		if len(c) == 2 {
+			if lng, ok := c[0].(float64); ok {
+				return []any{lng, c[1].(float64) + lat}
+			}
+		}
+		out := make([]any, len(c))
+		for i, x := range c {
+			out[i] = shiftCoords(x, lat)
+		}
+		return out
+	}
+	return c
+}
