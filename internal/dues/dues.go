@@ -47,7 +47,10 @@ type Due struct {
 	Kind string `json:"kind"`
 	// Ref is the log index of the thing awaited (a notification's first
 	// entry, an incident's report).
-	Ref        int64  `json:"ref"`
+	Ref int64 `json:"ref"`
+	// Item names a part of it when it has several that are awaited apart
+	// (the milestones of a commitment); "" otherwise.
+	Item       string `json:"item,omitempty"`
 	Party      string `json:"party"`
 	Precedence string `json:"precedence"`
 	// Title is the line an officer sees in the list of what is owed.
@@ -72,6 +75,16 @@ func ID(kind string, ref int64, party string) string {
 	return kind + "/" + strconv.FormatInt(ref, 10) + "/" + party
 }
 
+// ItemID is the projection id of party's due on item of kind ref.
+func ItemID(kind string, ref int64, item, party string) string {
+	if item == "" {
+		return ID(kind, ref, party)
+	}
+	return kind + "/" + strconv.FormatInt(ref, 10) + "/" + item + "/" + party
+}
+
+func (d Due) id() string { return ItemID(d.Kind, d.Ref, d.Item, d.Party) }
+
 // Put is the change that starts (or restarts) a wait. It takes the
 // audience of the entry that makes it.
 func Put(d Due) store.Change {
@@ -79,7 +92,7 @@ func Put(d Due) store.Change {
 	if err != nil {
 		panic(err)
 	}
-	return store.Change{Kind: ObjDue, ID: ID(d.Kind, d.Ref, d.Party), Parent: d.Party, Doc: b}
+	return store.Change{Kind: ObjDue, ID: d.id(), Parent: d.Party, Doc: b}
 }
 
 // Done is the change that ends a wait, answered.
@@ -87,11 +100,17 @@ func Done(kind string, ref int64, party string) store.Change {
 	return store.Change{Kind: ObjDue, ID: ID(kind, ref, party)}
 }
 
+// ItemDone is the change that ends the wait on one item.
+func ItemDone(kind string, ref int64, item, party string) store.Change {
+	return store.Change{Kind: ObjDue, ID: ItemID(kind, ref, item, party)}
+}
+
 // Escalation records silence past a deadline.
 type Escalation struct {
 	ID         int64     `json:"id"`
 	Kind       string    `json:"kind"`
 	Ref        int64     `json:"ref"`
+	Item       string    `json:"item,omitempty"`
 	Party      string    `json:"party"`
 	Level      int       `json:"level"`
 	Round      int       `json:"round"`
@@ -111,6 +130,7 @@ type EscalatePayload struct {
 	record.Header
 	Kind  string `json:"kind"`
 	Ref   int64  `json:"ref"`
+	Item  string `json:"item,omitempty"`
 	Party string `json:"party"`
 	Level int    `json:"level"`
 	Round int    `json:"round"`
@@ -119,7 +139,20 @@ type EscalatePayload struct {
 // EscalationID is the idempotency id of an escalation, the same on every
 // node and after every restart, so that each fires once.
 func EscalationID(d Due, level int) string {
+	if d.Item != "" {
+		return fmt.Sprintf("due/%s/%d/%s/%s/%d/%d", d.Kind, d.Ref, d.Item, d.Party, d.Round, level)
+	}
 	return fmt.Sprintf("due/%s/%d/%s/%d/%d", d.Kind, d.Ref, d.Party, d.Round, level)
+}
+
+// EscalationFields are the fields of the due.escalate that escalates d to
+// level.
+func EscalationFields(d Due, level int) map[string]any {
+	m := map[string]any{"id": EscalationID(d, level), "kind": d.Kind, "ref": d.Ref, "party": d.Party, "level": level, "round": d.Round}
+	if d.Item != "" {
+		m["item"] = d.Item
+	}
+	return m
 }
 
 var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,31}$`)
@@ -140,10 +173,10 @@ func escalate(c *cell.Command) (store.Effect, error) {
 	if err := c.Decode(&p); err != nil {
 		return store.Effect{}, err
 	}
-	if !kindPattern.MatchString(p.Kind) || !cell.ValidID(p.Party) {
+	if !kindPattern.MatchString(p.Kind) || !cell.ValidID(p.Party) || p.Item != "" && !cell.ValidID(p.Item) {
 		return store.Effect{}, invalid("no due of kind %q for party %q", p.Kind, p.Party)
 	}
-	o, err := c.View.Get(c.Ctx, ObjDue, ID(p.Kind, p.Ref, p.Party))
+	o, err := c.View.Get(c.Ctx, ObjDue, ItemID(p.Kind, p.Ref, p.Item, p.Party))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Effect{}, conflict("nothing of kind %s %d is awaited from %s", p.Kind, p.Ref, p.Party)
 	}
@@ -177,7 +210,7 @@ func escalate(c *cell.Command) (store.Effect, error) {
 	if p.Level >= MaxLevel {
 		roles = []string{cell.RoleAdmin}
 	}
-	e := Escalation{ID: idx, Kind: d.Kind, Ref: d.Ref, Party: d.Party, Level: p.Level, Round: d.Round,
+	e := Escalation{ID: idx, Kind: d.Kind, Ref: d.Ref, Item: d.Item, Party: d.Party, Level: p.Level, Round: d.Round,
 		Precedence: d.Precedence, Title: d.Title, At: now, NotifyRoles: roles}
 	eb, err := json.Marshal(e)
 	if err != nil {

@@ -30,10 +30,11 @@ const testCell = "c1"
 // and the mediator.
 type awaitPayload struct {
 	record.Header
-	Party  string `json:"party"`
-	Window int    `json:"window"`
-	Answer bool   `json:"answer,omitempty"` // the answer: ends the wait on ref
-	Ref    int64  `json:"ref,omitempty"`
+	Party  string   `json:"party"`
+	Window int      `json:"window"`
+	Answer bool     `json:"answer,omitempty"` // the answer: ends the wait on ref
+	Ref    int64    `json:"ref,omitempty"`
+	Items  []string `json:"items,omitempty"`
 }
 
 func await(c *cell.Command) (store.Effect, error) {
@@ -49,13 +50,24 @@ func await(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	if p.Answer {
+	if p.Answer && len(p.Items) == 0 {
 		return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{dues.Done("test", p.Ref, p.Party)}}, nil
+	}
+	if p.Answer && len(p.Items) > 0 {
+		return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{dues.ItemDone("test", p.Ref, p.Items[0], p.Party)}}, nil
 	}
 	idx, now, _ := store.NextPosition(c.View)
 	d := dues.Due{Kind: "test", Ref: idx, Party: p.Party, Precedence: "FLASH", Title: "answer entry " + strconv.FormatInt(idx, 10),
 		Start: now, Window: time.Duration(p.Window) * time.Second}
-	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{dues.Put(d)}}, nil
+	if len(p.Items) == 0 {
+		return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{dues.Put(d)}}, nil
+	}
+	var changes []store.Change
+	for _, it := range p.Items {
+		d.Item = it
+		changes = append(changes, dues.Put(d))
+	}
+	return store.Effect{Audience: aud, Mask: mask, Changes: changes}, nil
 }
 
 type fixture struct {
@@ -270,5 +282,41 @@ func TestWatchEscalatesDues(t *testing.T) {
 	}
 	if d, _, _ := f.due(id); d.Level != 2 {
 		t.Errorf("the due is at level %d, want 2", d.Level)
+	}
+}
+
+// Items of one thing (the milestones of a commitment) are owed apart: each
+// escalates on its own, and answering one leaves the others owed.
+func TestItemsEscalateApart(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.server("test.await", map[string]any{"party": "sy", "window": 1, "items": []string{"phase-1", "phase-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := r.Entry.Index
+	if _, err := f.server("test.await", map[string]any{"party": "sy", "answer": true, "ref": ref, "items": []string{"phase-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := f.due(dues.ItemID("test", ref, "phase-1", "sy")); ok {
+		t.Error("the answered item is still owed")
+	}
+	d, _, ok := f.due(dues.ItemID("test", ref, "phase-2", "sy"))
+	if !ok || d.Item != "phase-2" {
+		t.Fatalf("the other item: %+v, %v", d, ok)
+	}
+	waitUntil(d.DueAt())
+	e, err := f.server(dues.KindEscalate, dues.EscalationFields(d, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var esc dues.Escalation
+	o, _ := f.st.View(testCell).Get(f.ctx, dues.ObjEscalation, strconv.FormatInt(e.Entry.Index, 10))
+	if json.Unmarshal(o.Doc, &esc) != nil || esc.Item != "phase-2" {
+		t.Errorf("the escalation names item %q", esc.Item)
+	}
+	gone := d
+	gone.Item = "phase-1"
+	if _, err := f.server(dues.KindEscalate, dues.EscalationFields(gone, 1)); !errors.Is(err, cell.ErrConflict) {
+		t.Errorf("escalating the answered item: %v, want conflict", err)
 	}
 }

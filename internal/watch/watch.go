@@ -194,8 +194,7 @@ func (w *Watch) escalateDues(ctx context.Context, cellID string) error {
 				continue
 			}
 			level := d.Level + 1
-			r, err := w.cfg.Ledger.SubmitServer(ctx, cellID, dues.KindEscalate, map[string]any{
-				"id": dues.EscalationID(d, level), "kind": d.Kind, "ref": d.Ref, "party": d.Party, "level": level, "round": d.Round})
+			r, err := w.cfg.Ledger.SubmitServer(ctx, cellID, dues.KindEscalate, dues.EscalationFields(d, level))
 			if errors.Is(err, cell.ErrConflict) {
 				continue // answered meanwhile, or another node was first
 			}
