@@ -304,3 +304,10 @@ func ParseID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= 0
 }
+
+// ZoneExists reports whether a zone of the desk exists, draft or agreed:
+// what another desk checks before it names one (a withdrawal's phase).
+func ZoneExists(ctx context.Context, v store.View, id string) bool {
+	_, err := v.Get(ctx, ObjZone, id)
+	return err == nil
+}

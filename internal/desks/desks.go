@@ -8,6 +8,7 @@ package desks
 import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
@@ -19,5 +20,6 @@ func Registry() *cell.Registry {
 	dues.Register(r)
 	hotline.Register(r)
 	deconflict.New().Register(r)
+	diplomacy.Register(r)
 	return r
 }
