@@ -53,13 +53,19 @@ func TestAgreementVersionsAndDiff(t *testing.T) {
 	}
 
 	for name, change := range map[string]func(a map[string]any){
-		"no articles":                   func(a map[string]any) { a["articles"] = []map[string]any{} },
-		"an article twice":              func(a map[string]any) { a["articles"] = append(a["articles"].([]map[string]any), a["articles"].([]map[string]any)[0]) },
-		"no authoritative text":         func(a map[string]any) { a["authoritative"] = "ar" },
-		"a language the cell lacks":     func(a map[string]any) { a["authoritative"] = "fr" },
-		"an id in capitals":             func(a map[string]any) { a["id"] = "Paris" },
-		"an article in no language":     func(a map[string]any) { a["articles"] = []map[string]any{{"number": "9", "texts": map[string]string{}}} },
-		"an article in a foreign tongue": func(a map[string]any) { a["articles"] = []map[string]any{{"number": "9", "texts": map[string]string{"en": "x", "de": "y"}}} },
+		"no articles": func(a map[string]any) { a["articles"] = []map[string]any{} },
+		"an article twice": func(a map[string]any) {
+			a["articles"] = append(a["articles"].([]map[string]any), a["articles"].([]map[string]any)[0])
+		},
+		"no authoritative text":     func(a map[string]any) { a["authoritative"] = "ar" },
+		"a language the cell lacks": func(a map[string]any) { a["authoritative"] = "fr" },
+		"an id in capitals":         func(a map[string]any) { a["id"] = "Paris" },
+		"an article in no language": func(a map[string]any) {
+			a["articles"] = []map[string]any{{"number": "9", "texts": map[string]string{}}}
+		},
+		"an article in a foreign tongue": func(a map[string]any) {
+			a["articles"] = []map[string]any{{"number": "9", "texts": map[string]string{"en": "x", "de": "y"}}}
+		},
 	} {
 		a := paris()
 		a["id"] = "other"

@@ -52,8 +52,8 @@ func TestStatementCoSigning(t *testing.T) {
 	if v1, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "paris-5/1"); v1.Status != "superseded" {
 		t.Errorf("version 1 is %s", v1.Status)
 	}
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(1, h1)) // an older version takes no signature
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(2, h1)) // the hashes are version 1's
+	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(1, h1))  // an older version takes no signature
+	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(2, h1))  // the hashes are version 1's
 	f.fails(cell.ErrForbidden, "sy.mil", diplomacy.KindStatementSign, sign(2, h2)) // a military desk does not commit Syria
 	f.fails(cell.ErrForbidden, "jo.duty", diplomacy.KindStatementSign, sign(2, h2))
 	f.ok("sy.dip", diplomacy.KindStatementSign, sign(2, h2))
