@@ -1,6 +1,7 @@
 package deconflict
 
 import (
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/geo"
 )
 
@@ -51,4 +52,16 @@ func (s Shape) Footprint() (*geo.Footprint, error) {
 		return nil, err
 	}
 	return fp.f, nil
+}
+
+// CheckZone checks a zone's content as zone.propose does, against the
+// cell's region, and puts its geometry in the canonical form that ZoneHash
+// covers: what an import checks before it sends anything. What depends on
+// the cell's state (a kind changed, a version that says exactly what the
+// latest says) is the server's to say.
+func CheckZone(z *ZoneContent, r *cell.Region) error {
+	if r == nil {
+		return invalid("the cell has no region: the mediator's admins set it first (cell.settings, \"region\"), and every geometry must lie in it")
+	}
+	return checkZone(z, r)
 }
