@@ -83,7 +83,8 @@ func parseDuration(s string) (time.Duration, error) {
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 {
+		// Ten years bounds it well inside a Duration's 292.
+		if err != nil || n < 0 || n > 3650 {
 			return 0, fmt.Errorf("%q is not a duration (as in 90m, 3h, 2d)", s)
 		}
 		days, s = time.Duration(n)*24*time.Hour, s[i+1:]

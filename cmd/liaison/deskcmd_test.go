@@ -295,7 +295,7 @@ func TestParseWhen(t *testing.T) {
 			t.Errorf("parseWhen(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "tomorrow", "now+", "now*2h", "now+-2h", "now+xd", "2026-12-02 14:00", "now+2x"} {
+	for _, in := range []string{"", "tomorrow", "now+", "now*2h", "now+-2h", "now+xd", "2026-12-02 14:00", "now+2x", "now+9999999999d"} {
 		if got, err := parseWhen(in, now); err == nil {
 			t.Errorf("parseWhen(%q) = %v, want an error", in, got)
 		}
