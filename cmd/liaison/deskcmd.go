@@ -190,8 +190,8 @@ func article(what string) string {
 	return "a " + what
 }
 
-// submitOn signs a command of kind, its field named what set to id, and
-// posts it to path.
+// submitOn signs a command of kind with fields and posts it to path,
+// once more after a lost answer (the same signed bytes land once).
 func submitOn(ctx context.Context, cfg *config, c *client.Client, key *record.DeviceKey, kind, path string, fields map[string]any, stderr io.Writer) (*client.Submitted, error) {
 	env, err := client.Sign(key, cfg.Cell, kind, fields)
 	if err != nil {

@@ -65,4 +65,3 @@ func FuzzParseWhen(f *testing.F) {
 		}
 	})
 }
-
