@@ -43,6 +43,10 @@ func dispatch(ctx context.Context, cmd string, verbs []subverb, fallback func(ct
 	for _, v := range verbs {
 		fmt.Fprintf(&b, "\n  liaison %s %s", cmd, v.usage)
 	}
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintf(stdout, "usage:%s\n\nRun 'liaison %s VERB -h' for a verb's flags.\n", b.String(), cmd)
+		return nil
+	}
 	if len(args) == 0 {
 		return &exitError{code: 2, err: fmt.Errorf("say what to do:%s", b.String())}
 	}

@@ -55,6 +55,7 @@ func TestZonesVerbs(t *testing.T) {
 	mustContain(t, "zones show", jo.asOK("", "zones", "show", "aos"), "Zone aos: Area of Separation (separation)", "ar: منطقة الفصل",
 		"Version 1: AGREED", "signed by  sy (sy.military)", "rule       uav_flight: notice 1 h ahead", "otherwise  prohibited")
 	mustContain(t, "an unknown verb", jo.asFail("", "zones", "lsit"), `unknown verb "lsit"`, "liaison zones import FILE.geojson")
+	mustContain(t, "zones help", jo.asOK("", "zones", "help"), "liaison zones sign ID [--version N]", "a verb's flags")
 
 	// Propose, then sign: each signatory sees what it signs.
 	post := writeFile(t, "post.json", `{"id": "test-post", "name": "Observation post", "kind": "protected",
