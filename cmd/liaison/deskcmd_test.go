@@ -95,15 +95,17 @@ func TestZonesVerbs(t *testing.T) {
 {"type": "Feature", "properties": {"id": "east-field", "name": "Eastern field", "kind": "limitation", "limits": {"tanks": 10}}, "geometry": `+freeBox+`},
 {"type": "Feature", "id": "aos", "properties": {"name": "Area of Separation", "kind": "separation", "note": "Redrawn."}, "geometry": `+boxJSON(35.86, 33.0, 0.02)+`},
 {"type": "Feature", "id": "bad-kind", "properties": {"name": "Buffer", "kind": "buffer"}, "geometry": `+boxJSON(36.2, 33.5, 0.01)+`},
-{"type": "Feature", "properties": {"name": "Nameless"}, "geometry": `+boxJSON(36.1, 33.5, 0.01)+`}
+{"type": "Feature", "properties": {"name": "Nameless"}, "geometry": `+boxJSON(36.1, 33.5, 0.01)+`},
+{"type": "Feature", "id": "bowtie", "properties": {"name": "Crossed", "kind": "economic"}, "geometry": {"type": "Polygon", "coordinates": [[[36.5,33.0],[36.6,33.1],[36.6,33.0],[36.5,33.1],[36.5,33.0]]]}}
 ]}`)
 	code, out, errs := il.as("", "zones", "import", layer, "--dry-run")
 	if code == 0 {
 		t.Error("a dry run with refusals exits 0")
 	}
 	mustContain(t, "dry run", out, "would propose     east-field", "a new limitation zone, version 1", "would propose     aos", "version 2 of zone aos",
-		`zone kind "buffer"`, "features[3]: no zone id", "Dry run, nothing sent: 4 features: 2 would propose, 2 would refuse.")
-	mustContain(t, "dry run's refusal", errs, "2 of 4 features refused")
+		`zone kind "buffer"`, "features[3]: no zone id", "would refuse      bowtie", "features[4].geometry.coordinates[0]",
+		"Dry run, nothing sent: 5 features: 2 would propose, 3 would refuse.")
+	mustContain(t, "dry run's refusal", errs, "3 of 5 features refused")
 	if !strings.Contains(jo.asOK("", "zones", "show", "aos"), "Version 1: AGREED") || strings.Contains(jo.asOK("", "zones", "show", "aos"), "Version 2") {
 		t.Error("the dry run proposed")
 	}
@@ -111,14 +113,14 @@ func TestZonesVerbs(t *testing.T) {
 	if code == 0 {
 		t.Error("an import with refusals exits 0")
 	}
-	mustContain(t, "import", out, "proposed          east-field", "limitation, a draft", "proposed          aos", "refused           bad-kind", `zone kind "buffer"`, "2 proposed, 2 refused")
+	mustContain(t, "import", out, "proposed          east-field", "limitation, a draft", "proposed          aos", "refused           bad-kind", `zone kind "buffer"`, "refused           bowtie", "2 proposed, 3 refused")
 	mustContain(t, "the new version", jo.asOK("", "zones", "show", "aos"), "Version 2: DRAFT, proposed by il.military", "note       Redrawn.")
 	// Again: the file's proposals landed once.
 	code, out, _ = il.as("", "zones", "import", layer)
 	if code == 0 {
 		t.Error("a re-run with refusals exits 0")
 	}
-	mustContain(t, "re-run", out, "already imported  east-field", "already imported  aos", "from this file before", "2 already imported, 2 refused")
+	mustContain(t, "re-run", out, "already imported  east-field", "already imported  aos", "from this file before", "2 already imported, 3 refused")
 	if s := jo.asOK("", "zones", "show", "aos"); strings.Contains(s, "Version 3") {
 		t.Errorf("the re-run proposed again:\n%s", s)
 	}

@@ -19,6 +19,7 @@ func FuzzZonesFromFile(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"c","properties":{"name":"C","kind":"line","width_m":200,"rules":{"construction":{"rule":"prohibited"}},"default":{"rule":"notice","lead_time_s":3600}},"geometry":{"type":"LineString","coordinates":[[35.9,33.1],[35.95,33.2]]}}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","properties":{"id":"y","name":"X","kind":"economic"},"geometry":` + freeBox + `},{"type":"Feature","properties":{"name":"none"},"geometry":` + freeBox + `}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"export","properties":{"name":"E","kind":"economic","unknown":1},"geometry":` + freeBox + `}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":"ok","properties":{"name":"A","kind":"economic"},"geometry":` + freeBox + `},{"type":"Feature","id":"bad","properties":{"name":"B","kind":"economic"},"geometry":{"type":"Polygon","coordinates":[[[36.5,33.0],[36.6,33.1],[36.6,33.0],[36.5,33.1],[36.5,33.0]]]}},{"type":"Feature","id":"ok","geometry":` + freeBox + `}]}`))
 	region := seed.DemoRegion
 	f.Fuzz(func(t *testing.T, data []byte) {
 		zs, err := zonesFromFile(data, &region)

@@ -327,22 +327,77 @@ type importZone struct {
 // zonesFromFile reads a FeatureCollection as zones, each checked as the
 // server will check it: the geometry in region, then the properties (as
 // the export writes them; version, status and hash are the cell's and
-// are ignored). A feature that cannot be a zone is kept with its reason.
+// are ignored). A feature that cannot be a zone is kept with its reason;
+// an error of the file itself (not JSON, another crs) refuses it whole.
 func zonesFromFile(data []byte, r *cell.Region) ([]importZone, error) {
 	if r == nil {
 		return nil, errors.New("the cell has no region yet, and every zone must lie in it: the mediator's admins set it first (cell.settings)")
 	}
-	fs, err := geo.ParseFeatureCollection(data, geo.Rect{LatLo: r.South, LatHi: r.North, LngLo: r.West, LngHi: r.East})
+	region := geo.Rect{LatLo: r.South, LatHi: r.North, LngLo: r.West, LngHi: r.East}
+	fs, err := geo.ParseFeatureCollection(data, region)
+	errs := make([]error, len(fs))
 	if err != nil {
-		return nil, err
+		var ge *geo.Error
+		if !errors.As(err, &ge) || !strings.HasPrefix(ge.Path, "features[") {
+			return nil, err
+		}
+		// A feature is wrong (the file's own members were read before its
+		// features): read each on its own, so that one broken polygon of
+		// a layer refuses that zone and not its neighbours.
+		if fs, errs, err = featuresOneByOne(data, region); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]importZone, len(fs))
 	ids := map[string]int{}
 	for i, f := range fs {
+		if errs[i] != nil {
+			out[i] = importZone{index: i, zone: deconflict.ZoneContent{ID: f.ID}, err: errs[i]}
+			continue
+		}
 		z, err := zoneOf(i, f, r, ids)
 		out[i] = importZone{index: i, zone: z, err: err}
 	}
 	return out, nil
+}
+
+// featuresOneByOne parses each feature of a collection as a collection of
+// its own, and says what is wrong with each, named by its place in the
+// file. It keeps the file's limit on positions.
+func featuresOneByOne(data []byte, region geo.Rect) ([]geo.Feature, []error, error) {
+	var top struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, nil, err
+	}
+	fs := make([]geo.Feature, len(top.Features))
+	errs := make([]error, len(top.Features))
+	positions := 0
+	for i, raw := range top.Features {
+		var id struct {
+			ID any `json:"id"`
+		}
+		if json.Unmarshal(raw, &id) == nil {
+			if s, ok := id.ID.(string); ok {
+				fs[i].ID = s
+			}
+		}
+		one, err := geo.ParseFeatureCollection([]byte(`{"type":"FeatureCollection","features":[`+string(raw)+`]}`), region)
+		var ge *geo.Error
+		switch {
+		case errors.As(err, &ge):
+			errs[i] = &geo.Error{Path: "features[" + strconv.Itoa(i) + "]" + strings.TrimPrefix(ge.Path, "features[0]"), Reason: ge.Reason, Err: ge.Err}
+		case err != nil:
+			errs[i] = fmt.Errorf("features[%d]: %w", i, err)
+		default:
+			fs[i] = one[0]
+			if positions += one[0].Footprint.NumVertices(); positions > geo.MaxFileVertices {
+				return nil, nil, fmt.Errorf("the file holds more than %d positions from features[%d] on: import it in parts", geo.MaxFileVertices, i)
+			}
+		}
+	}
+	return fs, errs, nil
 }
 
 // zoneOf reads feature i as a zone; ids holds the zones of the features
