@@ -55,7 +55,6 @@ func incidentReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	to := fs.String("to", "", "the parties told, besides the mediator, as in il (default: the mediator alone)")
 	precedence := fs.String("precedence", "ROUTINE", "FLASH, IMMEDIATE, PRIORITY or ROUTINE")
 	alleged := fs.String("alleged", "", "the zones whose rules you say were broken, as in aos,hadar")
-	id := fs.String("id", "", "idempotency id: a retry with the same id reports nothing twice (default: random)")
 	var attach repeated
 	fs.Var(&attach, "attach", "attach a file as evidence (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -124,19 +123,12 @@ func incidentReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if a := splitList(*alleged); len(a) > 0 {
 		fields["alleged"] = a
 	}
-	if *id != "" {
-		fields["id"] = *id
-	}
 	sub, err := submitOn(ctx, cfg, c, key, deconflict.KindIncidentReport, "/incidents", fields, stderr)
 	if err != nil {
 		return err
 	}
 	n := sub.Entry.Index
-	if sub.Duplicate {
-		fmt.Fprintf(stdout, "Already reported: incident %d (this id was used before; nothing was reported twice).\n", n)
-	} else {
-		fmt.Fprintf(stdout, "Reported %s incident %d (%s, %s) at log index %d.\n", p, n, *category, *severity, n)
-	}
+	fmt.Fprintf(stdout, "Reported %s incident %d (%s, %s) at log index %d.\n", p, n, *category, *severity, n)
 	d, err := c.Incident(ctx, n)
 	if err != nil {
 		return nil // reported; the summary is a courtesy
