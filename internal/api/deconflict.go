@@ -1,13 +1,20 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/dues"
+	"github.com/liaison-cell/liaison/internal/geo"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -19,6 +26,7 @@ import (
 func (s *Server) deconflictRoutes() {
 	s.authed("GET /api/v1/zones", s.listZones)
 	s.authed("POST /api/v1/zones", s.submitKind(deconflict.KindZonePropose, http.StatusCreated))
+	s.authed("GET /api/v1/zones/export", s.exportZones)
 	s.authed("GET /api/v1/zones/{zone}", s.getZone)
 	s.authed("POST /api/v1/zones/{zone}/sign", s.submitOn(deconflict.KindZoneSign, "zone", "zone"))
 	s.authed("GET /api/v1/zones/{zone}/forces", s.zoneForces)
@@ -58,6 +66,157 @@ func (s *Server) getZone(w http.ResponseWriter, r *http.Request, p *Principal) e
 	}
 	writeJSON(w, http.StatusOK, z)
 	return nil
+}
+
+// exportZones writes the zones in force (with drafts=1, each zone's later
+// draft too, marked as one) as a GeoJSON FeatureCollection (RFC 7946) or a
+// KML 2.2 document, for a map or a GIS: what every party works from.
+func (s *Server) exportZones(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format == "" {
+		format = "geojson"
+	}
+	if format != "geojson" && format != "kml" {
+		return badRequest("format " + strconv.Quote(format) + ": want geojson or kml")
+	}
+	drafts := false
+	switch q.Get("drafts") {
+	case "", "0", "false":
+	case "1", "true":
+		drafts = true
+	default:
+		return badRequest("drafts " + strconv.Quote(q.Get("drafts")) + ": want 1 (with the drafts) or 0")
+	}
+	v := s.view(p)
+	fs, err := deconflict.ZoneFeatures(r.Context(), v, drafts)
+	if err != nil {
+		return err
+	}
+	info, err := cell.GetInfo(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	name := "liaison-" + p.Cell + "-zones"
+	if drafts {
+		name += "-with-drafts"
+	}
+	var body bytes.Buffer
+	if format == "kml" {
+		if err := zonesKML(&body, info, fs, drafts); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/vnd.google-earth.kml+xml")
+		name += ".kml"
+	} else {
+		if err := zonesGeoJSON(&body, fs); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/geo+json")
+		name += ".geojson"
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body.Bytes()) //nolint:errcheck
+	return nil
+}
+
+// zonesGeoJSON writes the zone versions as a FeatureCollection: each
+// feature's id the zone's, its geometry the one the parties signed (in the
+// canonical form its hash covers), its properties the rest of the content
+// and the version's state. A zone with a draft after its version in force
+// has two features of the same id, told apart by properties.status.
+func zonesGeoJSON(b *bytes.Buffer, fs []deconflict.ZoneFeature) error {
+	type feature struct {
+		Type       string                       `json:"type"`
+		ID         string                       `json:"id"`
+		Geometry   json.RawMessage              `json:"geometry"`
+		Properties deconflict.FeatureProperties `json:"properties"`
+	}
+	out := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection", Features: []feature{}}
+	for _, f := range fs {
+		out.Features = append(out.Features, feature{Type: "Feature", ID: f.Zone, Geometry: f.Content.Geometry, Properties: f.Properties()})
+	}
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// zonesKML writes the zone versions as KML placemarks: the name, marked
+// when a draft; the names in the cell's other languages, kind, status,
+// version, hash and rules in the description, which is all KML's reader
+// shows beside the shape.
+func zonesKML(b *bytes.Buffer, info cell.Info, fs []deconflict.ZoneFeature, drafts bool) error {
+	var pms []geo.Placemark
+	for _, f := range fs {
+		fp, err := f.Content.Footprint()
+		if err != nil {
+			return fmt.Errorf("zone %s version %d: %w", f.Zone, f.Version, err)
+		}
+		name := f.Content.Name
+		if !f.Agreed {
+			name += " (draft, version " + strconv.Itoa(f.Version) + ")"
+		}
+		pms = append(pms, geo.Placemark{Name: name, Description: zoneDescription(f.ZoneVersion), Footprint: fp})
+	}
+	title := info.Name + ": zones in force"
+	if drafts {
+		title += " and drafts"
+	}
+	return geo.WriteKML(b, title, pms)
+}
+
+// zoneDescription says in plain lines what a zone version is.
+func zoneDescription(v deconflict.ZoneVersion) string {
+	z := v.Content
+	var lines []string
+	for _, lang := range slices.Sorted(maps.Keys(z.Names)) {
+		lines = append(lines, lang+": "+z.Names[lang])
+	}
+	status := v.Status
+	if v.Status == "draft" {
+		status = "draft, awaiting " + strings.Join(v.Awaiting, ", ")
+	}
+	lines = append(lines, "zone "+z.ID+", version "+strconv.Itoa(v.Version)+": "+status, "kind: "+z.Kind, "hash: "+v.Hash)
+	var rules []string
+	for _, t := range slices.Sorted(maps.Keys(z.Rules)) {
+		rules = append(rules, t+" "+ruleText(z.Rules[t]))
+	}
+	if z.Default != nil {
+		rules = append(rules, "otherwise "+ruleText(*z.Default))
+	}
+	if len(rules) > 0 {
+		lines = append(lines, "rules: "+strings.Join(rules, "; "))
+	}
+	var limits []string
+	for _, c := range deconflict.ForceCategories {
+		if n, ok := z.Limits[c]; ok {
+			limits = append(limits, c+" "+strconv.Itoa(n))
+		}
+	}
+	if len(limits) > 0 {
+		lines = append(lines, "force limits: "+strings.Join(limits, ", "))
+	}
+	if z.BufferM > 0 {
+		lines = append(lines, "buffer: "+strconv.FormatFloat(z.BufferM, 'f', -1, 64)+" m")
+	}
+	if z.Note != "" {
+		lines = append(lines, z.Note)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func ruleText(r deconflict.Rule) string {
+	if r.Rule != deconflict.RuleNotice {
+		return r.Rule
+	}
+	if r.LeadTime%3600 == 0 {
+		return "notice " + strconv.Itoa(r.LeadTime/3600) + " h ahead"
+	}
+	return "notice " + strconv.Itoa(r.LeadTime/60) + " min ahead"
 }
 
 func (s *Server) zoneForces(w http.ResponseWriter, r *http.Request, p *Principal) error {

@@ -29,6 +29,11 @@ import (
 
 // walkQueries are the queries a route is asked with besides none; {n}
 // stands for the log's size. Routes not listed are asked without a query.
+// The zones' export is walked as GeoJSON, not as KML: KML draws each disc
+// and corridor with thousands of 8-decimal coordinates, which contain the
+// walk's numeric traces ("35.88") by chance. Both are written from the
+// same rows, read through the same view; TestDeskZonesExport reads the
+// KML back.
 var walkQueries = map[string][]string{
 	"GET /api/v1/entries":                     {"?after=-1&limit=1000"},
 	"GET /api/v1/log/leaves":                  {"?start=0&end={n}"},
@@ -36,6 +41,7 @@ var walkQueries = map[string][]string{
 	"GET /api/v1/log/proof/consistency":       {"?from=1&to={n}"},
 	"GET /api/v1/channels/{channel}/messages": {"?limit=500"},
 	"GET /api/v1/escalations":                 {"?after=-1"},
+	"GET /api/v1/zones/export":                {"?drafts=1"},
 }
 
 // perParty, perMember and perEntry name routes asked once for each party

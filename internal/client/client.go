@@ -74,6 +74,9 @@ type Error struct {
 	Detail     string `json:"detail"`
 	Instance   string `json:"instance"`
 	RetryAfter int    `json:"retry_after"`
+	// Extensions are the problem's members beside the standard ones (RFC
+	// 9457 §3.2), such as the conflicts a notification must name.
+	Extensions map[string]json.RawMessage `json:"-"`
 }
 
 func (e *Error) Error() string {
@@ -136,6 +139,15 @@ func decodeError(resp *http.Response, body []byte) error {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt == "application/problem+json" || mt == "application/json" {
 		json.Unmarshal(body, e) //nolint:errcheck // a broken problem still has a status
+		var all map[string]json.RawMessage
+		if json.Unmarshal(body, &all) == nil {
+			for _, std := range []string{"type", "title", "status", "detail", "instance", "retry_after"} {
+				delete(all, std)
+			}
+			if len(all) > 0 {
+				e.Extensions = all
+			}
+		}
 	}
 	e.Status = resp.StatusCode
 	if e.Title == "" && e.Detail == "" {

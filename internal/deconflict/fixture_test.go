@@ -187,19 +187,6 @@ func obj[T any](f *fixture, v store.View, kind, id string) (T, bool) {
 	return x, true
 }
 
-func (f *fixture) entry(i int64) *record.Entry {
-	f.t.Helper()
-	rows, err := f.st.Entries(f.ctx, testCell, i, i+1)
-	if err != nil || len(rows) != 1 {
-		f.t.Fatalf("entry %d: %v", i, err)
-	}
-	e, err := record.ParseEntry(rows[0].LeafData)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return e
-}
-
 func wantAudience(t *testing.T, e *record.Entry, want ...string) {
 	t.Helper()
 	got := slices.Sorted(slices.Values(e.Audience))

@@ -34,6 +34,10 @@ func ZoneHash(z ZoneContent) string {
 	return hex.EncodeToString(h[:])
 }
 
+// ReservedZoneID is the one id a zone may not take: the API's path of the
+// zones' export, /zones/export, would hide the zone's own.
+const ReservedZoneID = "export"
+
 // maxBuffer bounds a zone's buffer: a safety distance, not a region.
 const maxBuffer = 50_000
 
@@ -42,6 +46,9 @@ const maxBuffer = 50_000
 func checkZone(z *ZoneContent, r *cell.Region) error {
 	if !idPattern.MatchString(z.ID) {
 		return invalid("zone id %q: use lower-case letters, digits, '.', '_' or '-'", z.ID)
+	}
+	if z.ID == ReservedZoneID {
+		return invalid("zone id %q is reserved: GET /api/v1/zones/%s is the zones' export, and a zone of that id could not be read", z.ID, z.ID)
 	}
 	if err := checkText("name", z.Name, MaxTitle, true); err != nil {
 		return err

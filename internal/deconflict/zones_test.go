@@ -79,6 +79,7 @@ func TestZoneValidation(t *testing.T) {
 	f := newFixture(t)
 	for name, change := range map[string]map[string]any{
 		"an id in capitals":            {"id": "AoS"},
+		"the export's id":              {"id": deconflict.ReservedZoneID},
 		"no name":                      {"name": " "},
 		"an unknown kind":              {"kind": "buffer"},
 		"an unknown activity rule":     {"rules": map[string]any{"picnic": map[string]any{"rule": "allowed"}}},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -19,16 +20,21 @@ type Feature struct {
 }
 
 var (
-	collectionMembers = []string{"type", "features", "bbox"}
+	// name and crs are not RFC 7946's, but QGIS and GDAL write them: the
+	// layer's name, and the reference system of the 2008 GeoJSON draft.
+	collectionMembers = []string{"type", "features", "bbox", "name", "crs"}
 	featureMembers    = []string{"type", "id", "geometry", "properties", "bbox"}
 )
 
 // ParseFeatureCollection reads a GeoJSON FeatureCollection of zones (for
 // `liaison zones import`): each feature's geometry as Parse does, its radius
 // or width from its properties' radius_m or width_m, within region. Members
-// other than RFC 7946's are refused, a crs among them (RFC 7946 dropped it; a
-// file in another reference system would land somewhere else). Ids, when
-// given, must differ. Errors name the feature: "features[3].geometry.coordinates[0]".
+// other than RFC 7946's are refused, but for two that QGIS writes: name (the
+// layer's, ignored) and a crs that names WGS 84 longitude and latitude
+// (see wgs84Names), which is what RFC 7946 means anyway. Any other crs is
+// refused: RFC 7946 dropped crs, and coordinates in another reference system
+// would be read as degrees and land somewhere else. Ids, when given, must
+// differ. Errors name the feature: "features[3].geometry.coordinates[0]".
 // The file may hold at most MaxFileVertices positions.
 func ParseFeatureCollection(data []byte, region Rect) ([]Feature, error) {
 	if !utf8.Valid(data) {
@@ -39,8 +45,15 @@ func ParseFeatureCollection(data []byte, region Rect) ([]Feature, error) {
 	}
 	var typ string
 	var features json.RawMessage
-	err := members(data, "", collectionMembers, "a FeatureCollection has only type, features and bbox", func(key string, raw json.RawMessage) error {
+	err := members(data, "", collectionMembers, "a FeatureCollection has only type, features and bbox (and QGIS's name and crs)", func(key string, raw json.RawMessage) error {
 		switch key {
+		case "name":
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return errorf(ErrSyntax, "name", "must be a string (the layer's name)")
+			}
+		case "crs":
+			return checkCRS(raw)
 		case "type":
 			if err := json.Unmarshal(raw, &typ); err != nil {
 				return errorf(ErrSyntax, "type", "must be a string")
@@ -182,4 +195,46 @@ func prefixed(err error, prefix string) error {
 		}
 	}
 	return &Error{Path: p, Reason: e.Reason, Err: e.Err}
+}
+
+// wgs84Names are the names of a crs that mean RFC 7946's own reference
+// system: WGS 84, longitude before latitude, in degrees. EPSG:4326 orders
+// its axes latitude first, but the 2008 GeoJSON draft, which is where a crs
+// member comes from, put x (longitude) first whatever the system, and
+// QGIS and GDAL write EPSG:4326 files that way.
+var wgs84Names = []string{
+	"urn:ogc:def:crs:OGC:1.3:CRS84",
+	"urn:ogc:def:crs:OGC::CRS84",
+	"http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+	"urn:ogc:def:crs:EPSG::4326",
+	"EPSG:4326",
+	"http://www.opengis.net/def/crs/EPSG/0/4326",
+}
+
+// checkCRS accepts a named crs of WGS 84 longitude/latitude, as QGIS
+// writes it ({"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}),
+// and refuses every other: a linked crs, a null one (the 2008 draft's "no
+// known system") and a name of any other system.
+func checkCRS(raw json.RawMessage) error {
+	var crs struct {
+		Type       string `json:"type"`
+		Properties struct {
+			Name string `json:"name"`
+		} `json:"properties"`
+	}
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return errorf(ErrSyntax, "crs", "null says the coordinates are in no known reference system; RFC 7946 GeoJSON is WGS 84 longitude/latitude and has no crs")
+	}
+	if err := json.Unmarshal(raw, &crs); err != nil {
+		return errorf(ErrSyntax, "crs", "must be an object like {\"type\": \"name\", \"properties\": {\"name\": \"urn:ogc:def:crs:OGC:1.3:CRS84\"}}")
+	}
+	if crs.Type != "name" {
+		return errorf(ErrSyntax, "crs.type", fmt.Sprintf("%q: only a named crs of WGS 84 longitude/latitude is accepted (urn:ogc:def:crs:OGC:1.3:CRS84 or EPSG:4326)", crs.Type))
+	}
+	for _, n := range wgs84Names {
+		if strings.EqualFold(crs.Properties.Name, n) {
+			return nil
+		}
+	}
+	return errorf(ErrSyntax, "crs.properties.name", fmt.Sprintf("%q is not WGS 84 longitude/latitude: reproject the layer to EPSG:4326 (in QGIS, export with CRS EPSG:4326 or OGC:CRS84) so that its coordinates are degrees", crs.Properties.Name))
 }

@@ -46,7 +46,15 @@ func TestParseFeatureCollectionRefuses(t *testing.T) {
 	}{
 		{"not a collection", good, ErrSyntax, "geometry"},
 		{"wrong type", `{"type":"Feature","features":[]}`, ErrSyntax, "type"},
-		{"crs", `{"type":"FeatureCollection","crs":{},"features":[]}`, ErrSyntax, "crs"},
+		{"crs without a type", `{"type":"FeatureCollection","crs":{},"features":[]}`, ErrSyntax, "crs.type"},
+		{"crs of another system", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2039"}},"features":[]}`, ErrSyntax, "crs.properties.name"},
+		{"crs of web mercator", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[` + good + `]}`, ErrSyntax, "crs.properties.name"},
+		{"linked crs", `{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"http://example.com/crs/42","type":"proj4"}},"features":[]}`, ErrSyntax, "crs.type"},
+		{"null crs", `{"type":"FeatureCollection","crs":null,"features":[]}`, ErrSyntax, "crs"},
+		{"crs not an object", `{"type":"FeatureCollection","crs":"EPSG:4326","features":[]}`, ErrSyntax, "crs"},
+		{"crs twice", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4326"}},"crs":{"type":"name","properties":{"name":"EPSG:4326"}},"features":[]}`, ErrSyntax, "crs"},
+		{"name not a string", `{"type":"FeatureCollection","name":7,"features":[]}`, ErrSyntax, "name"},
+		{"other QGIS-like member", `{"type":"FeatureCollection","title":"zones","features":[]}`, ErrSyntax, "title"},
 		{"no features", `{"type":"FeatureCollection"}`, ErrSyntax, "features"},
 		{"bad geometry", coll(good, feature(bowtie, "{}")), ErrSelfIntersection, "features[1].geometry.coordinates[0]"},
 		{"no geometry", coll(feature("null", "{}")), ErrSyntax, "features[0].geometry"},
@@ -92,5 +100,29 @@ func TestParseFeatureCollectionFileLimit(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || !errors.Is(err, ErrTooLarge) || !strings.HasPrefix(e.Path, "features[10].geometry.coordinates[") {
 		t.Errorf("got %v, want ErrTooLarge in features[10]", err)
+	}
+}
+
+// QGIS writes a layer's name and, for WGS 84, a crs that names it: both are
+// read past. The file below is what QGIS 3 writes when a layer is exported
+// as GeoJSON (the RFC 7946 option off).
+func TestParseFeatureCollectionQGIS(t *testing.T) {
+	for _, name := range []string{"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326", "epsg:4326", "http://www.opengis.net/def/crs/OGC/1.3/CRS84"} {
+		data := `{
+"type": "FeatureCollection",
+"name": "zones",
+"crs": { "type": "name", "properties": { "name": "` + name + `" } },
+"features": [
+{ "type": "Feature", "properties": { "id": "zone-a", "name": "Zone A" }, "geometry": ` + square + ` }
+]
+}`
+		fs, err := ParseFeatureCollection([]byte(data), testRegion)
+		if err != nil {
+			t.Errorf("crs %s: %v", name, err)
+			continue
+		}
+		if len(fs) != 1 || fs[0].Footprint.Kind() != Polygon || !strings.Contains(string(fs[0].Properties), "zone-a") {
+			t.Errorf("crs %s: read %+v", name, fs)
+		}
 	}
 }

@@ -52,6 +52,9 @@ func FuzzParse(f *testing.F) {
 func FuzzParseFeatureCollection(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"geometry":` + square + `,"properties":null}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[35.5,33]},"properties":{"radius_m":10}}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","name":"zones","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[{"type":"Feature","geometry":` + square + `,"properties":{"id":"a"}}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:2039"}},"features":[]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"x"}},"features":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fs, err := ParseFeatureCollection(data, testRegion)
 		if err != nil {
