@@ -131,7 +131,7 @@ func DemoZones() []deconflict.ZoneContent {
 // notification that named the conflict it saw, one held for the mediator,
 // an objection, an incident with a verification request, and a force
 // declaration over its limit.
-func (s *Seeder) deconfliction(ctx context.Context, k map[string]*record.DeviceKey) error {
+func (s *Seeder) deconfliction(ctx context.Context, k map[string]*record.DeviceKey) (incident int64, err error) {
 	as := func(who, kind string, fields map[string]any) (int64, error) {
 		r, err := s.As(ctx, DemoCell, k[who], kind, fields)
 		if err != nil {
@@ -146,25 +146,25 @@ func (s *Seeder) deconfliction(ctx context.Context, k map[string]*record.DeviceK
 			proposer = "il.military"
 		}
 		if _, err := as(proposer, deconflict.KindZonePropose, map[string]any{"zone": z}); err != nil {
-			return err
+			return 0, err
 		}
 		if i == len(zs)-1 {
 			break // the draft: Israel proposed it; the others have yet to sign
 		}
 		hash, err := s.zoneHash(ctx, z.ID)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for _, who := range []string{"us.military", "il.military", "sy.military"} {
 			if _, err := as(who, deconflict.KindZoneSign, map[string]any{"zone": z.ID, "version": 1, "hash": hash}); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
 	if _, err := as("us.duty", deconflict.KindPostureDeclare, map[string]any{"state": "operations_suspended",
 		"since": time.Now().UTC().AddDate(0, 0, -10).Truncate(24 * time.Hour), "text": "Military operations in southern Syria are suspended under the de-escalation initiative.",
 		"texts": map[string]string{"ar": "العمليات العسكرية في جنوب سوريا معلقة بموجب مبادرة خفض التصعيد.", "he": "הפעולות הצבאיות בדרום סוריה מושעות במסגרת יוזמת הפחתת ההסלמה."}}); err != nil {
-		return err
+		return 0, err
 	}
 
 	now := time.Now().UTC().Truncate(time.Minute)
@@ -178,36 +178,36 @@ func (s *Seeder) deconfliction(ctx context.Context, k map[string]*record.DeviceK
 		"description": "Twelve trucks, escorted, no heavy weapons.", "addressed": []string{"il"}, "precedence": "PRIORITY",
 		"volumes": []map[string]any{{"geometry": lineOf([2]float64{35.90, 33.17}, [2]float64{35.88, 33.13}, [2]float64{35.87, 33.10}), "width_m": 400, "start": at(8), "end": at(11)}}})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := as("il.military", deconflict.KindActivityNotify, map[string]any{"type": "uav_flight", "title": "Surveillance flight east of the Bravo line",
 		"description": "One unarmed UAV, 2,000–3,000 m.", "addressed": []string{"sy"}, "precedence": "PRIORITY",
 		"seen":    []map[string]any{{"notification": convoy, "version": 1}},
 		"volumes": []map[string]any{{"geometry": box(35.895, 33.135, 0.03), "alt_lo_m": 2000, "alt_hi_m": 3000, "start": at(9), "end": at(12)}}}); err != nil {
-		return err
+		return 0, err
 	}
 	// Israel tells the mediator alone of a flight north; Syria's drill
 	// there overlaps it, which the mediator alone can see.
 	if _, err := as("il.military", deconflict.KindActivityNotify, map[string]any{"type": "uav_flight", "title": "Reconnaissance north of Hadar (mediator only)",
 		"addressed": []string{}, "precedence": "IMMEDIATE",
 		"volumes": []map[string]any{{"geometry": box(35.90, 33.30, 0.03), "start": at(5), "end": at(14)}}}); err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := as("sy.military", deconflict.KindActivityNotify, map[string]any{"type": "exercise", "title": "Company exercise north-east of Hadar",
 		"addressed": []string{"il"}, "precedence": "PRIORITY",
 		"volumes": []map[string]any{{"geometry": box(35.93, 33.31, 0.012), "start": at(6), "end": at(8)}}}); err != nil {
-		return err
+		return 0, err
 	}
 	// An Israeli exercise too close to Hadar, to which Syria objects.
 	ex, err := as("il.military", deconflict.KindActivityNotify, map[string]any{"type": "exercise", "title": "Live-fire exercise west of Hadar",
 		"addressed": []string{"sy"}, "precedence": "IMMEDIATE",
 		"volumes": []map[string]any{{"geometry": pointAt(35.835, 33.262), "radius_m": 800, "start": at(48), "end": at(52)}}})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := as("sy.military", deconflict.KindActivityAnswer, map[string]any{"notification": ex, "version": 1, "answer": deconflict.Objection,
 		"reason": "Inside Hadar's safety buffer: the village's children walk to school on that road."}); err != nil {
-		return err
+		return 0, err
 	}
 	// Shelling reported near Hadar, and a request to verify it.
 	inc, err := as("sy.military", deconflict.KindIncidentReport, map[string]any{"occurred_at": now.Add(-40 * time.Minute), "category": "shelling",
@@ -215,18 +215,18 @@ func (s *Seeder) deconfliction(ctx context.Context, k map[string]*record.DeviceK
 		"description": "Four impacts in olive groves 600 m south of Hadar; no casualties reported.", "addressed": []string{"il"}, "alleged": []string{"hadar"},
 		"location": map[string]any{"geometry": pointAt(35.856, 33.262), "radius_m": 400}})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := as("sy.military", deconflict.KindVerifyRequest, map[string]any{"incident": inc, "note": "We ask the mediator to visit the site."}); err != nil {
-		return err
+		return 0, err
 	}
 	// Syria declares its forces in the first 10 km east, over the tank
 	// limit.
 	if _, err := as("sy.military", deconflict.KindForceDeclare, map[string]any{"zone": "aol-sy-10",
 		"counts": map[string]int{"men": 5400, "tanks": 82, "artillery": 30}}); err != nil {
-		return fmt.Errorf("force declaration: %w", err)
+		return 0, fmt.Errorf("force declaration: %w", err)
 	}
-	return nil
+	return inc, nil
 }
 
 // zoneHash reads the hash of version 1 of a zone, which the parties sign.

@@ -218,8 +218,12 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellSettings, map[string]any{"id": "seed-settings", "settings": settings}); err != nil {
 		return nil, err
 	}
-	if err := s.deconfliction(ctx, keys); err != nil {
+	incident, err := s.deconfliction(ctx, keys)
+	if err != nil {
 		return nil, fmt.Errorf("de-escalation desk: %w", err)
+	}
+	if err := s.diplomacy(ctx, keys, incident); err != nil {
+		return nil, fmt.Errorf("diplomatic desk: %w", err)
 	}
 	// The cell's name in its other languages, as its admins would set it.
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellRename, map[string]any{"id": "seed-names",
