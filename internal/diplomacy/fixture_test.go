@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -188,19 +187,6 @@ func obj[T any](f *fixture, v store.View, kind, id string) (T, bool) {
 	return x, true
 }
 
-func (f *fixture) entry(i int64) *record.Entry {
-	f.t.Helper()
-	rows, err := f.st.Entries(f.ctx, testCell, i, i+1)
-	if err != nil || len(rows) != 1 {
-		f.t.Fatalf("entry %d: %v", i, err)
-	}
-	e, err := record.ParseEntry(rows[0].LeafData)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return e
-}
-
 func wantAudience(t *testing.T, e *record.Entry, want ...string) {
 	t.Helper()
 	got := slices.Sorted(slices.Values(e.Audience))
@@ -211,15 +197,6 @@ func wantAudience(t *testing.T, e *record.Entry, want ...string) {
 }
 
 func itoa(i int64) string { return fmt.Sprint(i) }
-
-func containsAll(s string, subs ...string) bool {
-	for _, x := range subs {
-		if !strings.Contains(s, x) {
-			return false
-		}
-	}
-	return true
-}
 
 // tick runs the watch a few times: each round escalates a due one level.
 func tick(t *testing.T, f *fixture) {
