@@ -66,13 +66,16 @@ func zoneName(l *Localizer, name string, names map[string]string) string {
 	return name
 }
 
-// leadTime renders a notice's lead time: "24 h", "90 min".
+// leadTime renders a notice's lead time: "24 h", "5 h 59 min", "45 min".
 func leadTime(l *Localizer, secs int) string {
+	h, m := secs/3600, secs%3600/60
 	switch {
-	case secs%3600 == 0:
-		return l.T("desk.hours", "n", secs/3600)
-	case secs >= 60:
-		return l.T("desk.minutes", "n", secs/60)
+	case h > 0 && m > 0:
+		return l.T("desk.hours_minutes", "h", h, "m", m)
+	case h > 0:
+		return l.T("desk.hours", "n", h)
+	case m > 0:
+		return l.T("desk.minutes", "n", m)
 	}
 	return l.T("desk.seconds", "n", secs)
 }
@@ -209,8 +212,10 @@ func (w *Web) mapPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	}
 	d.Precedences = precOptions("PRIORITY")
 	for _, pa := range c.parties {
+		// The other sides by default; an observer only when the officer
+		// says so: what is notified is need-to-know.
 		if pa.ID != c.p.Party.ID && pa.Kind != cell.Mediator {
-			d.Addressable = append(d.Addressable, option{Value: pa.ID, Label: partyName(c.l, pa)})
+			d.Addressable = append(d.Addressable, option{Value: pa.ID, Label: partyName(c.l, pa), Selected: pa.Kind == cell.Side})
 		}
 	}
 	for _, cat := range deconflict.IncidentCategories {

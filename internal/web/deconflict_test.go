@@ -56,7 +56,7 @@ func TestMapPage(t *testing.T) {
 		`data-zone-card="hadar/1"`, `<th scope="row">Exercise</th><td class="rule rule-prohibited">Prohibited</td>`,
 		"Buffer: 1500 m around the site", `data-zone-card="buqata/1"`, ">DRAFT</strong>", "Force limits per side:", "tanks: <bdi>75</bdi>",
 		// the forms Israel's military desk may use
-		`<form id="notify"`, `<form id="report"`, `<label for="n-start">Start (UTC)</label>`, `name="addressed" value="sy" checked`,
+		`<form id="notify"`, `<form id="report"`, `<label for="n-start">Start (UTC)</label>`, `name="addressed" value="sy" checked`, `name="addressed" value="jo">`,
 		`<input type="range" id="map-time"`, "Show what is active at")
 	mustNotContain(t, "/map addressed", body, `name="addressed" value="il"`, `name="addressed" value="us"`)
 

@@ -4,28 +4,6 @@
 import { t, say, signAndSubmit, debounce } from '/static/js/page.js';
 import { newMap, shapeLayer, zoneLayers, boundsOf, conflictsBox, notifiedResult, formBusy } from '/static/js/deskkit.js';
 
-// ---- small maps ----
-
-for (const el of document.querySelectorAll('.small-map')) {
-  const map = await newMap(el, { scrollWheelZoom: false });
-  const layers = [];
-  const add = (l) => { if (l) { l.addTo(map); layers.push(l); } };
-  if (el.dataset.volumes) {
-    for (const v of JSON.parse(el.dataset.volumes)) add(shapeLayer(v, { color: '#c2185b', fillColor: '#c2185b', fillOpacity: 0.2, weight: 2.5 }));
-  }
-  if (el.dataset.location) {
-    const loc = JSON.parse(el.dataset.location);
-    add(shapeLayer({ ...loc, radius_m: loc.radius_m || 150 }, { color: '#a1000e', fillColor: '#a1000e', fillOpacity: 0.25, weight: 2.5 }));
-  }
-  if (el.dataset.zoneShape) {
-    const z = { ...JSON.parse(el.dataset.zoneShape), kind: el.dataset.zoneKind, draft: el.dataset.draft === 'true' };
-    for (const l of zoneLayers(z)) add(l);
-  }
-  const b = boundsOf(layers);
-  if (b) map.fitBounds(b, { maxZoom: 13, padding: [20, 20] });
-  el.dataset.shapes = String(layers.length);
-}
-
 // ---- writes ----
 
 const reread = () => location.reload();
@@ -218,3 +196,32 @@ document.addEventListener('liaison:entry', (ev) => {
   const mine = [notification, incident].includes(Number(about)) || (p.zone && document.querySelector(`article[data-zone="${CSS.escape(String(p.zone))}"]`));
   if (/^(activity|conflict|incident|verification|zone)\./.test(e.kind || '') && mine) changed();
 });
+
+// ---- small maps ----
+
+// Drawn last, each on its own: a map that fails must not take the page's
+// forms with it.
+async function smallMap(el) {
+  const map = await newMap(el, { scrollWheelZoom: false });
+  const layers = [];
+  const add = (l) => { if (l) { l.addTo(map); layers.push(l); } };
+  if (el.dataset.volumes) {
+    for (const v of JSON.parse(el.dataset.volumes)) add(shapeLayer(v, { color: '#c2185b', fillColor: '#c2185b', fillOpacity: 0.2, weight: 2.5 }));
+  }
+  if (el.dataset.location) {
+    const loc = JSON.parse(el.dataset.location);
+    add(shapeLayer({ ...loc, radius_m: loc.radius_m || 150 }, { color: '#a1000e', fillColor: '#a1000e', fillOpacity: 0.25, weight: 2.5 }));
+  }
+  if (el.dataset.zoneShape) {
+    const z = { ...JSON.parse(el.dataset.zoneShape), kind: el.dataset.zoneKind, draft: el.dataset.draft === 'true' };
+    for (const l of zoneLayers(z)) add(l);
+  }
+  const b = boundsOf(layers);
+  // Wide enough to show where it is, not only what it is.
+  if (b) map.fitBounds(b.pad(0.8), { maxZoom: 12 });
+  el.dataset.shapes = String(layers.length);
+}
+
+for (const el of document.querySelectorAll('.small-map')) {
+  smallMap(el).catch((e) => console.error('map:', e));
+}

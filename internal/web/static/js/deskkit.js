@@ -15,7 +15,7 @@ export const kindColour = {
   demilitarized: '#6a3d9a',
   economic: '#1b6b32',
   line: '#3b3b3b',
-  protected: '#0b57d0',
+  protected: '#00695c',
 };
 
 let basemap; // one fetch per page, shared by its maps
@@ -43,6 +43,12 @@ export async function newMap(el, opts = {}) {
   map.createPane('base').style.zIndex = 250;
   try {
     const data = await basemapData(el.dataset.basemap);
+    // The sea is what the base map covers and its land does not; beyond
+    // what it covers, the map has no data and says so by its grey.
+    const [w, s, e, n] = data.bbox;
+    L.rectangle([[s, w], [n, e]], { pane: 'base', interactive: false, stroke: false, fillColor: '#cfe2f1', fillOpacity: 1 }).addTo(map);
+    map.basemapBounds = L.latLngBounds([[s, w], [n, e]]);
+    map.fitBounds(map.basemapBounds);
     for (const layer of ['land', 'lake', 'coast', 'border']) {
       const fs = data.features.filter((f) => f.properties.layer === layer);
       L.geoJSON(fs, { pane: 'base', interactive: false, style: baseStyles[layer] }).addTo(map);
@@ -52,6 +58,9 @@ export async function newMap(el, opts = {}) {
     el.dataset.basemapLoaded = '0';
     console.error('base map:', e);
   }
+  // A map has a view before anything is drawn on it: a circle's bounds
+  // are computed in the map's projection.
+  if (!map._loaded) map.setView([0, 0], 2);
   return map;
 }
 
@@ -213,7 +222,9 @@ export function zoneConflictText(zc) {
 }
 
 function hours(s) {
-  return s % 3600 === 0 ? t('map.hours', { n: s / 3600 }) : t('map.minutes', { n: Math.round(s / 60) });
+  const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60);
+  if (h && m) return t('map.hours_minutes', { h, m });
+  return h ? t('map.hours', { n: h }) : t('map.minutes', { n: m });
 }
 
 // notifiedResult tells the notifier what the server answered: the zone

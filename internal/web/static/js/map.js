@@ -60,8 +60,11 @@ function drawZones() {
     fitted = true;
     const r = data.region;
     if (r) {
-      map.fitBounds([[r.south, r.west], [r.north, r.east]]);
-      map.setMaxBounds(L.latLngBounds([[r.south, r.west], [r.north, r.east]]).pad(0.5));
+      const region = L.latLngBounds([[r.south, r.west], [r.north, r.east]]);
+      map.fitBounds(region);
+      // Panning stays over what the map can show: the region, and the
+      // base map around it.
+      map.setMaxBounds((map.basemapBounds ? region.extend(map.basemapBounds) : region).pad(0.1));
     } else {
       const b = boundsOf(all);
       if (b) map.fitBounds(b);
@@ -148,7 +151,7 @@ function showAt(ms) {
       const s = Date.parse(v.start), e = Date.parse(v.end);
       if (!(s <= ms && ms < e)) return;
       const colour = a.mine ? '#0b3f8f' : '#c2185b';
-      const layer = shapeLayer(v, { color: colour, fillColor: colour, fillOpacity: 0.18, weight: 2.5, className: 'activity' + (a.mine ? ' mine' : '') });
+      const layer = shapeLayer(v, { color: colour, fillColor: colour, fillOpacity: 0.18, weight: 2.5, className: 'activity activity-' + a.id + (a.mine ? ' mine' : '') });
       if (!layer) return;
       layer.bindTooltip(a.precedence + ' · ' + a.title, { direction: 'top' });
       layer.bindPopup(() => activityPopup(a, v, i));
@@ -288,6 +291,7 @@ class Draw {
     this.redraw();
     this.button.setAttribute('aria-pressed', 'true');
     el.classList.add('drawing');
+    el.scrollIntoView({ block: 'nearest' });
     map.doubleClickZoom.disable();
     say(document.getElementById('announce'), t('map.draw.started'));
   }
@@ -509,6 +513,7 @@ if (report) {
     mode = on ? 'pick' : null;
     pickButton.setAttribute('aria-pressed', String(on));
     el.classList.toggle('drawing', on);
+    if (on) el.scrollIntoView({ block: 'nearest' });
   });
   for (const name of ['lat', 'lng', 'radius']) report[name].addEventListener('change', place);
   const result = report.querySelector('[data-result]');
