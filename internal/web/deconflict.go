@@ -551,6 +551,20 @@ func (c *ctx) shapeLabel(s deconflict.Shape) string {
 	return c.l.T("desk.shape.polygon")
 }
 
+// where renders a point's position as an officer reads it off a map
+// ("33.2620° N, 35.8560° E") with its radius; other shapes by their kind.
+func (c *ctx) where(s deconflict.Shape) string {
+	var g struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	}
+	if json.Unmarshal(s.Geometry, &g) != nil || g.Type != "Point" || len(g.Coordinates) < 2 {
+		return c.shapeLabel(s)
+	}
+	return c.l.T("desk.where", "lat", strconv.FormatFloat(g.Coordinates[1], 'f', 4, 64), "lng", strconv.FormatFloat(g.Coordinates[0], 'f', 4, 64),
+		"r", metres(c.l, s.RadiusM))
+}
+
 func (w *Web) activityPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	n, err := w.api.Activity(r, c.p, r.PathValue("activity"))
 	if err != nil {
@@ -667,6 +681,7 @@ type incidentData struct {
 	Addressed    string
 	Reported     stamp
 	Location     string // JSON of the location shape, for the small map
+	Where        string // its coordinates, in words
 	Attachments  []deconflict.Attachment
 	Alleged      []zoneConflictItem
 	Sites        []zoneConflictItem
@@ -698,6 +713,7 @@ func (w *Web) incidentPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 	if len(inc.Addressed) == 0 {
 		d.Addressed = c.l.T("desk.addressed.mediator_only")
 	}
+	d.Where = c.where(inc.Location)
 	for _, z := range inc.Alleged {
 		d.Alleged = append(d.Alleged, zoneConflictItem{Zone: z, Name: cmp(names[z], z), Href: "/zones/" + z})
 	}
@@ -859,7 +875,9 @@ type deskBoard struct {
 	Active         []activityRow
 	Held           []activityRow
 	Mediator       bool
-	Owed           []boardDue
+	Owed           []boardDue // what our party owes
+	Awaited        []boardDue // what the others owe, on what we read
+	AwaitedMore    int
 	Verifications  []boardVerification
 	Categories     []string // the columns of the incident counts
 	Days           []boardDay
@@ -867,8 +885,12 @@ type deskBoard struct {
 	IncidentsTotal int
 }
 
-// boardActiveShown bounds the active notifications the board lists.
-const boardActiveShown = 8
+// boardActiveShown and boardAwaitedShown bound what the board lists of
+// the active notifications and of what other parties owe.
+const (
+	boardActiveShown  = 8
+	boardAwaitedShown = 6
+)
 
 func (w *Web) deskBoard(r *http.Request, c *ctx) (*deskBoard, error) {
 	b, err := w.api.DeskBoard(r, c.p, c.now)
@@ -920,7 +942,16 @@ func (w *Web) deskBoard(r *http.Request, c *ctx) (*deskBoard, error) {
 		default:
 			it.Href = "/incidents/" + strconv.FormatInt(du.Ref, 10)
 		}
-		d.Owed = append(d.Owed, it)
+		// What our party owes comes first and whole: it is the watch's to
+		// answer. What others owe us is for following up, and shortened.
+		switch {
+		case du.Party == c.p.Party.ID:
+			d.Owed = append(d.Owed, it)
+		case len(d.Awaited) < boardAwaitedShown:
+			d.Awaited = append(d.Awaited, it)
+		default:
+			d.AwaitedMore++
+		}
 	}
 	for _, v := range b.Verifications {
 		left, over := countdown(c.now, v.Due)

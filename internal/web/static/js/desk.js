@@ -199,10 +199,28 @@ document.addEventListener('liaison:entry', (ev) => {
 
 // ---- small maps ----
 
+// The zones, faint, around what a small map shows: an officer reads a
+// place by the lines and sites near it.
+let zones;
+function zonesNear() {
+  zones ??= fetch('/map/data', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : { zones: [] })).then((d) => d.zones || []).catch(() => []);
+  return zones;
+}
+
 // Drawn last, each on its own: a map that fails must not take the page's
 // forms with it.
 async function smallMap(el) {
   const map = await newMap(el, { scrollWheelZoom: false });
+  if (!el.dataset.zoneShape) {
+    for (const z of await zonesNear()) {
+      for (const l of zoneLayers(z)) {
+        l.setStyle({ opacity: 0.45, fillOpacity: 0.04 });
+        l.bindTooltip(z.name, { direction: 'top' });
+        l.addTo(map);
+      }
+    }
+  }
   const layers = [];
   const add = (l) => { if (l) { l.addTo(map); layers.push(l); } };
   if (el.dataset.volumes) {
@@ -218,7 +236,7 @@ async function smallMap(el) {
   }
   const b = boundsOf(layers);
   // Wide enough to show where it is, not only what it is.
-  if (b) map.fitBounds(b.pad(0.8), { maxZoom: 12 });
+  if (b) map.fitBounds(b.pad(0.8), { maxZoom: 11 });
   el.dataset.shapes = String(layers.length);
 }
 
