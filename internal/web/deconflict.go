@@ -171,7 +171,6 @@ type mapData struct {
 	Zones        []zoneItem
 	Kinds        []option
 	Illustrative int
-	Region       *cell.Region
 	CanNotify    bool
 	CanReport    bool
 	NoRegion     bool
@@ -191,7 +190,7 @@ func (w *Web) mapPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	if err != nil {
 		return err
 	}
-	d := mapData{Region: c.info.Settings.Region, NoRegion: c.info.Settings.Region == nil}
+	d := mapData{NoRegion: c.info.Settings.Region == nil}
 	for _, f := range fs {
 		it := c.zoneItem(f.ZoneVersion)
 		if it.Illustrative {
@@ -816,7 +815,10 @@ func (w *Web) zonePage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 		if err != nil {
 			return err
 		}
-		shape, _ := json.Marshal(v.Content.Shape)
+		shape, _ := json.Marshal(struct {
+			deconflict.Shape
+			BufferM float64 `json:"buffer_m,omitempty"`
+		}{v.Content.Shape, v.Content.BufferM})
 		sign, _ := json.Marshal(map[string]any{"zone": v.Zone, "version": v.Version, "hash": v.Hash})
 		vi := zoneVersionItem{zoneItem: c.zoneItem(v), Number: v.Version, Hash: v.Hash, ProposedBy: v.ProposedBy, Party: c.partyName(v.Party),
 			Proposed: newStamp(v.Proposed, zones), Entry: v.Entry, Awaiting: c.partyNames(v.Awaiting), Content: string(content),
@@ -916,7 +918,8 @@ func (w *Web) deskBoard(r *http.Request, c *ctx) (*deskBoard, error) {
 	if p := b.Posture; p != nil {
 		d.Posture, d.PostureState, d.PostureEntry = true, p.State, p.Entry
 		d.PostureLabel = c.l.T("desk.posture." + p.State)
-		d.PostureSince = p.Since.UTC().Format("2006-01-02")
+		// Isolated left to right: the sentence around it may run right to left.
+		d.PostureSince = "\u2066" + p.Since.UTC().Format("2006-01-02") + "\u2069"
 		d.PostureText = cmp(p.Texts[c.l.Lang], p.Text)
 	}
 	for i, n := range b.Active {

@@ -249,7 +249,7 @@ test('the desk\'s board on the watch screen, live', async () => {
   try {
     const board = us.page.locator('[data-desk-fragment="board"]');
     await board.waitFor();
-    assert.match(await board.locator('[data-board="posture"]').innerText(), /Military operations suspended\s+since \d{4}-\d{2}-\d{2}/);
+    assert.match(await board.locator('[data-board="posture"]').innerText(), /Military operations suspended\s+since\s+\u2066?\d{4}-\d{2}-\d{2}/);
     // The mediator sees which notifications have a conflict held for it.
     assert.match(await board.locator('[data-board="held"]').innerText(), /Company exercise north-east of Hadar/);
     assert.match(await board.locator('[data-board="verifications"]').innerText(), /Shelling on the outskirts of Hadar/);
@@ -292,7 +292,11 @@ test('Arabic and Hebrew, desktop and phone', async () => {
           ['zone', '/zones/buqata'], ['activities', '/activities'], ['dashboard', '/dashboard']]) {
           if (lang === 'en' && device === 'desktop') continue; // the English desktop ones are above
           await s.page.goto(`${url}${url.includes('?') ? '&' : '?'}lang=${lang}`);
-          if (name === 'map') await s.page.locator('#map[data-zones]').waitFor({ timeout: 20000 });
+          if (name === 'map') {
+            await s.page.locator('#map[data-zones]').waitFor({ timeout: 20000 });
+            // The forms open, as an officer fills them in.
+            await s.page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+          }
           if (['activity', 'incident', 'zone'].includes(name)) await s.page.locator('.small-map[data-shapes]').first().waitFor({ timeout: 20000 });
           const dirs = await s.page.evaluate(() => ({
             page: document.documentElement.dir,

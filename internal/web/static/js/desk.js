@@ -212,8 +212,9 @@ function zonesNear() {
 // forms with it.
 async function smallMap(el) {
   const map = await newMap(el, { scrollWheelZoom: false });
-  if (!el.dataset.zoneShape) {
+  {
     for (const z of await zonesNear()) {
+      if (z.id === el.dataset.zoneId) continue; // the zone itself, drawn below
       for (const l of zoneLayers(z)) {
         l.setStyle({ opacity: 0.45, fillOpacity: 0.04 });
         l.bindTooltip(z.name, { direction: 'top' });

@@ -161,7 +161,8 @@ function showAt(ms) {
   }
   el.dataset.shownActivities = shown.map(([a]) => a.id).join(' ');
   shownList.replaceChildren(...shown.map(([a, v, i]) => shownItem(a, v, i)));
-  shownCount.textContent = t('map.shown.count', { n: shown.length, t: zoned(ms, 'UTC') });
+  // The time isolated left to right inside the sentence, which may not be.
+  shownCount.textContent = t('map.shown.count', { n: shown.length, t: '\u2066' + zoned(ms, 'UTC') + '\u2069' });
 }
 
 function windowText(v) {
