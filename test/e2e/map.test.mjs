@@ -271,6 +271,31 @@ test('the desk\'s board on the watch screen, live', async () => {
   }
 });
 
+// Syria's exercise overlaps a flight Syria may not read: the mediator,
+// who alone sees both, clears it; Syria is told no more than that.
+test('the mediator clears a conflict held for it', async () => {
+  const us = await signIn(browser, 'us.duty', desktop);
+  const sy = await signIn(browser, 'sy.military', desktop);
+  try {
+    const { activities } = await api(us.page, '/activities');
+    const ex = activities.find((a) => a.title.startsWith('Company exercise'));
+    await sy.page.goto(`/activities/${ex.id}`);
+    await sy.page.locator('.held-note').waitFor();
+    await us.page.goto(`/activities/${ex.id}`);
+    const form = us.page.locator('#clear');
+    await form.getByLabel('Cleared by the mediator').check();
+    await form.getByRole('button', { name: 'Sign the decision' }).click();
+    await us.page.locator('tr[data-conflict]', { hasText: 'Cleared by the mediator' }).waitFor({ timeout: 20000 });
+    assert.equal(await us.page.locator('#clear').count(), 0);
+    await sy.page.goto(`/activities/${ex.id}`);
+    assert.equal(await sy.page.locator('.held-note').count(), 0, 'Syria is still told the conflict is held');
+    assert.doesNotMatch(await sy.page.locator('main').innerText(), /Reconnaissance/);
+  } finally {
+    await us.context.close();
+    await sy.context.close();
+  }
+});
+
 // The pages an officer works from, in Arabic and Hebrew on a desktop and a
 // phone: the layout mirrors, the map does not, and nothing overflows a
 // 390 px screen.
