@@ -190,7 +190,7 @@ test('an officer draws an activity, names the conflict it overlaps, and Syria ob
     // Israel reads it on its page.
     await il.page.goto(href);
     assert.match(await il.page.locator('[data-answer="objection"]').innerText(), /Objection.*sy\.military \(Syria\)[\s\S]*fly after 1400Z/);
-    assert.ok(await il.page.locator('.small-map[data-shapes="1"]').count() === 1, 'the activity\'s small map has no volume');
+    await il.page.locator('.small-map[data-shapes="1"]').waitFor(); // the activity's one volume, on its small map
     await il.page.screenshot({ path: path.join(artifacts, 'activity-en.png'), fullPage: true });
   } finally {
     await il.context.close();
@@ -234,7 +234,7 @@ test('an incident reported by clicking the map, acknowledged with a readback', a
     assert.match(await il.page.locator('.readback').innerText(), /Automatic fire for ten minutes/);
     await sy.page.goto(href);
     await sy.page.getByText('Acknowledged by Israel').waitFor();
-    assert.ok(await sy.page.locator('.small-map[data-shapes="1"]').count() === 1);
+    await sy.page.locator('.small-map[data-shapes="1"]').waitFor(); // the place, on the incident's small map
     await sy.page.screenshot({ path: path.join(artifacts, 'incident-en.png'), fullPage: true });
   } finally {
     await sy.context.close();

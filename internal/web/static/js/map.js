@@ -20,6 +20,7 @@ let origin = 0; // the instant of the slider's 0
 let following = true; // the slider follows the clock until moved
 
 const map = await newMap(el);
+map.createPane('draftLabels').style.zIndex = 550; // above the shapes, below the markers
 const zonesLayer = L.layerGroup().addTo(map);
 const activitiesLayer = L.layerGroup().addTo(map);
 const incidentsLayer = L.layerGroup().addTo(map);
@@ -51,7 +52,9 @@ function drawZones() {
       if (layer.options.interactive !== false) {
         if (card) layer.bindPopup(() => popupOf(card.cloneNode(true)), { maxWidth: 340 });
         const label = (z.draft ? t('map.draft_label') + ' ' : '') + z.name;
-        layer.bindTooltip(label, { permanent: z.draft, direction: 'top', className: z.draft ? 'draft-label' : 'zone-label' });
+        // A draft's label stays on, under the markers: it must not hide an
+        // incident reported where the draft is.
+        layer.bindTooltip(label, { permanent: z.draft, direction: 'top', className: z.draft ? 'draft-label' : 'zone-label', pane: z.draft ? 'draftLabels' : 'tooltipPane' });
       }
       zonesLayer.addLayer(layer);
     }
@@ -61,7 +64,9 @@ function drawZones() {
     const r = data.region;
     if (r) {
       const region = L.latLngBounds([[r.south, r.west], [r.north, r.east]]);
-      map.fitBounds(region);
+      // The zones fill the first view; the region bounds the panning.
+      const zones = boundsOf(all);
+      map.fitBounds(zones && region.contains(zones) ? zones.pad(0.05) : region);
       // Panning stays over what the map can show: the region, and the
       // base map around it.
       map.setMaxBounds((map.basemapBounds ? region.extend(map.basemapBounds) : region).pad(0.1));
