@@ -237,7 +237,7 @@ async function smallMap(el) {
   }
   const b = boundsOf(layers);
   // Wide enough to show where it is, not only what it is.
-  if (b) map.fitBounds(b.pad(0.8), { maxZoom: 11 });
+  if (b) map.fitBounds(b.pad(0.8), { maxZoom: 11, animate: false });
   el.dataset.shapes = String(layers.length);
 }
 

@@ -48,7 +48,7 @@ export async function newMap(el, opts = {}) {
     const [w, s, e, n] = data.bbox;
     L.rectangle([[s, w], [n, e]], { pane: 'base', interactive: false, stroke: false, fillColor: '#cfe2f1', fillOpacity: 1 }).addTo(map);
     map.basemapBounds = L.latLngBounds([[s, w], [n, e]]);
-    map.fitBounds(map.basemapBounds);
+    map.fitBounds(map.basemapBounds, { animate: false });
     for (const layer of ['land', 'lake', 'coast', 'border']) {
       const fs = data.features.filter((f) => f.properties.layer === layer);
       L.geoJSON(fs, { pane: 'base', interactive: false, style: baseStyles[layer] }).addTo(map);

@@ -66,13 +66,13 @@ function drawZones() {
       const region = L.latLngBounds([[r.south, r.west], [r.north, r.east]]);
       // The zones fill the first view; the region bounds the panning.
       const zones = boundsOf(all);
-      map.fitBounds(zones && region.contains(zones) ? zones.pad(0.05) : region);
+      map.fitBounds(zones && region.contains(zones) ? zones.pad(0.05) : region, { animate: false });
       // Panning stays over what the map can show: the region, and the
       // base map around it.
       map.setMaxBounds((map.basemapBounds ? region.extend(map.basemapBounds) : region).pad(0.1));
     } else {
       const b = boundsOf(all);
-      if (b) map.fitBounds(b);
+      if (b) map.fitBounds(b, { animate: false });
     }
   }
 }
