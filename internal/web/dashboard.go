@@ -116,6 +116,8 @@ type dashboardData struct {
 	Escalations []escalationItem
 	Lines       []lineItem
 	Posture     posture
+	// Board is the de-escalation desk's status board (deconflict.go).
+	Board *deskBoard
 }
 
 // dashboardFragments are the parts of the watch screen a script refreshes.
@@ -196,6 +198,9 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 		return nil, err
 	}
 	d.Posture = w.posture(c, d)
+	if d.Board, err = w.deskBoard(r, c); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,12 +78,12 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range pageNames {
+	for _, name := range append(slices.Clone(pageNames), deskPages...) {
 		t, err := base.Clone()
 		if err != nil {
 			return nil, err
 		}
-		if w.pages[name], err = t.ParseFS(templateFiles, "templates/"+name+".html"); err != nil {
+		if w.pages[name], err = t.ParseFS(templateFiles, append([]string{"templates/" + name + ".html"}, deskPartials[name]...)...); err != nil {
 			return nil, err
 		}
 	}
@@ -119,6 +120,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /glossary", w.authed(w.glossaryPage))
 	m.HandleFunc("GET /record", w.authed(w.recordsPage))
 	m.HandleFunc("GET /record/{index}", w.authed(w.recordPage))
+	w.deskRoutes(m)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		p, _ := w.api.Authenticate(r)
 		w.notFound(rw, r, p, nil)

@@ -78,3 +78,38 @@ test('no serious or critical accessibility violation on the main pages', async (
     for (const s of [il, sy, us]) await s.context.close();
   }
 });
+
+// The de-escalation desk's pages, their forms open, in each language.
+test('no serious or critical accessibility violation on the desk\'s pages', async () => {
+  const il = await signIn(browser, 'il.military', { bypassCSP: true });
+  const us = await signIn(browser, 'us.duty', { bypassCSP: true });
+  try {
+    const { activities } = await api(us.page, '/activities');
+    const { incidents } = await api(us.page, '/incidents');
+    const exercise = activities.find((a) => a.title.startsWith('Company exercise')).id;
+    const shelling = incidents.find((i) => i.title.includes('Hadar')).id;
+    const found = {};
+    const open = async (page, url, ready) => {
+      await page.goto(url);
+      await page.locator(ready).first().waitFor({ timeout: 20000 });
+      // What an officer opens: the forms, the zones' rules, the signed content.
+      await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+      return audit(page, page.url());
+    };
+    for (const lang of ['en', 'ar', 'he']) {
+      found[`il /map?lang=${lang}`] = await open(il.page, `/map?lang=${lang}`, '#map[data-zones]');
+      found[`il /activities/${exercise}?lang=${lang}`] = await open(il.page, `/activities/${exercise}?lang=${lang}`, '.small-map[data-shapes]');
+    }
+    found[`il /incidents/${shelling}`] = await open(il.page, `/incidents/${shelling}`, '.small-map[data-shapes]');
+    found['il /zones/buqata?lang=ar'] = await open(il.page, '/zones/buqata?lang=ar', '.small-map[data-shapes]');
+    found[`us /activities/${exercise}`] = await open(us.page, `/activities/${exercise}`, '#clear');
+    found[`us /incidents/${shelling}?lang=he`] = await open(us.page, `/incidents/${shelling}?lang=he`, '#finding');
+    for (const url of ['/activities', '/incidents?lang=ar', '/dashboard?lang=he']) {
+      found['us ' + url] = await audit(us.page, url, url.startsWith('/dashboard') ? '[data-desk-fragment="board"]' : undefined);
+    }
+    const bad = Object.entries(found).filter(([, v]) => v.length > 0);
+    assert.deepEqual(bad, [], JSON.stringify(bad, null, 2));
+  } finally {
+    for (const s of [il, us]) await s.context.close();
+  }
+});
