@@ -50,7 +50,7 @@ function drawZones() {
     for (const layer of zoneLayers(z)) {
       all.push(layer);
       if (layer.options.interactive !== false) {
-        if (card) layer.bindPopup(() => popupOf(card.cloneNode(true)), { maxWidth: 340 });
+        if (card) clickable(layer, () => popupOf(card.cloneNode(true)));
         const label = (z.draft ? t('map.draft_label') + ' ' : '') + z.name;
         // A draft's label stays on, under the markers: it must not hide an
         // incident reported where the draft is.
@@ -77,6 +77,21 @@ function drawZones() {
   }
 }
 
+// clickable gives a layer its popup, opened on a click unless the officer
+// is drawing or picking a place: the click is then theirs (a vertex, a
+// place), and a popup opening, and panning the map to show itself, would
+// swallow the next click. A marker does not pass its clicks to the map, so
+// it hands them over.
+function clickable(layer, content) {
+  layer.on('click', (ev) => {
+    if (mode) {
+      if (layer instanceof L.Marker) map.fire('click', { latlng: ev.latlng });
+      return;
+    }
+    L.popup({ maxWidth: 340 }).setLatLng(ev.latlng).setContent(content()).openOn(map);
+  });
+}
+
 // popupOf wraps server-rendered text for a popup, in the page's direction
 // (the map itself stays left to right).
 function popupOf(node) {
@@ -98,7 +113,7 @@ function drawIncidents() {
     if (!at) continue;
     const icon = L.divIcon({ className: 'incident-icon sev-' + inc.severity, html: '!', iconSize: [22, 22] });
     const m = L.marker(at, { icon, title: inc.title + ' — ' + inc.label, alt: inc.title, keyboard: true });
-    m.bindPopup(() => {
+    clickable(m, () => {
       const box = document.createElement('div');
       const a = document.createElement('a');
       a.href = inc.href;
@@ -159,7 +174,7 @@ function showAt(ms) {
       const layer = shapeLayer(v, { color: colour, fillColor: colour, fillOpacity: 0.18, weight: 2.5, className: 'activity activity-' + a.id + (a.mine ? ' mine' : '') });
       if (!layer) return;
       layer.bindTooltip(a.precedence + ' · ' + a.title, { direction: 'top' });
-      layer.bindPopup(() => activityPopup(a, v, i));
+      clickable(layer, () => activityPopup(a, v, i));
       activitiesLayer.addLayer(layer);
       shown.push([a, v, i]);
     });
@@ -293,6 +308,7 @@ class Draw {
   start() {
     this.active = true;
     mode = 'draw';
+    map.closePopup();
     this.points = [];
     this.redraw();
     this.button.setAttribute('aria-pressed', 'true');
@@ -519,7 +535,10 @@ if (report) {
     mode = on ? 'pick' : null;
     pickButton.setAttribute('aria-pressed', String(on));
     el.classList.toggle('drawing', on);
-    if (on) el.scrollIntoView({ block: 'nearest' });
+    if (on) {
+      map.closePopup();
+      el.scrollIntoView({ block: 'nearest' });
+    }
   });
   for (const name of ['lat', 'lng', 'radius']) report[name].addEventListener('change', place);
   const result = report.querySelector('[data-result]');
