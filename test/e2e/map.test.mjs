@@ -120,7 +120,13 @@ test('an officer draws an activity, names the conflict it overlaps, and Syria ob
   const il = await signIn(browser, 'il.military', desktop);
   const sy = await signIn(browser, 'sy.military', desktop);
   try {
+    // A FLASH from Syria waits on Israel's banner, stuck to the top of the
+    // window while the officer draws: it must not cover the map.
+    await sy.page.goto('/record');
+    const flash = unique('Convoy departs early');
+    await submitAs(sy.page, '/messages', 'message.send', { channel: 'joint-military', subject: flash, body: 'Our convoy departs 30 minutes early.', lang: 'en', precedence: 'FLASH' });
     await openMap(il.page);
+    await il.page.locator('#urgent').getByText(flash).waitFor({ timeout: 20000 });
     const data = await (await il.page.request.get('/map/data')).json();
     const convoy = data.activities.find((a) => a.title.startsWith('Supply convoy'));
     const start = Date.parse(convoy.volumes[0].start);
@@ -133,6 +139,8 @@ test('an officer draws an activity, names the conflict it overlaps, and Syria ob
     await form.getByLabel('Title').fill(title);
     await form.getByLabel('Start (UTC)').fill(utcLocal(start));
     await form.getByLabel('End (UTC)').fill(utcLocal(start + 2 * 3600e3));
+    // The officer has scrolled down the form; the map stays in view.
+    await il.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     // Draw a box around the convoy's route by clicking the map.
     await form.getByRole('button', { name: 'Draw', exact: true }).click();
     const map = il.page.locator('#map');
@@ -143,10 +151,18 @@ test('an officer draws an activity, names the conflict it overlaps, and Syria ob
       return { x: r.x, y: r.y, width: r.width, height: r.height };
     }, convoy.id);
     assert.ok(rb.width > 0 && rb.height > 0, 'the convoy is not drawn on the map');
+    const [bannerBottom, mapTop] = await il.page.evaluate(() => [document.getElementById('urgent').getBoundingClientRect().bottom, document.getElementById('map').getBoundingClientRect().top]);
+    assert.ok(bannerBottom <= mapTop, `the banner (to ${bannerBottom} px) covers the top of the map (from ${mapTop} px)`);
     const pad = 12;
     const corners = [[rb.x - pad, rb.y - pad], [rb.x + rb.width + pad, rb.y - pad], [rb.x + rb.width + pad, rb.y + rb.height + pad], [rb.x - pad, rb.y + rb.height + pad]];
     for (const [x, y] of corners) {
       assert.ok(x > mb.x && x < mb.x + mb.width && y > mb.y && y < mb.y + mb.height, 'a corner falls off the map');
+      // Nothing stuck over the map (the urgent banner) takes the click.
+      const over = await il.page.evaluate(([px, py]) => {
+        const e = document.elementFromPoint(px, py);
+        return e?.closest('#map') ? '' : (e?.id || e?.className || e?.tagName || 'nothing');
+      }, [x, y]);
+      assert.equal(over, '', `the corner at ${x},${y} is covered`);
       await il.page.mouse.click(x, y);
     }
     await form.getByRole('button', { name: 'Finish' }).click();

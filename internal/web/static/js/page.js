@@ -275,6 +275,13 @@ const party = meta('liaison-party');
 const mediator = meta('liaison-mediator') === 'yes';
 const urgentSlot = document.getElementById('urgent');
 const announceUrgent = document.getElementById('announce-urgent');
+// What sticks below the banner (the map) reads its height from --urgent-h,
+// or the banner, stuck to the top of the window, would cover it.
+if (urgentSlot && 'ResizeObserver' in window) {
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty('--urgent-h', `${urgentSlot.getBoundingClientRect().height}px`);
+  }).observe(urgentSlot);
+}
 const baseTitle = document.title;
 
 // Readbacks of messages heard on the stream, by "message/party", with the
