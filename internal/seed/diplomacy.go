@@ -137,9 +137,10 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 			{Text: "הן הסכימו להאריך את השעיית הפעולות הצבאיות בדרום ועל לוח זמנים לשלבים הראשונים של הנסיגה."},
 			{Text: "הן ייפגשו שוב בשנה החדשה."}},
 	}
+	const title = "Joint statement of the fifth round"
+	titles := map[string]string{"ar": "البيان المشترك للجولة الخامسة", "he": "ההצהרה המשותפת של הסבב החמישי"}
 	if _, err := as("us.diplomatic", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5",
-		"title": "Joint statement of the fifth round", "titles": map[string]string{"ar": "البيان المشترك للجولة الخامسة", "he": "ההצהרה המשותפת של הסבב החמישי"},
-		"kind": "joint_statement", "required": []string{"il", "sy"}, "round": "round-5"}, "texts": texts}); err != nil {
+		"title": title, "titles": titles, "kind": "joint_statement", "required": []string{"il", "sy"}, "round": "round-5"}, "texts": texts}); err != nil {
 		return err
 	}
 	hashes := map[string]string{}
@@ -151,7 +152,8 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 			return err
 		}
 	}
-	if _, err := as("us.diplomatic", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 1, "texts": texts, "hashes": hashes}); err != nil {
+	if _, err := as("us.diplomatic", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 1,
+		"title": title, "titles": titles, "texts": texts, "hashes": hashes}); err != nil {
 		return err
 	}
 
