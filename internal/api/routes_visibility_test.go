@@ -18,6 +18,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/testlog"
@@ -45,12 +46,15 @@ var walkQueries = map[string][]string{
 	"GET /api/v1/channels/{channel}/messages": {"?limit=500"},
 	"GET /api/v1/escalations":                 {"?after=-1"},
 	"GET /api/v1/zones/export":                {"?drafts=1"},
+	"GET /api/v1/agreements/{agreement}/diff": {"?from=1&to=1"},
+	"GET /api/v1/statements/{statement}/diff": {"?from=1&to=2"},
+	"GET /api/v1/disputes":                    {"?sort=deadline&status=open", "?article=paris:2", "?status=found"},
 }
 
 // perParty, perMember and perEntry name routes asked once for each party
 // (?party=), each member (?member=) and each log index (?entries=).
 var (
-	perParty  = []string{"GET /api/v1/inbox", "GET /api/v1/members", "GET /api/v1/signin-alerts", "GET /api/v1/dues"}
+	perParty  = []string{"GET /api/v1/inbox", "GET /api/v1/members", "GET /api/v1/signin-alerts", "GET /api/v1/dues", "GET /api/v1/disputes"}
 	perMember = []string{"GET /api/v1/keys"}
 	perEntry  = []string{"GET /api/v1/evidence"}
 )
@@ -251,8 +255,31 @@ func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues
 	for _, z := range zones.Zones {
 		v["zone"] = append(v["zone"], z.ID)
 	}
+	// The diplomatic desk's, as the mediator lists them.
+	var agreements struct{ Agreements []struct{ ID string } }
+	us.getJSON(t, "/api/v1/agreements", &agreements)
+	for _, a := range agreements.Agreements {
+		v["agreement"] = append(v["agreement"], a.ID)
+	}
+	var commitments struct{ Commitments []struct{ ID string } }
+	us.getJSON(t, "/api/v1/commitments", &commitments)
+	for _, c := range commitments.Commitments {
+		v["commitment"] = append(v["commitment"], c.ID)
+	}
+	var rounds struct{ Rounds []struct{ ID string } }
+	us.getJSON(t, "/api/v1/rounds", &rounds)
+	for _, r := range rounds.Rounds {
+		v["round"] = append(v["round"], r.ID)
+	}
+	var statements struct{ Statements []struct{ ID string } }
+	us.getJSON(t, "/api/v1/statements", &statements)
+	for _, st := range statements.Statements {
+		v["statement"] = append(v["statement"], st.ID)
+	}
 	for _, e := range all {
 		switch e.Kind {
+		case diplomacy.KindDisputeFile:
+			v["dispute"] = append(v["dispute"], itoa(e.Index))
 		case deconflict.KindActivityNotify:
 			v["activity"] = append(v["activity"], itoa(e.Index))
 		case deconflict.KindIncidentReport, deconflict.KindForceInspect:

@@ -330,6 +330,7 @@ func (s *Server) routesInit() {
 	s.authed("GET /api/v1/stream", s.stream)
 	s.hotlineRoutes()
 	s.deconflictRoutes()
+	s.diplomacyRoutes()
 	s.watchRoutes()
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no API route " + r.Method + " " + r.URL.Path)
