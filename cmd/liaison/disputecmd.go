@@ -220,7 +220,7 @@ func joinInts(xs []int64) string {
 func parseArticle(s string) (diplomacy.ArticleRef, error) {
 	ag, art, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok || ag == "" || art == "" {
-		return diplomacy.ArticleRef{}, fmt.Errorf("--article %q: give AGREEMENT:ARTICLE, as in paris:2 (see 'liaison agreements' in the API: GET /api/v1/agreements)", s)
+		return diplomacy.ArticleRef{}, fmt.Errorf("--article %q: give AGREEMENT:ARTICLE, as in paris:2 (the agreements and their articles: GET /api/v1/agreements)", s)
 	}
 	return diplomacy.ArticleRef{Agreement: ag, Article: art}, nil
 }
