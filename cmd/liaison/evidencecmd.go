@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/evidence"
+	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
@@ -87,12 +91,40 @@ func verifyBundle(path string, stdout io.Writer) error {
 		var p map[string]any
 		json.Unmarshal(e.Envelope.Payload, &p) //nolint:errcheck // checked above
 		what := ""
-		for _, k := range []string{"subject", "readback", "verdict", "text", "level"} {
-			if v, ok := p[k]; ok {
+		for _, k := range []string{"subject", "title", "readback", "verdict", "outcome", "text", "statement", "version", "level"} {
+			switch v := p[k].(type) {
+			case string, float64, bool: // an object (a draft's statement) says too much for a line
 				what += fmt.Sprintf("%s: %v  ", k, v)
 			}
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Index, e.Time.UTC().Format("2006-01-02 15:04:05"), e.Envelope.Kind(), who, strings.TrimSpace(what))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return proveStatements(got.Cited, stdout, path)
+}
+
+// proveStatements says what the bundle proves of each published statement
+// in it, from the signed entries alone, and refuses a bundle whose
+// statement evidence was cut: its entries each check, but a signature
+// taken out with its place in the list would not otherwise be missed.
+func proveStatements(cited []*record.Entry, stdout io.Writer, path string) error {
+	proven, err := diplomacy.StatementsProven(cited)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, p := range proven {
+		fmt.Fprintf(stdout, "\nStatement %s (%q), version %d, published at entry %d. Each language is bound by its hash:\n", p.Statement, p.Title, p.Version, p.Publication)
+		for _, lang := range slices.Sorted(maps.Keys(p.Hashes)) {
+			fmt.Fprintf(stdout, "  %s  %s\n", lang, p.Hashes[lang])
+		}
+		if p.Complete {
+			fmt.Fprintf(stdout, "Signed by every party it requires (%s), each signature in this bundle; the text published is the one they signed (draft at entry %d).\n",
+				strings.Join(p.Required, ", "), p.Draft)
+		} else {
+			fmt.Fprintln(stdout, "This bundle proves the publication alone: the drafts and signatures are for the parties it required to read.")
+		}
+	}
+	return nil
 }

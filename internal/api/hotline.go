@@ -60,6 +60,16 @@ type then func(r *http.Request, p *Principal, res store.Result) (map[string]any,
 
 // submitOnThen is submitOn whose answer then completes.
 func (s *Server) submitOnThen(kind, field, param string, after then) authedHandler {
+	return s.submitBound(kind, after, bind{field, param})
+}
+
+// bind ties a payload field to the path parameter that must equal it.
+type bind struct{ field, param string }
+
+// submitBound takes a command of kind whose payload fields equal the path
+// parameters they are bound to: a path that names two things (a
+// commitment and its milestone) binds each.
+func (s *Server) submitBound(kind string, after then, binds ...bind) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
 		env, err := s.readEnvelope(w, r)
 		if err != nil {
@@ -73,10 +83,12 @@ func (s *Server) submitOnThen(kind, field, param string, after then) authedHandl
 		if err := json.Unmarshal(env.Payload, &fields); err != nil {
 			return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", "payload is not a JSON object")
 		}
-		got := strings.Trim(string(fields[field]), `"`)
-		if got != r.PathValue(param) {
-			return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+param,
-				"the path names "+param+" "+strconv.Quote(r.PathValue(param))+" but the signed command's "+field+" is "+strconv.Quote(got))
+		for _, b := range binds {
+			got := strings.Trim(string(fields[b.field]), `"`)
+			if got != r.PathValue(b.param) {
+				return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+b.param,
+					"the path names "+b.param+" "+strconv.Quote(r.PathValue(b.param))+" but the signed command's "+b.field+" is "+strconv.Quote(got))
+			}
 		}
 		res, err := s.submit(r, p, env)
 		if err != nil {

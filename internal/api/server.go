@@ -35,6 +35,10 @@ type Config struct {
 	Password    auth.Params
 	TokenTTL    time.Duration // bearer tokens (default 24h)
 	SessionTTL  time.Duration // browser sessions (default 12h: one watch)
+	// CalendarTTL bounds a calendar feed's address (default a year): a
+	// calendar application holds it unattended, and it ends sooner when
+	// revoked or replaced.
+	CalendarTTL time.Duration
 	// SecureCookies marks session cookies Secure; off only for a demo on
 	// plain loopback HTTP.
 	SecureCookies bool
@@ -89,6 +93,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.CalendarTTL <= 0 {
+		c.CalendarTTL = 365 * 24 * time.Hour
 	}
 	if c.LoginBurst <= 0 {
 		c.LoginBurst = 10
@@ -330,6 +337,8 @@ func (s *Server) routesInit() {
 	s.authed("GET /api/v1/stream", s.stream)
 	s.hotlineRoutes()
 	s.deconflictRoutes()
+	s.diplomacyRoutes()
+	s.calendarRoutes()
 	s.watchRoutes()
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no API route " + r.Method + " " + r.URL.Path)

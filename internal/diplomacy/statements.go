@@ -290,12 +290,16 @@ func statementSign(c *cell.Command) (store.Effect, error) {
 }
 
 // PublishPayload is the payload of statement.publish: the mediator makes
-// an agreed statement public, restating its texts and hashes, which is
-// what every party then reads.
+// an agreed statement public, restating its title, texts and hashes, which
+// is what every party then reads. The title is restated because the draft
+// that named it is for the required parties only: a publication shows
+// every party no more than its own entry says.
 type PublishPayload struct {
 	record.Header
 	Statement string                 `json:"statement"`
 	Version   int                    `json:"version"`
+	Title     string                 `json:"title"`
+	Titles    map[string]string      `json:"titles,omitempty"`
 	Texts     map[string][]Paragraph `json:"texts"`
 	Hashes    map[string]string      `json:"hashes"`
 }
@@ -339,13 +343,16 @@ func statementPublish(c *cell.Command) (store.Effect, error) {
 	if !maps.Equal(p.Hashes, v.Hashes) || !maps.EqualFunc(p.Texts, v.Texts, slices.Equal) {
 		return store.Effect{}, invalid("a publication restates the agreed version's texts and hashes exactly")
 	}
+	if p.Title != st.Title || !maps.Equal(p.Titles, st.Titles) {
+		return store.Effect{}, invalid("a publication restates the statement's title %q and titles exactly", st.Title)
+	}
 	idx, now, err := position(c)
 	if err != nil {
 		return store.Effect{}, err
 	}
 	st.Published, st.Updated = true, now
 	v.Status, v.Published = "published", idx
-	pub := Published{Statement: st.ID, Title: st.Title, Titles: st.Titles, Kind: st.Kind, Version: v.Version, Texts: v.Texts,
+	pub := Published{Statement: st.ID, Title: p.Title, Titles: p.Titles, Kind: st.Kind, Version: v.Version, Texts: v.Texts,
 		Hashes: v.Hashes, Signatures: v.Signatures, Draft: v.Entry, Entry: idx, At: now}
 	aud, mask := cell.Everyone()
 	// The statement's own objects keep their audience: the publication is

@@ -70,12 +70,19 @@ func TestStatementCoSigning(t *testing.T) {
 	}
 
 	v2, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "paris-5/2")
-	publish := map[string]any{"statement": "paris-5", "version": 2, "texts": v2.Texts, "hashes": v2.Hashes}
+	publish := map[string]any{"statement": "paris-5", "version": 2, "title": "Joint statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes}
 	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindStatementPublish, publish)
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2, "texts": texts("other words"), "hashes": v2.Hashes})
+	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
+		"title": "Joint statement of the fifth round", "texts": texts("other words"), "hashes": v2.Hashes})
+	// The title is restated too: the draft that named it is not every
+	// party's to read.
+	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2, "texts": v2.Texts, "hashes": v2.Hashes})
+	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
+		"title": "A statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes})
 	wantAudience(t, f.ok("us.dip", diplomacy.KindStatementPublish, publish), "*")
 	d, err := diplomacy.GetStatement(f.ctx, f.view("jo"), "paris-5")
-	if err != nil || d.Published == nil || d.Published.Version != 2 || len(d.Published.Signatures) != 3 || len(d.Versions) != 0 || len(d.Comments) != 0 {
+	if err != nil || d.Published == nil || d.Published.Version != 2 || d.Published.Title != "Joint statement of the fifth round" ||
+		len(d.Published.Signatures) != 3 || len(d.Versions) != 0 || len(d.Comments) != 0 {
 		t.Fatalf("the observer's published statement: %+v, %v", d, err)
 	}
 	all, err := diplomacy.GetStatement(f.ctx, f.view("il"), "paris-5")

@@ -2,6 +2,7 @@ package seed
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/diplomacy"
@@ -62,8 +63,9 @@ func DemoAgreements() []diplomacy.AgreementContent {
 
 // diplomacy seeds the desk: the agreements, the fifth round in Paris with
 // its outcome (the withdrawal timetable, whose first phase is overdue),
-// its joint statement signed by all three and published, and an open
-// dispute Syria filed citing an article and the incident near Hadar.
+// its joint statement signed by all three and published, an open dispute
+// Syria filed citing an article and the incident near Hadar, a dispute the
+// mediator has found on, and a statement still in drafting.
 func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, incident int64) error {
 	as := func(who, kind string, fields map[string]any) (int64, error) {
 		r, err := s.As(ctx, DemoCell, k[who], kind, fields)
@@ -135,9 +137,10 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 			{Text: "הן הסכימו להאריך את השעיית הפעולות הצבאיות בדרום ועל לוח זמנים לשלבים הראשונים של הנסיגה."},
 			{Text: "הן ייפגשו שוב בשנה החדשה."}},
 	}
+	const title = "Joint statement of the fifth round"
+	titles := map[string]string{"ar": "البيان المشترك للجولة الخامسة", "he": "ההצהרה המשותפת של הסבב החמישי"}
 	if _, err := as("us.diplomatic", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5",
-		"title": "Joint statement of the fifth round", "titles": map[string]string{"ar": "البيان المشترك للجولة الخامسة", "he": "ההצהרה המשותפת של הסבב החמישי"},
-		"kind": "joint_statement", "required": []string{"il", "sy"}, "round": "round-5"}, "texts": texts}); err != nil {
+		"title": title, "titles": titles, "kind": "joint_statement", "required": []string{"il", "sy"}, "round": "round-5"}, "texts": texts}); err != nil {
 		return err
 	}
 	hashes := map[string]string{}
@@ -149,7 +152,8 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 			return err
 		}
 	}
-	if _, err := as("us.diplomatic", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 1, "texts": texts, "hashes": hashes}); err != nil {
+	if _, err := as("us.diplomatic", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 1,
+		"title": title, "titles": titles, "texts": texts, "hashes": hashes}); err != nil {
 		return err
 	}
 
@@ -162,6 +166,80 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 	if err != nil {
 		return err
 	}
-	_, err = as("us.diplomatic", diplomacy.KindDisputeAck, map[string]any{"dispute": d, "text": "Received; we ask Israel to respond within 72 hours."})
+	if _, err := as("us.diplomatic", diplomacy.KindDisputeAck, map[string]any{"dispute": d, "text": "Received; we ask Israel to respond within 72 hours."}); err != nil {
+		return err
+	}
+	if err := s.foundDispute(as); err != nil {
+		return err
+	}
+	return s.draftStatement(as)
+}
+
+// foundDispute seeds a dispute the mediator has found on: Israel's
+// complaint of Syrian artillery inside the 20 km line, answered by Syria
+// and found partly upheld, the parties' answers to the finding awaited.
+// Jordan, which hosts the cell, is told that the dispute is before the
+// mechanism; the finding stays with the two sides and the mediator.
+func (s *Seeder) foundDispute(as func(who, kind string, fields map[string]any) (int64, error)) error {
+	const title = "Artillery inside the 20 km line"
+	const description = "Two batteries of heavy artillery seen 15 km from the area of separation, where the parties cite the 1974 agreement as allowing none."
+	d, err := as("il.diplomatic", diplomacy.KindDisputeFile, map[string]any{"respondent": "sy", "title": title, "description": description,
+		"articles": []map[string]any{{"agreement": "disengagement-1974", "article": "C"}}})
+	if err != nil {
+		return err
+	}
+	steps := []struct {
+		who, kind string
+		fields    map[string]any
+	}{
+		{"us.diplomatic", diplomacy.KindDisputeAck, map[string]any{"text": "Received; we ask Syria to respond."}},
+		{"sy.diplomatic", diplomacy.KindDisputeRespond, map[string]any{"text": "The batteries are towed guns of a reserve unit passing through, not emplaced: they left within the day."}},
+		{"us.diplomatic", diplomacy.KindDisputeFinding, map[string]any{"outcome": "partly_upheld",
+			"text": "Our observers confirm two batteries at 15 km on the day reported and none the day after: a breach of the limitation, brief and not repeated."}},
+		{"us.diplomatic", diplomacy.KindDisputeShare, map[string]any{"observer": "jo", "title": title, "description": description, "status": "found",
+			"note": "For the host country's information: the mechanism is settling this dispute."}},
+	}
+	for _, st := range steps {
+		st.fields["dispute"] = d
+		if _, err := as(st.who, st.kind, st.fields); err != nil {
+			return fmt.Errorf("%s: %w", st.kind, err)
+		}
+	}
+	return nil
+}
+
+// draftStatement seeds a joint statement still in drafting: the
+// mediator's version 1, Syria's comment on it and its version 2, signed so
+// far by Israel alone.
+func (s *Seeder) draftStatement(as func(who, kind string, fields map[string]any) (int64, error)) error {
+	v1 := map[string][]diplomacy.Paragraph{
+		"en": {{Text: "The parties will study a demilitarized economic zone on both sides of the line, around Quneitra."},
+			{Text: "Each delegation brings proposals for the zone's first projects to the sixth round."}},
+		"ar": {{Text: "ستدرس الأطراف إنشاء منطقة اقتصادية منزوعة السلاح على جانبي الخط، حول القنيطرة."},
+			{Text: "يقدم كل وفد مقترحات للمشاريع الأولى في المنطقة إلى الجولة السادسة."}},
+	}
+	if _, err := as("us.diplomatic", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "economic-zone",
+		"title": "Joint statement on the economic zone", "titles": map[string]string{"ar": "بيان مشترك بشأن المنطقة الاقتصادية", "he": "הצהרה משותפת על האזור הכלכלי"},
+		"kind": "joint_statement", "required": []string{"il", "sy"}, "round": "round-5"}, "texts": v1}); err != nil {
+		return err
+	}
+	if _, err := as("sy.diplomatic", diplomacy.KindStatementComment, map[string]any{"statement": "economic-zone", "version": 1, "lang": "en", "paragraph": 0,
+		"text": "Say that the zone's projects are civilian and open to both sides' communities."}); err != nil {
+		return err
+	}
+	v2 := map[string][]diplomacy.Paragraph{
+		"en": {{Text: "The parties will study a demilitarized economic zone on both sides of the line, around Quneitra, for civilian projects open to the communities of both sides."},
+			v1["en"][1]},
+		"ar": {{Text: "ستدرس الأطراف إنشاء منطقة اقتصادية منزوعة السلاح على جانبي الخط، حول القنيطرة، لمشاريع مدنية مفتوحة لمجتمعات الجانبين."},
+			v1["ar"][1]},
+	}
+	if _, err := as("sy.diplomatic", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "economic-zone"}, "texts": v2}); err != nil {
+		return err
+	}
+	hashes := map[string]string{}
+	for lang, ps := range v2 {
+		hashes[lang] = diplomacy.TextHash(ps)
+	}
+	_, err := as("il.diplomatic", diplomacy.KindStatementSign, map[string]any{"statement": "economic-zone", "version": 2, "hashes": hashes})
 	return err
 }

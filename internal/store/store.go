@@ -187,7 +187,7 @@ type Token struct {
 	Hash      []byte // SHA-256 of the secret; the secret is never stored
 	Cell      string
 	Member    string
-	Kind      string // "bearer" or "session"
+	Kind      string // "bearer", "session" or "calendar" (a feed's, which opens nothing else)
 	Created   time.Time
 	Expires   time.Time
 	Revoked   bool
@@ -257,6 +257,10 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
 	RevokeToken(ctx context.Context, hash []byte) error
 	RevokeMemberTokens(ctx context.Context, cell, member string) error
+	// RevokeMemberTokensOfKind revokes member's live tokens of one kind
+	// (their calendar feeds, say, and no session) and returns how many it
+	// revoked.
+	RevokeMemberTokensOfKind(ctx context.Context, cell, member, kind string) (int64, error)
 
 	// PutSecret and Secret keep server secrets (the cell's note and server
 	// keys): in files only the server's user reads for SQLite, in the

@@ -73,6 +73,15 @@ func (s *DB) RevokeMemberTokens(ctx context.Context, cell, member string) error 
 	return err
 }
 
+// RevokeMemberTokensOfKind implements store.Store.
+func (s *DB) RevokeMemberTokensOfKind(ctx context.Context, cell, member, kind string) (int64, error) {
+	res, err := s.W.ExecContext(ctx, s.q(`UPDATE tokens SET revoked = TRUE WHERE cell = $1 AND member = $2 AND kind = $3 AND revoked = FALSE`), cell, member, kind)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // PutTableSecret keeps a secret in the database (PostgreSQL deployments).
 func (s *DB) PutTableSecret(ctx context.Context, name string, value []byte) error {
 	_, err := s.W.ExecContext(ctx, s.q(`INSERT INTO secrets (name, value) VALUES ($1, $2)`), name, value)

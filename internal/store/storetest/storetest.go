@@ -1406,6 +1406,32 @@ func testTokens(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	check(true, true, true, false)
+
+	// One kind of a member's tokens: their calendar feeds, not their
+	// sessions; and only what is still live is counted.
+	feeds := []store.Token{tok(5, cell, "m3", "calendar"), tok(6, cell, "m3", "calendar"), tok(7, cell, "m3", "session"),
+		tok(8, cell, "m4", "calendar"), tok(9, "other", "m3", "calendar")}
+	for _, x := range feeds {
+		if err := s.PutToken(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RevokeToken(ctx, feeds[1].Hash); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.RevokeMemberTokensOfKind(ctx, cell, "m3", "calendar")
+	if err != nil || n != 1 {
+		t.Errorf("RevokeMemberTokensOfKind = %d, %v; want the one live feed", n, err)
+	}
+	for i, want := range []bool{true, true, false, false, false} {
+		got, err := s.TokenByHash(ctx, feeds[i].Hash)
+		if err != nil || got.Revoked != want {
+			t.Errorf("token %d after revoking m3's feeds: revoked %v, %v; want %v", i+5, got.Revoked, err, want)
+		}
+	}
+	if n, err := s.RevokeMemberTokensOfKind(ctx, cell, "m3", "calendar"); err != nil || n != 0 {
+		t.Errorf("RevokeMemberTokensOfKind again = %d, %v; want 0", n, err)
+	}
 }
 
 func testSecrets(t *testing.T, s store.Store) {
