@@ -42,6 +42,7 @@ var validObjects = map[string]string{
 }
 
 func TestValidObjects(t *testing.T) {
+	s := loadSchemasOrNil(t)
 	for name, in := range validObjects {
 		o, err := ParseObject([]byte(in))
 		if err != nil {
@@ -52,7 +53,18 @@ func TestValidObjects(t *testing.T) {
 		if string(out) != in {
 			t.Errorf("%s: re-serialized as\n%s\nwant exactly\n%s", name, out, in)
 		}
+		if s != nil {
+			s.validate(t, out)
+		}
 	}
+}
+
+// loadSchemasOrNil is loadSchemas for tests that check more than the
+// schemas: without them they still run the rest.
+func loadSchemasOrNil(t *testing.T) *schemas {
+	var s *schemas
+	t.Run("schemas", func(t *testing.T) { s = loadSchemas(t) })
+	return s
 }
 
 func TestCustomPropertiesKept(t *testing.T) {
