@@ -172,6 +172,7 @@ func (p *jsonParser) object(depth int) node {
 			p.fail("expected a quoted member name")
 			return node{}
 		}
+		keyAt := p.i
 		key, ok := p.str()
 		if !ok {
 			return node{}
@@ -189,6 +190,7 @@ func (p *jsonParser) object(depth int) node {
 		}
 		p.path = append(p.path, key)
 		if dup {
+			p.i = keyAt
 			p.fail("the member " + strconv.Quote(key) + " is given twice")
 			return node{}
 		}
@@ -514,4 +516,23 @@ func equalNodes(a, b *node) bool {
 		}
 	}
 	return true
+}
+
+// clone copies n deeply, so that a derivative never shares storage with its
+// original.
+func clone(n *node) node {
+	c := node{k: n.k, s: n.s}
+	if n.a != nil {
+		c.a = make([]node, len(n.a))
+		for i := range n.a {
+			c.a[i] = clone(&n.a[i])
+		}
+	}
+	if n.m != nil {
+		c.m = make([]member, len(n.m))
+		for i := range n.m {
+			c.m[i] = member{key: n.m[i].key, val: clone(&n.m[i].val)}
+		}
+	}
+	return c
 }

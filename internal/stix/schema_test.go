@@ -115,10 +115,29 @@ func (s *schemas) validate(t testing.TB, data []byte) {
 	}
 	m, _ := inst.(map[string]any)
 	if m["type"] == "bundle" {
-		if err := s.byFile["common/bundle.json"].Validate(inst); err != nil {
+		// The bundle schema lists the types it knows, and takes any other as
+		// a custom object, which must match exactly one of core.json and
+		// cyber-observable-core.json. An SDO it does not list (location,
+		// note, opinion, grouping, incident) matches both, so the schema
+		// refuses every bundle holding one. The bundle is checked here with
+		// the objects of its listed types; every object is checked below by
+		// its own type's schema.
+		objs, _ := m["objects"].([]any)
+		var listed []any
+		for _, o := range objs {
+			switch o.(map[string]any)["type"] {
+			case "location", "note", "opinion", "grouping", "incident", "extension-definition":
+			default:
+				listed = append(listed, o)
+			}
+		}
+		envelope := map[string]any{"type": m["type"], "id": m["id"]}
+		if len(listed) > 0 {
+			envelope["objects"] = listed
+		}
+		if err := s.byFile["common/bundle.json"].Validate(envelope); err != nil {
 			t.Errorf("the bundle does not validate: %v", err)
 		}
-		objs, _ := m["objects"].([]any)
 		for i, o := range objs {
 			om, _ := o.(map[string]any)
 			typ, _ := om["type"].(string)
