@@ -37,9 +37,12 @@
 //     passing as data nobody reads.
 //   - Values STIX forbids anywhere: null, and empty lists or dictionaries.
 //   - What the OASIS JSON schemas would refuse, so that whatever this package
-//     writes validates against them. One consequence goes beyond the spec:
-//     a granular marking must have a marking_ref (the schema requires it;
-//     the spec also allows a language alone).
+//     writes validates against them. Two consequences go beyond the spec: a
+//     granular marking must have a marking_ref (the schema requires it; the
+//     spec also allows a language alone), and observed data must refer to
+//     its observables by object_refs, not hold them in the deprecated
+//     container (the schema requires ids inside it, which STIX 2.0 content
+//     never has).
 //
 // Each refusal is an [*Error] that names the object (its index in the bundle
 // and its id), the property path ("external_references[0].url") and the

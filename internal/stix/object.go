@@ -155,8 +155,6 @@ func (o *Object) MarshalJSON() ([]byte, error) { return encode(nil, &o.tree), ni
 // References are the ids the object refers to, each once, in the order
 // found: every *_ref and *_refs property at any depth (in extensions and
 // granular markings too), object_marking_refs and created_by_ref included.
-// The deprecated observed-data container's local keys ("0", "1") are not ids
-// and are not listed.
 func (o *Object) References() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -334,6 +332,11 @@ func checkObject(n *node, index int, defs extDefs) (*Object, *Error) {
 			c.fail(ErrUnknownProperty, m.key, "not a STIX property name (a lowercase letter, then lowercase letters, digits and underscores, 3 to 250 in all)")
 		case reserved(m.key):
 			c.fail(ErrUnknownProperty, m.key, "a name STIX 2.1 reserves (section 3.8)")
+		case typ.s == "observed-data" && m.key == "objects":
+			// The OASIS schema requires ids of the observables inside the
+			// deprecated container, which STIX 2.0 content never has, so
+			// nothing written with one validates.
+			c.fail(ErrUnknownProperty, m.key, "the deprecated observable container is not accepted: refer to the observables by object_refs")
 		case custom, strings.HasPrefix(m.key, "x_"), c.anyName, c.toplevel[m.key]:
 			c.customValue(m.key, &m.val, true)
 		default:

@@ -145,7 +145,8 @@ func TestObjectRefuses(t *testing.T) {
 		{"statement without one", set("marking-stmt", `{"statement":"Copyright 2026, the cell"}`, `{"text":"x"}`), ErrUnknownProperty, "definition.text"},
 		{"observable with created", set("ipv4-addr", `"value"`, `"created":"`+t0+`","value"`), ErrUnknownProperty, "created"},
 		{"ipv4 address", set("ipv4-addr", `198.51.100.3`, `198.51.100.300`), ErrInvalid, "value"},
-		{"observed data with both", set("observed-data", `"number_observed":1,`, `"number_observed":1,"objects":{"0":{"type":"ipv4-addr","value":"198.51.100.3"}},`), ErrInvalid, "object_refs"},
+		{"observed data with a container", set("observed-data", `"number_observed":1,`, `"number_observed":1,"objects":{"0":{"type":"ipv4-addr","value":"198.51.100.3"}},`), ErrUnknownProperty, "objects"},
+		{"artifact of nothing", `{"type":"artifact","id":"artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641","mime_type":"text/plain"}`, ErrInvalid, "url"},
 		{"not an object", `[1]`, ErrInvalid, ""},
 	} {
 		_, err := ParseObject([]byte(tc.in))

@@ -285,11 +285,10 @@ func (s *sanitizer) orphan(o *Object) bool {
 		if p == nil {
 			continue
 		}
-		listRequired := p.required || o.typ == "observed-data" && m.key == "object_refs"
 		switch {
 		case p.kind == pRef && p.required && s.removed[m.val.s]:
 			return true
-		case p.kind == pRefs && listRequired:
+		case p.kind == pRefs && p.required:
 			all := true
 			for _, e := range m.val.a {
 				all = all && s.removed[e.s]

@@ -118,17 +118,20 @@ func (s *schemas) validate(t testing.TB, data []byte) {
 		// The bundle schema lists the types it knows, and takes any other as
 		// a custom object, which must match exactly one of core.json and
 		// cyber-observable-core.json. An SDO it does not list (location,
-		// note, opinion, grouping, incident) matches both, so the schema
-		// refuses every bundle holding one. The bundle is checked here with
-		// the objects of its listed types; every object is checked below by
-		// its own type's schema.
+		// note, opinion, grouping, incident) or a custom one matches both,
+		// so the schema refuses every bundle holding one. The bundle is
+		// checked here with the objects of its listed types; every object is
+		// checked below by its own type's schema.
 		objs, _ := m["objects"].([]any)
 		var listed []any
 		for _, o := range objs {
-			switch o.(map[string]any)["type"] {
+			typ, _ := o.(map[string]any)["type"].(string)
+			switch typ {
 			case "location", "note", "opinion", "grouping", "incident", "extension-definition":
 			default:
-				listed = append(listed, o)
+				if specs[typ] != nil {
+					listed = append(listed, o)
+				}
 			}
 		}
 		envelope := map[string]any{"type": m["type"], "id": m["id"]}

@@ -230,13 +230,7 @@ object_refs refs:` + notTargets + `!`, nil},
 	{"observed-data", sdo, `first_observed ts!
 last_observed ts!
 number_observed i:1:999999999!
-objects obj
-object_refs refs:` + notTargets + `|attack-pattern|campaign|course-of-action|grouping|identity|incident|indicator|infrastructure|intrusion-set|location|malware|malware-analysis|note|observed-data|opinion|report|threat-actor|tool|vulnerability`, func(c *checker, o *node) {
-		if o.has("objects") == o.has("object_refs") {
-			c.fail(ErrInvalid, "object_refs", "observed data has exactly one of object_refs and the deprecated objects")
-		}
-		orderedTimes("first_observed", "last_observed", false)(c, o)
-	}},
+object_refs refs:` + notTargets + `|attack-pattern|campaign|course-of-action|grouping|identity|incident|indicator|infrastructure|intrusion-set|location|malware|malware-analysis|note|observed-data|opinion|report|threat-actor|tool|vulnerability!`, orderedTimes("first_observed", "last_observed", false)},
 	{"opinion", sdo, `explanation s
 authors ls
 opinion enum:strongly-disagree|disagree|neutral|agree|strongly-agree!
@@ -315,8 +309,8 @@ url uri
 hashes hashes
 encryption_algorithm enum:AES-256-GCM|ChaCha20-Poly1305|mime-type-indicated
 decryption_key s`, func(c *checker, o *node) {
-		if o.has("payload_bin") && o.has("url") {
-			c.fail(ErrInvalid, "url", "an artifact has payload_bin or url, not both")
+		if o.has("payload_bin") == o.has("url") {
+			c.fail(ErrInvalid, "url", "an artifact has payload_bin or url, and not both")
 		}
 		if o.has("url") && !o.has("hashes") {
 			c.fail(ErrMissing, "hashes", "an artifact given by url must have hashes")
