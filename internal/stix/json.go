@@ -73,8 +73,13 @@ type syntaxError struct {
 type jsonParser struct {
 	b    []byte
 	i    int
-	path []string // the path to the value being read, for errors
+	path []pathElem // the path to the value being read, for errors
 	err  *syntaxError
+	// Members and elements are gathered on these stacks and copied out at
+	// the end of their object or list, in slices of the exact size: the
+	// parse allocates what it keeps, not the doublings of append.
+	members  []member
+	elements []node
 }
 
 // parseJSON reads exactly one JSON value from b.
@@ -98,9 +103,23 @@ func parseJSON(b []byte) (node, *syntaxError) {
 	return n, nil
 }
 
+// A pathElem is a member name, or a list index when idx is not negative;
+// the path is rendered only for an error.
+type pathElem struct {
+	key string
+	idx int
+}
+
 func (p *jsonParser) fail(reason string) {
 	if p.err == nil {
-		p.err = &syntaxError{path: append([]string(nil), p.path...), offset: p.i, reason: reason}
+		path := make([]string, len(p.path))
+		for i, e := range p.path {
+			path[i] = e.key
+			if e.idx >= 0 {
+				path[i] = "[" + strconv.Itoa(e.idx) + "]"
+			}
+		}
+		p.err = &syntaxError{path: path, offset: p.i, reason: reason}
 	}
 }
 
@@ -166,6 +185,8 @@ func (p *jsonParser) object(depth int) node {
 		p.i++
 		return n
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -181,22 +202,22 @@ func (p *jsonParser) object(depth int) node {
 		if seen != nil {
 			_, dup = seen[key]
 		} else {
-			for i := range n.m {
-				if n.m[i].key == key {
+			for _, m := range p.members[base:] {
+				if m.key == key {
 					dup = true
 					break
 				}
 			}
 		}
-		p.path = append(p.path, key)
+		p.path = append(p.path, pathElem{key: key, idx: -1})
 		if dup {
 			p.i = keyAt
 			p.fail("the member " + strconv.Quote(key) + " is given twice")
 			return node{}
 		}
-		if len(n.m) == 16 {
+		if len(p.members)-base == 16 {
 			seen = make(map[string]struct{}, 32)
-			for _, m := range n.m {
+			for _, m := range p.members[base:] {
 				seen[m.key] = struct{}{}
 			}
 		}
@@ -215,7 +236,7 @@ func (p *jsonParser) object(depth int) node {
 			return node{}
 		}
 		p.path = p.path[:len(p.path)-1]
-		n.m = append(n.m, member{key: key, val: v})
+		p.members = append(p.members, member{key: key, val: v})
 		p.ws()
 		if p.i >= len(p.b) {
 			p.fail("it ends too soon")
@@ -226,6 +247,7 @@ func (p *jsonParser) object(depth int) node {
 			p.i++
 		case '}':
 			p.i++
+			n.m = append([]member(nil), p.members[base:]...)
 			return n
 		default:
 			p.fail("expected ',' or '}' in an object")
@@ -243,15 +265,17 @@ func (p *jsonParser) array(depth int) node {
 		n.a = []node{}
 		return n
 	}
+	base := len(p.elements)
+	defer func() { p.elements = p.elements[:base] }()
 	for {
 		p.ws()
-		p.path = append(p.path, "["+strconv.Itoa(len(n.a))+"]")
+		p.path = append(p.path, pathElem{idx: len(p.elements) - base})
 		v := p.value(depth + 1)
 		if p.err != nil {
 			return node{}
 		}
 		p.path = p.path[:len(p.path)-1]
-		n.a = append(n.a, v)
+		p.elements = append(p.elements, v)
 		p.ws()
 		if p.i >= len(p.b) {
 			p.fail("it ends too soon")
@@ -262,6 +286,7 @@ func (p *jsonParser) array(depth int) node {
 			p.i++
 		case ']':
 			p.i++
+			n.a = append([]node(nil), p.elements[base:]...)
 			return n
 		default:
 			p.fail("expected ',' or ']' in a list")

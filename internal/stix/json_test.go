@@ -59,3 +59,11 @@ func TestJSONErrorPath(t *testing.T) {
 		t.Fatalf("got %#v, want a duplicate key at objects[1].name", err)
 	}
 }
+
+// An empty member name is a name, not a list index.
+func TestJSONEmptyKeyPath(t *testing.T) {
+	_, err := parseJSON([]byte(`{"":{"a":[1,{"b":x}]}}`))
+	if err == nil || joinPath(err.path) != `a[1].b` {
+		t.Fatalf("path %q", joinPath(err.path))
+	}
+}
