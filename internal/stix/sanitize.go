@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"math"
 	"slices"
 	"strconv"
@@ -257,6 +258,8 @@ type sanitizer struct {
 	// lists maps the path of each list that lost entries (in selector form,
 	// "object_refs") to each old index's new one, -1 for a dropped entry.
 	lists map[string][]int
+	mac   hash.Hash // keyed, reset for each new id
+	sum   [sha256.Size]byte
 }
 
 // cascade removes the objects that cannot stand without what was removed.
@@ -309,9 +312,12 @@ func (s *sanitizer) newID(orig string) string {
 	typ, _, _ := parseID(orig)
 	var u [16]byte
 	if s.r.Key != nil {
-		mac := hmac.New(sha256.New, s.r.Key)
-		mac.Write([]byte(orig))
-		copy(u[:], mac.Sum(nil))
+		if s.mac == nil {
+			s.mac = hmac.New(sha256.New, s.r.Key)
+		}
+		s.mac.Reset()
+		s.mac.Write([]byte(orig))
+		copy(u[:], s.mac.Sum(s.sum[:0]))
 	} else if _, err := rand.Read(u[:]); err != nil {
 		panic("stix: no randomness for new ids: " + err.Error())
 	}
