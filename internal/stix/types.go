@@ -1,6 +1,8 @@
 package stix
 
 import (
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -315,6 +317,7 @@ decryption_key s`, func(c *checker, o *node) {
 		if o.has("url") && !o.has("hashes") {
 			c.fail(ErrMissing, "hashes", "an artifact given by url must have hashes")
 		}
+		c.matches(o, "mime_type", mimeRE, "not a MIME type of an IANA top-level type")
 	}},
 	{"autonomous-system", sco, `number i:0:!
 name s
@@ -324,7 +327,7 @@ path_enc s
 ctime ts
 mtime ts
 atime ts
-contains_refs refs:file|directory`, nil},
+contains_refs refs:file|directory`, func(c *checker, o *node) { c.matches(o, "path_enc", encodingRE, "not a character set name") }},
 	{"domain-name", sco, `value s!
 resolves_to_refs refs:ipv4-addr|ipv6-addr|domain-name`, nil},
 	{"email-addr", sco, `value s!
@@ -353,6 +356,18 @@ raw_email_ref ref:artifact`, func(c *checker, o *node) {
 				c.fail(ErrInvalid, "body_multipart", "a message that is not multipart has no body_multipart")
 			}
 		}
+		parts, _ := o.get("body_multipart")
+		for i := range partsOf(parts) {
+			at := "body_multipart[" + strconv.Itoa(i) + "]"
+			p := &parts.a[i]
+			c.fields(at, p, map[string]propKind{"body": pString, "body_raw_ref": pRef, "content_type": pString, "content_disposition": pString})
+			if ref, ok := p.get("body_raw_ref"); ok {
+				c.ref(at+".body_raw_ref", ref, &propSpec{values: []string{"artifact", "file"}})
+			}
+			if p.has("body") == p.has("body_raw_ref") {
+				c.fail(ErrInvalid, at, "a MIME part has a body or a body_raw_ref, and not both")
+			}
+		}
 	}},
 	{"file", sco, `hashes hashes
 size i:0:
@@ -369,6 +384,7 @@ content_ref ref:artifact`, func(c *checker, o *node) {
 		if !o.has("hashes") && !o.has("name") {
 			c.fail(ErrMissing, "name", "a file needs hashes or a name")
 		}
+		c.matches(o, "name_enc", encodingRE, "not a character set name")
 	}},
 	{"ipv4-addr", sco, `value s!
 resolves_to_refs refs:mac-addr
@@ -423,7 +439,16 @@ cpe s
 swid s
 languages ls
 vendor s
-version s`, nil},
+version s`, func(c *checker, o *node) {
+		c.matches(o, "cpe", cpeRE, "not a CPE 2.3 name")
+		if v, ok := o.get("languages"); ok {
+			for i, l := range v.a {
+				if !languageRE.MatchString(l.s) {
+					c.fail(ErrInvalid, "languages["+strconv.Itoa(i)+"]", "not a language code (RFC 5646): "+quote(l.s))
+				}
+			}
+		}
+	}},
 	{"url", sco, `value uri!`, nil},
 	{"user-account", sco, `user_id s
 credential s
@@ -443,7 +468,21 @@ account_last_login ts`, atLeastOne},
 values list
 modified_time ts
 creator_user_ref ref:user-account
-number_of_subkeys i:0:`, atLeastOne},
+number_of_subkeys i:0:`, func(c *checker, o *node) {
+		atLeastOne(c, o)
+		values, _ := o.get("values")
+		for i := range partsOf(values) {
+			at := "values[" + strconv.Itoa(i) + "]"
+			v := &values.a[i]
+			c.fields(at, v, map[string]propKind{"name": pString, "data": pString, "data_type": pString})
+			if t, ok := v.get("data_type"); ok && !slices.Contains(registryTypes, t.s) {
+				c.fail(ErrInvalid, at+".data_type", quote(t.s)+" is not a registry value type")
+			}
+			if !v.has("name") && !v.has("data") && !v.has("data_type") {
+				c.fail(ErrMissing, at, "a registry value needs a name, data or a data_type")
+			}
+		}
+	}},
 	{"x509-certificate", sco, `is_self_signed b
 hashes hashes
 version s
@@ -665,4 +704,32 @@ func checkLocation(c *checker, o *node) {
 		c.fail(ErrInvalid, "precision", "precision is of latitude and longitude, which are absent")
 	}
 	_, _ = lat, lng
+}
+
+// The patterns the OASIS schemas give these values (observables/software.json,
+// artifact.json, file.json, directory.json), so that what the package
+// accepts, it can write valid.
+var (
+	cpeRE      = regexp.MustCompile(`cpe:2\.3:[aho\*\-](:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!"#$$%&'\(\)\+,/:;<=>@\[\]\^` + "`" + `\{\|}~]))+(\?*|\*?))|[\*\-])){5}(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[\*\-]))(:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!"#$$%&'\(\)\+,/:;<=>@\[\]\^` + "`" + `\{\|}~]))+(\?*|\*?))|[\*\-])){4}`)
+	languageRE = regexp.MustCompile(`^([a-z]{2}(-[A-Z]{2})?(-[a-z]{4})?(-[A-Z]{2}|[0-9]{3})?(-[a-z0-9]{5,8}|[0-9][a-z0-9]{3})*(-[a-z0-9]{1,8})*|[a-z]{3})$`)
+	mimeRE     = regexp.MustCompile(`^(application|audio|font|image|message|model|multipart|text|video)/[a-zA-Z0-9.+_-]+`)
+	encodingRE = regexp.MustCompile(`^[a-zA-Z0-9/\.+_:-]{2,250}$`)
+)
+
+var registryTypes = []string{"REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN", "REG_DWORD_LITTLE_ENDIAN", "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTION", "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD", "REG_INVALID_TYPE"}
+
+// matches checks a string property against a pattern.
+func (c *checker) matches(o *node, name string, re *regexp.Regexp, why string) {
+	if v, ok := o.get(name); ok && v.k == kString && !re.MatchString(v.s) {
+		c.fail(ErrInvalid, name, why+": "+quote(v.s))
+	}
+}
+
+// partsOf ranges over a list property's elements, none when it is absent
+// (its kind was checked by its table entry).
+func partsOf(n *node) []node {
+	if n == nil || n.k != kArray {
+		return nil
+	}
+	return n.a
 }

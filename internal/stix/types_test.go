@@ -38,6 +38,7 @@ var everyType = []string{
 	`{"type":"user-account","spec_version":"2.1","id":"user-account--0d5b424b-93b8-5cd8-ac36-306e1789d63c","user_id":"1001","account_login":"jdoe","account_type":"unix","is_privileged":false}`,
 	`{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}]}`,
 	`{"type":"x509-certificate","spec_version":"2.1","id":"x509-certificate--463d7b2a-8516-5a50-a3d7-6f801465d5de","issuer":"C=ZA, ST=Western Cape, L=Cape Town, O=Thawte Consulting cc","validity_not_before":"2016-03-12T12:00:00Z","validity_not_after":"2016-08-21T12:00:00Z","subject":"C=US, ST=Maryland, L=Pasadena, O=Brent Baccala, OU=FreeSoft, CN=www.freesoft.org/emailAddress=baccala@freesoft.org"}`,
+	`{"type":"email-message","spec_version":"2.1","id":"email-message--cf9b4b7f-14c8-5955-8065-020e0316b559","is_multipart":true,"content_type":"mime-type","body_multipart":[{"content_type":"text/plain; charset=utf-8","content_disposition":"inline","body":"Cats are funny!"},{"content_type":"image/png","content_disposition":"attachment; filename=\"tabby.png\"","body_raw_ref":"artifact--4cce66f8-6eaa-53cb-85d5-3a85fca3a6c5"}]}`,
 }
 
 func TestEveryType(t *testing.T) {
@@ -82,6 +83,14 @@ func TestSchemaStricter(t *testing.T) {
 		strings.Replace(everyType[17], `"is_multipart":false`, `"is_multipart":false,"body_multipart":[{"body":"x"}]`, 1),
 		strings.Replace(everyType[5], `"name":"Poison Ivy",`, ``, 1), // a family without a name
 		strings.Replace(everyType[10], `"extension_types":["new-sdo"]`, `"extension_types":["new-sdo"],"extension_properties":["a_b"]`, 1),
+		strings.Replace(everyType[24], `cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*`, `notacpe`, 1),
+		strings.Replace(everyType[24], `"version"`, `"languages":["English"],"version"`, 1),
+		strings.Replace(everyType[12], `application/zip`, `zip`, 1),
+		strings.Replace(everyType[18], `"name":"foo.dll"`, `"name":"foo.dll","name_enc":"?"`, 1),
+		strings.Replace(everyType[17], `"is_multipart":false`, `"is_multipart":true,"body_multipart":[{"x":"y"}]`, 1),
+		strings.Replace(everyType[17], `"is_multipart":false`, `"is_multipart":true,"body_multipart":[{"body":"y","body_raw_ref":"file--e277603e-1060-5ad4-9937-c26c97f1ca68"}]`, 1),
+		strings.Replace(everyType[27], `"data_type":"REG_SZ"`, `"data_type":"REG_FOO"`, 1),
+		strings.Replace(everyType[27], `{"name":"Foo","data":"qwerty","data_type":"REG_SZ"}`, `{"x_a":"b"}`, 1),
 	} {
 		if _, err := ParseObject([]byte(in)); err == nil {
 			t.Errorf("accepted %s", in)
