@@ -438,7 +438,7 @@ func (s *Server) readableOf(ctx context.Context, p *Principal, idx []int64) ([]i
 		if err != nil {
 			return nil, err
 		}
-		if len(rows) == 0 || rows[0].Mask&p.mask() == 0 {
+		if len(rows) == 0 || !p.reader().Reads(rows[0].Mask, rows[0].Members) {
 			continue
 		}
 		e, err := record.ParseEntry(rows[0].LeafData)

@@ -64,7 +64,7 @@ func NewEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 
 // mask is the audience mask of entries the principal may read (the rule
 // book's ReadMask).
-func (p *Principal) mask() uint64 { return cell.ReadMask(p.Actor()) }
+func (p *Principal) reader() store.Reader { return cell.ReaderOf(p.Actor()) }
 
 // view is the cell's projections as p may read them. Every read of a
 // projection made to answer a member goes through it (cell.ReadView);

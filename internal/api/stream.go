@@ -38,10 +38,11 @@ type hub struct {
 }
 
 type event struct {
-	index int64
-	mask  uint64
-	entry *record.Entry
-	frame []byte // the rendered SSE event
+	index   int64
+	mask    uint64
+	members []string
+	entry   *record.Entry
+	frame   []byte // the rendered SSE event
 }
 
 type feed struct {
@@ -128,7 +129,7 @@ func (h *hub) run(f *feed) {
 				}
 				data, _ := json.Marshal(streamEntryJSON(e, row.LeafData))
 				frame := fmt.Appendf(nil, "id: %d\nevent: entry\ndata: %s\n\n", row.Index, data)
-				evs = append(evs, event{index: row.Index, mask: row.Mask, entry: e, frame: frame})
+				evs = append(evs, event{index: row.Index, mask: row.Mask, members: row.Members, entry: e, frame: frame})
 			}
 			f.append(evs)
 			if len(rows) < 512 {
@@ -253,10 +254,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 	rc.Flush() //nolint:errcheck
 	heartbeat := time.NewTicker(StreamHeartbeat)
 	defer heartbeat.Stop()
-	mask := p.mask()
+	reader := p.reader()
 	actor := p.Actor()
-	visible := func(index int64, m uint64, e *record.Entry) bool {
-		return m&mask != 0 && cell.May(actor, cell.ReadEntry, cell.Target{Entry: e}) == nil
+	visible := func(m uint64, members []string, e *record.Entry) bool {
+		return reader.Reads(m, members) && cell.May(actor, cell.ReadEntry, cell.Target{Entry: e}) == nil
 	}
 	for {
 		buf.Reset()
@@ -265,14 +266,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 		if ok {
 			for _, ev := range evs {
 				after = ev.index
-				if visible(ev.index, ev.mask, ev.entry) {
+				if visible(ev.mask, ev.members, ev.entry) {
 					buf.Write(ev.frame)
 				}
 			}
 			more = after+1 < end
 		} else {
 			// Behind the window: read the store until caught up.
-			rows, err := s.st.EntriesFor(r.Context(), p.Cell, mask, after, 256)
+			rows, err := s.st.EntriesFor(r.Context(), p.Cell, reader, after, 256)
 			if err != nil {
 				return err
 			}
@@ -282,7 +283,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 					return err
 				}
 				after = row.Index
-				if visible(row.Index, row.Mask, e) {
+				if visible(row.Mask, row.Members, e) {
 					data, _ := json.Marshal(streamEntryJSON(e, row.LeafData))
 					fmt.Fprintf(&buf, "id: %d\nevent: entry\ndata: %s\n\n", row.Index, data)
 				}

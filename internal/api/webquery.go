@@ -204,7 +204,7 @@ func (s *Server) Entries(r *http.Request, p *Principal, after int64, limit int) 
 // following page (-1 at the end of the log).
 func (s *Server) readableEntries(ctx context.Context, p *Principal, after int64, limit int, next *int64, fn func(*record.Entry, []byte)) error {
 	*next = -1
-	rows, err := s.st.EntriesFor(ctx, p.Cell, p.mask(), after, limit)
+	rows, err := s.st.EntriesFor(ctx, p.Cell, p.reader(), after, limit)
 	if err != nil {
 		return err
 	}

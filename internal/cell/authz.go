@@ -76,6 +76,17 @@ func ReadMask(a Actor) uint64 {
 	return a.Party.Bit()
 }
 
+// ReaderOf is a as the store's queries filter: ReadMask, and the member id
+// that opens what is addressed to a by name. A disabled member or a
+// stranger reads nothing, named or not.
+func ReaderOf(a Actor) store.Reader {
+	mask := ReadMask(a)
+	if mask == 0 || a.Member == nil {
+		return store.Reader{Mask: mask}
+	}
+	return store.Reader{Mask: mask, Member: a.Member.ID}
+}
+
 // PartyReads reports whether party p reads what carries mask: what its
 // active members may read.
 func PartyReads(p Party, mask uint64) bool {
@@ -85,20 +96,25 @@ func PartyReads(p Party, mask uint64) bool {
 	return mask&p.Bit() != 0
 }
 
-// MayRead reports whether a may read what carries the audience mask mask:
-// an entry (store.StoredEntry.Mask) or a projected object (Object.Mask).
+// MayRead reports whether a may read what carries the audience mask mask
+// and names no member: an entry (store.StoredEntry.Mask) or a projected
+// object (Object.Mask). MayReadObject is the whole test for an object.
 func MayRead(a Actor, mask uint64) bool { return mask&ReadMask(a) != 0 }
+
+// MayReadObject reports whether a reads o: its party is in o's audience,
+// or o names a.
+func MayReadObject(a Actor, o store.Object) bool { return ReaderOf(a).Reads(o.Mask, o.Members) }
 
 // Viewer is the part of store.Store that reads projections for a reader.
 type Viewer interface {
-	ViewFor(cell string, mask uint64) store.View
+	ViewFor(cell string, r store.Reader) store.View
 }
 
 // ReadView is the cell's projections as a may read them: objects outside
 // its audience are absent, from Get (store.ErrNotFound, the same as for
 // what does not exist) and from List and Latest.
 func ReadView(st Viewer, cellID string, a Actor) store.View {
-	return st.ViewFor(cellID, ReadMask(a))
+	return st.ViewFor(cellID, ReaderOf(a))
 }
 
 // Actor is who acts: a member of a party, or the server itself.
@@ -165,7 +181,7 @@ func May(a Actor, act Action, t Target) error {
 		if t.Entry == nil {
 			return forbidden("no entry")
 		}
-		if a.IsMediator() || t.Entry.Visible(a.Party.ID) {
+		if a.IsMediator() || t.Entry.VisibleTo(a.Party.ID, a.Member.ID) {
 			return nil
 		}
 		return forbidden("entry %d is not addressed to party %s", t.Entry.Index, a.Party.ID)
@@ -283,6 +299,26 @@ func AudienceOfMask(parties []Party, mask uint64) ([]string, uint64) {
 	}
 	slices.Sort(aud)
 	return aud, got
+}
+
+// WithMembers names members in an audience, each of whom reads the entry
+// while the rest of their party does not: what a TLP:RED release to named
+// analysts asks. It returns the audience and the named members' ids, both
+// sorted; a member whose party is in the audience already reads it and is
+// not named.
+func WithMembers(aud []string, members []Member) ([]string, []string) {
+	out := slices.Clone(aud)
+	var ids []string
+	for _, m := range members {
+		if slices.Contains(aud, m.Party) || slices.Contains(aud, record.Everyone) || slices.Contains(ids, m.ID) {
+			continue
+		}
+		out = append(out, record.MemberAudience(m.Party, m.ID))
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(out)
+	slices.Sort(ids)
+	return out, ids
 }
 
 // Everyone is the audience of entries every party reads.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
 )
 
 // The demo's cast: the US mediates between Israel and Syria; Jordan
@@ -338,6 +339,48 @@ func TestAudienceOfMask(t *testing.T) {
 			if err != nil || back != tc.mask {
 				t.Errorf("Audience(%v) = %#x, %v; want %#x", ids, back, err, tc.mask)
 			}
+		}
+	}
+}
+
+// A TLP:RED release names one analyst of Syria: they read the entry and
+// its object, their party's other members do not, nor anyone disabled or
+// any other party; the mediator does.
+func TestNamedReaders(t *testing.T) {
+	syRed := actor(sy, "sy.intel", cell.RoleIntelligence)
+	aud, members := cell.WithMembers([]string{"us"}, []cell.Member{*syRed.Member, *syRed.Member, *ilAdmin.Member})
+	if want := []string{"il/il.duty", "sy/sy.intel", "us"}; !slices.Equal(aud, want) || !slices.Equal(members, []string{"il.duty", "sy.intel"}) {
+		t.Fatalf("WithMembers = %v, %v; want %v", aud, members, want)
+	}
+	if aud, members := cell.WithMembers([]string{"sy", "us"}, []cell.Member{*syRed.Member}); !slices.Equal(aud, []string{"sy", "us"}) || members != nil {
+		t.Errorf("a member whose party reads anyway is named: %v, %v", aud, members)
+	}
+	e := entry("sy/sy.intel", "us")
+	obj := store.Object{Mask: us.Bit(), Members: []string{"sy.intel"}}
+	gone := actor(sy, "sy.intel", cell.RoleIntelligence)
+	gone.Member.Disabled = true
+	for _, tc := range []struct {
+		name  string
+		a     cell.Actor
+		reads bool
+	}{
+		{"the named analyst", syRed, true},
+		{"their party's duty officer", syAdmin, false},
+		{"their party's military desk", syDesk, false},
+		{"the named analyst, disabled", gone, false},
+		{"Israel", ilAdmin, false},
+		{"an observer", joAdmin, false},
+		{"the mediator", usDesk, true},
+		{"a stranger", nobody, false},
+	} {
+		if got := cell.May(tc.a, cell.ReadEntry, cell.Target{Entry: e}) == nil; got != tc.reads {
+			t.Errorf("%s: May(ReadEntry) = %v, want %v", tc.name, got, tc.reads)
+		}
+		if got := cell.MayReadObject(tc.a, obj); got != tc.reads {
+			t.Errorf("%s: MayReadObject = %v, want %v", tc.name, got, tc.reads)
+		}
+		if got := cell.ReaderOf(tc.a).Reads(obj.Mask, obj.Members); got != tc.reads {
+			t.Errorf("%s: ReaderOf(...).Reads = %v, want %v", tc.name, got, tc.reads)
 		}
 	}
 }

@@ -155,7 +155,7 @@ func TestInvitedObserverReadsFromTheInvitationOn(t *testing.T) {
 
 	// The projections carry the same audience, so no reader's view holds
 	// them for Jordan.
-	jo := f.st.ViewFor(testCell, f.partyBit("jo"))
+	jo := f.st.ViewFor(testCell, store.Reader{Mask: f.partyBit("jo")})
 	for _, k := range [][2]string{
 		{hotline.ObjMessage, hotline.MsgID(before)},
 		{hotline.ObjAck, hotline.AckID(before, "sy")},

@@ -65,6 +65,8 @@ func (d Diff) String() string {
 			parts = append(parts, fmt.Sprintf("updated %d, stored %d", d.Replayed.Updated, d.Stored.Updated))
 		case "mask":
 			parts = append(parts, fmt.Sprintf("audience mask %#x, stored %#x", d.Replayed.Mask, d.Stored.Mask))
+		case "members":
+			parts = append(parts, fmt.Sprintf("named readers %v, stored %v", d.Replayed.Members, d.Stored.Members))
 		case "doc":
 			parts = append(parts, fmt.Sprintf("doc %s, stored %s", clip(d.Replayed.Doc), clip(d.Stored.Doc)))
 		}
@@ -158,7 +160,7 @@ func replay(ctx context.Context, v *memView, reg *cell.Registry, row store.Store
 	switch {
 	case !slices.Equal(logged, got):
 		rep.EntryDiffs = append(rep.EntryDiffs, EntryDiff{Index: e.Index, Kind: e.Envelope.Kind(), Logged: logged, Replayed: got})
-	case eff.Mask != row.Mask:
+	case eff.Mask != row.Mask || !slices.Equal(eff.Members, row.Members):
 		rep.EntryDiffs = append(rep.EntryDiffs, EntryDiff{Index: e.Index, Kind: e.Envelope.Kind(), Logged: logged, Replayed: got, StoredMask: row.Mask, Mask: eff.Mask})
 	}
 	if err := eff.Resolve(); err != nil {
@@ -198,6 +200,9 @@ func Compare(replayed, stored []store.Object) []Diff {
 		}
 		if r.Mask != s.Mask {
 			fields = append(fields, "mask")
+		}
+		if !slices.Equal(r.Members, s.Members) {
+			fields = append(fields, "members")
 		}
 		if !bytes.Equal(r.Doc, s.Doc) {
 			fields = append(fields, "doc")

@@ -94,9 +94,9 @@ func (v *memView) apply(idx int64, changes []store.Change) {
 				}
 			}
 		case s != nil:
-			s.obj.Parent, s.obj.Updated, s.obj.Doc, s.obj.Mask = c.Parent, idx, bytes.Clone(c.Doc), c.Mask
+			s.obj.Parent, s.obj.Updated, s.obj.Doc, s.obj.Mask, s.obj.Members = c.Parent, idx, bytes.Clone(c.Doc), c.Mask, slices.Clone(c.Members)
 		default:
-			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc), Mask: c.Mask}}
+			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc), Mask: c.Mask, Members: slices.Clone(c.Members)}}
 			ks.byID[c.ID] = s
 			// idx is the highest Seq so far: the new slot goes at the end,
 			// before any of the same entry whose id sorts after it.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -117,9 +118,31 @@ func ParseEntry(data []byte) (*Entry, error) {
 // its parties, and public keys, which anyone verifying a signature needs).
 const Everyone = "*"
 
-// Visible reports whether party may read the entry's content.
+// Visible reports whether party may read the entry's content: every
+// member of it. A party whose members are named one by one (MemberAudience)
+// is not in the audience as a whole.
 func (e *Entry) Visible(party string) bool {
 	return slices.Contains(e.Audience, Everyone) || slices.Contains(e.Audience, party)
+}
+
+// VisibleTo reports whether member, of party, may read the entry's content:
+// their party is in its audience, or they are named in it.
+func (e *Entry) VisibleTo(party, member string) bool {
+	return e.Visible(party) || (member != "" && slices.Contains(e.Audience, MemberAudience(party, member)))
+}
+
+// MemberAudience is how an audience names one member of a party who reads
+// an entry while the rest of the party does not ("sy/sy.analyst"): what
+// TLP:RED asks of a release. Party and member ids never hold a '/'.
+func MemberAudience(party, member string) string { return party + "/" + member }
+
+// NamedMember returns the member an audience item names, or "" for an item
+// that names a whole party (or Everyone).
+func NamedMember(item string) string {
+	if i := strings.IndexByte(item, '/'); i >= 0 {
+		return item[i+1:]
+	}
+	return ""
 }
 
 // Header is the part of every command payload that the record relies on.

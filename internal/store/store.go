@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/record"
@@ -42,11 +43,28 @@ type Pending struct {
 
 // Effect is what a domain decided about an entry.
 type Effect struct {
-	// Audience lists the parties that may read the entry (the mediator among
-	// them); Mask is the same set as bits of party numbers, for queries.
+	// Audience lists who may read the entry (the mediator among them): its
+	// parties, and the members named one by one (record.MemberAudience);
+	// Mask is its parties as bits of party numbers and Members the named
+	// members' ids, for queries.
 	Audience []string
 	Mask     uint64
+	Members  []string
 	Changes  []Change
+}
+
+// Reader is who reads, as the store's queries filter: the audience mask of
+// their party (cell.ReadMask) and their member id, which opens what is
+// addressed to them by name (a TLP:RED report released to one analyst).
+type Reader struct {
+	Mask   uint64
+	Member string
+}
+
+// Reads reports whether r reads what carries mask and members: the store's
+// query filter, as a function.
+func (r Reader) Reads(mask uint64, members []string) bool {
+	return mask&r.Mask != 0 || (r.Member != "" && slices.Contains(members, r.Member))
 }
 
 // Change puts (Doc non-nil) or deletes (Doc nil) one projected object.
@@ -59,18 +77,22 @@ type Change struct {
 	// means the entry's own audience, which is right for almost every
 	// object: a projection reveals what its entry says, to whom the entry
 	// says it. A domain may narrow it (never widen it: see Effect.Resolve).
-	Mask uint64
+	// With Mask set, Members are the members named besides its parties,
+	// each one of the entry's; with Mask zero both are the entry's.
+	Mask    uint64
+	Members []string
 }
 
 // ErrWiderAudience reports a change whose object would reveal to a party
 // what the entry that writes it does not.
 var ErrWiderAudience = errors.New("an object's audience is wider than its entry's")
 
-// Resolve gives every put its audience mask: the entry's where the domain
-// left it zero. A mask with a party the entry's lacks is refused: what a
-// projection shows must stay within what its log entry shows, or reading
-// the projection would reveal what reading the log may not. The stores
-// and the replay call it before applying an effect.
+// Resolve gives every put its audience: the entry's where the domain left
+// the mask zero. A mask with a party the entry's lacks, or a member the
+// entry does not name, is refused: what a projection shows must stay
+// within what its log entry shows, or reading the projection would reveal
+// what reading the log may not. The stores and the replay call it before
+// applying an effect.
 func (e *Effect) Resolve() error {
 	for i := range e.Changes {
 		c := &e.Changes[i]
@@ -78,9 +100,16 @@ func (e *Effect) Resolve() error {
 			continue
 		}
 		if c.Mask == 0 {
-			c.Mask = e.Mask
-		} else if c.Mask&^e.Mask != 0 {
+			c.Mask, c.Members = e.Mask, e.Members
+			continue
+		}
+		if c.Mask&^e.Mask != 0 {
 			return fmt.Errorf("%w: %s/%s has mask %#x, its entry %#x", ErrWiderAudience, c.Kind, c.ID, c.Mask, e.Mask)
+		}
+		for _, m := range c.Members {
+			if !slices.Contains(e.Members, m) {
+				return fmt.Errorf("%w: %s/%s names member %s, its entry does not", ErrWiderAudience, c.Kind, c.ID, m)
+			}
 		}
 	}
 	return nil
@@ -96,8 +125,10 @@ type Object struct {
 	Doc     []byte
 	// Mask is the audience of what the object reveals (Change.Mask, as
 	// resolved when it was last written). Reads for a member go through
-	// Store.ViewFor, which filters by it in the query.
-	Mask uint64
+	// Store.ViewFor, which filters by it in the query. Members are the
+	// members who read it by name besides its parties.
+	Mask    uint64
+	Members []string
 }
 
 // View reads projected state. Inside Decide it sees the transaction,
@@ -174,6 +205,7 @@ type StoredEntry struct {
 	Index    int64
 	LeafData []byte // the exact canonical bytes
 	Mask     uint64
+	Members  []string // named readers besides the parties of Mask
 }
 
 // Checkpoint is the latest signed checkpoint of a cell.
@@ -221,9 +253,9 @@ type Store interface {
 	Size(ctx context.Context, cell string) (int64, error)
 	// Entries returns entries start <= i < end.
 	Entries(ctx context.Context, cell string, start, end int64) ([]StoredEntry, error)
-	// EntriesFor returns up to limit entries after index after whose mask
-	// intersects mask, in index order.
-	EntriesFor(ctx context.Context, cell string, mask uint64, after int64, limit int) ([]StoredEntry, error)
+	// EntriesFor returns up to limit entries after index after that r
+	// reads (Reader.Reads), in index order.
+	EntriesFor(ctx context.Context, cell string, r Reader, after int64, limit int) ([]StoredEntry, error)
 	// ReadHashes reads stored tree hashes by storage index.
 	ReadHashes(ctx context.Context, cell string, indexes []int64) ([]record.Hash, error)
 	// PutCheckpoint keeps note as the latest checkpoint unless a larger one
@@ -234,12 +266,11 @@ type Store interface {
 	// View reads committed projections of a cell, all of them: for the
 	// server's own decisions and timers, never to answer a member.
 	View(cell string) View
-	// ViewFor reads committed projections of a cell as a reader whose
-	// audience mask is mask (cell.ReadMask): Get answers ErrNotFound for,
-	// and List and Latest leave out in the query, every object whose mask
-	// does not intersect it. Every read made for a member goes through it,
-	// by way of cell.ReadView.
-	ViewFor(cell string, mask uint64) View
+	// ViewFor reads committed projections of a cell as r (cell.ReaderOf):
+	// Get answers ErrNotFound for, and List and Latest leave out in the
+	// query, every object r does not read (Reader.Reads). Every read made
+	// for a member goes through it, by way of cell.ReadView.
+	ViewFor(cell string, r Reader) View
 	// Projection dumps every projected object of a cell, ordered by kind and
 	// id, for rebuild comparisons.
 	Projection(ctx context.Context, cell string) ([]Object, error)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -132,6 +133,9 @@ func (w *Web) recordPage(rw http.ResponseWriter, r *http.Request, c *ctx) error 
 	for _, id := range e.Audience {
 		if id == "*" {
 			names = append(names, c.l.T("record.everyone"))
+		} else if m := record.NamedMember(id); m != "" {
+			// One member of a party reads it, by name; not their party.
+			names = append(names, m+" ("+c.partyName(strings.TrimSuffix(id, "/"+m))+")")
 		} else {
 			names = append(names, c.partyName(id))
 		}

@@ -201,6 +201,8 @@ func TestMigrationClustersHashes(t *testing.T) {
 		`INSERT INTO hashes_v2 SELECT cell, idx, hash FROM hashes`,
 		`DROP TABLE hashes`,
 		`ALTER TABLE hashes_v2 RENAME TO hashes`,
+		`ALTER TABLE objects DROP COLUMN members`,
+		`ALTER TABLE entries DROP COLUMN members`,
 		`ALTER TABLE objects DROP COLUMN mask`,
 		`UPDATE schema_version SET version = 2`,
 	} {

@@ -31,9 +31,10 @@ func (s *DB) Append(ctx context.Context, cell string, batch []*store.Pending) ([
 }
 
 type row struct {
-	idx  int64
-	mask uint64
-	data []byte
+	idx     int64
+	mask    uint64
+	members string
+	data    []byte
 }
 
 func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*store.Pending) ([]store.Result, map[int64]record.Hash, error) {
@@ -94,6 +95,10 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 			results[i].Err = errors.New("append: entry has no audience")
 			continue
 		}
+		if err := checkMembers(eff); err != nil {
+			results[i].Err = fmt.Errorf("append: %w", err)
+			continue
+		}
 		if err := eff.Resolve(); err != nil {
 			results[i].Err = fmt.Errorf("append: %w", err)
 			continue
@@ -116,7 +121,7 @@ func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, cell string, batch []*sto
 			newHashes[base+int64(k)] = h
 		}
 		view.apply(size, eff.Changes)
-		rows = append(rows, row{idx: size, mask: eff.Mask, data: data})
+		rows = append(rows, row{idx: size, mask: eff.Mask, members: encodeMembers(eff.Members), data: data})
 		if p.IdemKey != "" {
 			batchKeys[p.IdemKey] = i
 			idemRows = append(idemRows, [2]any{p.IdemKey, size})
@@ -203,9 +208,9 @@ func (s *DB) lookupIdem(ctx context.Context, run runner, cell string, batch []*s
 func (s *DB) insertRows(ctx context.Context, run runner, cell string, rows []row, hashes map[int64]record.Hash, idem [][2]any) error {
 	args := make([][]any, 0, len(hashes))
 	for _, r := range rows {
-		args = append(args, []any{cell, r.idx, int64(r.mask), r.data})
+		args = append(args, []any{cell, r.idx, int64(r.mask), r.members, r.data})
 	}
-	if err := s.multiInsert(ctx, run, `INSERT INTO entries (cell, idx, mask, data) VALUES `, 4, args); err != nil {
+	if err := s.multiInsert(ctx, run, `INSERT INTO entries (cell, idx, mask, members, data) VALUES `, 5, args); err != nil {
 		return fmt.Errorf("append: entries: %w", err)
 	}
 	// In index order: rows stored in the order of their keys keep the
@@ -252,6 +257,18 @@ func (s *DB) multiInsertSuffix(ctx context.Context, run runner, prefix, suffix s
 		rows = rows[n:]
 		if _, err := run.exec(ctx, s.valuesSQL(prefix, suffix, width, n), flat...); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkMembers refuses an effect whose named readers are not in the
+// audience its entry records: what the store filters by must be what a
+// verifier reads in the entry.
+func checkMembers(eff store.Effect) error {
+	for _, m := range eff.Members {
+		if !slices.ContainsFunc(eff.Audience, func(a string) bool { return record.NamedMember(a) == m }) {
+			return fmt.Errorf("member %s is a reader of the entry but not in its audience", m)
 		}
 	}
 	return nil

@@ -172,10 +172,11 @@ func scanEntries(rows *sql.Rows) ([]store.StoredEntry, error) {
 	for rows.Next() {
 		var e store.StoredEntry
 		var mask int64
-		if err := rows.Scan(&e.Index, &mask, &e.LeafData); err != nil {
+		var members string
+		if err := rows.Scan(&e.Index, &mask, &members, &e.LeafData); err != nil {
 			return nil, err
 		}
-		e.Mask = uint64(mask)
+		e.Mask, e.Members = uint64(mask), decodeMembers(members)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -183,7 +184,7 @@ func scanEntries(rows *sql.Rows) ([]store.StoredEntry, error) {
 
 // Entries implements store.Store.
 func (s *DB) Entries(ctx context.Context, cell string, start, end int64) ([]store.StoredEntry, error) {
-	rows, err := s.R.QueryContext(ctx, s.q(`SELECT idx, mask, data FROM entries WHERE cell = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`), cell, start, end)
+	rows, err := s.R.QueryContext(ctx, s.q(`SELECT idx, mask, members, data FROM entries WHERE cell = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`), cell, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +192,9 @@ func (s *DB) Entries(ctx context.Context, cell string, start, end int64) ([]stor
 }
 
 // EntriesFor implements store.Store.
-func (s *DB) EntriesFor(ctx context.Context, cell string, mask uint64, after int64, limit int) ([]store.StoredEntry, error) {
-	rows, err := s.R.QueryContext(ctx, s.q(`SELECT idx, mask, data FROM entries WHERE cell = $1 AND idx > $2 AND (mask & $3) <> 0 ORDER BY idx LIMIT $4`), cell, after, int64(mask), limit)
+func (s *DB) EntriesFor(ctx context.Context, cell string, r store.Reader, after int64, limit int) ([]store.StoredEntry, error) {
+	clause, args := readerClause(r, 4)
+	rows, err := s.R.QueryContext(ctx, s.q(`SELECT idx, mask, members, data FROM entries WHERE cell = $1 AND idx > $2`+clause+` ORDER BY idx LIMIT $3`), append([]any{cell, after, limit}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/store"
@@ -24,20 +25,54 @@ type txView struct {
 	// filtered narrows every read to objects whose mask intersects mask
 	// (Store.ViewFor); only committed views are filtered.
 	filtered bool
-	mask     uint64
+	reader   store.Reader
 }
 
 // objectColumns are the columns scanObject reads, in its order.
-const objectColumns = `kind, id, parent, seq, updated, mask, doc`
+const objectColumns = `kind, id, parent, seq, updated, mask, members, doc`
 
 // maskClause is the filter of a reader's view: the object's audience
-// intersects the reader's. Masks are stored as signed 64-bit integers;
-// bitwise AND is the same on the bits either way.
+// intersects the reader's, or names the reader. Masks are stored as signed
+// 64-bit integers; bitwise AND is the same on the bits either way.
 func (v *txView) maskClause(n int) (string, []any) {
 	if !v.filtered {
 		return "", nil
 	}
-	return ` AND (mask & $` + strconv.Itoa(n) + `) <> 0`, []any{int64(v.mask)}
+	return readerClause(v.reader, n)
+}
+
+// readerClause is the SQL of store.Reader.Reads over a row's mask and
+// members columns, with its arguments numbered from n.
+func readerClause(r store.Reader, n int) (string, []any) {
+	mask := ` AND ((mask & $` + strconv.Itoa(n) + `) <> 0`
+	if r.Member == "" {
+		return mask + `)`, []any{int64(r.Mask)}
+	}
+	return mask + ` OR members LIKE $` + strconv.Itoa(n+1) + ` ESCAPE '\')`, []any{int64(r.Mask), memberPattern(r.Member)}
+}
+
+// members is how a row keeps its named readers: ",a,b,", so that one
+// LIKE finds a name whole; "" for none, which most rows are.
+func encodeMembers(ms []string) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	return "," + strings.Join(ms, ",") + ","
+}
+
+func decodeMembers(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// memberPattern matches member among a row's members; member ids may hold
+// '_', which LIKE reads as any character.
+func memberPattern(member string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%," + r.Replace(member) + ",%"
 }
 
 // Next implements store.Position.
@@ -59,10 +94,11 @@ func (v *txView) Get(ctx context.Context, kind, id string) (store.Object, error)
 	}
 	o := store.Object{Kind: kind, ID: id}
 	var mask int64
+	var members string
 	clause, args := v.maskClause(4)
-	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, mask, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`+clause),
-		append([]any{v.cell, kind, id}, args...)...).Scan(&o.Parent, &o.Seq, &o.Updated, &mask, &o.Doc)
-	o.Mask = uint64(mask)
+	err := v.run.queryRow(ctx, v.run.s.q(`SELECT parent, seq, updated, mask, members, doc FROM objects WHERE cell = $1 AND kind = $2 AND id = $3`+clause),
+		append([]any{v.cell, kind, id}, args...)...).Scan(&o.Parent, &o.Seq, &o.Updated, &mask, &members, &o.Doc)
+	o.Mask, o.Members = uint64(mask), decodeMembers(members)
 	if errors.Is(err, sql.ErrNoRows) {
 		o = store.Object{Kind: kind, ID: id}
 		if v.batch != nil {
@@ -121,10 +157,11 @@ func scanObjects(rows *sql.Rows) ([]store.Object, error) {
 	for rows.Next() {
 		var o store.Object
 		var mask int64
-		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &mask, &o.Doc); err != nil {
+		var members string
+		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &mask, &members, &o.Doc); err != nil {
 			return nil, err
 		}
-		o.Mask = uint64(mask)
+		o.Mask, o.Members = uint64(mask), decodeMembers(members)
 		out = append(out, o)
 	}
 	return out, rows.Err()
@@ -135,8 +172,8 @@ func scanObjects(rows *sql.Rows) ([]store.Object, error) {
 func (s *DB) View(cell string) store.View { return readView{v: &txView{run: runner{s: s}, cell: cell}} }
 
 // ViewFor implements store.Store.
-func (s *DB) ViewFor(cell string, mask uint64) store.View {
-	return readView{v: &txView{run: runner{s: s}, cell: cell, filtered: true, mask: mask}}
+func (s *DB) ViewFor(cell string, r store.Reader) store.View {
+	return readView{v: &txView{run: runner{s: s}, cell: cell, filtered: true, reader: r}}
 }
 
 type readView struct{ v *txView }
@@ -181,9 +218,9 @@ func (s *DB) ReplaceProjection(ctx context.Context, cell string, objs []store.Ob
 	}
 	var args [][]any
 	for _, o := range objs {
-		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, int64(o.Mask), o.Doc})
+		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, int64(o.Mask), encodeMembers(o.Members), o.Doc})
 	}
-	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, doc) VALUES `, 8, args); err != nil {
+	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, members, doc) VALUES `, 9, args); err != nil {
 		return err
 	}
 	return tx.Commit()

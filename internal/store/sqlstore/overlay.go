@@ -129,7 +129,7 @@ func (v *txView) apply(idx int64, changes []store.Change) {
 				seq = sl.obj.Seq
 			}
 			sl.found = true
-			sl.obj = store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: seq, Updated: idx, Doc: c.Doc, Mask: c.Mask}
+			sl.obj = store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: seq, Updated: idx, Doc: c.Doc, Mask: c.Mask, Members: c.Members}
 		}
 	}
 }
@@ -152,14 +152,14 @@ func (v *txView) flush(ctx context.Context) error {
 			}
 		}
 		if sl.put != nil {
-			puts = append(puts, []any{v.cell, k.kind, k.id, sl.put.Parent, sl.putSeq, sl.putIdx, int64(sl.put.Mask), sl.put.Doc})
+			puts = append(puts, []any{v.cell, k.kind, k.id, sl.put.Parent, sl.putSeq, sl.putIdx, int64(sl.put.Mask), encodeMembers(sl.put.Members), sl.put.Doc})
 		}
 		sl.pending, sl.del, sl.put = false, false, nil
 	}
 	o.order = o.order[:0]
 	clear(o.pending)
-	err := s.multiInsertSuffix(ctx, v.run, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, doc) VALUES `,
-		` ON CONFLICT (cell, kind, id) DO UPDATE SET parent = excluded.parent, updated = excluded.updated, mask = excluded.mask, doc = excluded.doc`, 8, puts)
+	err := s.multiInsertSuffix(ctx, v.run, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, members, doc) VALUES `,
+		` ON CONFLICT (cell, kind, id) DO UPDATE SET parent = excluded.parent, updated = excluded.updated, mask = excluded.mask, members = excluded.members, doc = excluded.doc`, 9, puts)
 	if err != nil {
 		return fmt.Errorf("append: projection: %w", err)
 	}

@@ -103,6 +103,11 @@ var migrations = []string{
 	// no domain did before this version.
 	`ALTER TABLE objects ADD COLUMN mask BIGINT NOT NULL DEFAULT 0;
 	UPDATE objects SET mask = COALESCE((SELECT e.mask FROM entries e WHERE e.cell = objects.cell AND e.idx = objects.updated), 0);`,
+	// 5: an entry or object may name members who read it besides its
+	// parties (a TLP:RED report released to one analyst of a party),
+	// kept as ",a,b," for one LIKE to find; none before this version.
+	`ALTER TABLE entries ADD COLUMN members TEXT NOT NULL DEFAULT '';
+	ALTER TABLE objects ADD COLUMN members TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the version this build writes and understands.

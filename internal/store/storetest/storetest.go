@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Checkpoint", testCheckpoint},
 		{"View", testView},
 		{"ViewFor", testViewFor},
+		{"NamedReaders", testNamedReaders},
 		{"Latest", testLatest},
 		{"Projection", testProjection},
 		{"Credentials", testCredentials},
@@ -918,7 +919,7 @@ func testEntries(t *testing.T, s store.Store) {
 		{0b100, 8, 2, []int64{}},
 		{0b010, -1, 1, []int64{1}},
 	} {
-		es, err := s.EntriesFor(ctx, cell, tc.mask, tc.after, tc.limit)
+		es, err := s.EntriesFor(ctx, cell, store.Reader{Mask: tc.mask}, tc.after, tc.limit)
 		if got := idx(es); err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("EntriesFor(mask %b, after %d, limit %d) = %v, %v; want %v", tc.mask, tc.after, tc.limit, got, err, tc.want)
 		}
@@ -1123,7 +1124,7 @@ func testViewFor(t *testing.T, s store.Store) {
 		{"the mediator", all, "1,2,3,4,relay"},
 		{"no one", 0, ""},
 	} {
-		v := s.ViewFor(cell, tc.mask)
+		v := s.ViewFor(cell, store.Reader{Mask: tc.mask})
 		os, err := v.List(ctx, "msg", "", -1, 100)
 		if got := ids(os); err != nil || got != tc.want {
 			t.Errorf("%s: List = %q, %v; want %q", tc.name, got, err, tc.want)
@@ -1191,11 +1192,107 @@ func testViewFor(t *testing.T, s store.Store) {
 	if seen != us|il {
 		t.Errorf("Decide saw msg 1 with mask %#x, want %#x", seen, us|il)
 	}
-	if _, err := s.ViewFor(cell, il).Get(ctx, "msg", "1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ViewFor(cell, store.Reader{Mask: il}).Get(ctx, "msg", "1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Israel reads the rewritten message: %v", err)
 	}
-	if o, err := s.ViewFor(cell, sy).Get(ctx, "msg", "1"); err != nil || o.Mask != us|sy || o.Seq != 0 {
+	if o, err := s.ViewFor(cell, store.Reader{Mask: sy}).Get(ctx, "msg", "1"); err != nil || o.Mask != us|sy || o.Seq != 0 {
 		t.Errorf("Syria's view of the rewritten message: %+v, %v", o, err)
+	}
+}
+
+// testNamedReaders checks the members an entry names one by one, outside
+// its parties (a TLP:RED release to one analyst): the named member reads
+// the entry and its objects through EntriesFor, Get, List and Latest, a
+// colleague of the same party does not, nor a member whose id the name
+// would match as a LIKE pattern ('_' is any character there); an object
+// may name only members its entry names; an effect naming a member its
+// audience does not record is refused.
+func testNamedReaders(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	const us, sy = 1, 4
+	red := store.Change{Kind: "report", ID: "red", Parent: "rel", Doc: []byte(`{"tlp":"red"}`)}
+	link := store.Change{Kind: "report", ID: "link", Parent: "rel", Doc: []byte(`{"of":"red"}`), Mask: us}
+	named := func(changes ...store.Change) Decide {
+		return func(context.Context, store.View) (store.Effect, error) {
+			return store.Effect{Audience: []string{"sy/sy.red_1", "us"}, Mask: us, Members: []string{"sy.red_1"}, Changes: changes}, nil
+		}
+	}
+	mustAppend(t, s, cell,
+		sg.Pending(cell, "a", Admit([]string{"sy", "us"}, us|sy, store.Change{Kind: "report", ID: "amber", Parent: "rel", Doc: []byte(`{}`)})),
+		sg.Pending(cell, "b", named(red, link)),
+	)
+	bad := mustAppend(t, s, cell,
+		sg.Pending(cell, "c", func(context.Context, store.View) (store.Effect, error) {
+			return store.Effect{Audience: []string{"us"}, Mask: us, Members: []string{"sy.duty"}}, nil
+		}),
+		sg.Pending(cell, "d", named(store.Change{Kind: "report", ID: "wide", Parent: "rel", Doc: []byte(`{}`), Mask: us, Members: []string{"sy.duty"}})),
+	)
+	if bad[0].Err == nil {
+		t.Error("an effect naming a member its audience does not record was appended")
+	}
+	if !errors.Is(bad[1].Err, store.ErrWiderAudience) {
+		t.Errorf("an object naming a member its entry does not: %v, want ErrWiderAudience", bad[1].Err)
+	}
+	if o, err := s.View(cell).Get(ctx, "report", "red"); err != nil || o.Mask != us || !slices.Equal(o.Members, []string{"sy.red_1"}) {
+		t.Errorf("the red report's object = mask %#x members %v, %v", o.Mask, o.Members, err)
+	}
+	if o, err := s.View(cell).Get(ctx, "report", "link"); err != nil || len(o.Members) != 0 {
+		t.Errorf("the mediator's link, narrowed to the mediator, names %v (%v)", o.Members, err)
+	}
+	for _, tc := range []struct {
+		name    string
+		r       store.Reader
+		entries []int64
+		objects string
+	}{
+		{"the named analyst", store.Reader{Mask: sy, Member: "sy.red_1"}, []int64{0, 1}, "amber,red"},
+		{"a colleague", store.Reader{Mask: sy, Member: "sy.duty"}, []int64{0}, "amber"},
+		{"a LIKE-alike id", store.Reader{Mask: sy, Member: "sy.redx1"}, []int64{0}, "amber"},
+		{"a prefix of the id", store.Reader{Mask: sy, Member: "sy.red"}, []int64{0}, "amber"},
+		{"the mediator", store.Reader{Mask: ^uint64(0), Member: "us.desk"}, []int64{0, 1}, "amber,link,red"},
+		{"the name alone, without its party", store.Reader{Member: "sy.red_1"}, []int64{1}, "red"},
+	} {
+		es, err := s.EntriesFor(ctx, cell, tc.r, -1, 100)
+		var got []int64
+		for _, e := range es {
+			got = append(got, e.Index)
+			if e.Index == 1 && !slices.Equal(e.Members, []string{"sy.red_1"}) {
+				t.Errorf("%s: entry 1 read back naming %v", tc.name, e.Members)
+			}
+		}
+		if err != nil || !slices.Equal(got, tc.entries) {
+			t.Errorf("%s: EntriesFor = %v, %v; want %v", tc.name, got, err, tc.entries)
+		}
+		v := s.ViewFor(cell, tc.r)
+		os, err := v.List(ctx, "report", "rel", -1, 100)
+		var ids []string
+		for _, o := range os {
+			ids = append(ids, o.ID)
+		}
+		if err != nil || strings.Join(ids, ",") != tc.objects {
+			t.Errorf("%s: List = %v, %v; want %s", tc.name, ids, err, tc.objects)
+		}
+		os, err = v.(store.Latest).Latest(ctx, "report", "rel", 1<<62, 100)
+		if err != nil || len(os) != len(ids) {
+			t.Errorf("%s: Latest found %d objects, %v; List %d", tc.name, len(os), err, len(ids))
+		}
+		_, err = v.Get(ctx, "report", "red")
+		if reads := strings.Contains(tc.objects, "red"); reads != (err == nil) {
+			t.Errorf("%s: Get(red) = %v, want readable %v", tc.name, err, reads)
+		}
+	}
+	// Rebuild's round trip keeps the names.
+	objs, err := s.Projection(ctx, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReplaceProjection(ctx, cell, objs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ViewFor(cell, store.Reader{Mask: sy, Member: "sy.red_1"}).Get(ctx, "report", "red"); err != nil {
+		t.Errorf("after ReplaceProjection the named analyst cannot read the report: %v", err)
 	}
 }
 
@@ -1277,7 +1374,7 @@ func testProjection(t *testing.T, s store.Store) {
 	if o, err := s.View(cell).Get(ctx, "c", "1"); err != nil || o.Seq != 4 || o.Updated != 5 || o.Mask != 6 {
 		t.Errorf("View after ReplaceProjection: %+v, %v", o, err)
 	}
-	if _, err := s.ViewFor(cell, 1).Get(ctx, "c", "1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ViewFor(cell, store.Reader{Mask: 1}).Get(ctx, "c", "1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a reader outside a replaced object's audience: %v, want ErrNotFound", err)
 	}
 	other, err := s.Projection(ctx, "other")
@@ -1759,8 +1856,12 @@ func testAppenderClose(t *testing.T, s store.Store) {
 }
 
 // Version3 holds the SQL that takes a store's database back to schema
-// version 3, before objects carried audience masks.
-var Version3 = []string{`ALTER TABLE objects DROP COLUMN mask`, `UPDATE schema_version SET version = 3`}
+// version 3, before objects carried audience masks (and, since 5, named
+// readers).
+var Version3 = []string{
+	`ALTER TABLE objects DROP COLUMN members`, `ALTER TABLE entries DROP COLUMN members`,
+	`ALTER TABLE objects DROP COLUMN mask`, `UPDATE schema_version SET version = 3`,
+}
 
 // MigrateMasks checks migration 4 on a store: objects written by entries of
 // several audiences, the database taken back to version 3 (Version3 run by
@@ -1794,7 +1895,7 @@ func MigrateMasks(t *testing.T, s store.Store, downgrade func(s store.Store) sto
 	if len(want) != 0 {
 		t.Errorf("after migration objects are missing: %v", want)
 	}
-	if os, err := s.ViewFor(cell, 2).List(ctx, "o", "p", -1, 10); err != nil || len(os) != 2 || os[0].ID != "line" || os[1].ID != "all" {
+	if os, err := s.ViewFor(cell, store.Reader{Mask: 2}).List(ctx, "o", "p", -1, 10); err != nil || len(os) != 2 || os[0].ID != "line" || os[1].ID != "all" {
 		t.Errorf("Israel's view after migration: %+v, %v", os, err)
 	}
 }
