@@ -62,8 +62,8 @@ func NewEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 	}
 }
 
-// mask is the audience mask of entries the principal may read (the rule
-// book's ReadMask).
+// reader is the principal as the store's queries filter (the rule book's
+// ReaderOf).
 func (p *Principal) reader() store.Reader { return cell.ReaderOf(p.Actor()) }
 
 // view is the cell's projections as p may read them. Every read of a
@@ -73,7 +73,13 @@ func (p *Principal) reader() store.Reader { return cell.ReaderOf(p.Actor()) }
 func (s *Server) view(p *Principal) store.View { return cell.ReadView(s.st, p.Cell, p.Actor()) }
 
 func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.Envelope, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, record.MaxEnvelopeSize)
+	return s.readEnvelopeMax(w, r, record.MaxEnvelopeSize)
+}
+
+// readEnvelopeMax reads an envelope of up to max bytes: the routes of bulk
+// commands (record.MaxBulkEnvelopeSize) read larger ones than the rest.
+func (s *Server) readEnvelopeMax(w http.ResponseWriter, r *http.Request, max int) (*record.Envelope, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, int64(max))
 	b, err := io.ReadAll(r.Body)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, badRequest("the request body ended before its Content-Length")
@@ -81,7 +87,7 @@ func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) (*record.E
 	if err != nil {
 		return nil, err
 	}
-	return record.ParseEnvelope(b)
+	return record.ParseEnvelopeMax(b, max)
 }
 
 // submit runs a signed command through the ledger and counts the outcome.

@@ -49,6 +49,7 @@ type Handler func(c *Command) (store.Effect, error)
 // its own.
 type Registry struct {
 	m         map[string]Handler
+	bulk      map[string]bool
 	followers []Follower
 }
 
@@ -75,7 +76,7 @@ func (r *Registry) Committed(ctx context.Context, cellID string, v store.View, s
 
 // NewRegistry returns a registry holding this package's commands.
 func NewRegistry() *Registry {
-	r := &Registry{m: map[string]Handler{}}
+	r := &Registry{m: map[string]Handler{}, bulk: map[string]bool{}}
 	r.Handle(KindCellCreate, cellCreate)
 	r.Handle(KindCellSettings, cellSettings)
 	r.Handle(KindCellRename, cellRename)
@@ -96,6 +97,18 @@ func (r *Registry) Handle(kind string, h Handler) {
 	}
 	r.m[kind] = h
 }
+
+// HandleBulk registers h for kind, a command whose envelope may be up to
+// record.MaxBulkEnvelopeSize: its content must be in the log to be decided
+// on (a STIX bundle), where every other command stays within
+// record.MaxEnvelopeSize and puts what is large in a blob.
+func (r *Registry) HandleBulk(kind string, h Handler) {
+	r.Handle(kind, h)
+	r.bulk[kind] = true
+}
+
+// Bulk reports whether kind was registered with HandleBulk.
+func (r *Registry) Bulk(kind string) bool { return r.bulk[kind] }
 
 // Known reports whether kind has a handler.
 func (r *Registry) Known(kind string) bool { _, ok := r.m[kind]; return ok }

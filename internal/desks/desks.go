@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/intel"
 )
 
 // Registry returns a registry of every domain's commands: the cell's own
@@ -21,5 +22,6 @@ func Registry() *cell.Registry {
 	hotline.Register(r)
 	deconflict.New().Register(r)
 	diplomacy.Register(r)
+	intel.Register(r)
 	return r
 }

@@ -463,6 +463,15 @@ func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.
 	if kind == cell.KindCellCreate {
 		return store.Result{}, fmt.Errorf("%w: only the server creates a cell", cell.ErrForbidden)
 	}
+	// A command that is not bulk keeps to the ordinary limit whatever
+	// route brought it: the bulk routes read larger bodies for their kinds
+	// only.
+	if max := record.MaxEnvelopeSize; !l.cfg.Registry.Bulk(kind) && len(env.Payload) > max {
+		return store.Result{}, fmt.Errorf("%w: a %s payload of %d bytes exceeds the limit of %d", record.ErrMalformed, kind, len(env.Payload), max)
+	}
+	if len(env.Payload) > record.MaxBulkEnvelopeSize {
+		return store.Result{}, fmt.Errorf("%w: a %s payload of %d bytes exceeds the limit of %d", record.ErrMalformed, kind, len(env.Payload), record.MaxBulkEnvelopeSize)
+	}
 	// ParseEnvelope checked this for envelopes from outside; an envelope
 	// built in this process (seeding, an import) is held to it here.
 	if err := record.CheckIJSON(env.Payload); err != nil {

@@ -29,6 +29,12 @@ const (
 // travel as blobs, so a command is small.
 const MaxEnvelopeSize = 256 << 10
 
+// MaxBulkEnvelopeSize bounds the envelope of a command whose content must be
+// in the log itself to be decided on and replayed: a STIX bundle submitted
+// to the intelligence desk, ten thousand objects of it. Only the kinds a
+// registry declares bulk (cell.Registry.HandleBulk) may be that large.
+const MaxBulkEnvelopeSize = 32 << 20
+
 var (
 	// ErrMalformed reports an envelope that cannot be parsed.
 	ErrMalformed = errors.New("malformed envelope")
@@ -129,9 +135,13 @@ func (e *Envelope) Verify(pub ed25519.PublicKey) error {
 // data, a non-Liaison payload type, a missing or oversized field, and an
 // envelope or payload that is not I-JSON (CheckIJSON) are errors, each with
 // a message precise enough to show a client.
-func ParseEnvelope(data []byte) (*Envelope, error) {
-	if len(data) > MaxEnvelopeSize {
-		return nil, fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrMalformed, len(data), MaxEnvelopeSize)
+func ParseEnvelope(data []byte) (*Envelope, error) { return ParseEnvelopeMax(data, MaxEnvelopeSize) }
+
+// ParseEnvelopeMax is ParseEnvelope with a size limit of max bytes, for the
+// routes of bulk commands (MaxBulkEnvelopeSize).
+func ParseEnvelopeMax(data []byte, max int) (*Envelope, error) {
+	if len(data) > max {
+		return nil, fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrMalformed, len(data), max)
 	}
 	var wire struct {
 		PayloadType *string `json:"payloadType"`

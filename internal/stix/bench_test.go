@@ -2,101 +2,12 @@ package stix
 
 import (
 	"bytes"
-	"fmt"
-	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/liaison-cell/liaison/internal/stix/stixgen"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
-
-// benchBundle is a bundle of n objects as a party's MISP or OpenCTI might
-// export them in one go: for every 20 objects, 8 indicators (TLP-marked,
-// with custom MISP properties, a kill chain, an external reference and a
-// granular marking), 2 IPv4 observables, 1 observed data, 3 sightings, 4
-// relationships, 1 location and 1 identity or threat actor; a report over
-// the last 100 objects closes each thousand.
-func benchBundle(n int) []byte {
-	rng := rand.New(rand.NewPCG(7, 7))
-	id := func(typ string) string {
-		var u [16]byte
-		for i := range u {
-			u[i] = byte(rng.IntN(256))
-		}
-		u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
-		return fmt.Sprintf("%s--%x-%x-%x-%x-%x", typ, u[:4], u[4:6], u[6:8], u[8:10], u[10:])
-	}
-	ts := func() string {
-		return fmt.Sprintf("2026-%02d-%02dT%02d:%02d:%02d.%03dZ", 1+rng.IntN(12), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60), rng.IntN(60), rng.IntN(1000))
-	}
-	tlps := []string{TLPClearID, TLPGreenID, TLPAmberID, TLPAmberStrictID, TLPRedID}
-	var buf bytes.Buffer
-	buf.WriteString(`{"type":"bundle","id":"` + id("bundle") + `","objects":[`)
-	var recent, indicators, ips, locations, sdos []string
-	count := 0
-	emit := func(typ, oid, body string) {
-		if count > 0 {
-			buf.WriteByte(',')
-		}
-		count++
-		t := ts()
-		core := `"type":"` + typ + `","id":"` + oid + `"`
-		if specs[typ].class != sco {
-			core = `"type":"` + typ + `","spec_version":"2.1","id":"` + oid + `","created":"` + t + `","modified":"` + t + `"`
-		}
-		buf.WriteString("{" + core + body + "}")
-		recent = append(recent, oid)
-		if len(recent) > 100 {
-			recent = recent[1:]
-		}
-	}
-	pick := func(s []string) string { return s[rng.IntN(len(s))] }
-	identity := id("identity")
-	emit("identity", identity, `,"name":"analysts","identity_class":"organization"`)
-	for count < n {
-		switch k := count % 20; {
-		case count%1000 == 999:
-			refs := `"` + strings.Join(recent, `","`) + `"`
-			emit("report", id("report"), `,"name":"weekly","published":"`+ts()+`","object_refs":[`+refs+`],"object_marking_refs":["`+pick(tlps)+`"]`)
-		case k < 8:
-			ip := fmt.Sprintf("198.51.%d.%d", rng.IntN(256), rng.IntN(256))
-			oid := id("indicator")
-			indicators = append(indicators, oid)
-			emit("indicator", oid, `,"created_by_ref":"`+identity+`","name":"C2 `+ip+`","description":"beacon seen from the sector","indicator_types":["malicious-activity"],"pattern":"[ipv4-addr:value = '`+ip+`']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","kill_chain_phases":[{"kill_chain_name":"lockheed-martin-cyber-kill-chain","phase_name":"command-and-control"}],"external_references":[{"source_name":"misp","url":"https://misp.example/events/view/`+fmt.Sprint(rng.IntN(99999))+`","description":"event"}],"object_marking_refs":["`+pick(tlps)+`"],"granular_markings":[{"marking_ref":"`+TLPRedID+`","selectors":["description"]}],"labels":["c2"],"confidence":`+fmt.Sprint(rng.IntN(101))+`,"x_misp_category":"Network activity","x_misp_to_ids":true`)
-		case k < 10:
-			oid := id("ipv4-addr")
-			ips = append(ips, oid)
-			emit("ipv4-addr", oid, fmt.Sprintf(`,"value":"203.0.%d.%d"`, rng.IntN(256), rng.IntN(256)))
-		case k < 11:
-			emit("observed-data", id("observed-data"), `,"first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-02T00:00:00Z","number_observed":`+fmt.Sprint(1+rng.IntN(50))+`,"object_refs":["`+pick(ips)+`"]`)
-		case k < 14:
-			where := ""
-			if len(locations) > 0 {
-				where = `,"where_sighted_refs":["` + pick(locations) + `"]`
-			}
-			emit("sighting", id("sighting"), `,"sighting_of_ref":"`+pick(indicators)+`","count":`+fmt.Sprint(1+rng.IntN(9))+where)
-		case k < 18:
-			if len(sdos) == 0 {
-				oid := id("threat-actor")
-				sdos = append(sdos, oid)
-				emit("threat-actor", oid, `,"name":"unit","threat_actor_types":["nation-state"]`)
-				continue
-			}
-			emit("relationship", id("relationship"), `,"relationship_type":"indicates","source_ref":"`+pick(indicators)+`","target_ref":"`+pick(sdos)+`"`)
-		case k < 19:
-			oid := id("location")
-			locations = append(locations, oid)
-			emit("location", oid, fmt.Sprintf(`,"latitude":%.5f,"longitude":%.5f,"country":"SY","street_address":"road %d"`, 32+2*rng.Float64(), 35+2*rng.Float64(), rng.IntN(200)))
-		default:
-			oid := id("threat-actor")
-			sdos = append(sdos, oid)
-			emit("threat-actor", oid, `,"name":"unit `+fmt.Sprint(len(sdos))+`","threat_actor_types":["nation-state"],"x_opencti_score":`+fmt.Sprint(rng.IntN(100)))
-		}
-	}
-	buf.WriteString(`]}`)
-	return buf.Bytes()
-}
 
 // perObject reports the wall time and the CPU time (the process's, since
 // cpu0) per object of the 10,000.
@@ -108,7 +19,7 @@ func perObject(b *testing.B, cpu0 time.Duration) {
 // BenchmarkParseBundle: ParseBundle of a 10,000-object bundle, the strict
 // JSON read and every object checked.
 func BenchmarkParseBundle(b *testing.B) {
-	data := benchBundle(10_000)
+	data := stixgen.Bundle(10_000)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	cpu := cpuTime()
@@ -123,7 +34,7 @@ func BenchmarkParseBundle(b *testing.B) {
 
 // BenchmarkMarshalBundle: the same bundle serialized.
 func BenchmarkMarshalBundle(b *testing.B) {
-	data := benchBundle(10_000)
+	data := stixgen.Bundle(10_000)
 	bundle, err := ParseBundle(data)
 	if err != nil {
 		b.Fatal(err)
@@ -142,7 +53,7 @@ func BenchmarkMarshalBundle(b *testing.B) {
 // writes; the package itself does not).
 func BenchmarkSchemaValidate(b *testing.B) {
 	s := loadSchemas(b)
-	data := benchBundle(10_000)
+	data := stixgen.Bundle(10_000)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		b.Fatal(err)
@@ -164,7 +75,7 @@ func BenchmarkSchemaValidate(b *testing.B) {
 // BenchmarkSanitize: a derivative of the bundle without its identities, its
 // descriptions and its sightings, locations to 10 km, keyed ids.
 func BenchmarkSanitize(b *testing.B) {
-	bundle, err := ParseBundle(benchBundle(10_000))
+	bundle, err := ParseBundle(stixgen.Bundle(10_000))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,7 +93,7 @@ func BenchmarkSanitize(b *testing.B) {
 // TestBenchBundleIsValid keeps the benchmarks' bundle honest: it parses,
 // and validates against the schemas.
 func TestBenchBundleIsValid(t *testing.T) {
-	data := benchBundle(1000)
+	data := stixgen.Bundle(1000)
 	b, err := ParseBundle(data)
 	if err != nil {
 		t.Fatal(err)

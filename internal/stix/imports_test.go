@@ -10,7 +10,9 @@ import (
 )
 
 // TestSelfContained fails when the package imports another of the project's:
-// the STIX layer stays below the intelligence desk, usable on its own.
+// the STIX layer stays below the intelligence desk, usable on its own. Its
+// tests may use its own generator of bundles, stixgen, which imports
+// nothing of the project either.
 func TestSelfContained(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil || len(files) == 0 {
@@ -23,7 +25,8 @@ func TestSelfContained(t *testing.T) {
 		}
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if strings.HasPrefix(path, "github.com/liaison-cell/liaison/") && path != "github.com/liaison-cell/liaison/internal/stix" {
+			if strings.HasPrefix(path, "github.com/liaison-cell/liaison/") && path != "github.com/liaison-cell/liaison/internal/stix" &&
+				!(strings.HasSuffix(name, "_test.go") && path == "github.com/liaison-cell/liaison/internal/stix/stixgen") {
 				t.Errorf("%s imports %s", name, path)
 			}
 		}

@@ -1,0 +1,211 @@
+package intel
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/stix"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+var (
+	invalid   = cell.Invalidf
+	forbidden = cell.Forbiddenf
+	conflict  = cell.Conflictf
+	checkText = cell.CheckText
+)
+
+// Register adds the desk's commands to a registry. A submission carries its
+// bundle in the log, where the gate decides on it and a replay finds it:
+// it is the one bulk command (record.MaxBulkEnvelopeSize).
+func Register(r *cell.Registry) {
+	r.HandleBulk(KindSubmit, submit)
+	r.Handle(KindStage, stage)
+	r.Handle(KindPropose, propose)
+	r.Handle(KindApprove, approve)
+	r.Handle(KindRelease, release)
+}
+
+func put(kind, id, parent string, v any) store.Change {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return store.Change{Kind: kind, ID: id, Parent: parent, Doc: b}
+}
+
+func narrowed(c store.Change, mask uint64, members []string) store.Change {
+	c.Mask, c.Members = mask, members
+	return c
+}
+
+func get[T any](c *cell.Command, kind, id string) (T, store.Object, error) {
+	var v T
+	o, err := c.View.Get(c.Ctx, kind, id)
+	if err != nil {
+		return v, o, err
+	}
+	if err := json.Unmarshal(o.Doc, &v); err != nil {
+		return v, o, fmt.Errorf("projection %s/%s: %w", kind, id, err)
+	}
+	return v, o, nil
+}
+
+func position(c *cell.Command) (int64, time.Time, error) {
+	i, t, ok := store.NextPosition(c.View)
+	if !ok {
+		return 0, time.Time{}, errors.New("intel: decided outside an append")
+	}
+	return i, t, nil
+}
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// mayAnalyse refuses an actor who may not work the desk: the server, or a
+// member without the intelligence role (or an admin's).
+func mayAnalyse(a cell.Actor, what string) error {
+	if a.Server || a.Member == nil || a.Party == nil {
+		return forbidden("%s is the parties'", what)
+	}
+	if !a.Member.Has(cell.RoleIntelligence) && !a.Member.Has(cell.RoleAdmin) {
+		return forbidden("%s takes the intelligence role", what)
+	}
+	return nil
+}
+
+// mayDecide refuses an actor who may not take the gate's second step: a
+// member of the mediator with the intelligence, duty or admin role (a
+// supervisor who did not propose).
+func mayDecide(a cell.Actor, what string) error {
+	if a.Server || a.Member == nil || !a.IsMediator() {
+		return forbidden("%s is the mediator's", what)
+	}
+	if !a.Member.Has(cell.RoleIntelligence) && !a.Member.Has(cell.RoleDuty) && !a.Member.Has(cell.RoleAdmin) {
+		return forbidden("%s takes the intelligence, duty or admin role", what)
+	}
+	return nil
+}
+
+func mediator(parties []cell.Party) (cell.Party, error) {
+	for _, p := range parties {
+		if p.Kind == cell.Mediator {
+			return p, nil
+		}
+	}
+	return cell.Party{}, errors.New("intel: the cell has no mediator")
+}
+
+// stored is the projection of one STIX object version in collection coll,
+// written by entry idx at now, and the current version it makes, given the
+// one before (prev, nil when none).
+func stored(coll string, o *stix.Object, now time.Time, idx int64, prev *Stored) (Stored, Stored) {
+	raw, _ := o.MarshalJSON()
+	version := o.Modified().String()
+	if version == "" {
+		version = o.Created().String()
+	}
+	s := Stored{Coll: coll, ID: o.ID(), Type: o.Type(), Version: version, SpecVersion: o.SpecVersion(),
+		Added: now, Entry: idx, Object: raw}
+	if s.SpecVersion == "" {
+		s.SpecVersion = "2.1"
+	}
+	cur := s
+	if prev != nil {
+		cur.Versions = append(slices.Clone(prev.Versions), version)
+		slices.SortFunc(cur.Versions, compareVersions)
+		cur.Versions = slices.Compact(cur.Versions)
+		if compareVersions(prev.Version, version) > 0 {
+			// An older version arriving late does not displace the newer.
+			p := *prev
+			p.Versions = cur.Versions
+			cur = p
+		}
+	} else {
+		cur.Versions = []string{version}
+	}
+	return s, cur
+}
+
+// compareVersions orders STIX timestamps (as stix.CompareVersions does for
+// objects): by the instant, "" first.
+func compareVersions(a, b string) int {
+	ta, ea := stix.ParseTimestamp(a)
+	tb, eb := stix.ParseTimestamp(b)
+	switch {
+	case ea != nil && eb != nil:
+		return 0
+	case ea != nil:
+		return -1
+	case eb != nil:
+		return 1
+	}
+	return ta.Compare(tb)
+}
+
+// ObjectID and CurrentID are the projection ids of a version and of the
+// current version of a STIX object in a collection.
+func ObjectID(coll, id, version string) string { return coll + "/" + id + "/" + version }
+
+// CurrentID is the projection id of the current version of id in coll.
+func CurrentID(coll, id string) string { return coll + "/" + id }
+
+// putObjects writes the objects of b into coll: each version, and the
+// current one. mask and members narrow them (0: the entry's audience).
+func putObjects(c *cell.Command, coll string, b *stix.Bundle, now time.Time, idx int64, mask uint64, members []string) ([]store.Change, error) {
+	objs := b.Objects()
+	out := make([]store.Change, 0, 2*len(objs))
+	cur := map[string]*Stored{} // within the bundle: several versions of one id
+	for _, o := range objs {
+		prev := cur[o.ID()]
+		if prev == nil {
+			p, _, err := get[Stored](c, ObjCurrent, CurrentID(coll, o.ID()))
+			switch {
+			case err == nil:
+				prev = &p
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, err
+			}
+		}
+		s, cu := stored(coll, o, now, idx, prev)
+		cur[o.ID()] = &cu
+		out = append(out, narrowed(put(ObjObject, ObjectID(coll, s.ID, s.Version), coll, s), mask, members))
+	}
+	for _, o := range objs {
+		cu, ok := cur[o.ID()]
+		if !ok {
+			continue
+		}
+		delete(cur, o.ID())
+		out = append(out, narrowed(put(ObjCurrent, CurrentID(coll, cu.ID), coll, cu), mask, members))
+	}
+	return out, nil
+}
+
+func typesOf(b *stix.Bundle) map[string]int {
+	m := map[string]int{}
+	for _, o := range b.Objects() {
+		m[o.Type()]++
+	}
+	return m
+}
+
+func jsonUnmarshal(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("intel: projection: %w", err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

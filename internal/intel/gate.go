@@ -1,0 +1,383 @@
+package intel
+
+import (
+	"crypto/sha256"
+	"regexp"
+	"slices"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/dues"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/stix"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// ProposePayload is the payload of intel.propose.
+type ProposePayload struct {
+	record.Header
+	// Proposal is a new random id (32 lower-case hex digits) chosen by the
+	// proposer: the release names it, and nothing that leads back to the
+	// submission.
+	Proposal   string   `json:"proposal"`
+	Submission int64    `json:"submission"`
+	Decision   string   `json:"decision"`
+	To         []string `json:"to,omitempty"`
+	Members    []string `json:"members,omitempty"`
+	Sanitize   *Recipe  `json:"sanitize,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+}
+
+// ApprovePayload is the payload of intel.approve.
+type ApprovePayload struct {
+	record.Header
+	Proposal string `json:"proposal"`
+}
+
+// ReleasePayload is the payload of intel.release.
+type ReleasePayload struct {
+	record.Header
+	Proposal string `json:"proposal"`
+}
+
+var proposalID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// derivationKey is the key of a derivative's ids: a hash of the original
+// bundle's exact bytes. Whoever reads the original (its submitter, the
+// mediator) can compute it and so link a derivative to it; a recipient of
+// the derivative cannot, not knowing the original. It is a function of
+// the log, so a replay derives the same ids.
+func derivationKey(bundle []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("liaison intel derivation v1\x00"))
+	h.Write(bundle)
+	return h.Sum(nil)
+}
+
+// outcome is what a proposal releases: the bundle (the original, or its
+// derivative), its marking, and the map of derived ids.
+type outcome struct {
+	bundle *stix.Bundle
+	tlp    stix.TLP
+	ids    map[string]string
+}
+
+func (g gateCtx) released(p Proposal) (outcome, error) {
+	raw, err := g.c.View.Get(g.c.Ctx, ObjBundle, itoa(p.Submission))
+	if err != nil {
+		return outcome{}, err
+	}
+	b, err := stix.ParseBundle(raw.Doc)
+	if err != nil {
+		return outcome{}, err
+	}
+	out := outcome{bundle: b}
+	if p.Sanitize != nil {
+		r := stix.Recipe{RemoveIDs: p.Sanitize.RemoveIDs, RemoveTypes: p.Sanitize.RemoveTypes,
+			LocationKm: p.Sanitize.LocationKm, Key: derivationKey(raw.Doc)}
+		for _, pp := range p.Sanitize.RemoveProperties {
+			r.RemoveProperties = append(r.RemoveProperties, stix.PropertyPath{Type: pp.Type, Path: pp.Path})
+		}
+		d, ids, err := stix.Sanitize(b, r)
+		if err != nil {
+			return outcome{}, invalid("sanitize: %v", err)
+		}
+		out.bundle, out.ids = d, ids
+	}
+	if out.bundle.Len() == 0 {
+		return outcome{}, invalid("sanitize: nothing is left to release")
+	}
+	m := out.bundle.Resolver().Max(out.bundle.Objects())
+	if len(m.Unresolved) > 0 {
+		return outcome{}, invalid("the bundle carries markings the gate cannot read (%v): what they require is not known, so it is not released", m.Unresolved)
+	}
+	out.tlp = m.TLP
+	return out, nil
+}
+
+type gateCtx struct {
+	c       *cell.Command
+	parties []cell.Party
+	med     cell.Party
+}
+
+func newGate(c *cell.Command) (gateCtx, error) {
+	parties, err := cell.Parties(c.Ctx, c.View)
+	if err != nil {
+		return gateCtx{}, err
+	}
+	med, err := mediator(parties)
+	return gateCtx{c: c, parties: parties, med: med}, err
+}
+
+// checkRecipients holds a release to what its markings allow: TLP:RED to
+// named members only, AMBER+STRICT to one party only, and never to the
+// mediator itself (which reads everything) or to a member of it.
+func (g gateCtx) checkRecipients(tlp stix.TLP, to, members []string) ([]cell.Member, error) {
+	if len(to)+len(members) == 0 {
+		return nil, invalid("a release names its recipients: parties (to) or members")
+	}
+	if len(to) > MaxTo || len(members) > MaxTo {
+		return nil, invalid("at most %d recipients of each kind", MaxTo)
+	}
+	for _, id := range to {
+		i := slices.IndexFunc(g.parties, func(p cell.Party) bool { return p.ID == id })
+		if i < 0 || g.parties[i].Kind == cell.Mediator {
+			return nil, invalid("to: %q is not a party of this cell other than the mediator", id)
+		}
+	}
+	var ms []cell.Member
+	for _, id := range members {
+		m, err := cell.GetMember(g.c.Ctx, g.c.View, id)
+		if err != nil || m.Disabled {
+			return nil, invalid("members: %q is not an active member", id)
+		}
+		if m.Party == g.med.ID {
+			return nil, invalid("members: %q is the mediator's, which reads every submission already", id)
+		}
+		ms = append(ms, m)
+	}
+	switch tlp {
+	case stix.TLPRed:
+		if len(to) > 0 {
+			return nil, invalid("TLP:RED is released to named members only, not to whole parties (to: %v)", to)
+		}
+	case stix.TLPAmberStrict:
+		ps := slices.Clone(to)
+		for _, m := range ms {
+			ps = append(ps, m.Party)
+		}
+		slices.Sort(ps)
+		if len(slices.Compact(ps)) > 1 {
+			return nil, invalid("TLP:AMBER+STRICT stays within one receiving party: release it to one party at a time")
+		}
+	}
+	return ms, nil
+}
+
+// propose is an analyst's proposed decision on a submission; a second
+// member of the mediator approves it. A new proposal supersedes an open
+// one.
+func propose(c *cell.Command) (store.Effect, error) {
+	if err := mayAnalyse(c.Actor, "proposing a decision"); err != nil {
+		return store.Effect{}, err
+	}
+	if !c.Actor.IsMediator() {
+		return store.Effect{}, forbidden("the mediator's analysts review submissions")
+	}
+	var p ProposePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	if !proposalID.MatchString(p.Proposal) {
+		return store.Effect{}, invalid("proposal %q: a new random id of 32 lower-case hex digits, which recipients see and which must say nothing", p.Proposal)
+	}
+	if _, err := c.View.Get(c.Ctx, ObjProposal, p.Proposal); err == nil {
+		return store.Effect{}, conflict("proposal %s exists already", p.Proposal)
+	}
+	sub, _, err := get[Submission](c, ObjSubmission, itoa(p.Submission))
+	if err != nil {
+		return store.Effect{}, invalid("submission %d: no such submission", p.Submission)
+	}
+	if sub.Status != StatusSubmitted {
+		return store.Effect{}, conflict("submission %d is %s already", p.Submission, sub.Status)
+	}
+	if err := checkText("reason", p.Reason, MaxText, p.Decision != Release); err != nil {
+		return store.Effect{}, err
+	}
+	g, err := newGate(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	prop := Proposal{ID: p.Proposal, Submission: p.Submission, Decision: p.Decision, Reason: p.Reason,
+		Status: ProposalOpen, ProposedBy: c.Actor.Member.ID}
+	switch p.Decision {
+	case Release:
+		to := p.To
+		if len(to) == 0 && len(p.Members) == 0 && sub.ReplyTo != "" {
+			// What answers a release goes back to its source by default.
+			if d, _, err := get[Derivation](c, ObjDerivation, sub.ReplyTo); err == nil {
+				if src, _, err := get[Submission](c, ObjSubmission, itoa(d.Submission)); err == nil {
+					to = []string{src.Party}
+				}
+			}
+		}
+		prop.To, prop.Members, prop.Sanitize = to, p.Members, p.Sanitize
+		out, err := g.released(prop)
+		if err != nil {
+			return store.Effect{}, err
+		}
+		if _, err := g.checkRecipients(out.tlp, to, p.Members); err != nil {
+			return store.Effect{}, err
+		}
+		prop.TLP, prop.Count = out.tlp.String(), out.bundle.Len()
+	case Withhold, Return:
+		if len(p.To)+len(p.Members) > 0 || p.Sanitize != nil {
+			return store.Effect{}, invalid("a %s names no recipients and no recipe", p.Decision)
+		}
+	default:
+		return store.Effect{}, invalid("decision %q: want release, withhold or return", p.Decision)
+	}
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	prop.ProposedAt, prop.Entry = now, idx
+	changes := []store.Change{put(ObjProposal, prop.ID, itoa(prop.Submission), prop)}
+	open, err := c.View.List(c.Ctx, ObjProposal, itoa(p.Submission), -1, 1000)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	for _, o := range open {
+		var old Proposal
+		if err := jsonUnmarshal(o.Doc, &old); err != nil {
+			return store.Effect{}, err
+		}
+		if old.Status == ProposalOpen {
+			old.Status = ProposalSuperseded
+			changes = append(changes, put(ObjProposal, old.ID, o.Parent, old))
+		}
+	}
+	aud, mask, err := cell.Audience(g.parties)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	return store.Effect{Audience: aud, Mask: mask, Changes: changes}, nil
+}
+
+// approve is the second member's decision: the submitter learns it. A
+// release is then published by intel.release, for its recipients alone.
+func approve(c *cell.Command) (store.Effect, error) {
+	if err := mayDecide(c.Actor, "approving a decision"); err != nil {
+		return store.Effect{}, err
+	}
+	var p ApprovePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	prop, _, err := get[Proposal](c, ObjProposal, p.Proposal)
+	if err != nil {
+		return store.Effect{}, invalid("proposal %q: no such proposal", p.Proposal)
+	}
+	if prop.Status != ProposalOpen {
+		return store.Effect{}, conflict("proposal %s is %s", prop.ID, prop.Status)
+	}
+	if prop.ProposedBy == c.Actor.Member.ID {
+		return store.Effect{}, forbidden("four eyes: %s proposed this decision, and another member of the mediator must approve it", prop.ProposedBy)
+	}
+	sub, _, err := get[Submission](c, ObjSubmission, itoa(prop.Submission))
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if sub.Status != StatusSubmitted {
+		return store.Effect{}, conflict("submission %d is %s already", sub.ID, sub.Status)
+	}
+	g, err := newGate(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	prop.Status, prop.ApprovedBy, prop.ApprovedAt, prop.Approval = ProposalApproved, c.Actor.Member.ID, now, idx
+	sub.Decision = &Decision{Decision: prop.Decision, To: prop.To, Members: prop.Members, Sanitized: prop.Sanitize != nil,
+		Reason: prop.Reason, ProposedBy: prop.ProposedBy, ApprovedBy: c.Actor.Member.ID, At: now, Entry: idx}
+	switch prop.Decision {
+	case Release:
+		sub.Status = StatusReleased
+	case Withhold:
+		sub.Status = StatusWithheld
+	case Return:
+		sub.Status = StatusReturned
+	}
+	aud, mask, err := cell.Audience(g.parties, sub.Party)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{
+		put(ObjSubmission, itoa(sub.ID), sub.Party, sub),
+		narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil),
+		dues.Done(DueReview, sub.ID, g.med.ID),
+	}}, nil
+}
+
+// release publishes an approved release to its recipients: each party's
+// objects in its "released" collection, for it and the mediator; named
+// members' for them alone.
+func release(c *cell.Command) (store.Effect, error) {
+	if err := mayDecide(c.Actor, "publishing a release"); err != nil {
+		return store.Effect{}, err
+	}
+	var p ReleasePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	prop, _, err := get[Proposal](c, ObjProposal, p.Proposal)
+	if err != nil {
+		return store.Effect{}, invalid("proposal %q: no such proposal", p.Proposal)
+	}
+	if prop.Status != ProposalApproved || prop.Decision != Release {
+		return store.Effect{}, conflict("proposal %s is not an approved release (%s, %s)", prop.ID, prop.Decision, prop.Status)
+	}
+	sub, _, err := get[Submission](c, ObjSubmission, itoa(prop.Submission))
+	if err != nil {
+		return store.Effect{}, err
+	}
+	g, err := newGate(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	out, err := g.released(prop)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	ms, err := g.checkRecipients(out.tlp, prop.To, prop.Members)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	aud, mask, err := cell.Audience(g.parties, prop.To...)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	aud, named := cell.WithMembers(aud, ms)
+	info := ReleaseInfo{ID: prop.ID, Title: sub.Title, BundleID: out.bundle.ID(), To: prop.To, Members: prop.Members,
+		TLP: out.tlp.String(), Count: out.bundle.Len(), Types: typesOf(out.bundle), At: now, Entry: idx}
+	if sub.ReplyTo != "" {
+		info.Answer = sub.ReplyTo
+	}
+	prop.Status, prop.Released = ProposalReleased, idx
+	changes := []store.Change{
+		put(ObjRelease, prop.ID, CollParent, info),
+		narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil),
+		narrowed(put(ObjDerivation, prop.ID, "", Derivation{Release: prop.ID, Submission: sub.ID, Sanitized: prop.Sanitize != nil, IDs: out.ids}), g.med.Bit(), nil),
+	}
+	for _, party := range prop.To {
+		pt, err := cell.GetParty(c.Ctx, c.View, party)
+		if err != nil {
+			return store.Effect{}, err
+		}
+		objs, err := putObjects(c, Released(party), out.bundle, now, idx, pt.Bit()|g.med.Bit(), nil)
+		if err != nil {
+			return store.Effect{}, err
+		}
+		changes = append(changes, objs...)
+	}
+	byParty := map[string][]string{}
+	for _, m := range ms {
+		if !slices.Contains(prop.To, m.Party) {
+			byParty[m.Party] = append(byParty[m.Party], m.ID)
+		}
+	}
+	for _, party := range sortedKeys(byParty) {
+		objs, err := putObjects(c, Released(party), out.bundle, now, idx, g.med.Bit(), byParty[party])
+		if err != nil {
+			return store.Effect{}, err
+		}
+		changes = append(changes, objs...)
+	}
+	return store.Effect{Audience: aud, Mask: mask, Members: named, Changes: changes}, nil
+}
