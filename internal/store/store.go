@@ -148,6 +148,15 @@ type Latest interface {
 	Latest(ctx context.Context, kind, parent string, before int64, limit int) ([]Object, error)
 }
 
+// Pager is implemented by the stores' committed views: objects of kind
+// under parent after the cursor (afterSeq, afterID), in (seq, id) order, at
+// most limit. Objects one entry writes share a seq (a release of ten
+// thousand STIX objects), which List's cursor cannot page within; a
+// cursor of (-1, "") starts at the beginning.
+type Pager interface {
+	Page(ctx context.Context, kind, parent string, afterSeq int64, afterID string, limit int) ([]Object, error)
+}
+
 // Position is implemented by the View that Decide receives: the log index
 // and server time the entry will have if it is appended. Deadlines and ids
 // derived from them are therefore reproduced exactly when the log is

@@ -197,6 +197,20 @@ func (r readView) Latest(ctx context.Context, kind, parent string, before int64,
 	return scanObjects(rows)
 }
 
+// Page implements store.Pager, walking the objects_list index from the
+// cursor: a row value comparison, which both dialects read as a range of
+// the index.
+func (r readView) Page(ctx context.Context, kind, parent string, afterSeq int64, afterID string, limit int) ([]store.Object, error) {
+	clause, args := r.v.maskClause(7)
+	rows, err := r.v.run.query(ctx, r.v.run.s.q(`SELECT `+objectColumns+` FROM objects
+		WHERE cell = $1 AND kind = $2 AND parent = $3 AND (seq, id) > ($4, $5)`+clause+` ORDER BY seq, id LIMIT $6`),
+		append([]any{r.v.cell, kind, parent, afterSeq, afterID, limit}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanObjects(rows)
+}
+
 // Projection implements store.Store.
 func (s *DB) Projection(ctx context.Context, cell string) ([]store.Object, error) {
 	rows, err := s.R.QueryContext(ctx, s.q(`SELECT `+objectColumns+` FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)

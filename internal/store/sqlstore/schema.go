@@ -108,6 +108,11 @@ var migrations = []string{
 	// kept as ",a,b," for one LIKE to find; none before this version.
 	`ALTER TABLE entries ADD COLUMN members TEXT NOT NULL DEFAULT '';
 	ALTER TABLE objects ADD COLUMN members TEXT NOT NULL DEFAULT '';`,
+	// 6: lists page by (seq, id): one entry may write thousands of objects
+	// under one parent (a STIX release), and a page that starts inside
+	// them must find its place in the index, not sort them all.
+	`DROP INDEX objects_list;
+	CREATE INDEX objects_list ON objects (cell, kind, parent, seq, id);`,
 }
 
 // SchemaVersion is the version this build writes and understands.

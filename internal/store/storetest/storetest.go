@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"View", testView},
 		{"ViewFor", testViewFor},
 		{"NamedReaders", testNamedReaders},
+		{"Page", testPage},
 		{"Latest", testLatest},
 		{"Projection", testProjection},
 		{"Credentials", testCredentials},
@@ -1293,6 +1294,63 @@ func testNamedReaders(t *testing.T, s store.Store) {
 	}
 	if _, err := s.ViewFor(cell, store.Reader{Mask: sy, Member: "sy.red_1"}).Get(ctx, "report", "red"); err != nil {
 		t.Errorf("after ReplaceProjection the named analyst cannot read the report: %v", err)
+	}
+}
+
+// testPage checks store.Pager: one entry's many objects under a parent page
+// by (seq, id), each exactly once and in order, hidden ones skipped
+// without being counted, other parents and kinds left out.
+func testPage(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	const us, il, sy = 1, 2, 4
+	var first, second []store.Change
+	var want []string
+	for i := range 25 {
+		c := store.Change{Kind: "o", ID: fmt.Sprintf("o%02d", i), Parent: "p", Doc: []byte(`{}`)}
+		if i%5 == 3 {
+			c.Mask = us | sy // Israel does not read these
+		} else {
+			want = append(want, c.ID)
+		}
+		first = append(first, c)
+	}
+	for _, id := range []string{"a", "z"} {
+		second = append(second, store.Change{Kind: "o", ID: id, Parent: "p", Doc: []byte(`{}`)})
+		want = append(want, id)
+	}
+	first = append(first, store.Change{Kind: "o", ID: "other-parent", Parent: "q", Doc: []byte(`{}`)},
+		store.Change{Kind: "x", ID: "other-kind", Parent: "p", Doc: []byte(`{}`)})
+	mustAppend(t, s, cell, sg.Pending(cell, "a", Admit([]string{"il", "sy", "us"}, us|il|sy, first...)))
+	mustAppend(t, s, cell, sg.Pending(cell, "b", Admit([]string{"il", "sy", "us"}, us|il|sy, second...)))
+	pg, ok := s.ViewFor(cell, store.Reader{Mask: il}).(store.Pager)
+	if !ok {
+		t.Fatal("a reader's view does not implement store.Pager")
+	}
+	for _, size := range []int{1, 4, 100} {
+		var got []string
+		seq, id := int64(-1), ""
+		for range 100 {
+			os, err := pg.Page(ctx, "o", "p", seq, id, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(os) > size {
+				t.Fatalf("a page of %d holds %d", size, len(os))
+			}
+			if len(os) == 0 {
+				break
+			}
+			for _, o := range os {
+				got = append(got, o.ID)
+			}
+			last := os[len(os)-1]
+			seq, id = last.Seq, last.ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("paging by %d = %v, want %v", size, got, want)
+		}
 	}
 }
 
