@@ -61,12 +61,12 @@ type Backend interface {
 // ErrBadRequest, ErrTooLarge and ErrUnprocessable, which concern what the
 // client sent; the others could reveal what the caller may not know.
 var (
-	ErrBadRequest    = errors.New("bad request")              // 400: e.g. a next value the backend did not issue for this query
-	ErrUnauthorized  = errors.New("authentication required")  // 401, with WWW-Authenticate
-	ErrForbidden     = errors.New("forbidden")                // 403
-	ErrNotFound      = errors.New("not found")                // 404
-	ErrTooLarge      = errors.New("request too large")        // 413
-	ErrUnprocessable = errors.New("unprocessable content")    // 422
+	ErrBadRequest    = errors.New("bad request")             // 400: e.g. a next value the backend did not issue for this query
+	ErrUnauthorized  = errors.New("authentication required") // 401, with WWW-Authenticate
+	ErrForbidden     = errors.New("forbidden")               // 403
+	ErrNotFound      = errors.New("not found")               // 404
+	ErrTooLarge      = errors.New("request too large")       // 413
+	ErrUnprocessable = errors.New("unprocessable content")   // 422
 	ErrUnavailable   = errors.New("temporarily unavailable") // 503
 )
 
