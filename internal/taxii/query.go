@@ -143,7 +143,7 @@ func (r reason) Error() string { return string(r) }
 // greater than zero") in plain decimal: no sign, no leading zero, no more
 // than an I-JSON integer holds.
 func parseLimit(s string) (int, error) {
-	if s == "" || len(s) > 15 || s[0] == '0' {
+	if s == "" || len(s) > 16 || s[0] == '0' {
 		return 0, reason("not a positive integer: " + strconv.Quote(s))
 	}
 	for i := 0; i < len(s); i++ {
@@ -152,7 +152,7 @@ func parseLimit(s string) (int, error) {
 		}
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil {
+	if err != nil || n > 1<<53-1 {
 		return 0, reason("not a positive integer: " + strconv.Quote(s))
 	}
 	return n, nil
