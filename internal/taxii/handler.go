@@ -382,7 +382,7 @@ type collectionJSON struct {
 }
 
 func toCollectionJSON(c Collection) collectionJSON {
-	return collectionJSON{c.ID, c.Title, c.Description, c.Alias, c.CanRead, c.CanWrite, c.MediaTypes}
+	return collectionJSON(c)
 }
 
 // visible is whether the caller may know of a collection: one it can
