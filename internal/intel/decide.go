@@ -102,33 +102,39 @@ func mediator(parties []cell.Party) (cell.Party, error) {
 
 // stored is the projection of one STIX object version in collection coll,
 // written by entry idx at now, and the current version it makes, given the
-// one before (prev, nil when none).
-func stored(coll string, o *stix.Object, now time.Time, idx int64, prev *Stored) (Stored, Stored) {
+// one before (prev, nil when none). newer says the version displaces prev
+// as the current one: its current object is then written anew, so that its
+// position in the collection (its seq) is the entry that added it, which
+// is the order TAXII serves by date added.
+func stored(coll string, o *stix.Object, now time.Time, idx int64, prev *Stored) (s, cur Stored, newer bool) {
 	raw, _ := o.MarshalJSON()
 	version := o.Modified().String()
 	if version == "" {
 		version = o.Created().String()
 	}
-	s := Stored{Coll: coll, ID: o.ID(), Type: o.Type(), Version: version, SpecVersion: o.SpecVersion(),
+	s = Stored{Coll: coll, ID: o.ID(), Type: o.Type(), Version: version, SpecVersion: o.SpecVersion(),
 		Added: now, Entry: idx, Object: raw}
 	if s.SpecVersion == "" {
 		s.SpecVersion = "2.1"
 	}
-	cur := s
-	if prev != nil {
-		cur.Versions = append(slices.Clone(prev.Versions), version)
-		slices.SortFunc(cur.Versions, compareVersions)
-		cur.Versions = slices.Compact(cur.Versions)
-		if compareVersions(prev.Version, version) > 0 {
-			// An older version arriving late does not displace the newer.
-			p := *prev
-			p.Versions = cur.Versions
-			cur = p
-		}
-	} else {
+	if prev == nil {
+		cur = s
 		cur.Versions = []string{version}
+		return s, cur, true
 	}
-	return s, cur
+	versions := append(slices.Clone(prev.Versions), version)
+	slices.SortFunc(versions, compareVersions)
+	versions = slices.CompactFunc(versions, func(a, b string) bool { return compareVersions(a, b) == 0 })
+	if compareVersions(version, prev.Version) > 0 {
+		cur = s
+		cur.Versions = versions
+		return s, cur, true
+	}
+	// The same version again, or an older one arriving late: the current
+	// one stays, and stays where it is.
+	cur = *prev
+	cur.Versions = versions
+	return s, cur, false
 }
 
 // compareVersions orders STIX timestamps (as stix.CompareVersions does for
@@ -159,29 +165,42 @@ func CurrentID(coll, id string) string { return coll + "/" + id }
 func putObjects(c *cell.Command, coll string, b *stix.Bundle, now time.Time, idx int64, mask uint64, members []string) ([]store.Change, error) {
 	objs := b.Objects()
 	out := make([]store.Change, 0, 2*len(objs))
-	cur := map[string]*Stored{} // within the bundle: several versions of one id
+	type current struct {
+		s        Stored
+		existed  bool // an earlier entry wrote it
+		replaced bool // this bundle displaces that one
+	}
+	cur := map[string]*current{}
+	var order []string
 	for _, o := range objs {
-		prev := cur[o.ID()]
-		if prev == nil {
+		k := cur[o.ID()]
+		if k == nil {
+			k = &current{}
 			p, _, err := get[Stored](c, ObjCurrent, CurrentID(coll, o.ID()))
 			switch {
 			case err == nil:
-				prev = &p
+				k.s, k.existed = p, true
 			case !errors.Is(err, store.ErrNotFound):
 				return nil, err
 			}
+			cur[o.ID()] = k
+			order = append(order, o.ID())
 		}
-		s, cu := stored(coll, o, now, idx, prev)
-		cur[o.ID()] = &cu
+		var prev *Stored
+		if k.existed || k.s.ID != "" {
+			prev = &k.s
+		}
+		s, cu, newer := stored(coll, o, now, idx, prev)
+		k.s = cu
+		k.replaced = k.replaced || (newer && k.existed)
 		out = append(out, narrowed(put(ObjObject, ObjectID(coll, s.ID, s.Version), coll, s), mask, members))
 	}
-	for _, o := range objs {
-		cu, ok := cur[o.ID()]
-		if !ok {
-			continue
+	for _, id := range order {
+		k := cur[id]
+		if k.replaced {
+			out = append(out, store.Change{Kind: ObjCurrent, ID: CurrentID(coll, id)})
 		}
-		delete(cur, o.ID())
-		out = append(out, narrowed(put(ObjCurrent, CurrentID(coll, cu.ID), coll, cu), mask, members))
+		out = append(out, narrowed(put(ObjCurrent, CurrentID(coll, id), coll, k.s), mask, members))
 	}
 	return out, nil
 }

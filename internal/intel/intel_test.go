@@ -356,12 +356,18 @@ func TestVersionsInACollection(t *testing.T) {
 	submit(f, "il.intel", "v1", r.Bundle(), nil)
 	r2 := r
 	r2.Created = created.Add(24 * time.Hour) // same ids, a later modified
-	submit(f, "il.intel", "v2", r2.Bundle(), nil)
+	v2 := submit(f, "il.intel", "v2", r2.Bundle(), nil)
 	submit(f, "il.intel", "v1 again, late", r.Bundle(), nil)
 	id := stixgen.ID("indicator", "k", "C2 relay k")
 	cur, ok := deskstest.Get[intel.Stored](f, f.ViewOf("il.intel"), intel.ObjCurrent, intel.CurrentID(intel.Submitted("il"), id))
 	if !ok || cur.Version != stixgen.Stamp(r2.Created) || len(cur.Versions) != 2 {
 		t.Errorf("the current version: %s of %v (%v)", cur.Version, cur.Versions, ok)
+	}
+	// TAXII serves by date added: the current version sits where the entry
+	// that added it is, not where the first version was.
+	o, err := f.ViewOf("il.intel").Get(f.Ctx, intel.ObjCurrent, intel.CurrentID(intel.Submitted("il"), id))
+	if err != nil || o.Seq != v2 {
+		t.Errorf("the current version's position is entry %d (%v), want %d, the entry that added it", o.Seq, err, v2)
 	}
 }
 
