@@ -476,7 +476,7 @@ func statementPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("statement %s has no version every required party has signed; %s", id, errNothingSent)
 	}
 	v := d.Versions[i]
-	fields := map[string]any{"statement": id, "version": v.Version, "title": d.Title, "texts": v.Texts, "hashes": v.Hashes}
+	fields := map[string]any{"statement": id, "version": v.Version, "title": d.Title, "texts": v.Texts, "hashes": v.Hashes, "signatures": v.Signatures}
 	if len(d.Titles) > 0 {
 		fields["titles"] = d.Titles
 	}

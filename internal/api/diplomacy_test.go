@@ -426,11 +426,11 @@ func TestDiplomacyStatementOverHTTP(t *testing.T) {
 			t.Fatal("an observer reads an agreed statement before it is published")
 		}
 
-		// Published: the mediator restates title, texts and hashes.
+		// Published: the mediator restates title, texts, hashes and signatures.
 		v2 := d.Versions[1]
 		publish := func(c *client, title string) reply {
 			return c.submit(t, "POST", "/api/v1/statements/suspension/publish", c.sign(diplomacy.KindStatementPublish, map[string]any{"statement": "suspension",
-				"version": 2, "title": title, "texts": v2.Texts, "hashes": v2.Hashes}))
+				"version": 2, "title": title, "texts": v2.Texts, "hashes": v2.Hashes, "signatures": v2.Signatures}))
 		}
 		wantType(t, publish(il, title), http.StatusForbidden, "forbidden")
 		wantType(t, publish(us, "Another title"), http.StatusUnprocessableEntity, "invalid")

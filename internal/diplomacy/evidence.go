@@ -90,6 +90,12 @@ func StatementsProven(entries []*record.Entry) ([]ProvenStatement, error) {
 				}
 				partial = true
 				if s.Version == p.Version && maps.Equal(s.Hashes, p.Hashes) {
+					// The publication names the entry of each signature:
+					// a bundle's signature must be the one it names.
+					if r, ok := p.Signatures[x.Party]; !ok || r.Entry != x.Index || r.Member != x.Member {
+						return nil, fmt.Errorf("statement %s: entry %d is %s's signature of version %d, which the publication (entry %d) does not restate",
+							p.Statement, x.Index, x.Party, p.Version, e.Index)
+					}
 					ps.Signatures[x.Party] = x.Index
 				}
 			}

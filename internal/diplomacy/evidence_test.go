@@ -26,7 +26,8 @@ func TestStatementsProven(t *testing.T) {
 		sigs = append(sigs, f.ok(who, diplomacy.KindStatementSign, map[string]any{"statement": "s", "version": 2, "hashes": h}))
 	}
 	v2, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "s/2")
-	pub := f.ok("us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "s", "version": 2, "title": "Statement", "texts": v2.Texts, "hashes": v2.Hashes})
+	pub := f.ok("us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "s", "version": 2, "title": "Statement", "texts": v2.Texts, "hashes": v2.Hashes,
+		"signatures": v2.Signatures})
 	all := append([]*record.Entry{first, second}, append(sigs, pub)...)
 
 	got, err := diplomacy.StatementsProven(all)
@@ -49,6 +50,9 @@ func TestStatementsProven(t *testing.T) {
 		"the first draft taken out":   {[]*record.Entry{second, sigs[0], sigs[1], sigs[2], pub}, "no draft that names the parties it requires"},
 		"the agreed draft taken out":  {[]*record.Entry{first, sigs[0], sigs[1], sigs[2], pub}, "not the draft of version 2"},
 		"a signature of another text": {[]*record.Entry{first, second, sigs[0], sigs[1], resigned(t, f, sigs[2]), pub}, "no signature of version 2 by us"},
+		"a signature the publication does not restate": {[]*record.Entry{first, second, sigs[0], sigs[1], sigs[2], edited(t, pub, func(p map[string]any) {
+			delete(p["signatures"].(map[string]any), "sy")
+		})}, "does not restate"},
 		"a publication's text changed": {[]*record.Entry{edited(t, pub, func(p map[string]any) {
 			p["texts"].(map[string]any)["en"].([]any)[0].(map[string]any)["text"] = "Another text."
 		})}, "does not hash"},

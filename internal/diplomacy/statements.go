@@ -290,10 +290,11 @@ func statementSign(c *cell.Command) (store.Effect, error) {
 }
 
 // PublishPayload is the payload of statement.publish: the mediator makes
-// an agreed statement public, restating its title, texts and hashes, which
-// is what every party then reads. The title is restated because the draft
-// that named it is for the required parties only: a publication shows
-// every party no more than its own entry says.
+// an agreed statement public, restating its title, texts, hashes and
+// signatures, which is what every party then reads. They are restated
+// because the draft and the signatures are for the required parties only:
+// a publication shows every party no more than its own entry says, and an
+// observer must still be able to see who signed, and in which entry.
 type PublishPayload struct {
 	record.Header
 	Statement string                 `json:"statement"`
@@ -302,6 +303,12 @@ type PublishPayload struct {
 	Titles    map[string]string      `json:"titles,omitempty"`
 	Texts     map[string][]Paragraph `json:"texts"`
 	Hashes    map[string]string      `json:"hashes"`
+	// Signatures restate the agreed version's, by party.
+	Signatures map[string]StatementSignature `json:"signatures"`
+}
+
+func sameSignature(a, b StatementSignature) bool {
+	return a.Member == b.Member && a.Entry == b.Entry && a.At.Equal(b.At) && maps.Equal(a.Hashes, b.Hashes)
 }
 
 // Published is a published statement, as every party reads it.
@@ -346,6 +353,9 @@ func statementPublish(c *cell.Command) (store.Effect, error) {
 	if p.Title != st.Title || !maps.Equal(p.Titles, st.Titles) {
 		return store.Effect{}, invalid("a publication restates the statement's title %q and titles exactly", st.Title)
 	}
+	if !maps.EqualFunc(p.Signatures, v.Signatures, sameSignature) {
+		return store.Effect{}, invalid("a publication restates the agreed version's signatures exactly (party, member, hashes, entry and time)")
+	}
 	idx, now, err := position(c)
 	if err != nil {
 		return store.Effect{}, err
@@ -353,7 +363,7 @@ func statementPublish(c *cell.Command) (store.Effect, error) {
 	st.Published, st.Updated = true, now
 	v.Status, v.Published = "published", idx
 	pub := Published{Statement: st.ID, Title: p.Title, Titles: p.Titles, Kind: st.Kind, Version: v.Version, Texts: v.Texts,
-		Hashes: v.Hashes, Signatures: v.Signatures, Draft: v.Entry, Entry: idx, At: now}
+		Hashes: v.Hashes, Signatures: p.Signatures, Draft: v.Entry, Entry: idx, At: now}
 	aud, mask := cell.Everyone()
 	// The statement's own objects keep their audience: the publication is
 	// what every party reads.

@@ -1,6 +1,8 @@
 package diplomacy_test
 
 import (
+	"encoding/json"
+	"maps"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -70,7 +72,8 @@ func TestStatementCoSigning(t *testing.T) {
 	}
 
 	v2, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "paris-5/2")
-	publish := map[string]any{"statement": "paris-5", "version": 2, "title": "Joint statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes}
+	publish := map[string]any{"statement": "paris-5", "version": 2, "title": "Joint statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes,
+		"signatures": v2.Signatures}
 	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindStatementPublish, publish)
 	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
 		"title": "Joint statement of the fifth round", "texts": texts("other words"), "hashes": v2.Hashes})
@@ -79,11 +82,33 @@ func TestStatementCoSigning(t *testing.T) {
 	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2, "texts": v2.Texts, "hashes": v2.Hashes})
 	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
 		"title": "A statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes})
-	wantAudience(t, f.ok("us.dip", diplomacy.KindStatementPublish, publish), "*")
+	// So are the signatures: an observer reads who signed from the
+	// publication, not from the signatures it is not the audience of.
+	for _, sigs := range []any{
+		nil,
+		map[string]diplomacy.StatementSignature{"il": v2.Signatures["il"], "us": v2.Signatures["us"]},
+		map[string]diplomacy.StatementSignature{"il": v2.Signatures["il"], "sy": v2.Signatures["il"], "us": v2.Signatures["us"]},
+	} {
+		bad := maps.Clone(publish)
+		bad["signatures"] = sigs
+		f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, bad)
+	}
+	pubEntry := f.ok("us.dip", diplomacy.KindStatementPublish, publish)
+	wantAudience(t, pubEntry, "*")
+	var restated diplomacy.PublishPayload
+	if err := json.Unmarshal(pubEntry.Envelope.Payload, &restated); err != nil || len(restated.Signatures) != 3 {
+		t.Fatalf("the publication's entry restates %+v, %v", restated.Signatures, err)
+	}
 	d, err := diplomacy.GetStatement(f.ctx, f.view("jo"), "paris-5")
 	if err != nil || d.Published == nil || d.Published.Version != 2 || d.Published.Title != "Joint statement of the fifth round" ||
-		len(d.Published.Signatures) != 3 || len(d.Versions) != 0 || len(d.Comments) != 0 {
+		len(d.Versions) != 0 || len(d.Comments) != 0 {
 		t.Fatalf("the observer's published statement: %+v, %v", d, err)
+	}
+	for _, party := range []string{"il", "sy", "us"} {
+		got, want := d.Published.Signatures[party], v2.Signatures[party]
+		if got.Member != want.Member || got.Entry != want.Entry || got.Entry == 0 {
+			t.Errorf("the observer reads %s's signature as %+v, want %+v", party, got, want)
+		}
 	}
 	all, err := diplomacy.GetStatement(f.ctx, f.view("il"), "paris-5")
 	if err != nil || len(all.Versions) != 2 || len(all.Comments) != 1 {

@@ -2,6 +2,7 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -152,8 +153,18 @@ func (s *Seeder) diplomacy(ctx context.Context, k map[string]*record.DeviceKey, 
 			return err
 		}
 	}
+	// The publication restates the signatures as the version records them.
+	// unfiltered: the seeder is the cell's operator, reading what it wrote.
+	v, err := s.Store.View(DemoCell).Get(ctx, diplomacy.ObjStatementVersion, diplomacy.VersionID("paris-5", 1))
+	if err != nil {
+		return err
+	}
+	var signed diplomacy.StatementVersion
+	if err := json.Unmarshal(v.Doc, &signed); err != nil {
+		return err
+	}
 	if _, err := as("us.diplomatic", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 1,
-		"title": title, "titles": titles, "texts": texts, "hashes": hashes}); err != nil {
+		"title": title, "titles": titles, "texts": texts, "hashes": hashes, "signatures": signed.Signatures}); err != nil {
 		return err
 	}
 

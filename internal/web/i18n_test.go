@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
 
@@ -124,6 +125,23 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 	}
 	for _, m := range []string{"human", "machine"} {
 		used["translation.method."+m] = "data"
+	}
+	// The diplomatic desk's words built from its data.
+	for prefix, vals := range map[string][]string{
+		"dip.status.":        {diplomacy.DisputeFiled, diplomacy.DisputeAcknowledged, diplomacy.DisputeResponded, diplomacy.DisputeFound, diplomacy.DisputeResolved, diplomacy.DisputeEscalated},
+		"dip.step.":          {diplomacy.DisputeFiled, diplomacy.DisputeAcknowledged, diplomacy.DisputeResponded, diplomacy.DisputeFound},
+		"dip.outcome.":       diplomacy.FindingOutcomes,
+		"dip.cstatus.":       diplomacy.Statuses,
+		"dip.ckind.":         {diplomacy.KindCommitment, diplomacy.KindWithdrawal},
+		"dip.round.outcome.": {diplomacy.OutcomeAgreed, diplomacy.OutcomeCarried, diplomacy.OutcomeNoted},
+		"dip.skind.":         {diplomacy.JointStatement, diplomacy.AgreedMinutes},
+		"dip.sstatus.":       {"draft", "agreed", "published", "superseded"},
+		"dip.change.":        {"added", "removed", "changed", "unchanged"},
+		"dip.cite.":          {"message", "incident", "activity", "verification"},
+	} {
+		for _, v := range vals {
+			used[prefix+v] = "data"
+		}
 	}
 	for key, where := range used {
 		for _, lang := range Languages {

@@ -78,12 +78,20 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range append(slices.Clone(pageNames), deskPages...) {
+	dip := map[string]bool{}
+	for _, n := range dipPages {
+		dip[n] = true
+	}
+	for _, name := range append(append(slices.Clone(pageNames), deskPages...), dipPages...) {
+		partials := deskPartials[name]
+		if dip[name] {
+			partials = dipPartials
+		}
 		t, err := base.Clone()
 		if err != nil {
 			return nil, err
 		}
-		if w.pages[name], err = t.ParseFS(templateFiles, append([]string{"templates/" + name + ".html"}, deskPartials[name]...)...); err != nil {
+		if w.pages[name], err = t.ParseFS(templateFiles, append([]string{"templates/" + name + ".html"}, partials...)...); err != nil {
 			return nil, err
 		}
 	}
@@ -121,6 +129,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /record", w.authed(w.recordsPage))
 	m.HandleFunc("GET /record/{index}", w.authed(w.recordPage))
 	w.deskRoutes(m)
+	w.dipRoutes(m)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		p, _ := w.api.Authenticate(r)
 		w.notFound(rw, r, p, nil)
