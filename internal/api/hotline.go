@@ -70,8 +70,12 @@ type bind struct{ field, param string }
 // parameters they are bound to: a path that names two things (a
 // commitment and its milestone) binds each.
 func (s *Server) submitBound(kind string, after then, binds ...bind) authedHandler {
+	max := record.MaxEnvelopeSize
+	if s.led.Bulk(kind) {
+		max = record.MaxBulkEnvelopeSize
+	}
 	return func(w http.ResponseWriter, r *http.Request, p *Principal) error {
-		env, err := s.readEnvelope(w, r)
+		env, err := s.readEnvelopeMax(w, r, max)
 		if err != nil {
 			return err
 		}

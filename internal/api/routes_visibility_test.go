@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/intel"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/testlog"
 )
@@ -285,6 +286,20 @@ func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues
 			v["activity"] = append(v["activity"], itoa(e.Index))
 		case deconflict.KindIncidentReport, deconflict.KindForceInspect:
 			v["incident"] = append(v["incident"], itoa(e.Index))
+		case intel.KindSubmit:
+			v["submission"] = append(v["submission"], itoa(e.Index))
+		case intel.KindPropose:
+			var p intel.ProposePayload
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			v["proposal"] = append(v["proposal"], p.Proposal)
+		case intel.KindRelease:
+			var p intel.ReleasePayload
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			v["release"] = append(v["release"], p.Proposal)
 		}
 		v["index"] = append(v["index"], itoa(e.Index))
 		if e.Kind == hotline.KindMessageSend {

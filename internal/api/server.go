@@ -338,6 +338,7 @@ func (s *Server) routesInit() {
 	s.hotlineRoutes()
 	s.deconflictRoutes()
 	s.diplomacyRoutes()
+	s.intelRoutes()
 	s.calendarRoutes()
 	s.watchRoutes()
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {

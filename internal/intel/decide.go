@@ -20,15 +20,16 @@ var (
 	checkText = cell.CheckText
 )
 
-// Register adds the desk's commands to a registry. A submission carries its
-// bundle in the log, where the gate decides on it and a replay finds it:
-// it is the one bulk command (record.MaxBulkEnvelopeSize).
+// Register adds the desk's commands to a registry. A submission and a
+// release carry their bundles in the log, where the gate decides on them, a
+// replay finds them, and each reader holds what it was given: they are the
+// bulk commands (record.MaxBulkEnvelopeSize).
 func Register(r *cell.Registry) {
 	r.HandleBulk(KindSubmit, submit)
 	r.Handle(KindStage, stage)
 	r.Handle(KindPropose, propose)
 	r.Handle(KindApprove, approve)
-	r.Handle(KindRelease, release)
+	r.HandleBulk(KindRelease, release)
 }
 
 func put(kind, id, parent string, v any) store.Change {

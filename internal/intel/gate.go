@@ -1,7 +1,10 @@
 package intel
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"regexp"
 	"slices"
 
@@ -27,16 +30,51 @@ type ProposePayload struct {
 	Reason     string   `json:"reason,omitempty"`
 }
 
-// ApprovePayload is the payload of intel.approve.
+// ApprovePayload is the payload of intel.approve. It restates the decision
+// as the submitter will read it, from the proposal the approving member
+// read: what a projection shows its entry must say. For a withholding or a
+// return, Reason is the proposal's, addressed to the submitter; for a
+// release it is empty, the analyst's rationale staying with the mediator.
 type ApprovePayload struct {
 	record.Header
-	Proposal string `json:"proposal"`
+	Proposal  string   `json:"proposal"`
+	Decision  string   `json:"decision"`
+	To        []string `json:"to,omitempty"`
+	Members   []string `json:"members,omitempty"`
+	Sanitized bool     `json:"sanitized,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// Approval is the approve payload's restatement of p, what the approving
+// member signs.
+func Approval(p Proposal) map[string]any {
+	m := map[string]any{"proposal": p.ID, "decision": p.Decision}
+	if len(p.To) > 0 {
+		m["to"] = p.To
+	}
+	if len(p.Members) > 0 {
+		m["members"] = p.Members
+	}
+	if p.Sanitize != nil {
+		m["sanitized"] = true
+	}
+	if p.Decision != Release {
+		m["reason"] = p.Reason
+	}
+	return m
 }
 
 // ReleasePayload is the payload of intel.release.
 type ReleasePayload struct {
 	record.Header
 	Proposal string `json:"proposal"`
+	// Title is the release's, as its recipients read it: the mediator's
+	// words, which need not be the submitter's.
+	Title string `json:"title"`
+	// Bundle is what is released, exactly as Draft makes it: the member
+	// who publishes signs the content, and the entry its recipients read
+	// holds it, so that each can prove what it was given.
+	Bundle json.RawMessage `json:"bundle"`
 }
 
 var proposalID = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -61,8 +99,27 @@ type outcome struct {
 	ids    map[string]string
 }
 
-func (g gateCtx) released(p Proposal) (outcome, error) {
-	raw, err := g.c.View.Get(g.c.Ctx, ObjBundle, itoa(p.Submission))
+func (g gateCtx) released(p Proposal) (outcome, error) { return released(g.c.Ctx, g.c.View, p) }
+
+// Draft is what an approved proposal releases, as the bytes the publishing
+// member signs into intel.release.
+func Draft(ctx context.Context, v store.View, proposal string) ([]byte, error) {
+	p, err := getOf[Proposal](ctx, v, ObjProposal, proposal)
+	if err != nil {
+		return nil, err
+	}
+	if p.Decision != Release {
+		return nil, invalid("proposal %s does not release anything (%s)", p.ID, p.Decision)
+	}
+	out, err := released(ctx, v, p)
+	if err != nil {
+		return nil, err
+	}
+	return out.bundle.MarshalJSON()
+}
+
+func released(ctx context.Context, v store.View, p Proposal) (outcome, error) {
+	raw, err := v.Get(ctx, ObjBundle, itoa(p.Submission))
 	if err != nil {
 		return outcome{}, err
 	}
@@ -264,6 +321,14 @@ func approve(c *cell.Command) (store.Effect, error) {
 	if prop.ProposedBy == c.Actor.Member.ID {
 		return store.Effect{}, forbidden("four eyes: %s proposed this decision, and another member of the mediator must approve it", prop.ProposedBy)
 	}
+	wantReason := prop.Reason
+	if prop.Decision == Release {
+		wantReason = ""
+	}
+	if p.Decision != prop.Decision || !slices.Equal(p.To, prop.To) || !slices.Equal(p.Members, prop.Members) ||
+		p.Sanitized != (prop.Sanitize != nil) || p.Reason != wantReason {
+		return store.Effect{}, invalid("the approval restates proposal %s as it stands (decision, to, members, sanitized, and the reason of a withholding or a return): re-read it", prop.ID)
+	}
 	sub, _, err := get[Submission](c, ObjSubmission, itoa(prop.Submission))
 	if err != nil {
 		return store.Effect{}, err
@@ -280,8 +345,8 @@ func approve(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	prop.Status, prop.ApprovedBy, prop.ApprovedAt, prop.Approval = ProposalApproved, c.Actor.Member.ID, now, idx
-	sub.Decision = &Decision{Decision: prop.Decision, To: prop.To, Members: prop.Members, Sanitized: prop.Sanitize != nil,
-		Reason: prop.Reason, ProposedBy: prop.ProposedBy, ApprovedBy: c.Actor.Member.ID, At: now, Entry: idx}
+	sub.Decision = &Decision{Decision: p.Decision, To: p.To, Members: p.Members, Sanitized: p.Sanitized,
+		Reason: p.Reason, ProposedBy: prop.ProposedBy, ApprovedBy: c.Actor.Member.ID, At: now, Entry: idx}
 	switch prop.Decision {
 	case Release:
 		sub.Status = StatusReleased
@@ -331,6 +396,21 @@ func release(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
+	if err := checkText("title", p.Title, MaxTitle, true); err != nil {
+		return store.Effect{}, err
+	}
+	if len(p.Bundle) == 0 {
+		return store.Effect{}, invalid("bundle: the release carries what it releases, as the proposal's draft gives it (GET /api/v1/intel/proposals/%s/draft)", prop.ID)
+	}
+	signed, err := parseBundle(p.Bundle)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	want, _ := out.bundle.MarshalJSON()
+	got, _ := signed.MarshalJSON()
+	if !bytes.Equal(got, want) {
+		return store.Effect{}, invalid("bundle: not what proposal %s releases: sign its draft as it is (GET /api/v1/intel/proposals/%s/draft)", prop.ID, prop.ID)
+	}
 	ms, err := g.checkRecipients(out.tlp, prop.To, prop.Members)
 	if err != nil {
 		return store.Effect{}, err
@@ -344,7 +424,7 @@ func release(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	aud, named := cell.WithMembers(aud, ms)
-	info := ReleaseInfo{ID: prop.ID, Title: sub.Title, BundleID: out.bundle.ID(), To: prop.To, Members: prop.Members,
+	info := ReleaseInfo{ID: prop.ID, Title: p.Title, BundleID: out.bundle.ID(), To: prop.To, Members: prop.Members,
 		TLP: out.tlp.String(), Count: out.bundle.Len(), Types: typesOf(out.bundle), At: now, Entry: idx}
 	if sub.ReplyTo != "" {
 		info.Answer = sub.ReplyTo
@@ -352,6 +432,7 @@ func release(c *cell.Command) (store.Effect, error) {
 	prop.Status, prop.Released = ProposalReleased, idx
 	changes := []store.Change{
 		put(ObjRelease, prop.ID, CollParent, info),
+		{Kind: ObjReleaseBundle, ID: prop.ID, Doc: p.Bundle},
 		narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil),
 		narrowed(put(ObjDerivation, prop.ID, "", Derivation{Release: prop.ID, Submission: sub.ID, Sanitized: prop.Sanitize != nil, IDs: out.ids}), g.med.Bit(), nil),
 	}

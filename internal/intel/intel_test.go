@@ -72,9 +72,29 @@ func gate(f *deskstest.Fixture, sub int64, fields map[string]any) string {
 		p[k] = v
 	}
 	f.OK("us.intel", intel.KindPropose, p)
-	f.OK("us.intel2", intel.KindApprove, map[string]any{"proposal": id})
-	f.OK("us.intel2", intel.KindRelease, map[string]any{"proposal": id})
+	f.OK("us.intel2", intel.KindApprove, approval(f, id))
+	f.OK("us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "Released report", "bundle": draft(f, id)})
 	return id
+}
+
+// approval is what approving proposal id signs: the proposal restated.
+func approval(f *deskstest.Fixture, id string) map[string]any {
+	f.T.Helper()
+	p, ok := deskstest.Get[intel.Proposal](f, f.ViewOf("us.duty"), intel.ObjProposal, id)
+	if !ok {
+		f.T.Fatalf("no proposal %s", id)
+	}
+	return intel.Approval(p)
+}
+
+// draft is what proposal id releases, as the publishing member signs it.
+func draft(f *deskstest.Fixture, id string) json.RawMessage {
+	f.T.Helper()
+	b, err := intel.Draft(f.Ctx, f.ViewOf("us.intel2"), id)
+	if err != nil {
+		f.T.Fatalf("the draft of %s: %v", id, err)
+	}
+	return b
 }
 
 // readBytes is everything member reads, of the log and of the desk's
@@ -158,9 +178,17 @@ func TestFourEyesAndTheSanitizedRelease(t *testing.T) {
 	f.Fails(cell.ErrForbidden, "il.intel", intel.KindPropose, propose)
 	f.Fails(cell.ErrForbidden, "us.mil", intel.KindPropose, propose)
 	f.OK("us.intel", intel.KindPropose, propose)
-	f.Fails(cell.ErrForbidden, "us.intel", intel.KindApprove, map[string]any{"proposal": id})
-	f.Fails(cell.ErrConflict, "us.intel2", intel.KindRelease, map[string]any{"proposal": id})
-	f.OK("us.intel2", intel.KindApprove, map[string]any{"proposal": id})
+	f.Fails(cell.ErrForbidden, "us.intel", intel.KindApprove, approval(f, id))
+	// The approval restates the proposal as it stands, or the submitter
+	// would read what nobody signed.
+	wrong := approval(f, id)
+	wrong["to"] = []string{"sy", "jo"}
+	f.Fails(cell.ErrInvalid, "us.intel2", intel.KindApprove, wrong)
+	wrong = approval(f, id)
+	wrong["reason"] = "the launch site matters to Syria; the unit's name does not"
+	f.Fails(cell.ErrInvalid, "us.intel2", intel.KindApprove, wrong)
+	f.Fails(cell.ErrConflict, "us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "t", "bundle": json.RawMessage(b)})
+	f.OK("us.intel2", intel.KindApprove, approval(f, id))
 	// The submitter learns the decision, and who took it.
 	s, _ := deskstest.Get[intel.Submission](f, f.ViewOf("il.intel"), intel.ObjSubmission, itoa(sub))
 	if s.Status != intel.StatusReleased || s.Decision == nil || s.Decision.ProposedBy != "us.intel" || s.Decision.ApprovedBy != "us.intel2" || !s.Decision.Sanitized {
@@ -169,9 +197,17 @@ func TestFourEyesAndTheSanitizedRelease(t *testing.T) {
 	if _, ok := deskstest.Get[dues.Due](f, f.ViewOf("us.duty"), dues.ObjDue, dues.ID(intel.DueReview, sub, "us")); ok {
 		t.Error("the review is still owed after the decision")
 	}
-	rel := f.OK("us.intel2", intel.KindRelease, map[string]any{"proposal": id})
+	// The publishing member signs exactly what the proposal releases: not
+	// the original, not nothing.
+	f.Fails(cell.ErrInvalid, "us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "t"})
+	f.Fails(cell.ErrInvalid, "us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "t", "bundle": json.RawMessage(b)})
+	dr := draft(f, id)
+	if _, err := intel.Draft(f.Ctx, f.ViewOf("sy.duty"), id); err == nil {
+		t.Error("Syria reads the draft of a release before it is published")
+	}
+	rel := f.OK("us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "Launch positions", "bundle": dr})
 	deskstest.WantAudience(t, rel, "sy", "us")
-	f.Fails(cell.ErrConflict, "us.intel2", intel.KindRelease, map[string]any{"proposal": id})
+	f.Fails(cell.ErrConflict, "us.intel2", intel.KindRelease, map[string]any{"proposal": id, "title": "Launch positions", "bundle": dr})
 
 	info, ok := deskstest.Get[intel.ReleaseInfo](f, f.ViewOf("sy.duty"), intel.ObjRelease, id)
 	if !ok || info.TLP != "TLP:AMBER" || info.Types["threat-actor"] != 0 || info.Types["location"] != 1 {
@@ -305,8 +341,8 @@ func TestWithholdAndReturn(t *testing.T) {
 	f.OK("us.intel", intel.KindPropose, map[string]any{"proposal": first, "submission": sub, "decision": intel.Withhold, "reason": "single source"})
 	second := newID()
 	f.OK("us.intel", intel.KindPropose, map[string]any{"proposal": second, "submission": sub, "decision": intel.Return, "reason": "Which sensor saw the launch?"})
-	f.Fails(cell.ErrConflict, "us.intel2", intel.KindApprove, map[string]any{"proposal": first})
-	e := f.OK("us.duty", intel.KindApprove, map[string]any{"proposal": second})
+	f.Fails(cell.ErrConflict, "us.intel2", intel.KindApprove, approval(f, first))
+	e := f.OK("us.duty", intel.KindApprove, approval(f, second))
 	deskstest.WantAudience(t, e, "il", "us")
 	s, _ := deskstest.Get[intel.Submission](f, f.ViewOf("il.intel"), intel.ObjSubmission, itoa(sub))
 	if s.Status != intel.StatusReturned || s.Decision.Reason != "Which sensor saw the launch?" {

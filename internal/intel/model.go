@@ -17,8 +17,9 @@
 //	               submission (released to whom, withheld and why, returned
 //	               with a question), by a second member of the mediator
 //	intel.release  the recipients and the mediator: the released bundle,
-//	               whole or sanitized, which names only the proposal's random
-//	               id, never the submission it comes from. TLP:RED is
+//	               whole or sanitized, signed by the member who publishes it,
+//	               which names only the proposal's random id, never the
+//	               submission it comes from. TLP:RED is
 //	               released to named members (record.MemberAudience): the
 //	               rest of their party reads neither the entry nor its objects
 //
@@ -49,8 +50,11 @@ const (
 	ObjBundle     = "intel.bundle"     // id: submission id; the bundle as submitted
 	ObjProposal   = "intel.proposal"   // id: proposal id; parent: submission id
 	ObjRelease    = "intel.release"    // id: proposal id; parent: CollParent
-	ObjDerivation = "intel.derivation" // id: proposal id; the mediator's link to the original
-	ObjStaged     = "intel.staged"     // id: log index of intel.stage; parent: member
+	// ObjReleaseBundle is a release's bundle exactly as its publisher
+	// signed it (id: proposal id): what a recipient downloads and can prove.
+	ObjReleaseBundle = "intel.release.bundle"
+	ObjDerivation    = "intel.derivation" // id: proposal id; the mediator's link to the original
+	ObjStaged        = "intel.staged"     // id: log index of intel.stage; parent: member
 	// ObjObject is one version of one STIX object in a collection: id
 	// Coll/stix-id/version, parent the collection. ObjCurrent is the
 	// latest version in the collection (id Coll/stix-id), what TAXII

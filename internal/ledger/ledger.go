@@ -600,3 +600,7 @@ func (l *Ledger) Close() {
 
 // Known reports whether kind is a command the ledger accepts.
 func (l *Ledger) Known(kind string) bool { return l.cfg.Registry.Known(kind) }
+
+// Bulk reports whether kind is a bulk command (cell.Registry.HandleBulk),
+// whose envelope may be up to record.MaxBulkEnvelopeSize.
+func (l *Ledger) Bulk(kind string) bool { return l.cfg.Registry.Bulk(kind) }

@@ -225,6 +225,9 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if err := s.diplomacy(ctx, keys, incident); err != nil {
 		return nil, fmt.Errorf("diplomatic desk: %w", err)
 	}
+	if err := s.intel(ctx, keys); err != nil {
+		return nil, fmt.Errorf("intelligence desk: %w", err)
+	}
 	// The cell's name in its other languages, as its admins would set it.
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellRename, map[string]any{"id": "seed-names",
 		"name": "Israel–Syria liaison mechanism", "names": map[string]string{"ar": "آلية الارتباط بين إسرائيل وسوريا", "he": "מנגנון הקישור ישראל–סוריה"}}); err != nil {

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/intel"
+)
+
+// The intelligence desk's reads, for the API's routes and for the pages.
+// Each reads through the caller's view (s.view): a submission, a proposal
+// or a release the caller's party (or the caller, for TLP:RED) may not read
+// fails with the same 404 as one that does not exist.
+
+// IntelSubmissions lists the submissions p reads, newest first, of one
+// status or all ("").
+func (s *Server) IntelSubmissions(r *http.Request, p *Principal, status string) ([]intel.Submission, error) {
+	switch status {
+	case "", intel.StatusSubmitted, intel.StatusReleased, intel.StatusWithheld, intel.StatusReturned:
+	default:
+		return nil, badRequest("status " + strconv.Quote(status) + ": submitted, released, withheld or returned")
+	}
+	return intel.Submissions(r.Context(), s.view(p), status)
+}
+
+// IntelSubmission returns a submission, with its proposals for the
+// mediator.
+func (s *Server) IntelSubmission(r *http.Request, p *Principal, id int64) (intel.SubmissionDetail, error) {
+	d, err := intel.GetSubmission(r.Context(), s.view(p), id)
+	return d, notFoundAs(err, "no submission "+strconv.FormatInt(id, 10))
+}
+
+// IntelBundle returns a submission's bundle as it was submitted.
+func (s *Server) IntelBundle(r *http.Request, p *Principal, id int64) ([]byte, error) {
+	b, err := intel.Bundle(r.Context(), s.view(p), id)
+	return b, notFoundAs(err, "no submission "+strconv.FormatInt(id, 10))
+}
+
+// IntelQueue is the mediator's review queue, oldest first; for anyone else
+// a 403, which hides nothing: that a queue exists is no secret.
+func (s *Server) IntelQueue(r *http.Request, p *Principal) ([]intel.QueueItem, error) {
+	if !p.Actor().IsMediator() {
+		return nil, forbiddenP("the review queue is the mediator's")
+	}
+	return intel.Queue(r.Context(), s.view(p))
+}
+
+// IntelProposal returns a proposal: the mediator's alone.
+func (s *Server) IntelProposal(r *http.Request, p *Principal, id string) (intel.Proposal, error) {
+	d, err := intel.GetProposal(r.Context(), s.view(p), id)
+	return d, notFoundAs(err, "no proposal "+strconv.Quote(id))
+}
+
+// IntelReleases lists the releases p reads, newest first; for the
+// mediator each with its original.
+func (s *Server) IntelReleases(r *http.Request, p *Principal) ([]intel.ReleaseDetail, error) {
+	return intel.Releases(r.Context(), s.view(p))
+}
+
+// IntelRelease returns one release.
+func (s *Server) IntelRelease(r *http.Request, p *Principal, id string) (intel.ReleaseDetail, error) {
+	d, err := intel.GetRelease(r.Context(), s.view(p), id)
+	return d, notFoundAs(err, "no release "+strconv.Quote(id))
+}
+
+// IntelReleaseObjects returns the objects of a release as p reads them: in
+// p's party's collection; for the mediator, in its first recipient's.
+func (s *Server) IntelReleaseObjects(r *http.Request, p *Principal, id string) (intel.ReleaseDetail, []intel.Stored, error) {
+	d, err := s.IntelRelease(r, p, id)
+	if err != nil {
+		return d, nil, err
+	}
+	party := p.Party.ID
+	if p.Party.Kind == cell.Mediator {
+		party = ""
+	}
+	v := s.view(p)
+	coll := intel.CollectionOf(d.ReleaseInfo, party, func(member string) string {
+		m, err := cell.GetMember(r.Context(), v, member)
+		if err != nil {
+			return ""
+		}
+		return m.Party
+	})
+	objs, err := intel.ReleaseObjects(r.Context(), v, d.ReleaseInfo, coll)
+	return d, objs, err
+}
+
+// IntelDraft is what a release proposal releases, for the member who
+// publishes it to sign: the mediator's alone, as the proposal is.
+func (s *Server) IntelDraft(r *http.Request, p *Principal, id string) ([]byte, error) {
+	b, err := intel.Draft(r.Context(), s.view(p), id)
+	return b, notFoundAs(err, "no proposal "+strconv.Quote(id))
+}
+
+// IntelReleaseBundle is a release's bundle as its publisher signed it.
+func (s *Server) IntelReleaseBundle(r *http.Request, p *Principal, id string) ([]byte, error) {
+	b, err := intel.ReleaseBundle(r.Context(), s.view(p), id)
+	return b, notFoundAs(err, "no release "+strconv.Quote(id))
+}
