@@ -42,9 +42,16 @@ func TestIntelThroughTheAPI(t *testing.T) {
 		if r := il.submit(t, "POST", "/api/v1/entries", env); r.Status != http.StatusRequestEntityTooLarge && r.Status != http.StatusBadRequest {
 			t.Errorf("a bulk command through the generic route: %s, want it refused for its size", r)
 		}
+		stream := us.openStream(t, "", "")
 		r := il.submit(t, "POST", "/api/v1/intel/submissions", env)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("submit: %s", r)
+		}
+		// The stream says the bundle arrived without sending it to every
+		// open page of the mediator's.
+		_, ev := stream.next(t)
+		if ev.Kind != intel.KindSubmit || !ev.Omitted || (len(ev.Payload) != 0 && string(ev.Payload) != "null") || ev.Envelope != nil || ev.LeafHash == "" {
+			t.Errorf("the stream's event of a bulk submission: kind %s, omitted %v, payload %d bytes", ev.Kind, ev.Omitted, len(ev.Payload))
 		}
 		var sub struct {
 			Index      int64            `json:"index"`

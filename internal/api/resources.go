@@ -32,15 +32,27 @@ type EntryJSON struct {
 	Envelope *record.Envelope `json:"envelope"`
 	LeafData string           `json:"leaf_data,omitempty"` // left out of stream events
 	LeafHash string           `json:"leaf_hash"`
+	// Omitted marks a stream event of a bulk command (a STIX bundle) sent
+	// without its payload and envelope: GET /api/v1/log/entries/{index}
+	// has them.
+	Omitted bool `json:"omitted,omitempty"`
 }
 
 // streamEntryJSON renders an entry for the live stream: without its leaf
 // bytes, which repeat the whole entry in base64. Every event goes to every
 // reader through its own socket, and a frame that outgrows the HTTP
 // server's 4 KiB write buffer costs three system calls instead of one.
+//
+// A bulk command's event leaves out its payload too: megabytes of STIX
+// sent to every open page of its audience, and kept in the stream's window,
+// would stall the stream for what no page shows. The leaf hash still binds
+// the event to the entry.
 func streamEntryJSON(e *record.Entry, leafData []byte) EntryJSON {
 	j := NewEntryJSON(e, leafData)
 	j.LeafData = ""
+	if len(e.Envelope.Payload) > record.MaxEnvelopeSize {
+		j.Payload, j.Envelope, j.Omitted = nil, nil, true
+	}
 	return j
 }
 
