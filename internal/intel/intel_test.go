@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/stix/stixgen"
+	"github.com/liaison-cell/liaison/internal/watch"
 )
 
 var members = []seed.MemberSpec{
@@ -423,3 +426,43 @@ func TestBadBundlesAreRefused(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// A submission the gate leaves past the cell's review deadline escalates
+// to the mediator's duty officers, then its admins, as an unacknowledged
+// FLASH does; the submitter does not see the mediator's lateness.
+func TestReviewDeadlineEscalates(t *testing.T) {
+	f := deskstest.New(t, members, cell.Settings{Deadlines: map[string]int{intel.DueReview: 1}})
+	sub := submit(f, "il.intel", "Waiting", report("m", stixgen.TLPGreen).Bundle(), nil)
+	// Past twice the one-second deadline: both escalations are due. The
+	// server's clock decides, so the test waits for it.
+	time.Sleep(2100 * time.Millisecond)
+	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := w.Tick(f.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	escalations := func(who string) []dues.Escalation {
+		os, err := f.ViewOf(who).List(f.Ctx, dues.ObjEscalation, "", -1, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []dues.Escalation
+		for _, o := range os {
+			var e dues.Escalation
+			json.Unmarshal(o.Doc, &e)
+			out = append(out, e)
+		}
+		return out
+	}
+	esc := escalations("us.duty")
+	if len(esc) != 2 || esc[0].Kind != intel.DueReview || esc[0].Ref != sub || esc[0].Party != "us" || esc[1].Level != 2 {
+		t.Fatalf("the mediator's escalations of the late review: %+v", esc)
+	}
+	if got := escalations("il.duty"); len(got) != 0 {
+		t.Errorf("the submitter reads the mediator's escalations: %+v", got)
+	}
+}
