@@ -311,3 +311,46 @@ func ZoneExists(ctx context.Context, v store.View, id string) bool {
 	_, err := v.Get(ctx, ObjZone, id)
 	return err == nil
 }
+
+// IncidentsIn lists the incidents v reads that happened in zone: whose
+// place meets the zone's agreed footprint (with its buffer), or that
+// allege its rules broken. Another desk asks it of a zone it depends on
+// (the commercial desk's gates). A zone not agreed has no footprint in
+// force and holds no incident but those alleging it.
+func IncidentsIn(ctx context.Context, v store.View, zone string) ([]Incident, error) {
+	var fp *footprint
+	var buffer float64
+	if z, err := one[Zone](ctx, v, ObjZone, zone); err == nil && z.Agreed > 0 {
+		zv, err := one[ZoneVersion](ctx, v, ObjZoneVersion, ZoneVersionID(zone, z.Agreed))
+		if err != nil {
+			return nil, err
+		}
+		if fp, err = parseShape(zv.Content.Shape, nil); err != nil {
+			return nil, err
+		}
+		buffer = zv.Content.BufferM
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var out []Incident
+	for after := int64(-1); ; {
+		incs, last, err := Incidents(ctx, v, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, inc := range incs {
+			in := slices.Contains(inc.Alleged, zone)
+			if !in && fp != nil {
+				at, err := parseShape(inc.Location, nil)
+				in = err == nil && intersects(at, fp, buffer)
+			}
+			if in {
+				out = append(out, inc)
+			}
+		}
+		if len(incs) < 1000 {
+			return out, nil
+		}
+		after = last
+	}
+}

@@ -7,6 +7,7 @@ package desks
 
 import (
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/dues"
@@ -21,6 +22,7 @@ func Registry() *cell.Registry {
 	dues.Register(r)
 	hotline.Register(r)
 	deconflict.New().Register(r)
+	commerce.Register(r)
 	diplomacy.Register(r)
 	intel.Register(r)
 	return r

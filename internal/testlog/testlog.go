@@ -209,18 +209,20 @@ func (d *Demo) Rewrite(tb testing.TB, edit func(entries [][]byte) [][]byte) {
 	entries := edit(d.Entries(tb))
 	db := d.DB(tb)
 	defer db.Close()
-	masks := map[int]int64{} // keep each index's audience mask
-	rows, err := db.Query(`SELECT idx, mask FROM entries WHERE cell = ?`, Cell)
+	masks := map[int]int64{}    // keep each index's audience mask
+	members := map[int]string{} // and the members it names
+	rows, err := db.Query(`SELECT idx, mask, members FROM entries WHERE cell = ?`, Cell)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for rows.Next() {
 		var i int
 		var m int64
-		if err := rows.Scan(&i, &m); err != nil {
+		var ms string
+		if err := rows.Scan(&i, &m, &ms); err != nil {
 			tb.Fatal(err)
 		}
-		masks[i] = m
+		masks[i], members[i] = m, ms
 	}
 	rows.Close()
 	tx, err := db.Begin()
@@ -249,7 +251,7 @@ func (d *Demo) Rewrite(tb testing.TB, edit func(entries [][]byte) [][]byte) {
 		if !ok {
 			mask = -1
 		}
-		must(tx.Exec(`INSERT INTO entries (cell, idx, mask, data) VALUES (?, ?, ?, ?)`, Cell, i, mask, data))
+		must(tx.Exec(`INSERT INTO entries (cell, idx, mask, members, data) VALUES (?, ?, ?, ?, ?)`, Cell, i, mask, members[i], data))
 		hs, err := tlog.StoredHashes(int64(i), data, hr)
 		if err != nil {
 			tb.Fatal(err)

@@ -47,8 +47,9 @@ type Fixture struct {
 	Keys map[string]*record.DeviceKey
 }
 
-// New opens a fixture on SQLite in a temporary directory.
-func New(t *testing.T, members []seed.MemberSpec, settings cell.Settings) *Fixture {
+// New opens a fixture on SQLite in a temporary directory; parties are
+// seated after the fixture's own (more observers, say).
+func New(t *testing.T, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -57,11 +58,11 @@ func New(t *testing.T, members []seed.MemberSpec, settings cell.Settings) *Fixtu
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return Open(t, ctx, st, members, settings)
+	return Open(t, ctx, st, members, settings, parties...)
 }
 
 // Open seeds the fixture's cell into st, through a ledger with every desk.
-func Open(t *testing.T, ctx context.Context, st store.Store, members []seed.MemberSpec, settings cell.Settings) *Fixture {
+func Open(t *testing.T, ctx context.Context, st store.Store, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
 	t.Helper()
 	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -73,7 +74,7 @@ func Open(t *testing.T, ctx context.Context, st store.Store, members []seed.Memb
 	if err := f.Sd.CreateCell(ctx, Cell, "Test cell", "", settings); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range Parties {
+	for _, p := range append(slices.Clone(Parties), parties...) {
 		if err := f.Sd.Party(ctx, Cell, p); err != nil {
 			t.Fatal(err)
 		}

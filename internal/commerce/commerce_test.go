@@ -1,0 +1,259 @@
+package commerce_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/commerce"
+	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/desks/deskstest"
+	"github.com/liaison-cell/liaison/internal/seed"
+)
+
+// Two more funders beside Jordan: the regional partners.
+var funders = []seed.PartySpec{
+	{ID: "gf", Name: "Gulf fund", Kind: cell.Observer, TimeZone: "Asia/Dubai"},
+	{ID: "eu", Name: "European partner", Kind: cell.Observer, TimeZone: "Europe/Brussels"},
+}
+
+var members = []seed.MemberSpec{
+	{ID: "us.com", Party: "us", Name: "Mediator commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "us.mil", Party: "us", Name: "Mediator military", Roles: []string{cell.RoleMilitary}},
+	{ID: "il.com", Party: "il", Name: "IL commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "il.mil", Party: "il", Name: "IL military", Roles: []string{cell.RoleMilitary}},
+	{ID: "sy.com", Party: "sy", Name: "SY commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "sy.mil", Party: "sy", Name: "SY military", Roles: []string{cell.RoleMilitary}},
+	{ID: "jo.com", Party: "jo", Name: "JO commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "gf.com", Party: "gf", Name: "GF commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "eu.com", Party: "eu", Name: "EU commercial", Roles: []string{cell.RoleCommercial}},
+}
+
+var region = cell.Region{South: 32.5, West: 35.5, North: 33.5, East: 36.5}
+
+func newFixture(t *testing.T) *deskstest.Fixture {
+	f := deskstest.New(t, members, cell.Settings{Region: &region}, funders...)
+	zone := map[string]any{"id": "econ", "name": "Economic zone", "kind": "economic",
+		"geometry": json.RawMessage(`{"type":"Polygon","coordinates":[[[35.8,33.0],[35.9,33.0],[35.9,33.1],[35.8,33.1],[35.8,33.0]]]}`)}
+	f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": zone})
+	zv, _ := deskstest.Get[deconflict.ZoneVersion](f, f.St.View(deskstest.Cell), deconflict.ObjZoneVersion, deconflict.ZoneVersionID("econ", 1))
+	for _, who := range []string{"us.mil", "il.mil", "sy.mil"} {
+		f.OK(who, deconflict.KindZoneSign, map[string]any{"zone": "econ", "version": zv.Version, "hash": zv.Hash})
+	}
+	return f
+}
+
+func project(id string, gates ...map[string]any) map[string]any {
+	ms := []map[string]any{{"id": "permits", "title": "Permits issued", "due": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)}}
+	if gates != nil {
+		ms = append(ms, map[string]any{"id": "build", "title": "Construction starts", "due": time.Now().Add(90 * 24 * time.Hour).UTC().Format(time.RFC3339), "gates": gates})
+	}
+	return map[string]any{"project": map[string]any{"id": id, "title": "Wind farm " + id, "description": "Turbines on the ridge.",
+		"sector": "energy", "zone": "econ", "currency": "USD", "milestones": ms}}
+}
+
+func TestProjectStages(t *testing.T) {
+	f := newFixture(t)
+	f.Fails(cell.ErrForbidden, "il.mil", commerce.KindProjectRegister, project("w"))
+	e := f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	deskstest.WantAudience(t, e, "*")
+	for _, who := range []string{"sy.com", "jo.com", "gf.com"} {
+		if _, ok := deskstest.Get[commerce.Project](f, f.ViewOf(who), commerce.ObjProject, "w"); !ok {
+			t.Errorf("%s does not read the registry", who)
+		}
+	}
+	up := func(stage string) map[string]any {
+		p := project("w")
+		p["project"].(map[string]any)["stage"] = stage
+		return p
+	}
+	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, up(commerce.Financing))
+	f.Fails(cell.ErrForbidden, "sy.com", commerce.KindProjectUpdate, up(commerce.Feasibility))
+	f.OK("il.com", commerce.KindProjectUpdate, up(commerce.Feasibility))
+	f.OK("us.com", commerce.KindProjectUpdate, up(commerce.Suspended))
+	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, up(commerce.Financing))
+	f.OK("il.com", commerce.KindProjectUpdate, up(commerce.Feasibility))
+	p, _ := deskstest.Get[commerce.Project](f, f.ViewOf("jo.com"), commerce.ObjProject, "w")
+	if p.Stage != commerce.Feasibility || p.Version != 4 {
+		t.Errorf("after suspension and resumption: stage %s, version %d", p.Stage, p.Version)
+	}
+	f.OK("jo.com", commerce.KindProjectInterest, map[string]any{"project": "w", "organization": "Amman Power Co.", "text": "We would operate the substation."})
+}
+
+func incident(f *deskstest.Fixture, who string, addressed []string, at time.Time) int64 {
+	f.T.Helper()
+	return f.OK(who, deconflict.KindIncidentReport, map[string]any{
+		"occurred_at": at.UTC().Format(time.RFC3339), "category": "uav", "severity": "medium", "precedence": "IMMEDIATE",
+		"title": "Drone over the ridge", "description": "A drone crossed at low altitude.", "addressed": addressed,
+		"location": map[string]any{"geometry": json.RawMessage(`{"type":"Point","coordinates":[35.85,33.05]}`), "radius_m": 200}}).Index
+}
+
+// No project moves ahead of the security it depends on: a milestone gated
+// on a quiet zone cannot be reached while an incident in the zone is open,
+// the page says which and since when, and one who may not read the
+// incident is told only that a condition it does not read holds it.
+func TestGatedMilestone(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("ski", map[string]any{"kind": "zone_quiet", "zone": "econ", "days": 0}))
+	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	inc := incident(f, "sy.mil", []string{"il"}, at)
+	mark := map[string]any{"project": "ski", "milestone": "build"}
+	err := f.Fails(cell.ErrConflict, "il.com", commerce.KindProjectMilestone, mark)
+	if !strings.Contains(err.Error(), fmt.Sprintf("incident %d", inc)) {
+		t.Errorf("the refusal does not say which incident holds it: %v", err)
+	}
+	f.OK("il.com", commerce.KindProjectMilestone, map[string]any{"project": "ski", "milestone": "permits"})
+	d, err := commerce.GetProject(f.Ctx, f.ViewOf("il.com"), "ski", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := d.States[1]
+	if !st.Held || st.Gates[0].Holds || !st.Gates[0].Since.Equal(at) {
+		t.Errorf("the page's gate for Israel: %+v", st.Gates)
+	}
+	// The mediator marks it: it reads the incident too. Jordan reads none.
+	for _, who := range []string{"jo.com"} {
+		d, _ := commerce.GetProject(f.Ctx, f.ViewOf(who), "ski", time.Now())
+		if bytes.Contains(mustJSON(t, d), []byte("Drone over the ridge")) {
+			t.Errorf("%s reads the incident through the project's page", who)
+		}
+	}
+	// The incident verified closed, the zone is quiet again (days 0).
+	f.OK("il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": inc, "note": "please check"})
+	f.OK("us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": inc, "finding": "not_confirmed", "text": "Nothing found on the ridge."})
+	f.OK("il.com", commerce.KindProjectMilestone, mark)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func pledge(id string, amount int64) map[string]any {
+	return map[string]any{"pledge": map[string]any{"id": id, "project": "w", "amount": amount, "conditions": "Disbursed as turbines arrive."}}
+}
+
+// The funders' pledges are theirs and the mediator's; a side reads neither
+// who pledged nor how much, in the log or the projection; a total is
+// published only from three funders, and never so that one funder's change
+// shows in the difference of two totals.
+func TestPledgesAreConfidential(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	f.Fails(cell.ErrForbidden, "sy.com", commerce.KindPledgeMake, pledge("sy-1", 10))
+	e := f.OK("jo.com", commerce.KindPledgeMake, pledge("jo-1", 12_345_678))
+	deskstest.WantAudience(t, e, "jo", "us")
+	f.OK("gf.com", commerce.KindPledgeMake, pledge("gf-1", 20_000_000))
+	publish := func(who string, want error) {
+		t.Helper()
+		fd, _, why, err := commerce.Publishable(f.Ctx, f.St.View(deskstest.Cell), "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := map[string]any{"project": "w", "total": fd.Total, "funders": fd.Funders}
+		if want != nil {
+			if why == "" {
+				t.Fatalf("the rule would publish %d from %d funders", fd.Total, fd.Funders)
+			}
+			f.Fails(want, who, commerce.KindFundingPublish, p)
+			return
+		}
+		if why != "" {
+			t.Fatalf("the rule publishes nothing: %s", why)
+		}
+		f.OK(who, commerce.KindFundingPublish, p)
+	}
+	publish("us.com", cell.ErrConflict) // two funders
+	f.OK("eu.com", commerce.KindPledgeMake, pledge("eu-1", 7_000_000))
+	f.Fails(cell.ErrForbidden, "il.com", commerce.KindFundingPublish, map[string]any{"project": "w", "total": 39_000_000, "funders": 3})
+	f.Fails(cell.ErrInvalid, "us.com", commerce.KindFundingPublish, map[string]any{"project": "w", "total": 39_345_678, "funders": 3})
+	publish("us.com", nil)
+	// The side reads a rounded total from three funders, nothing more.
+	fd, ok := deskstest.Get[commerce.Funding](f, f.ViewOf("sy.com"), commerce.ObjFunding, "w")
+	if !ok || fd.Total != 39_000_000 || fd.Funders != 3 {
+		t.Errorf("Syria's view of the funding: %+v, %v", fd, ok)
+	}
+	// One funder changes its pledge: a new total would show that change
+	// alone, and so would two.
+	f.OK("gf.com", commerce.KindPledgeUpdate, pledge("gf-1", 25_000_000))
+	publish("us.com", cell.ErrConflict)
+	f.OK("jo.com", commerce.KindPledgeUpdate, pledge("jo-1", 13_000_000))
+	publish("us.com", cell.ErrConflict)
+	f.OK("eu.com", commerce.KindPledgeUpdate, pledge("eu-1", 8_000_000))
+	publish("us.com", nil)
+
+	for _, who := range []string{"sy.com", "il.com", "il.mil"} {
+		read := readAll(f, who)
+		for _, secret := range []string{"12345678", "13000000", "25000000", "20000000", "8000000", "7000000", "Disbursed as turbines arrive", `"funder":"jo"`, `"funder":"gf"`} {
+			if bytes.Contains(read, []byte(secret)) {
+				t.Errorf("%s reads %s of a confidential pledge", who, secret)
+			}
+		}
+	}
+	// A funder reads its own pledge, never another's.
+	if _, ok := deskstest.Get[commerce.Pledge](f, f.ViewOf("gf.com"), commerce.ObjPledge, "jo-1"); ok {
+		t.Error("one funder reads another's pledge")
+	}
+	if _, ok := deskstest.Get[commerce.Pledge](f, f.ViewOf("jo.com"), commerce.ObjPledge, "jo-1"); !ok {
+		t.Error("a funder does not read its own pledge")
+	}
+}
+
+// A funder that discloses names itself and restates its pledge, which
+// every party then reads; the disclosed pledge leaves the confidential
+// total.
+func TestDisclosure(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	f.OK("jo.com", commerce.KindPledgeMake, pledge("jo-1", 5_000_000))
+	f.Fails(cell.ErrInvalid, "jo.com", commerce.KindPledgeDisclose, map[string]any{"pledge": "jo-1", "name": "Jordan", "amount": 4_000_000, "currency": "USD"})
+	e := f.OK("jo.com", commerce.KindPledgeDisclose, map[string]any{"pledge": "jo-1", "name": "Hashemite Kingdom of Jordan", "amount": 5_000_000, "currency": "USD"})
+	deskstest.WantAudience(t, e, "*")
+	d, ok := deskstest.Get[commerce.Disclosure](f, f.ViewOf("sy.com"), commerce.ObjDisclosure, "jo-1")
+	if !ok || d.Amount != 5_000_000 || d.Name != "Hashemite Kingdom of Jordan" {
+		t.Errorf("the disclosure as Syria reads it: %+v, %v", d, ok)
+	}
+	if _, ok := deskstest.Get[commerce.Pledge](f, f.ViewOf("sy.com"), commerce.ObjPledge, "jo-1"); ok {
+		t.Error("the pledge object itself widened to every party on disclosure")
+	}
+	fd, _, _, _ := commerce.Publishable(f.Ctx, f.St.View(deskstest.Cell), "w")
+	if fd.Funders != 0 {
+		t.Errorf("a disclosed pledge counts in the confidential total: %+v", fd)
+	}
+}
+
+func readAll(f *deskstest.Fixture, who string) []byte {
+	f.T.Helper()
+	var buf bytes.Buffer
+	for _, e := range f.Entries(who) {
+		buf.Write(e.Envelope.Payload)
+	}
+	v := f.ViewOf(who)
+	for _, kind := range []string{commerce.ObjProject, commerce.ObjPledge, commerce.ObjDisbursal, commerce.ObjDisclosure, commerce.ObjFunding, commerce.ObjFundingBase} {
+		for _, parent := range []string{"", "w", "jo-1", "gf-1", "eu-1"} {
+			os, err := v.List(f.Ctx, kind, parent, -1, 1000)
+			if err != nil {
+				f.T.Fatal(err)
+			}
+			for _, o := range os {
+				buf.Write(o.Doc)
+			}
+		}
+	}
+	return buf.Bytes()
+}
+
+func TestBucket(t *testing.T) {
+	for in, want := range map[int64]int64{0: 0, 7: 0, 99: 90, 100: 100, 12_345_678: 12_000_000, 39_345_678: 39_000_000, 999: 990} {
+		if got := commerce.Bucket(in); got != want {
+			t.Errorf("Bucket(%d) = %d, want %d", in, got, want)
+		}
+	}
+}

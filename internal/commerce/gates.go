@@ -1,0 +1,95 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// GateState is a gate's judgement at a time: whether it holds, and if not
+// why and since when (zero when the desk cannot tell).
+type GateState struct {
+	Gate   Gate      `json:"gate"`
+	Holds  bool      `json:"holds"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since,omitzero"`
+}
+
+// zoneIncidents are the incidents v reads in zone.
+func zoneIncidents(ctx context.Context, v store.View, zone string) ([]deconflict.Incident, error) {
+	return deconflict.IncidentsIn(ctx, v, zone)
+}
+
+// Evaluate judges a gate at now over v: for a decision the whole
+// projection, for a page its reader's view (which judges only what the
+// reader may read).
+func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateState, error) {
+	st := GateState{Gate: g, Holds: true}
+	switch g.Kind {
+	case GateZoneQuiet:
+		z, err := deconflict.GetZone(ctx, v, g.Zone)
+		if errors.Is(err, store.ErrNotFound) {
+			return GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not one you read", g.Zone)}, nil
+		}
+		if err != nil {
+			return st, err
+		}
+		if z.Agreed == 0 {
+			return GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not agreed by the parties", g.Zone)}, nil
+		}
+		incs, err := zoneIncidents(ctx, v, g.Zone)
+		if err != nil {
+			return st, err
+		}
+		quiet := now.Add(-time.Duration(g.Days) * 24 * time.Hour)
+		for _, inc := range incs {
+			open := true
+			if ver, err := deconflict.GetIncident(ctx, v, inc.ID); err == nil && ver.Verification != nil && ver.Verification.Finding != "" {
+				open = false
+			}
+			if open || inc.OccurredAt.After(quiet) {
+				if st.Holds || inc.OccurredAt.After(st.Since) {
+					st.Since = inc.OccurredAt
+					if open {
+						st.Reason = fmt.Sprintf("incident %d in zone %s (%s) is open", inc.ID, g.Zone, inc.Title)
+					} else {
+						st.Reason = fmt.Sprintf("incident %d in zone %s (%s) is less than %d days old", inc.ID, g.Zone, inc.Title, g.Days)
+					}
+				}
+				st.Holds = false
+			}
+		}
+	case GateCommitment:
+		cm, err := diplomacy.GetCommitment(ctx, v, g.Commitment)
+		if errors.Is(err, store.ErrNotFound) {
+			return GateState{Gate: g, Reason: fmt.Sprintf("commitment %s is not one you read", g.Commitment)}, nil
+		}
+		if err != nil {
+			return st, err
+		}
+		if s := cm.Status(); s != diplomacy.OnTrack && s != diplomacy.Fulfilled {
+			st.Holds, st.Reason = false, fmt.Sprintf("commitment %s (%s) is %s", cm.ID, cm.Title, s)
+		}
+	case GatePosture:
+		p, err := deconflict.GetPosture(ctx, v)
+		if err != nil {
+			return st, err
+		}
+		state := "normal"
+		if p != nil {
+			state = p.State
+		}
+		if state != g.Posture {
+			st.Holds, st.Reason = false, fmt.Sprintf("the cell's posture is %s, not %s", state, g.Posture)
+			if p != nil {
+				st.Since = p.Since
+			}
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,113 @@
+package commerce
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// The desk's reads, over a reader's view (cell.ReadView).
+
+func decode[T any](o store.Object) (T, error) {
+	var v T
+	if err := json.Unmarshal(o.Doc, &v); err != nil {
+		return v, fmt.Errorf("projection %s/%s: %w", o.Kind, o.ID, err)
+	}
+	return v, nil
+}
+
+func listOf[T any](ctx context.Context, v store.View, kind, parent string) ([]T, error) {
+	os, err := v.List(ctx, kind, parent, -1, 10_000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(os))
+	for _, o := range os {
+		x, err := decode[T](o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+func getOf[T any](ctx context.Context, v store.View, kind, id string) (T, error) {
+	o, err := v.Get(ctx, kind, id)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return decode[T](o)
+}
+
+// Projects lists the registry, in the order registered.
+func Projects(ctx context.Context, v store.View) ([]Project, error) {
+	return listOf[Project](ctx, v, ObjProject, "")
+}
+
+// MilestoneState is a milestone with its gates judged for the reader.
+type MilestoneState struct {
+	Milestone
+	Gates []GateState `json:"gate_states"`
+	Held  bool        `json:"held"`
+}
+
+// ProjectDetail is a project as its reader reads it: its milestones' gates
+// judged on what the reader reads, interests, the published total and the
+// disclosed pledges, and the pledges the reader reads (a funder its own,
+// the mediator every one).
+type ProjectDetail struct {
+	Project
+	States      []MilestoneState `json:"milestone_states"`
+	Interests   []Interest       `json:"interests"`
+	Funding     *Funding         `json:"funding,omitempty"`
+	Disclosures []Disclosure     `json:"disclosures"`
+	Pledges     []Pledge         `json:"pledges,omitempty"`
+}
+
+// GetProject returns a project for its reader at now.
+func GetProject(ctx context.Context, v store.View, id string, now time.Time) (ProjectDetail, error) {
+	p, err := getOf[Project](ctx, v, ObjProject, id)
+	if err != nil {
+		return ProjectDetail{}, err
+	}
+	d := ProjectDetail{Project: p}
+	for _, m := range p.Milestones {
+		ms := MilestoneState{Milestone: m}
+		for _, g := range m.Gates {
+			st, err := Evaluate(ctx, v, g, now)
+			if err != nil {
+				return d, err
+			}
+			ms.Gates = append(ms.Gates, st)
+			ms.Held = ms.Held || !st.Holds
+		}
+		d.States = append(d.States, ms)
+	}
+	if d.Interests, err = listOf[Interest](ctx, v, ObjInterest, id); err != nil {
+		return d, err
+	}
+	if f, err := getOf[Funding](ctx, v, ObjFunding, id); err == nil {
+		d.Funding = &f
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return d, err
+	}
+	if d.Disclosures, err = listOf[Disclosure](ctx, v, ObjDisclosure, id); err != nil {
+		return d, err
+	}
+	if d.Pledges, err = listOf[Pledge](ctx, v, ObjPledge, id); err != nil {
+		return d, err
+	}
+	sortByID(d.Pledges, func(p Pledge) string { return p.ID })
+	return d, nil
+}
+
+// Disbursals lists what was paid against a pledge the reader reads.
+func Disbursals(ctx context.Context, v store.View, pledge string) ([]Disbursal, error) {
+	return listOf[Disbursal](ctx, v, ObjDisbursal, pledge)
+}
