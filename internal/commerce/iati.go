@@ -130,9 +130,9 @@ func IATI(projects []ProjectDetail, r Reporter, now time.Time) ([]byte, error) {
 	for _, p := range projects {
 		a := iatiActivity{
 			LastUpdated: p.At.UTC().Format(time.RFC3339), Lang: "en", DefaultCurrency: p.Currency,
-			Identifier: r.Ref + "-" + p.ID,
-			Reporting:  iatiOrg{Ref: r.Ref, Type: r.Type, Narratives: []iatiNarrative{{Text: r.Name}}},
-			Title:      iatiText{Narratives: narratives(p.Title, p.Titles)},
+			Identifier:  r.Ref + "-" + p.ID,
+			Reporting:   iatiOrg{Ref: r.Ref, Type: r.Type, Narratives: []iatiNarrative{{Text: r.Name}}},
+			Title:       iatiText{Narratives: narratives(p.Title, p.Titles)},
 			Description: []iatiText{{Type: "1", Narratives: narratives(p.Description, p.Descriptions)}},
 			Status:      iatiCode{Code: activityStatus(p.Stage)},
 			Sectors:     []iatiCode{{Vocabulary: "1", Code: Sectors[p.Sector]}},
