@@ -453,7 +453,7 @@ func intelReview(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if len(pos) == 0 {
 		if *rel || *withhold || *ret {
-			return errors.New("name the submission to decide on: intel review ID --release ...")
+			return errors.New("name the submission to decide on: liaison intel review ID --release --to P")
 		}
 		return reviewQueue(ctx, *asJSON, stdout)
 	}
@@ -554,7 +554,7 @@ func reviewQueue(ctx context.Context, asJSON bool, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARTY\tSUBMITTED (UTC)\tOBJECTS\tTLP\tDECISION DUE (UTC)\tPROPOSAL\tTITLE")
 	for _, it := range q {
-		prop := "none yet: propose with 'liaison intel review " + strconv.FormatInt(it.ID, 10) + " ...'"
+		prop := "none yet"
 		if p := it.Proposal; p != nil {
 			switch p.Status {
 			case intel.ProposalOpen:
@@ -565,7 +565,11 @@ func reviewQueue(ctx context.Context, asJSON bool, stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s (%s)\t%s\t%s\n", it.ID, it.Party, utc(it.At), it.Count, it.TLP, utc(it.Due), until(it.Due, now), prop, oneLine(it.Title, 40))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nPropose with: liaison intel review ID (--release --to P | --withhold --reason R | --return --reason Q); approve with: liaison intel approve PROPOSAL")
+	return nil
 }
 
 func intelApprove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
