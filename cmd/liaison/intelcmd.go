@@ -193,8 +193,12 @@ func intelSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	sub, err := sendOnce(ctx, stderr, func() (*client.IntelSubmitted, error) { return c.SubmitIntel(ctx, env) })
-	if err != nil {
+	var apiErr *client.Error
+	if errors.As(err, &apiErr) {
 		return fmt.Errorf("%s was refused: %w", file, err)
+	}
+	if err != nil {
+		return err
 	}
 	if *asJSON {
 		return printJSON(stdout, sub)
