@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,4 +188,26 @@ func TestIntelVerbs(t *testing.T) {
 		t.Errorf("sy.duty lists the TLP:RED release:\n%s", s)
 	}
 	mustContain(t, "sy.duty downloads the TLP:RED release", syDuty.asFail("", "intel", "release-bundle", red, "-o", filepath.Join(t.TempDir(), "x.json")), "Not found")
+}
+
+// The queue says plainly what is overdue: a submission due in 2020, from a
+// server that answers the queue alone.
+func TestIntelReviewOverdue(t *testing.T) {
+	due := time.Date(2020, 1, 2, 3, 4, 0, 0, time.UTC)
+	q := []intel.QueueItem{{Submission: intel.Submission{ID: 7, Party: "il", Title: "Late report", Count: 2, TLP: "TLP:GREEN", At: due.Add(-24 * time.Hour), Due: due}}}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/cells/"+testlog.Cell+"/intel/queue" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"queue": q})
+	}))
+	defer hs.Close()
+	c := newCLI(t)
+	cfg := config{Server: hs.URL, Cell: testlog.Cell, Member: "us.intelligence", Token: "tok", dir: c.cfg}
+	if err := cfg.save(); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "an overdue submission", c.ok("", "intel", "review"), "Late report", "2020-01-02 03:04Z (OVERDUE by", "none yet")
 }
