@@ -45,6 +45,7 @@ func commands() []command {
 		{"board", "the de-escalation desk's status board [--json]", runBoard},
 		{"dispute", "disputes: dispute list [--party P] [--article paris:2] [--status S] [--sort age|deadline] | show N | file --against P ... | ack N | respond N --text T | finding N --outcome O --text T | accept N (--accept | --refuse --reason R) | share N --observer jo | export N --out FILE", runDispute},
 		{"statement", "joint statements: statement list | show ID | draft ID --file TEXTS.json ... | diff ID --from 1 --to 2 | comment ID ... | sign ID [--version N] | status ID | publish ID | export ID --out FILE", runStatement},
+		{"intel", "intelligence: intel submit FILE.json [--title T] [--reply-to RELEASE] | list | show ID | bundle ID [-o FILE] | releases | release-bundle RELEASE [-o FILE] | review [ID --release --to sy ... | --withhold --reason R | --return --reason Q] | approve PROPOSAL | release PROPOSAL [--title T] [--yes]", runIntel},
 		{"commitments", "commitments and the withdrawal timetable: commitments [list] | show ID | status ID MILESTONE --status S --reason R | report ID PHASE ... | signoff ID PHASE ...", runCommitments},
 		{"rounds", "talks rounds: rounds [list] | show ID", runRounds},
 		{"calendar", "your calendar feed of deadlines and talks: calendar token | revoke", runCalendar},

@@ -323,6 +323,15 @@ func Sign(key *record.DeviceKey, cellID, kind string, fields map[string]any) (*r
 	if cellID == "" {
 		return nil, errors.New("sign: a command must name its cell")
 	}
+	payload, err := json.Marshal(withHeader(cellID, fields))
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", kind, err)
+	}
+	return record.Sign(kind, payload, key.Private), nil
+}
+
+// withHeader is fields plus the header Sign describes.
+func withHeader(cellID string, fields map[string]any) map[string]any {
 	p := make(map[string]any, len(fields)+3)
 	for k, v := range fields {
 		p[k] = v
@@ -336,11 +345,7 @@ func Sign(key *record.DeviceKey, cellID, kind string, fields map[string]any) (*r
 	if _, ok := p["cell"]; !ok {
 		p["cell"] = cellID
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("sign %s: %w", kind, err)
-	}
-	return record.Sign(kind, payload, key.Private), nil
+	return p
 }
 
 // RegisterKey registers key as a device key of the signed-in member: the
