@@ -17,8 +17,8 @@ import (
 	"github.com/liaison-cell/liaison/internal/intel"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
-	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/stix/stixgen"
+	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/taxii"
 	"github.com/liaison-cell/liaison/internal/taxii/taxiitest"
 )
