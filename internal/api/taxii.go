@@ -379,6 +379,10 @@ func statusID(cellID string, stage int64) string {
 	return formatUUID(u)
 }
 
+// TAXIIStatusID is the TAXII status resource of the intel.stage entry
+// stage.
+func TAXIIStatusID(cellID string, stage int64) string { return statusID(cellID, stage) }
+
 // stageOfStatus reads a status id back to its stage entry, or false.
 func stageOfStatus(cellID, id string) (int64, bool) {
 	raw, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
