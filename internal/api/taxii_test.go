@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -381,5 +384,91 @@ func TestTAXIIStagedIsThePosters(t *testing.T) {
 		if r := ts.taxiiGet(t, ts.login(t, who).taxiiToken(t), st); r.Status != want {
 			t.Errorf("%s GET the status: %s, want %d", who, r, want)
 		}
+	}
+}
+
+// variant renames every object of a stixgen bundle (its UUIDs, the
+// references to them included) for the k-th copy, so that copies are new
+// objects rather than the same ones again; the standard TLP markings keep
+// their ids.
+func variant(bundle []byte, k int) []byte {
+	re := regexp.MustCompile(`([a-z0-9-]+)--([0-9a-f]{8})-`)
+	return re.ReplaceAllFunc(bundle, func(m []byte) []byte {
+		sub := re.FindSubmatch(m)
+		if string(sub[1]) == "marking-definition" {
+			return m
+		}
+		n, _ := strconv.ParseUint(string(sub[2]), 16, 32)
+		return fmt.Appendf(nil, "%s--%08x-", sub[1], uint32(n)^uint32(k)*0x9e3779b9)
+	})
+}
+
+// BenchmarkTAXIIPaging pages a collection of 100,000 released objects
+// (LIAISON_BENCH_TAXII_OBJECTS to change it) at limit=1000, over HTTP as a
+// TAXII client does: the first page, one in the middle and the last,
+// which the keyset on (seq, id) should serve alike. The world is ten
+// stixgen bundles of 10,000 objects, each through the real gate, released
+// by name to Syria's analyst (the bundles carry TLP:RED).
+func BenchmarkTAXIIPaging(b *testing.B) {
+	total := 100_000
+	if n, err := strconv.Atoi(os.Getenv("LIAISON_BENCH_TAXII_OBJECTS")); err == nil && n > 0 {
+		total = n
+	}
+	const perBundle = 10_000
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			ts := newTestServerOn(b, be)
+			built := time.Now()
+			base := stixgen.Bundle(min(perBundle, total))
+			for k := 0; k*perBundle < total; k++ {
+				ts.release(b, variant(base, k+1), nil, []string{"sy.intelligence"})
+			}
+			b.Logf("%s: %d objects released in %s", be.name, total, time.Since(built).Round(time.Second))
+			tok := ts.login(b, "sy.intelligence").taxiiToken(b)
+			objects := "/taxii2/" + seed.DemoCell + "/collections/" + api.TAXIICollectionID(seed.DemoCell, intel.Released("sy")) + "/objects/?limit=1000"
+			// Every page's next, so that each page can be asked alone.
+			var nexts []string
+			next, served := "", 0
+			for {
+				nexts = append(nexts, next)
+				p := objects
+				if next != "" {
+					p += "&next=" + next
+				}
+				r := ts.taxiiGet(b, tok, p)
+				var e struct {
+					More    bool              `json:"more"`
+					Next    string            `json:"next"`
+					Objects []json.RawMessage `json:"objects"`
+				}
+				if r.Status != http.StatusOK || json.Unmarshal(r.Body, &e) != nil {
+					b.Fatalf("page %d: %s", len(nexts), r)
+				}
+				served += len(e.Objects)
+				if !e.More {
+					break
+				}
+				next = e.Next
+			}
+			if served != total {
+				b.Fatalf("paging served %d objects of %d", served, total)
+			}
+			for _, pg := range []struct {
+				name string
+				next string
+			}{{"first", nexts[0]}, {"middle", nexts[len(nexts)/2]}, {"last", nexts[len(nexts)-1]}} {
+				b.Run(pg.name, func(b *testing.B) {
+					p := objects
+					if pg.next != "" {
+						p += "&next=" + pg.next
+					}
+					for b.Loop() {
+						if r := ts.taxiiGet(b, tok, p); r.Status != http.StatusOK {
+							b.Fatal(r)
+						}
+					}
+				})
+			}
+		})
 	}
 }
