@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
+	"github.com/liaison-cell/liaison/internal/taxii"
 )
 
 func TestLogin(t *testing.T) {
@@ -161,6 +162,15 @@ func TestEveryRouteNeedsAuthentication(t *testing.T) {
 			r := ts.send(t, method, path, body, hdr)
 			if r.Status != http.StatusUnauthorized {
 				t.Errorf("%s %s with %s: want 401, got %s", method, path, name, r)
+				continue
+			}
+			if strings.HasPrefix(path, "/taxii2/") {
+				// TAXII answers its own error message, with the Basic
+				// challenge TAXII clients expect (TAXII 2.1, 1.6.9).
+				if r.Header.Get("Content-Type") != taxii.MediaType || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
+					t.Errorf("%s %s with %s: 401 as %q with challenge %q, want a TAXII error with a Basic challenge",
+						method, path, name, r.Header.Get("Content-Type"), r.Header.Get("WWW-Authenticate"))
+				}
 				continue
 			}
 			wantProblem(t, r, http.StatusUnauthorized)

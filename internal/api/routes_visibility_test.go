@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/liaison-cell/liaison/internal/api"
@@ -23,6 +24,8 @@ import (
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/intel"
 	"github.com/liaison-cell/liaison/internal/seed"
+	"github.com/liaison-cell/liaison/internal/stix/stixgen"
+	"github.com/liaison-cell/liaison/internal/taxii"
 	"github.com/liaison-cell/liaison/internal/testlog"
 )
 
@@ -88,6 +91,7 @@ func hiddenTraffic(t *testing.T, ts *testServer) (sentinel int64) {
 		"text": "מכרז חוות הרוח: התקרה שלנו ארבעים ואחד מיליון"})
 	il.submitOK(t, "POST", "/api/v1/messages/"+itoa(before)+"/readback", il.sign(hotline.KindReadbackMark, map[string]any{
 		"message": before, "party": "sy", "verdict": hotline.VerdictOK}), http.StatusCreated)
+	intelTraffic(t, ts)
 	welcome := message("joint-commercial", hotline.Routine, "Welcome to the host country", "Jordan now reads this channel.")
 	brochure := []byte("the economic zone's prospectus, for every reader of the channel")
 	welcome["attachments"] = []map[string]any{{"sha256": sy.upload(t, brochure), "name": "prospectus.pdf", "size": len(brochure), "type": "application/pdf"}}
@@ -100,6 +104,33 @@ func hiddenTraffic(t *testing.T, ts *testServer) (sentinel int64) {
 	return e.Entry.Index
 }
 
+// intelTraffic adds the intelligence desk's: a report released to Syria,
+// a TLP:RED one released to Syria's analyst by name (which Syria's duty
+// officer, walked, must not read), and a TAXII post by Syria's duty
+// officer (an admin, who may submit), signed.
+func intelTraffic(t *testing.T, ts *testServer) {
+	t.Helper()
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	ts.release(t, stixgen.Report{Name: "Launch cell near Quneitra", Description: "A rocket team observed preparing launches.",
+		TLP: stixgen.TLPGreen, Actor: "Unit 840", Created: at, Seed: "walk-sy",
+		Indicators: []stixgen.Indicator{{Name: "C2 relay at the farm", Pattern: "[ipv4-addr:value = '198.51.100.7']"}}}.Bundle(), []string{"sy"}, nil)
+	ts.release(t, stixgen.Report{Name: "Source inside the battalion", Description: "For Syria's analyst alone.",
+		TLP: stixgen.TLPRed, Actor: "Battalion 75", Created: at, Seed: "walk-red",
+		Indicators: []stixgen.Indicator{{Name: "Handler's phone relay", Pattern: "[ipv4-addr:value = '192.0.2.44']"}}}.Bundle(), nil, []string{"sy.intelligence"})
+	poster := ts.login(t, "sy.duty")
+	tok := poster.taxiiToken(t)
+	env := `{"objects":[` + string(indicatorJSON("indicator--"+uuid4(), "Syrian sighting of the relay posted over TAXII")) + `]}`
+	req, _ := http.NewRequest("GET", "/", nil)
+	basic(tok)(req)
+	r := ts.send(t, "POST", "/taxii2/"+seed.DemoCell+"/collections/"+api.TAXIICollectionID(seed.DemoCell, intel.Submitted("sy"))+"/objects/", []byte(env),
+		http.Header{"Authorization": {req.Header.Get("Authorization")}, "Content-Type": {taxii.MediaType}})
+	var st struct{ ID string }
+	if r.Status != http.StatusAccepted || json.Unmarshal(r.Body, &st) != nil {
+		t.Fatalf("TAXII post: %s", r)
+	}
+	signStaged(t, ts, poster, st.ID)
+}
+
 // traces are the strings by which an entry shows: each string in its
 // payload of six characters or more, its payload and signature as base64.
 func traces(e api.EntryJSON) []string {
@@ -107,6 +138,13 @@ func traces(e api.EntryJSON) []string {
 	for _, s := range e.Envelope.Signatures {
 		out = append(out, base64.StdEncoding.EncodeToString(s.Sig))
 	}
+	return append(out, payloadTraces(e.Payload)...)
+}
+
+// payloadTraces are the strings of six characters or more in a JSON
+// document, and its numbers with decimals.
+func payloadTraces(doc []byte) []string {
+	var out []string
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
@@ -132,7 +170,7 @@ func traces(e api.EntryJSON) []string {
 		}
 	}
 	var payload any
-	if json.Unmarshal(e.Payload, &payload) == nil {
+	if json.Unmarshal(doc, &payload) == nil {
 		walk(payload)
 	}
 	return out
@@ -278,8 +316,26 @@ func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues
 	for _, st := range statements.Statements {
 		v["statement"] = append(v["statement"], st.ID)
 	}
+	// The intelligence desk's, over TAXII as the mediator reads it: every
+	// collection, every object in them, every staged post's status.
+	v["root"] = []string{seed.DemoCell}
+	var colls struct{ Collections []struct{ ID string } }
+	us.getJSON(t, "/taxii2/"+seed.DemoCell+"/collections/", &colls)
+	for _, c := range colls.Collections {
+		v["coll"] = append(v["coll"], c.ID)
+		var env struct{ Objects []struct{ ID string } }
+		us.getJSON(t, "/taxii2/"+seed.DemoCell+"/collections/"+c.ID+"/objects/?match[version]=all", &env)
+		for _, o := range env.Objects {
+			if !slices.Contains(v["object"], o.ID) {
+				v["object"] = append(v["object"], o.ID)
+			}
+		}
+	}
 	for _, e := range all {
 		switch e.Kind {
+		case intel.KindStage:
+			v["status"] = append(v["status"], api.TAXIIStatusID(seed.DemoCell, e.Index))
+			v["staged"] = append(v["staged"], itoa(e.Index))
 		case diplomacy.KindDisputeFile:
 			v["dispute"] = append(v["dispute"], itoa(e.Index))
 		case deconflict.KindActivityNotify:

@@ -39,6 +39,10 @@ type Config struct {
 	// calendar application holds it unattended, and it ends sooner when
 	// revoked or replaced.
 	CalendarTTL time.Duration
+	// TAXIITTL bounds a member's TAXII credentials (default a year): a
+	// MISP or OpenCTI holds them unattended, and they end sooner when
+	// revoked or replaced.
+	TAXIITTL time.Duration
 	// SecureCookies marks session cookies Secure; off only for a demo on
 	// plain loopback HTTP.
 	SecureCookies bool
@@ -96,6 +100,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CalendarTTL <= 0 {
 		c.CalendarTTL = 365 * 24 * time.Hour
+	}
+	if c.TAXIITTL <= 0 {
+		c.TAXIITTL = 365 * 24 * time.Hour
 	}
 	if c.LoginBurst <= 0 {
 		c.LoginBurst = 10
@@ -166,7 +173,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s.st, cfg.Logger)
 	s.metrics()
-	s.routesInit()
+	if err := s.routesInit(); err != nil {
+		return nil, err
+	}
 	s.handler = s.withDeadlines(s.mux)
 	return s, nil
 }
@@ -296,7 +305,7 @@ func (s *Server) HTTPServer() *http.Server {
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: s.cfg.HeaderTimeout, IdleTimeout: s.cfg.IdleTimeout}
 }
 
-func (s *Server) routesInit() {
+func (s *Server) routesInit() error {
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
 	s.mux.Handle("GET /metrics", s.wrap("GET /metrics", func(w http.ResponseWriter, r *http.Request) error {
 		if !s.cfg.MetricsPublic && !loopback(r.RemoteAddr) {
@@ -341,12 +350,16 @@ func (s *Server) routesInit() {
 	s.intelRoutes()
 	s.calendarRoutes()
 	s.watchRoutes()
+	if err := s.taxiiRoutes(); err != nil {
+		return err
+	}
 	s.handle("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no API route " + r.Method + " " + r.URL.Path)
 	})
 	if s.cfg.Web != nil {
 		s.mux.Handle("/", s.cfg.Web)
 	}
+	return nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

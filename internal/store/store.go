@@ -228,7 +228,7 @@ type Token struct {
 	Hash      []byte // SHA-256 of the secret; the secret is never stored
 	Cell      string
 	Member    string
-	Kind      string // "bearer", "session" or "calendar" (a feed's, which opens nothing else)
+	Kind      string // "bearer", "session", or "calendar" and "taxii" (a feed's, a TAXII client's: each opens nothing else)
 	Created   time.Time
 	Expires   time.Time
 	Revoked   bool

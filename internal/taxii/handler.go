@@ -209,6 +209,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		se *statusError
 		qe *queryError
+		ex *explained
 		m  errorMessage
 	)
 	code := http.StatusInternalServerError
@@ -241,6 +242,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		_, _ = rand.Read(id[:])
 		m.Title, m.ErrorID = "Internal server error", hex.EncodeToString(id[:])
 		h.log.Error("taxii: request failed", "error_id", m.ErrorID, "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if errors.As(err, &ex) && code != http.StatusInternalServerError {
+		m.Description = ex.description
 	}
 	m.HTTPStatus = strconv.Itoa(code)
 	body, _ := json.Marshal(m)

@@ -59,7 +59,8 @@ type Backend interface {
 // The errors a Backend (or Authenticate) returns, wrapped with %w, to choose
 // the answer. The text of a wrapping error is shown to the client only for
 // ErrBadRequest, ErrTooLarge and ErrUnprocessable, which concern what the
-// client sent; the others could reveal what the caller may not know.
+// client sent; the others could reveal what the caller may not know, and
+// carry a description only when the backend gives one with Explain.
 var (
 	ErrBadRequest    = errors.New("bad request")             // 400: e.g. a next value the backend did not issue for this query
 	ErrUnauthorized  = errors.New("authentication required") // 401, with WWW-Authenticate
@@ -69,6 +70,20 @@ var (
 	ErrUnprocessable = errors.New("unprocessable content")   // 422
 	ErrUnavailable   = errors.New("temporarily unavailable") // 503
 )
+
+// Explain attaches a description the client may read to a refusal wrapping
+// one of the Err… sentinels: what the backend itself wrote, and so knows
+// reveals nothing (a deployment that never deletes says why, say), where
+// the text of a wrapped error could.
+func Explain(err error, description string) error { return &explained{err, description} }
+
+type explained struct {
+	err         error
+	description string
+}
+
+func (e *explained) Error() string { return e.err.Error() + ": " + e.description }
+func (e *explained) Unwrap() error { return e.err }
 
 // Discovery is the server's discovery resource (section 4.1.1). APIRoots are
 // names; the package serves each at {prefix}/taxii2/{name}/ and lists that

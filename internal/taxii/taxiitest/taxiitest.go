@@ -45,6 +45,16 @@ type Target struct {
 	// before it (so that date_added follows their order), however the
 	// deployment does (the desk: released to Reader's party).
 	Seed func(t *testing.T, objects []json.RawMessage)
+	// NoDelete declares a server that keeps everything it was given (a
+	// deployment over an append-only log): DELETE must then answer 403
+	// and leave the object where it was.
+	NoDelete bool
+	// Complete, when set, is called for an Add whose status is pending,
+	// to do what the deployment needs done before it completes (the desk:
+	// the poster signs the staged bundle). The suite then polls the status
+	// to completion as a client would. With Complete nil, pending
+	// statuses are polled as they are.
+	Complete func(t *testing.T, statusID string)
 }
 
 // seeded is what Run put in ReadCollection.
@@ -728,6 +738,9 @@ func (s *suite) post(t *testing.T, objs ...json.RawMessage) status {
 	var st status
 	wantOK(t, "POST objects (5.5: 202 and a status resource)", r, http.StatusAccepted, &st)
 	s.checkStatus(t, st, len(objs))
+	if st.Status == "pending" && s.tg.Complete != nil {
+		s.tg.Complete(t, st.ID)
+	}
 	// Liveness, not speed: the bound only keeps a broken backend from
 	// hanging the suite.
 	deadline := time.Now().Add(30 * time.Second)
@@ -814,9 +827,13 @@ func (s *suite) testAdd(t *testing.T) {
 	wantError(t, "a stranger's GET of another's status", s.do(t, req{auth: s.tg.Stranger, path: "status/" + st.ID + "/"}), http.StatusNotFound)
 	wantError(t, "GET a status that does not exist (4.3)", s.do(t, req{auth: s.tg.Writer, path: "status/" + uuid4() + "/"}), http.StatusNotFound)
 
+	s.post(t, identity(b, b1, b2))
+	if s.tg.NoDelete {
+		s.testNoDelete(t, a, b, b1, b2)
+		return
+	}
 	// 5.7: delete one version; that version is then 404 and absent from the
 	// manifest, the other remains.
-	s.post(t, identity(b, b1, b2))
 	r := s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, b), query: "match[version]=" + stixTime(b1)})
 	wantOK(t, "DELETE a version (5.7)", r, http.StatusOK, nil)
 	wantError(t, "GET a deleted version (5.7)", s.do(t, req{auth: s.tg.Writer, path: s.objectPath(wc, b), query: "match[version]=" + stixTime(b1)}), http.StatusNotFound)
@@ -836,6 +853,27 @@ func (s *suite) testAdd(t *testing.T) {
 	wantError(t, "DELETE an object that is not there", s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, a)}), http.StatusNotFound)
 	wantError(t, "DELETE with match[type] (5.7: version and spec_version only)", s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, b), query: "match[type]=identity"}), http.StatusBadRequest)
 	wantOK(t, "DELETE the rest", s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, b)}), http.StatusOK, nil)
+}
+
+// testNoDelete: a server that keeps everything refuses DELETE with 403
+// (the table of 5.7: the caller can read and write, so it is not 404) and
+// every version stays served.
+func (s *suite) testNoDelete(t *testing.T, a, b string, b1, b2 time.Time) {
+	wc := s.tg.WriteCollection
+	for _, q := range []string{"match[version]=" + stixTime(b1), ""} {
+		r := s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, b), query: q})
+		wantError(t, "DELETE ?"+q+" on a server that keeps everything", r, http.StatusForbidden)
+	}
+	wantError(t, "DELETE an object on a server that keeps everything", s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, a)}), http.StatusForbidden)
+	var vs []string
+	for _, r := range s.manifestAll(t, s.tg.Writer, wc, url.Values{"match[id]": {b}, "match[version]": {"all"}}, 10) {
+		vs = append(vs, r.version)
+	}
+	if !slices.Equal(vs, []string{stixTime(b1), stixTime(b2)}) {
+		t.Errorf("after a refused DELETE, the manifest lists versions %q of %s, want both", vs, b)
+	}
+	wantOK(t, "GET an object whose DELETE was refused", s.do(t, req{auth: s.tg.Writer, path: s.objectPath(wc, a)}), http.StatusOK, nil)
+	wantError(t, "DELETE with match[type] (5.7: version and spec_version only)", s.do(t, req{method: "DELETE", auth: s.tg.Writer, path: s.objectPath(wc, b), query: "match[type]=identity"}), http.StatusBadRequest)
 }
 
 // 5.5: 415 for a media type TAXII 2.1 does not define for the endpoint, 406
