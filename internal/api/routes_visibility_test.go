@@ -311,6 +311,17 @@ func collectValues(t *testing.T, ts *testServer, all []api.EntryJSON) walkValues
 	for _, r := range rounds.Rounds {
 		v["round"] = append(v["round"], r.ID)
 	}
+	// The commercial desk's, as the mediator reads them (every pledge).
+	var projects struct{ Projects []struct{ ID string } }
+	us.getJSON(t, "/api/v1/projects", &projects)
+	for _, p := range projects.Projects {
+		v["project"] = append(v["project"], p.ID)
+	}
+	var pledges struct{ Pledges []struct{ ID string } }
+	us.getJSON(t, "/api/v1/pledges", &pledges)
+	for _, p := range pledges.Pledges {
+		v["pledge"] = append(v["pledge"], p.ID)
+	}
 	var statements struct{ Statements []struct{ ID string } }
 	us.getJSON(t, "/api/v1/statements", &statements)
 	for _, st := range statements.Statements {

@@ -348,6 +348,7 @@ func (s *Server) routesInit() error {
 	s.deconflictRoutes()
 	s.diplomacyRoutes()
 	s.intelRoutes()
+	s.commerceRoutes()
 	s.calendarRoutes()
 	s.watchRoutes()
 	if err := s.taxiiRoutes(); err != nil {

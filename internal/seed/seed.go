@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/auth"
@@ -161,7 +162,17 @@ var DemoParties = []PartySpec{
 		Names: map[string]string{"ar": "الأردن", "he": "ירדן"}},
 }
 
-var demoLang = map[string]string{"us": "en", "il": "he", "sy": "ar", "jo": "ar"}
+// DemoFunders are the regional partners funding the economic zone's
+// projects, who "declined to name any countries": observer parties with a
+// duty officer and a commercial desk only.
+var DemoFunders = []PartySpec{
+	{ID: "rpa", Name: "Regional partner A", Kind: cell.Observer, TimeZone: "Asia/Riyadh",
+		Names: map[string]string{"ar": "الشريك الإقليمي أ", "he": "שותף אזורי א"}},
+	{ID: "rpb", Name: "Regional partner B", Kind: cell.Observer, TimeZone: "Asia/Dubai",
+		Names: map[string]string{"ar": "الشريك الإقليمي ب", "he": "שותף אזורי ב"}},
+}
+
+var demoLang = map[string]string{"us": "en", "il": "he", "sy": "ar", "jo": "ar", "rpa": "ar", "rpb": "en"}
 
 // Demo creates the demo cell "Israel–Syria liaison mechanism": its four
 // parties; per party a duty officer (duty and admin) and an officer per
@@ -180,16 +191,20 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if err := s.CreateCell(ctx, DemoCell, "Israel–Syria liaison mechanism", "", drillSettings); err != nil {
 		return nil, err
 	}
-	for _, p := range DemoParties {
+	for _, p := range append(slices.Clone(DemoParties), DemoFunders...) {
 		if err := s.Party(ctx, DemoCell, p); err != nil {
 			return nil, err
 		}
 	}
 	var logins []Login
 	keys := map[string]*record.DeviceKey{}
-	for _, p := range DemoParties {
+	for _, p := range append(slices.Clone(DemoParties), DemoFunders...) {
 		specs := []MemberSpec{{ID: p.ID + ".duty", Party: p.ID, Name: p.Name + " duty officer", Roles: []string{cell.RoleDuty, cell.RoleAdmin}, Lang: demoLang[p.ID]}}
-		for _, d := range cell.Desks {
+		desks := cell.Desks
+		if slices.ContainsFunc(DemoFunders, func(f PartySpec) bool { return f.ID == p.ID }) {
+			desks = []string{cell.RoleCommercial}
+		}
+		for _, d := range desks {
 			specs = append(specs, MemberSpec{ID: p.ID + "." + d, Party: p.ID, Name: p.Name + " " + d + " desk", Roles: []string{d}, Lang: demoLang[p.ID]})
 		}
 		for _, m := range specs {
@@ -227,6 +242,9 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	}
 	if err := s.intel(ctx, keys); err != nil {
 		return nil, fmt.Errorf("intelligence desk: %w", err)
+	}
+	if err := s.commerce(ctx, keys); err != nil {
+		return nil, fmt.Errorf("commercial desk: %w", err)
 	}
 	// The cell's name in its other languages, as its admins would set it.
 	if _, err := s.Ledger.SubmitServer(ctx, DemoCell, cell.KindCellRename, map[string]any{"id": "seed-names",

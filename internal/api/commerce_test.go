@@ -1,0 +1,70 @@
+package api_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/liaison-cell/liaison/internal/commerce"
+)
+
+// The demo's wind farm through the routes: a side reads the registry, the
+// published total and the held milestone of the ski resort, and nothing of
+// who pledged or how much, through the project, the pledges, the exports;
+// a funder reads its own pledge and not another's; only the mediator asks
+// what may be published.
+func TestCommerceThroughTheAPI(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		sy := ts.login(t, "sy.commercial")
+		jo := ts.login(t, "jo.commercial")
+		rpa := ts.login(t, "rpa.commercial")
+		us := ts.login(t, "us.commercial")
+
+		var wind commerce.ProjectDetail
+		sy.getJSON(t, "/api/v1/projects/golan-wind", &wind)
+		if wind.Funding == nil || wind.Funding.Total != 87_000_000 || wind.Funding.Funders != 3 || len(wind.Pledges) != 0 {
+			t.Errorf("Syria's view of the wind farm's funding: %+v, %d pledges", wind.Funding, len(wind.Pledges))
+		}
+		var ski commerce.ProjectDetail
+		sy.getJSON(t, "/api/v1/projects/hermon-ski", &ski)
+		if len(ski.States) != 2 || !ski.States[1].Held || !strings.Contains(ski.States[1].Gates[0].Reason, "Drone over the planned lift station") {
+			t.Errorf("the ski resort's held milestone, as Syria reads it: %+v", ski.States)
+		}
+		il := ts.login(t, "il.commercial")
+		r := il.submit(t, "POST", "/api/v1/projects/hermon-ski/milestones/lifts/reached", il.sign(commerce.KindProjectMilestone, map[string]any{"project": "hermon-ski", "milestone": "lifts"}))
+		if p := wantProblem(t, r, http.StatusConflict); !strings.Contains(p.Detail, "is open") {
+			t.Errorf("the refusal of the held milestone: %s", p.Detail)
+		}
+		var mine struct{ Pledges []commerce.Pledge }
+		sy.getJSON(t, "/api/v1/pledges", &mine)
+		if len(mine.Pledges) != 0 {
+			t.Errorf("Syria lists pledges: %+v", mine.Pledges)
+		}
+		for _, id := range []string{"jo-wind", "rpa-wind", "rpb-wind"} {
+			wantProblem(t, sy.get(t, "/api/v1/pledges/"+id), http.StatusNotFound)
+		}
+		wantProblem(t, jo.get(t, "/api/v1/pledges/rpa-wind"), http.StatusNotFound)
+		if r := rpa.get(t, "/api/v1/pledges/rpa-wind"); r.Status != 200 {
+			t.Errorf("a funder's own pledge: %s", r)
+		}
+		wantProblem(t, sy.get(t, "/api/v1/projects/golan-wind/funding"), http.StatusForbidden)
+		if r := us.get(t, "/api/v1/projects/golan-wind/funding"); r.Status != 200 {
+			t.Errorf("the mediator's view of what may be published: %s", r)
+		}
+		for _, path := range []string{"/api/v1/export/iati.xml", "/api/v1/export/projects.csv"} {
+			r := sy.get(t, path)
+			if r.Status != 200 {
+				t.Fatalf("%s: %s", path, r)
+			}
+			for _, secret := range []string{"18500000", "42000000", "27250000", "Regional partner"} {
+				if bytes.Contains(r.Body, []byte(secret)) {
+					t.Errorf("%s reveals %q", path, secret)
+				}
+			}
+		}
+		if r := sy.get(t, "/api/v1/export/iati.xml"); !bytes.Contains(r.Body, []byte("Anonymous funders (3)")) {
+			t.Error("the IATI export lacks the published total's anonymous funders")
+		}
+	})
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/commerce"
+)
+
+// The commercial desk's reads, for the API's routes and for the pages,
+// each through the caller's view: a pledge the caller's party did not make
+// is absent (404, as for none), and a project's gates are judged on what
+// the caller reads.
+
+// Projects returns the registry, each project as p reads it at now.
+func (s *Server) Projects(r *http.Request, p *Principal, now time.Time) ([]commerce.ProjectDetail, error) {
+	v := s.view(p)
+	ps, err := commerce.Projects(r.Context(), v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]commerce.ProjectDetail, 0, len(ps))
+	for _, x := range ps {
+		d, err := commerce.GetProject(r.Context(), v, x.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Project returns one project as p reads it at now.
+func (s *Server) Project(r *http.Request, p *Principal, id string, now time.Time) (commerce.ProjectDetail, error) {
+	d, err := commerce.GetProject(r.Context(), s.view(p), id, now)
+	return d, notFoundAs(err, "no project "+strconv.Quote(id))
+}
+
+// PledgeDetail is a pledge with what was paid against it.
+type PledgeDetail struct {
+	commerce.Pledge
+	Disbursals []commerce.Disbursal `json:"disbursals"`
+}
+
+// Pledges lists the pledges p reads: its party's; every one for the
+// mediator.
+func (s *Server) Pledges(r *http.Request, p *Principal) ([]commerce.Pledge, error) {
+	v := s.view(p)
+	ps, err := commerce.Projects(r.Context(), v)
+	if err != nil {
+		return nil, err
+	}
+	var out []commerce.Pledge
+	for _, x := range ps {
+		d, err := commerce.GetProject(r.Context(), v, x.ID, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d.Pledges...)
+	}
+	return out, nil
+}
+
+// Pledge returns a pledge p reads, with its disbursals.
+func (s *Server) Pledge(r *http.Request, p *Principal, id string) (PledgeDetail, error) {
+	v := s.view(p)
+	o, err := v.Get(r.Context(), commerce.ObjPledge, id)
+	if err != nil {
+		return PledgeDetail{}, notFoundAs(err, "no pledge "+strconv.Quote(id))
+	}
+	var d PledgeDetail
+	if d.Pledge, err = decodeDoc[commerce.Pledge](o); err != nil {
+		return d, err
+	}
+	d.Disbursals, err = commerce.Disbursals(r.Context(), v, id)
+	return d, err
+}
+
+// Publishable is what the rule of published totals lets the mediator
+// publish of a project now, or why nothing: for the mediator, whose view
+// holds every pledge.
+func (s *Server) Publishable(r *http.Request, p *Principal, id string) (commerce.Funding, string, error) {
+	if !p.Actor().IsMediator() {
+		return commerce.Funding{}, "", forbiddenP("the mediator publishes funding totals")
+	}
+	f, _, why, err := commerce.Publishable(r.Context(), s.view(p), id)
+	return f, why, notFoundAs(err, "no project "+strconv.Quote(id))
+}
