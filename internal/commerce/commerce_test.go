@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/desks/deskstest"
 	"github.com/liaison-cell/liaison/internal/seed"
+	"github.com/liaison-cell/liaison/internal/watch"
 )
 
 // Two more funders beside Jordan: the regional partners.
@@ -255,5 +258,45 @@ func TestBucket(t *testing.T) {
 		if got := commerce.Bucket(in); got != want {
 			t.Errorf("Bucket(%d) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// A gate that fails on a project in implementation alerts, once, those
+// who read what fails; the project's page shows the alert.
+func TestGateAlert(t *testing.T) {
+	f := newFixture(t)
+	p := project("ski", map[string]any{"kind": "zone_quiet", "zone": "econ", "days": 0})
+	f.OK("il.com", commerce.KindProjectRegister, p)
+	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
+		p["project"].(map[string]any)["stage"] = st
+		f.OK("il.com", commerce.KindProjectUpdate, p)
+	}
+	incident(f, "sy.mil", []string{"il"}, time.Now().Add(-time.Hour).Truncate(time.Second))
+	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := w.Tick(f.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as, err := commerce.Alerts(f.Ctx, f.ViewOf("il.com"), "ski")
+	if err != nil || len(as) != 1 || !strings.Contains(as[0].Reason, "Drone over the ridge") || as[0].NotifyRoles[0] != cell.RoleCommercial {
+		t.Fatalf("Israel's alerts of the ski resort: %+v, %v", as, err)
+	}
+	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("jo.com"), "ski"); len(as) != 0 {
+		t.Errorf("the observer, who does not read the incident, reads its alert: %+v", as)
+	}
+	// Another node (or this one restarted) judges again: once per failure.
+	w2, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.Tick(f.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("us.com"), "ski"); len(as) != 1 {
+		t.Errorf("the alert fired %d times", len(as))
 	}
 }

@@ -16,6 +16,10 @@
 //	funding.publish              every party: a project's confidential
 //	                             total, as the mediator publishes it when
 //	                             the rule below lets it
+//	project.alert                (the server, for a failing gate of a project
+//	                             in implementation) those who read what
+//	                             fails: every incident holding the zone, the
+//	                             commitment; every party for the posture
 //
 // The rule of published totals. A total of confidential pledges reveals
 // nothing of one funder when (1) at least MinFunders funders make it up,

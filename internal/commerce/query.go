@@ -68,6 +68,7 @@ type ProjectDetail struct {
 	Funding     *Funding         `json:"funding,omitempty"`
 	Disclosures []Disclosure     `json:"disclosures"`
 	Pledges     []Pledge         `json:"pledges,omitempty"`
+	Alerts      []Alert          `json:"alerts,omitempty"`
 }
 
 // GetProject returns a project for its reader at now.
@@ -104,7 +105,8 @@ func GetProject(ctx context.Context, v store.View, id string, now time.Time) (Pr
 		return d, err
 	}
 	sortByID(d.Pledges, func(p Pledge) string { return p.ID })
-	return d, nil
+	d.Alerts, err = Alerts(ctx, v, id)
+	return d, err
 }
 
 // Disbursals lists what was paid against a pledge the reader reads.

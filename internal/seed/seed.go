@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/auth"
@@ -191,35 +190,40 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if err := s.CreateCell(ctx, DemoCell, "Israel–Syria liaison mechanism", "", drillSettings); err != nil {
 		return nil, err
 	}
-	for _, p := range append(slices.Clone(DemoParties), DemoFunders...) {
+	for _, p := range DemoParties {
 		if err := s.Party(ctx, DemoCell, p); err != nil {
 			return nil, err
 		}
 	}
-	var logins []Login
 	keys := map[string]*record.DeviceKey{}
-	for _, p := range append(slices.Clone(DemoParties), DemoFunders...) {
-		specs := []MemberSpec{{ID: p.ID + ".duty", Party: p.ID, Name: p.Name + " duty officer", Roles: []string{cell.RoleDuty, cell.RoleAdmin}, Lang: demoLang[p.ID]}}
-		desks := cell.Desks
-		if slices.ContainsFunc(DemoFunders, func(f PartySpec) bool { return f.ID == p.ID }) {
-			desks = []string{cell.RoleCommercial}
-		}
-		for _, d := range desks {
-			specs = append(specs, MemberSpec{ID: p.ID + "." + d, Party: p.ID, Name: p.Name + " " + d + " desk", Roles: []string{d}, Lang: demoLang[p.ID]})
-		}
-		for _, m := range specs {
-			l, err := s.Member(ctx, DemoCell, m, password)
-			if err != nil {
-				return nil, err
+	// seat gives each party a duty officer (duty and admin) and an officer
+	// per desk, each with a device key.
+	seat := func(ps []PartySpec, desks []string) ([]Login, error) {
+		var logins []Login
+		for _, p := range ps {
+			specs := []MemberSpec{{ID: p.ID + ".duty", Party: p.ID, Name: p.Name + " duty officer", Roles: []string{cell.RoleDuty, cell.RoleAdmin}, Lang: demoLang[p.ID]}}
+			for _, d := range desks {
+				specs = append(specs, MemberSpec{ID: p.ID + "." + d, Party: p.ID, Name: p.Name + " " + d + " desk", Roles: []string{d}, Lang: demoLang[p.ID]})
 			}
-			l.KeyFile = filepath.Join(keyDir, m.ID+".key")
-			k, err := s.deviceKey(ctx, DemoCell, m.ID, l.KeyFile, "demo CLI key")
-			if err != nil {
-				return nil, err
+			for _, m := range specs {
+				l, err := s.Member(ctx, DemoCell, m, password)
+				if err != nil {
+					return nil, err
+				}
+				l.KeyFile = filepath.Join(keyDir, m.ID+".key")
+				k, err := s.deviceKey(ctx, DemoCell, m.ID, l.KeyFile, "demo CLI key")
+				if err != nil {
+					return nil, err
+				}
+				keys[m.ID] = k
+				logins = append(logins, l)
 			}
-			keys[m.ID] = k
-			logins = append(logins, l)
 		}
+		return logins, nil
+	}
+	logins, err := seat(DemoParties, cell.Desks)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(keyDir, 0o700); err != nil {
 		return nil, err
@@ -243,6 +247,18 @@ func (s *Seeder) Demo(ctx context.Context, keyDir, password string, settings cel
 	if err := s.intel(ctx, keys); err != nil {
 		return nil, fmt.Errorf("intelligence desk: %w", err)
 	}
+	// The funders join last, so that the log's earlier entries keep their
+	// places from one version of the demo to the next.
+	for _, p := range DemoFunders {
+		if err := s.Party(ctx, DemoCell, p); err != nil {
+			return nil, err
+		}
+	}
+	funders, err := seat(DemoFunders, []string{cell.RoleCommercial})
+	if err != nil {
+		return nil, err
+	}
+	logins = append(logins, funders...)
 	if err := s.commerce(ctx, keys); err != nil {
 		return nil, fmt.Errorf("commercial desk: %w", err)
 	}

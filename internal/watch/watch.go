@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/ledger"
@@ -48,7 +49,14 @@ type Config struct {
 type Watch struct {
 	cfg Config
 	st  store.Store
+	// gatesAt is when each cell's commercial gates were last judged: they
+	// read every incident of a zone, so not every tick.
+	gatesAt map[string]time.Time
 }
+
+// GateEvery is how often the watch judges the gates of the projects in
+// implementation.
+const GateEvery = time.Minute
 
 // New returns a watch.
 func New(cfg Config) (*Watch, error) {
@@ -72,7 +80,7 @@ func New(cfg Config) (*Watch, error) {
 			return nil, fmt.Errorf("webhook for %q: party, url and a secret of at least 16 characters are required", w.Party)
 		}
 	}
-	return &Watch{cfg: cfg, st: cfg.Ledger.Store()}, nil
+	return &Watch{cfg: cfg, st: cfg.Ledger.Store(), gatesAt: map[string]time.Time{}}, nil
 }
 
 // Run looks at the clocks every interval until ctx ends.
@@ -103,7 +111,7 @@ func (w *Watch) Tick(ctx context.Context) error {
 	}
 	var errs []error
 	for _, c := range cells {
-		errs = append(errs, w.escalate(ctx, c), w.escalateDues(ctx, c), w.linkTests(ctx, c))
+		errs = append(errs, w.escalate(ctx, c), w.escalateDues(ctx, c), w.linkTests(ctx, c), w.gateAlerts(ctx, c))
 	}
 	return errors.Join(errs...)
 }
@@ -211,6 +219,34 @@ func (w *Watch) escalateDues(ctx context.Context, cellID string) error {
 			return nil
 		}
 	}
+}
+
+// gateAlerts writes an alert for each failing gate of a project in
+// implementation, once per failure: the commercial desks learn that what
+// the project depends on no longer holds.
+func (w *Watch) gateAlerts(ctx context.Context, cellID string) error {
+	now := w.cfg.Now()
+	if at, ok := w.gatesAt[cellID]; ok && now.Sub(at) < GateEvery {
+		return nil
+	}
+	w.gatesAt[cellID] = now
+	fs, err := commerce.Failing(ctx, w.st.View(cellID), now)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		r, err := w.cfg.Ledger.SubmitServer(ctx, cellID, commerce.KindGateAlert, f)
+		if errors.Is(err, cell.ErrConflict) {
+			continue // it holds again, or another node was first
+		}
+		if err != nil {
+			return fmt.Errorf("gate alert %v: %w", f["id"], err)
+		}
+		if !r.Duplicate {
+			w.cfg.Logger.Warn("gate alert", "cell", cellID, "project", f["project"], "milestone", f["milestone"], "entry", r.Entry.Index)
+		}
+	}
+	return nil
 }
 
 // linkTests sends each scheduled link test down every line once. A test

@@ -520,8 +520,8 @@ func TestInviteForm(t *testing.T) {
 	us.submit("/channels/joint-general/invite", hotline.KindChannelInvite, map[string]any{"channel": "joint-general", "party": "jo",
 		"title": "General", "titles": map[string]string{"ar": "عام", "he": "כללי"}})
 	page = us.page("/channels/joint-general")
-	mustNotContain(t, "once Jordan is in", page, `<form id="invite"`)
-	mustContain(t, "once Jordan is in", page, "Jordan")
+	mustNotContain(t, "once Jordan is in", page, `<option value="jo">`)
+	mustContain(t, "once Jordan is in", page, "Jordan", `<option value="rpa">Regional partner A</option>`)
 	if r := ts.signInEnglish(t, "jo.duty").get("/channels/joint-general"); r.Status != http.StatusOK {
 		t.Errorf("Jordan opens the channel it was invited to: %d", r.Status)
 	}

@@ -1,0 +1,174 @@
+package commerce
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
+	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
+)
+
+// A failing gate on a project in implementation alerts the commercial
+// desks: the watch writes a project.alert, once per failure (its since),
+// for those who read what fails, and the commercial members among them
+// see it on the project and in the urgent banner.
+
+// KindGateAlert is the server's alert of a failing gate.
+const KindGateAlert = "project.alert"
+
+// ObjAlert is a gate alert: id its idempotency id; parent the project.
+const ObjAlert = "project.alert"
+
+// Alert is a failing gate of a project in implementation.
+type Alert struct {
+	ID        string    `json:"id"`
+	Project   string    `json:"project"`
+	Milestone string    `json:"milestone"`
+	Gate      int       `json:"gate"`
+	Reason    string    `json:"reason"`
+	Since     time.Time `json:"since,omitzero"`
+	At        time.Time `json:"at"`
+	Entry     int64     `json:"entry"`
+	// NotifyRoles are the roles to alert: the commercial desks.
+	NotifyRoles []string `json:"notify_roles"`
+}
+
+// AlertPayload is the payload of project.alert.
+type AlertPayload struct {
+	record.Header
+	Project   string    `json:"project"`
+	Milestone string    `json:"milestone"`
+	Gate      int       `json:"gate"`
+	Since     time.Time `json:"since,omitzero"`
+}
+
+// AlertID is the idempotency id of the alert of one failure: the same on
+// every node and after every restart, so that each fires once.
+func AlertID(project, milestone string, gate int, since time.Time) string {
+	return "alert/" + project + "/" + milestone + "/" + strconv.Itoa(gate) + "/" + strconv.FormatInt(since.Unix(), 10)
+}
+
+// Failing lists, for the watch, the alerts owed now: each failing gate of
+// an unreached milestone of a project in implementation, as project.alert
+// fields. v is the whole projection.
+func Failing(ctx context.Context, v store.View, now time.Time) ([]map[string]any, error) {
+	ps, err := Projects(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	for _, p := range ps {
+		if p.Stage != Implementation {
+			continue
+		}
+		for _, m := range p.Milestones {
+			if m.Entry != 0 {
+				continue
+			}
+			for i, g := range m.Gates {
+				st, err := Evaluate(ctx, v, g, now)
+				if err != nil {
+					return nil, err
+				}
+				if st.Holds {
+					continue
+				}
+				f := map[string]any{"id": AlertID(p.ID, m.ID, i, st.Since), "project": p.ID, "milestone": m.ID, "gate": i}
+				if !st.Since.IsZero() {
+					f["since"] = st.Since
+				}
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// gateAudience is who reads what a failing gate judges: the latest
+// incident holding a quiet zone, the commitment, or every party for the
+// cell's posture.
+func gateAudience(c *cell.Command, g Gate) ([]string, uint64, error) {
+	parties, err := cell.Parties(c.Ctx, c.View)
+	if err != nil {
+		return nil, 0, err
+	}
+	mask := ^uint64(0)
+	switch g.Kind {
+	case GateCommitment:
+		o, err := c.View.Get(c.Ctx, diplomacy.ObjCommitment, g.Commitment)
+		if err != nil {
+			return nil, 0, err
+		}
+		mask = o.Mask
+	case GateZoneQuiet:
+		incs, err := zoneIncidents(c.Ctx, c.View, g.Zone)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, inc := range incs {
+			o, err := c.View.Get(c.Ctx, deconflict.ObjIncident, itoa(inc.ID))
+			if err != nil {
+				return nil, 0, err
+			}
+			mask &= o.Mask // the alert names the failure: for those who read every incident in the zone
+		}
+	}
+	aud, m := cell.AudienceOfMask(parties, mask)
+	if m == 0 {
+		return cell.Audience(parties)
+	}
+	return aud, m, nil
+}
+
+func gateAlert(c *cell.Command) (store.Effect, error) {
+	if !c.Actor.Server {
+		return store.Effect{}, forbidden("gate alerts are the server's")
+	}
+	var p AlertPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	x, _, err := get[Project](c, ObjProject, p.Project)
+	if err != nil {
+		return store.Effect{}, invalid("project %q: no such project", p.Project)
+	}
+	i := slices.IndexFunc(x.Milestones, func(m Milestone) bool { return m.ID == p.Milestone })
+	if i < 0 || p.Gate < 0 || p.Gate >= len(x.Milestones[i].Gates) {
+		return store.Effect{}, invalid("project %s has no gate %d of milestone %q", x.ID, p.Gate, p.Milestone)
+	}
+	if x.Stage != Implementation || x.Milestones[i].Entry != 0 {
+		return store.Effect{}, conflict("project %s is %s and milestone %s reached: nothing to alert", x.ID, x.Stage, p.Milestone)
+	}
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	g := x.Milestones[i].Gates[p.Gate]
+	st, err := Evaluate(c.Ctx, c.View, g, now)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	if st.Holds || !st.Since.Equal(p.Since) {
+		return store.Effect{}, conflict("gate %d of %s/%s no longer fails as alerted", p.Gate, x.ID, p.Milestone)
+	}
+	aud, mask, err := gateAudience(c, g)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	a := Alert{ID: p.ID, Project: x.ID, Milestone: p.Milestone, Gate: p.Gate, Reason: st.Reason, Since: st.Since, At: now, Entry: idx,
+		NotifyRoles: []string{cell.RoleCommercial}}
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjAlert, p.ID, x.ID, a)}}, nil
+}
+
+// Alerts lists the alerts of a project the reader reads, newest first.
+func Alerts(ctx context.Context, v store.View, project string) ([]Alert, error) {
+	as, err := listOf[Alert](ctx, v, ObjAlert, project)
+	slices.Reverse(as)
+	return as, err
+}
+
