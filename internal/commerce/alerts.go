@@ -171,4 +171,3 @@ func Alerts(ctx context.Context, v store.View, project string) ([]Alert, error) 
 	slices.Reverse(as)
 	return as, err
 }
-
