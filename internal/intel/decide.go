@@ -173,16 +173,30 @@ func putObjects(c *cell.Command, coll string, b *stix.Bundle, now time.Time, idx
 	}
 	cur := map[string]*current{}
 	var order []string
+	known, complete, err := currentObjects(c, coll, len(objs))
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range objs {
 		k := cur[o.ID()]
 		if k == nil {
 			k = &current{}
-			p, _, err := get[Stored](c, ObjCurrent, CurrentID(coll, o.ID()))
-			switch {
-			case err == nil:
-				k.s, k.existed = p, true
-			case !errors.Is(err, store.ErrNotFound):
-				return nil, err
+			id := CurrentID(coll, o.ID())
+			if complete {
+				if doc, ok := known[id]; ok {
+					if err := json.Unmarshal(doc, &k.s); err != nil {
+						return nil, fmt.Errorf("projection %s/%s: %w", ObjCurrent, id, err)
+					}
+					k.existed = true
+				}
+			} else {
+				p, _, err := get[Stored](c, ObjCurrent, id)
+				switch {
+				case err == nil:
+					k.s, k.existed = p, true
+				case !errors.Is(err, store.ErrNotFound):
+					return nil, err
+				}
 			}
 			cur[o.ID()] = k
 			order = append(order, o.ID())
@@ -204,6 +218,28 @@ func putObjects(c *cell.Command, coll string, b *stix.Bundle, now time.Time, idx
 		out = append(out, narrowed(put(ObjCurrent, CurrentID(coll, id), coll, k.s), mask, members))
 	}
 	return out, nil
+}
+
+// currentObjects reads the current objects of coll in one query when it
+// holds at most twice as many as a bundle of n objects brings: complete
+// then says that known (by projection id) is the whole collection, so an
+// object it lacks was never in it. Ten thousand lookups of one object each
+// cost more than that read; a larger collection is left to them, reading
+// no more than 2n+1 rows to find out.
+func currentObjects(c *cell.Command, coll string, n int) (known map[string][]byte, complete bool, err error) {
+	limit := 2*n + 1
+	os, err := c.View.List(c.Ctx, ObjCurrent, coll, -1, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(os) >= limit {
+		return nil, false, nil
+	}
+	known = make(map[string][]byte, len(os))
+	for _, o := range os {
+		known[o.ID] = o.Doc
+	}
+	return known, true, nil
 }
 
 func typesOf(b *stix.Bundle) map[string]int {
