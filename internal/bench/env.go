@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -95,7 +96,11 @@ func Setup(ctx context.Context, pgURL string, registry *cell.Registry) (*Env, er
 	}
 	// Observers hear the general channel too, so that fan-out reaches all
 	// four parties.
-	if _, err := e.led.SubmitServer(ctx, e.Cell, hotline.KindChannelInvite, map[string]any{"channel": "joint-general", "party": "jo"}); err != nil {
+	// The invitation restates the channel's titles, as the invited party
+	// keeps them.
+	general := seed.DemoChannels[slices.IndexFunc(seed.DemoChannels, func(c hotline.Channel) bool { return c.ID == "joint-general" })]
+	if _, err := e.led.SubmitServer(ctx, e.Cell, hotline.KindChannelInvite, map[string]any{"channel": general.ID, "party": "jo",
+		"title": general.Title, "titles": general.Titles}); err != nil {
 		return nil, err
 	}
 	if e.srv, err = api.New(api.Config{Ledger: e.led, DefaultCell: e.Cell, Logger: quiet, Password: auth.TestParams,

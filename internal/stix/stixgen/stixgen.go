@@ -30,8 +30,12 @@ var scos = map[string]bool{"ipv4-addr": true}
 // granular marking), 2 IPv4 observables, 1 observed data, 3 sightings, 4
 // relationships, 1 location and 1 identity or threat actor; a report over
 // the last 100 objects closes each thousand.
-func Bundle(n int) []byte {
-	rng := rand.New(rand.NewPCG(7, 7))
+func Bundle(n int) []byte { return BundleSeed(n, 7) }
+
+// BundleSeed is Bundle with other random choices, and so other ids: a
+// benchmark submits a bundle of new objects each time.
+func BundleSeed(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	id := func(typ string) string {
 		var u [16]byte
 		for i := range u {
