@@ -176,7 +176,13 @@ func writeEntry(w http.ResponseWriter, status int, res store.Result, extra map[s
 	if res.Duplicate {
 		status = http.StatusOK
 	}
-	body := map[string]any{"entry": NewEntryJSON(res.Entry, res.LeafData), "duplicate": res.Duplicate}
+	// A bulk command's answer leaves its payload out, as the stream does:
+	// its sender has the megabytes it sent.
+	e := NewEntryJSON(res.Entry, res.LeafData)
+	if len(res.Entry.Envelope.Payload) > record.MaxEnvelopeSize {
+		e = streamEntryJSON(res.Entry, res.LeafData)
+	}
+	body := map[string]any{"entry": e, "duplicate": res.Duplicate}
 	for k, v := range extra {
 		body[k] = v
 	}

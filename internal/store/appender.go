@@ -98,6 +98,19 @@ func (a *Appender) run(cell string, q chan *job) {
 	}
 }
 
+// commitTimeout bounds a batch's transaction: 30 s, and 10 s more per MiB
+// of commands, since a STIX bundle of ten thousand objects projects twenty
+// thousand rows and a loaded PostgreSQL takes its time over them.
+func commitTimeout(ps []*Pending) time.Duration {
+	var n int
+	for _, p := range ps {
+		if p.Entry != nil && p.Entry.Envelope != nil {
+			n += len(p.Entry.Envelope.Payload)
+		}
+	}
+	return 30*time.Second + time.Duration(n>>20)*10*time.Second
+}
+
 func (a *Appender) commit(cell string, jobs []*job) {
 	ps := make([]*Pending, 0, len(jobs))
 	live := jobs[:0:0]
@@ -112,7 +125,7 @@ func (a *Appender) commit(cell string, jobs []*job) {
 	if len(ps) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout(ps))
 	defer cancel()
 	rs, err := a.s.Append(ctx, cell, ps)
 	if err != nil {
