@@ -170,9 +170,7 @@ func TestIntelPagesKeepToTheReadersView(t *testing.T) {
 	// What only the mediator reads, on any party's page.
 	mediatorOnly := []string{"data-proposal", "data-derivation", "data-compare", "Proposals (the mediator", `<form id="propose-intel"`, `<form id="approve-intel"`,
 		"Syria needs the area to act on", "GREEN, and Jordan watches the valley too.", "TLP:RED: to the one officer"}
-	for _, p := range d.proposals {
-		mediatorOnly = append(mediatorOnly, p)
-	}
+	mediatorOnly = append(mediatorOnly, d.proposals...)
 	check := func(b *browser, secrets []string) {
 		t.Helper()
 		for _, p := range intelPagesOf(d) {
