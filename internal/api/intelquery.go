@@ -99,3 +99,39 @@ func (s *Server) IntelReleaseBundle(r *http.Request, p *Principal, id string) ([
 	b, err := intel.ReleaseBundle(r.Context(), s.view(p), id)
 	return b, notFoundAs(err, "no release "+strconv.Quote(id))
 }
+
+// IntelStaged lists p's own TAXII posts, newest first: what waits for p's
+// signature, and what p signed already.
+func (s *Server) IntelStaged(r *http.Request, p *Principal) ([]intel.Staged, error) {
+	return intel.StagedOf(r.Context(), s.view(p), p.Member.ID)
+}
+
+// IntelRecipients are the members a release may name, for the mediator's
+// form: every active member of a party other than the mediator, party by
+// party. For anyone else a 403, as the queue is.
+func (s *Server) IntelRecipients(r *http.Request, p *Principal) ([]cell.Member, error) {
+	if !p.Actor().IsMediator() {
+		return nil, forbiddenP("choosing a release's recipients is the mediator's")
+	}
+	v := s.view(p)
+	parties, err := cell.Parties(r.Context(), v)
+	if err != nil {
+		return nil, err
+	}
+	var out []cell.Member
+	for _, pt := range parties {
+		if pt.Kind == cell.Mediator {
+			continue
+		}
+		ms, err := cell.Members(r.Context(), v, pt.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if !m.Disabled {
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
+}

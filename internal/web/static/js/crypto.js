@@ -145,6 +145,25 @@ export async function sign(memberId, cell, kind, fields = {}) {
   return signPayload(k.privateKey, k.keyId, kind, enc.encode(JSON.stringify(p)));
 }
 
+// signSpliced signs a command one of whose fields is JSON bytes that must
+// stay exactly as they are (a STIX bundle as a platform exported it, a
+// draft as the server made it): the payload is the other fields' JSON with
+// those bytes spliced in as the field's value, never parsed and written
+// again, so that the signature covers the very bytes the analyst chose.
+export async function signSpliced(memberId, cell, kind, fields, name, raw) {
+  const k = await stored(memberId);
+  if (!k) throw new Error('this browser holds no device key for ' + memberId);
+  if (!cell) throw new Error('a command must name its cell');
+  const p = { ...fields };
+  delete p[name];
+  if (!('id' in p)) p.id = newId();
+  if (!('time' in p)) p.time = new Date().toISOString();
+  if (!('cell' in p)) p.cell = cell;
+  const head = JSON.stringify(p);
+  const payload = concat(enc.encode(head.slice(0, -1) + ',' + JSON.stringify(name) + ':'), raw, enc.encode('}'));
+  return signPayload(k.privateKey, k.keyId, kind, payload);
+}
+
 async function signPayload(privateKey, keyId, kind, payload) {
   const type = payloadType(kind);
   const sig = new Uint8Array(await globalThis.crypto.subtle.sign({ name: 'Ed25519' }, privateKey, pae(type, payload)));

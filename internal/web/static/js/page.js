@@ -66,6 +66,14 @@ export async function signAndSubmit(path, kind, fields) {
   return c.submit(path, env, csrf);
 }
 
+// signAndSubmitSpliced is signAndSubmit with one field's exact JSON bytes
+// spliced into the payload (crypto.js signSpliced).
+export async function signAndSubmitSpliced(path, kind, fields, name, raw) {
+  const c = await crypto();
+  const env = await c.signSpliced(member, cell, kind, fields, name, raw);
+  return c.submit(path, env, csrf);
+}
+
 // problemDetail reads an error answer: an RFC 9457 problem's detail, or
 // the status line.
 export async function problemDetail(r) {
