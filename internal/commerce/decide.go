@@ -1,7 +1,6 @@
 package commerce
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -44,24 +43,10 @@ func Register(r *cell.Registry) {
 	r.Handle(KindGateAlert, gateAlert)
 }
 
-func put(kind, id, parent string, v any) store.Change {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return store.Change{Kind: kind, ID: id, Parent: parent, Doc: b}
-}
+var put = store.Put
 
 func get[T any](c *cell.Command, kind, id string) (T, store.Object, error) {
-	var v T
-	o, err := c.View.Get(c.Ctx, kind, id)
-	if err != nil {
-		return v, o, err
-	}
-	if err := json.Unmarshal(o.Doc, &v); err != nil {
-		return v, o, fmt.Errorf("projection %s/%s: %w", kind, id, err)
-	}
-	return v, o, nil
+	return store.GetDoc[T](c.Ctx, c.View, kind, id)
 }
 
 func position(c *cell.Command) (int64, time.Time, error) {

@@ -2,9 +2,7 @@ package commerce
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/store"
@@ -12,37 +10,13 @@ import (
 
 // The desk's reads, over a reader's view (cell.ReadView).
 
-func decode[T any](o store.Object) (T, error) {
-	var v T
-	if err := json.Unmarshal(o.Doc, &v); err != nil {
-		return v, fmt.Errorf("projection %s/%s: %w", o.Kind, o.ID, err)
-	}
-	return v, nil
-}
-
 func listOf[T any](ctx context.Context, v store.View, kind, parent string) ([]T, error) {
-	os, err := v.List(ctx, kind, parent, -1, 10_000)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(os))
-	for _, o := range os {
-		x, err := decode[T](o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
+	return store.ListDocs[T](ctx, v, kind, parent, 10_000)
 }
 
 func getOf[T any](ctx context.Context, v store.View, kind, id string) (T, error) {
-	o, err := v.Get(ctx, kind, id)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return decode[T](o)
+	x, _, err := store.GetDoc[T](ctx, v, kind, id)
+	return x, err
 }
 
 // Projects lists the registry, in the order registered.

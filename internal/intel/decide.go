@@ -32,13 +32,7 @@ func Register(r *cell.Registry) {
 	r.HandleBulk(KindRelease, release)
 }
 
-func put(kind, id, parent string, v any) store.Change {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return store.Change{Kind: kind, ID: id, Parent: parent, Doc: b}
-}
+var put = store.Put
 
 func narrowed(c store.Change, mask uint64, members []string) store.Change {
 	c.Mask, c.Members = mask, members
@@ -46,15 +40,7 @@ func narrowed(c store.Change, mask uint64, members []string) store.Change {
 }
 
 func get[T any](c *cell.Command, kind, id string) (T, store.Object, error) {
-	var v T
-	o, err := c.View.Get(c.Ctx, kind, id)
-	if err != nil {
-		return v, o, err
-	}
-	if err := json.Unmarshal(o.Doc, &v); err != nil {
-		return v, o, fmt.Errorf("projection %s/%s: %w", kind, id, err)
-	}
-	return v, o, nil
+	return store.GetDoc[T](c.Ctx, c.View, kind, id)
 }
 
 func position(c *cell.Command) (int64, time.Time, error) {
@@ -274,13 +260,6 @@ func typesOf(b *stix.Bundle) map[string]int {
 		m[o.Type()]++
 	}
 	return m
-}
-
-func jsonUnmarshal(b []byte, v any) error {
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("intel: projection: %w", err)
-	}
-	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -285,8 +285,8 @@ func propose(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	for _, o := range open {
-		var old Proposal
-		if err := jsonUnmarshal(o.Doc, &old); err != nil {
+		old, err := store.Decode[Proposal](o)
+		if err != nil {
 			return store.Effect{}, err
 		}
 		if old.Status == ProposalOpen {

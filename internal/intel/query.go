@@ -3,9 +3,7 @@ package intel
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/liaison-cell/liaison/internal/store"
@@ -18,37 +16,14 @@ import (
 // maxList bounds what one list reads.
 const maxList = 10_000
 
-func decode[T any](o store.Object) (T, error) {
-	var v T
-	if err := json.Unmarshal(o.Doc, &v); err != nil {
-		return v, fmt.Errorf("projection %s/%s: %w", o.Kind, o.ID, err)
-	}
-	return v, nil
-}
 
 func listOf[T any](ctx context.Context, v store.View, kind, parent string) ([]T, error) {
-	os, err := v.List(ctx, kind, parent, -1, maxList)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(os))
-	for _, o := range os {
-		x, err := decode[T](o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
+	return store.ListDocs[T](ctx, v, kind, parent, maxList)
 }
 
 func getOf[T any](ctx context.Context, v store.View, kind, id string) (T, error) {
-	o, err := v.Get(ctx, kind, id)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return decode[T](o)
+	x, _, err := store.GetDoc[T](ctx, v, kind, id)
+	return x, err
 }
 
 // Submissions lists the submissions the reader reads (its party's; every
@@ -192,7 +167,7 @@ func ReleaseObjects(ctx context.Context, v store.View, r ReleaseInfo, coll strin
 			if o.Seq != r.Entry {
 				return out, nil
 			}
-			s, err := decode[Stored](o)
+			s, err := store.Decode[Stored](o)
 			if err != nil {
 				return nil, err
 			}
