@@ -16,7 +16,6 @@ import (
 // maxList bounds what one list reads.
 const maxList = 10_000
 
-
 func listOf[T any](ctx context.Context, v store.View, kind, parent string) ([]T, error) {
 	return store.ListDocs[T](ctx, v, kind, parent, maxList)
 }
