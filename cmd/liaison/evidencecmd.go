@@ -26,12 +26,24 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("export", stderr)
 	message := fs.Int64("message", -1, "a message and every later entry about it you may read (acknowledgements, readbacks, receipts, translations, escalations)")
 	list := fs.String("entries", "", "log indexes to cite: 12,15,20-22")
-	out := fs.String("out", "", "file to write the bundle to")
+	out := fs.String("out", "", "file to write the bundle (or the registry) to")
+	fs.StringVar(out, "o", "", "the same as --out")
+	iati := fs.Bool("iati", false, "the commercial desk's registry as IATI 2.03 activities, as you read it (standard output without -o)")
+	csv := fs.Bool("csv", false, "the commercial desk's registry as CSV, as you read it (standard output without -o)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *iati || *csv {
+		if *iati && *csv || *message >= 0 || *list != "" {
+			return errors.New("usage: liaison export --iati [-o FILE] | --csv [-o FILE]: one at a time, without --message or --entries")
+		}
+		return exportRegistry(ctx, *iati, *out, stdout, stderr)
+	}
 	if (*message < 0) == (*list == "") || *out == "" {
-		return errors.New("usage: liaison export (--message N | --entries 12,15,20-22) --out FILE")
+		return errors.New("usage: liaison export (--message N | --entries 12,15,20-22) --out FILE | --iati [-o FILE] | --csv [-o FILE]")
 	}
 	cfg, err := loadConfig()
 	if err != nil {

@@ -46,13 +46,16 @@ func (s *Server) submitNested(kind, field, param string, after then) authedHandl
 		if err := s.checkRoute(r, env, kind); err != nil {
 			return err
 		}
-		var fields map[string]struct {
+		// The payload's other members (the header's id, time and cell) are
+		// strings: only the nested object is read for its id.
+		var fields map[string]json.RawMessage
+		var target struct {
 			ID string `json:"id"`
 		}
-		if err := json.Unmarshal(env.Payload, &fields); err != nil {
+		if json.Unmarshal(env.Payload, &fields) != nil || json.Unmarshal(fields[field], &target) != nil {
 			return problem(http.StatusUnprocessableEntity, "invalid", "Invalid command", "the payload's "+field+" is not an object with an id")
 		}
-		if got := fields[field].ID; got != r.PathValue(param) {
+		if got := target.ID; got != r.PathValue(param) {
 			return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+param,
 				"the path names "+param+" "+strconv.Quote(r.PathValue(param))+" but the signed command's "+field+" is "+strconv.Quote(got))
 		}

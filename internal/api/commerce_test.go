@@ -36,6 +36,16 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		if p := wantProblem(t, r, http.StatusConflict); !strings.Contains(p.Detail, "is open") {
 			t.Errorf("the refusal of the held milestone: %s", p.Detail)
 		}
+		// An update through PUT: the payload's header (id, time, cell) sits
+		// beside the project, and the path must name that project.
+		ski.Project.Description = "Lifts, a lodge and a ski school."
+		put := il.sign(commerce.KindProjectUpdate, map[string]any{"project": ski.Project})
+		if p := wantProblem(t, il.submit(t, "PUT", "/api/v1/projects/golan-wind", put), http.StatusUnprocessableEntity); !strings.HasSuffix(p.Type, "wrong-target") {
+			t.Errorf("a PUT whose path names another project: %+v", p)
+		}
+		if r := il.submit(t, "PUT", "/api/v1/projects/hermon-ski", put); r.Status != http.StatusCreated {
+			t.Errorf("PUT of a project: %s", r)
+		}
 		var mine struct{ Pledges []commerce.Pledge }
 		sy.getJSON(t, "/api/v1/pledges", &mine)
 		if len(mine.Pledges) != 0 {

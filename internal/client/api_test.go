@@ -166,8 +166,17 @@ func TestAgainstServer(t *testing.T) {
 			t.Fatalf("entries out of order: %v", seen)
 		}
 	}
-	if _, err := c.Entry(ctx, 5); !client.IsStatus(err, http.StatusForbidden) { // us.duty's member.create
-		t.Errorf("entry outside il's audience: %v", err)
+	// The first entry the listing left out (where it falls depends on how
+	// the demo is seeded) is outside il's audience, and read alone as well.
+	hidden := int64(0)
+	for _, i := range seen {
+		if i != hidden {
+			break
+		}
+		hidden++
+	}
+	if _, err := c.Entry(ctx, hidden); !client.IsStatus(err, http.StatusForbidden) {
+		t.Errorf("entry %d, outside il's audience: %v", hidden, err)
 	}
 
 	// Logout ends the token.
