@@ -575,10 +575,11 @@ func pledgeShow(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// newPledgeID is a pledge's id when none is given: the project's and a
-// random part, since a guessable id of a confidential pledge would let
-// another party probe for it.
-func newPledgeID(project string) string {
+// newPledgeID is a pledge's id when none is given: the funder's party, the
+// project's and a random part. A pledge's id starts with its funder's (the
+// server holds it to that, so that no funder can learn of another's pledge
+// by an id refused as taken).
+func newPledgeID(party, project string) string {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
@@ -586,12 +587,12 @@ func newPledgeID(project string) string {
 	if len(project) > 54 {
 		project = project[:54]
 	}
-	return project + "-" + hex.EncodeToString(b[:])
+	return party + "-" + project + "-" + hex.EncodeToString(b[:])
 }
 
 func pledgeMake(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("pledge make", stderr)
-	id := fs.String("id", "", "the pledge's id (default: the project's and a random part)")
+	id := fs.String("id", "", "the pledge's id, starting with your party's and a dash (default: your party's, the project's and a random part)")
 	cond := fs.String("conditions", "", "on what conditions it is paid")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -608,12 +609,16 @@ func pledgeMake(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if amount == 0 {
 		return fmt.Errorf("a pledge pledges something; %s", errNothingSent)
 	}
-	if *id == "" {
-		*id = newPledgeID(project)
-	}
 	cfg, c, key, err := signedInWithKey()
 	if err != nil {
 		return err
+	}
+	if *id == "" {
+		me, err := c.Me(ctx)
+		if err != nil {
+			return sessionError(err)
+		}
+		*id = newPledgeID(me.Party.ID, project)
 	}
 	d, err := c.Project(ctx, project)
 	if err != nil {

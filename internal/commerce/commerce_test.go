@@ -300,3 +300,14 @@ func TestGateAlert(t *testing.T) {
 		t.Errorf("the alert fired %d times", len(as))
 	}
 }
+
+// No funder learns of another's pledge by trying its id: a funder's ids
+// start with its own party's, so one refused as taken is its own.
+func TestPledgeIDsAreTheFunders(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	f.OK("jo.com", commerce.KindPledgeMake, pledge("jo-1", 1_000))
+	f.Fails(cell.ErrInvalid, "gf.com", commerce.KindPledgeMake, pledge("jo-1", 1_000))
+	f.Fails(cell.ErrInvalid, "gf.com", commerce.KindPledgeMake, pledge("w-1", 1_000))
+	f.Fails(cell.ErrConflict, "jo.com", commerce.KindPledgeMake, pledge("jo-1", 2_000))
+}

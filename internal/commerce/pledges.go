@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -70,6 +71,11 @@ func pledgeMake(c *cell.Command) (store.Effect, error) {
 	}
 	if x.Amount == 0 {
 		return store.Effect{}, invalid("a pledge pledges something")
+	}
+	// A funder's pledge ids are its own: one refused as taken tells of a
+	// pledge of its own, never of another funder's.
+	if !strings.HasPrefix(x.ID, c.Actor.Party.ID+"-") {
+		return store.Effect{}, invalid("pledge id %q: a pledge's id starts with its funder's party and a dash (%s-...)", x.ID, c.Actor.Party.ID)
 	}
 	if _, err := c.View.Get(c.Ctx, ObjPledge, x.ID); err == nil {
 		return store.Effect{}, conflict("pledge %s exists: update it", x.ID)
