@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/intel"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
 )
@@ -568,6 +569,35 @@ func TestStreamResumesBehindWindow(t *testing.T) {
 		ts.login(t, "sy.duty").partyUpdate(t)
 		if _, e := s.next(t); e.Index != x.Entry.Index {
 			t.Fatalf("after the invisible tail, sy's next event is %d, want %d", e.Index, x.Entry.Index)
+		}
+	})
+}
+
+// The demo's TLP:RED release names sy.intelligence alone: its stream
+// replays the release's entry, Syria's duty officer's does not.
+func TestStreamNamedReaders(t *testing.T) {
+	eachBackend(t, func(t *testing.T, ts *testServer) {
+		named := func(who string) []int64 {
+			c := ts.login(t, who)
+			sentinel := ts.login(t, "sy.duty").partyUpdate(t)
+			s := c.openStream(t, "?after=-1", "")
+			defer s.close()
+			var out []int64
+			for {
+				_, e := s.next(t)
+				if e.Kind == intel.KindRelease && slices.Contains(e.Audience, record.MemberAudience("sy", "sy.intelligence")) {
+					out = append(out, e.Index)
+				}
+				if e.Index == sentinel.Entry.Index {
+					return out
+				}
+			}
+		}
+		if got := named("sy.intelligence"); len(got) != 1 {
+			t.Errorf("sy.intelligence's stream holds %d releases naming it, want the demo's one", len(got))
+		}
+		if got := named("sy.duty"); len(got) != 0 {
+			t.Errorf("sy.duty's stream holds the release named for sy.intelligence: entries %v", got)
 		}
 	})
 }
