@@ -15,20 +15,7 @@ import (
 
 // Projects returns the registry, each project as p reads it at now.
 func (s *Server) Projects(r *http.Request, p *Principal, now time.Time) ([]commerce.ProjectDetail, error) {
-	v := s.view(p)
-	ps, err := commerce.Projects(r.Context(), v)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]commerce.ProjectDetail, 0, len(ps))
-	for _, x := range ps {
-		d, err := commerce.GetProject(r.Context(), v, x.ID, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, nil
+	return commerce.Registry(r.Context(), s.view(p), now)
 }
 
 // Project returns one project as p reads it at now.
@@ -46,20 +33,7 @@ type PledgeDetail struct {
 // Pledges lists the pledges p reads: its party's; every one for the
 // mediator.
 func (s *Server) Pledges(r *http.Request, p *Principal) ([]commerce.Pledge, error) {
-	v := s.view(p)
-	ps, err := commerce.Projects(r.Context(), v)
-	if err != nil {
-		return nil, err
-	}
-	var out []commerce.Pledge
-	for _, x := range ps {
-		d, err := commerce.GetProject(r.Context(), v, x.ID, time.Now())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d.Pledges...)
-	}
-	return out, nil
+	return commerce.Pledges(r.Context(), s.view(p))
 }
 
 // Pledge returns a pledge p reads, with its disbursals.

@@ -38,7 +38,7 @@ var members = []seed.MemberSpec{
 
 var region = cell.Region{South: 32.5, West: 35.5, North: 33.5, East: 36.5}
 
-func newFixture(t *testing.T) *deskstest.Fixture {
+func newFixture(t testing.TB) *deskstest.Fixture {
 	f := deskstest.New(t, members, cell.Settings{Region: &region}, funders...)
 	zone := map[string]any{"id": "econ", "name": "Economic zone", "kind": "economic",
 		"geometry": json.RawMessage(`{"type":"Polygon","coordinates":[[[35.8,33.0],[35.9,33.0],[35.9,33.1],[35.8,33.1],[35.8,33.0]]]}`)}

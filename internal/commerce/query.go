@@ -47,6 +47,30 @@ type ProjectDetail struct {
 
 // GetProject returns a project for its reader at now.
 func GetProject(ctx context.Context, v store.View, id string, now time.Time) (ProjectDetail, error) {
+	return detail(ctx, v, id, now, map[Gate]GateState{})
+}
+
+// Registry returns every project for its reader at now, judging each gate
+// once: the projects of one zone share its gate, which reads every
+// incident in it.
+func Registry(ctx context.Context, v store.View, now time.Time) ([]ProjectDetail, error) {
+	ps, err := Projects(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	judged := map[Gate]GateState{}
+	out := make([]ProjectDetail, 0, len(ps))
+	for _, p := range ps {
+		d, err := detail(ctx, v, p.ID, now, judged)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func detail(ctx context.Context, v store.View, id string, now time.Time, judged map[Gate]GateState) (ProjectDetail, error) {
 	p, err := getOf[Project](ctx, v, ObjProject, id)
 	if err != nil {
 		return ProjectDetail{}, err
@@ -55,7 +79,14 @@ func GetProject(ctx context.Context, v store.View, id string, now time.Time) (Pr
 	for _, m := range p.Milestones {
 		ms := MilestoneState{Milestone: m}
 		for _, g := range m.Gates {
+			st, ok := judged[g]
+			if ok {
+				ms.Gates = append(ms.Gates, st)
+				ms.Held = ms.Held || !st.Holds
+				continue
+			}
 			st, err := Evaluate(ctx, v, g, now)
+			judged[g] = st
 			if err != nil {
 				return d, err
 			}
@@ -86,4 +117,23 @@ func GetProject(ctx context.Context, v store.View, id string, now time.Time) (Pr
 // Disbursals lists what was paid against a pledge the reader reads.
 func Disbursals(ctx context.Context, v store.View, pledge string) ([]Disbursal, error) {
 	return listOf[Disbursal](ctx, v, ObjDisbursal, pledge)
+}
+
+// Pledges lists the pledges the reader reads (a funder its own, the
+// mediator every one), by project then id.
+func Pledges(ctx context.Context, v store.View) ([]Pledge, error) {
+	ps, err := Projects(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var out []Pledge
+	for _, p := range ps {
+		xs, err := listOf[Pledge](ctx, v, ObjPledge, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		sortByID(xs, func(x Pledge) string { return x.ID })
+		out = append(out, xs...)
+	}
+	return out, nil
 }

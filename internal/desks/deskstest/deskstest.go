@@ -39,7 +39,7 @@ var Parties = []seed.PartySpec{
 
 // Fixture is a cell in a real store, and its members' keys.
 type Fixture struct {
-	T    *testing.T
+	T    testing.TB
 	Ctx  context.Context
 	St   store.Store
 	Led  *ledger.Ledger
@@ -49,7 +49,7 @@ type Fixture struct {
 
 // New opens a fixture on SQLite in a temporary directory; parties are
 // seated after the fixture's own (more observers, say).
-func New(t *testing.T, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
+func New(t testing.TB, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -62,7 +62,7 @@ func New(t *testing.T, members []seed.MemberSpec, settings cell.Settings, partie
 }
 
 // Open seeds the fixture's cell into st, through a ledger with every desk.
-func Open(t *testing.T, ctx context.Context, st store.Store, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
+func Open(t testing.TB, ctx context.Context, st store.Store, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
 	t.Helper()
 	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -197,7 +197,7 @@ func Get[T any](f *Fixture, v store.View, kind, id string) (T, bool) {
 }
 
 // WantAudience fails unless e's audience is want.
-func WantAudience(t *testing.T, e *record.Entry, want ...string) {
+func WantAudience(t testing.TB, e *record.Entry, want ...string) {
 	t.Helper()
 	got := slices.Sorted(slices.Values(e.Audience))
 	slices.Sort(want)
