@@ -78,14 +78,20 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	dip := map[string]bool{}
+	dip, com := map[string]bool{}, map[string]bool{}
 	for _, n := range dipPages {
 		dip[n] = true
 	}
-	for _, name := range append(append(slices.Clone(pageNames), deskPages...), dipPages...) {
+	for _, n := range comPages {
+		com[n] = true
+	}
+	for _, name := range slices.Concat(pageNames, deskPages, dipPages, comPages) {
 		partials := deskPartials[name]
 		if dip[name] {
 			partials = dipPartials
+		}
+		if com[name] {
+			partials = comPartials
 		}
 		t, err := base.Clone()
 		if err != nil {
@@ -130,6 +136,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /record/{index}", w.authed(w.recordPage))
 	w.deskRoutes(m)
 	w.dipRoutes(m)
+	w.comRoutes(m)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		p, _ := w.api.Authenticate(r)
 		w.notFound(rw, r, p, nil)
