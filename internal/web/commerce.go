@@ -12,6 +12,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -243,9 +244,14 @@ func (w *Web) projectsData(r *http.Request, c *ctx) (*projectsData, error) {
 	return d, nil
 }
 
-// sectorOrder lists the sectors as the desk names them, "other" last.
+// sectorOrder lists the desk's sectors by name, "other" last, so that a
+// sector the desk adds appears in the filters without a change here.
 func sectorOrder() []string {
-	return []string{"energy", "agriculture", "tourism", "water", "infrastructure", "other"}
+	out := slices.Sorted(maps.Keys(commerce.Sectors))
+	if i := slices.Index(out, "other"); i >= 0 {
+		out = append(slices.Delete(out, i, i+1), "other")
+	}
+	return out
 }
 
 func (w *Web) projectsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
