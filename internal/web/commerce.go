@@ -154,7 +154,8 @@ func (c *ctx) projectCard(d commerce.ProjectDetail, zones map[string]string) pro
 	}
 	if next != nil {
 		left, over := c.dueIn(next.Due)
-		pc.Next = &nextItem{Title: next.Title, Due: newStamp(next.Due, c.deskZones(c.p.Party.ID, p.Party)), Left: left, Over: over, Held: next.Held}
+		// A card is small: its date in UTC; the project's page gives the zones.
+		pc.Next = &nextItem{Title: next.Title, Due: newStamp(next.Due, nil), Left: left, Over: over, Held: next.Held}
 		for _, g := range next.Gates {
 			if !g.Holds {
 				pc.Next.Reason = g.Reason
