@@ -2,12 +2,14 @@ package web
 
 import (
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
@@ -138,6 +140,9 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 		"dip.sstatus.":       {"draft", "agreed", "published", "superseded"},
 		"dip.change.":        {"added", "removed", "changed", "unchanged"},
 		"dip.cite.":          {"message", "incident", "activity", "verification"},
+		// The commercial desk's.
+		"com.sector.": slices.Collect(maps.Keys(commerce.Sectors)),
+		"com.stage.":  append(slices.Clone(commerce.Stages), commerce.Suspended),
 	} {
 		for _, v := range vals {
 			used[prefix+v] = "data"

@@ -78,20 +78,26 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	dip, intelligence := map[string]bool{}, map[string]bool{}
+	dip, intelligence, com := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, n := range dipPages {
 		dip[n] = true
 	}
 	for _, n := range intelPages {
 		intelligence[n] = true
 	}
-	for _, name := range slices.Concat(pageNames, deskPages, dipPages, intelPages) {
+	for _, n := range comPages {
+		com[n] = true
+	}
+	for _, name := range slices.Concat(pageNames, deskPages, dipPages, intelPages, comPages) {
 		partials := deskPartials[name]
 		switch {
 		case dip[name]:
 			partials = dipPartials
 		case intelligence[name]:
 			partials = intelPartials
+		}
+		if com[name] {
+			partials = comPartials
 		}
 		t, err := base.Clone()
 		if err != nil {
@@ -137,6 +143,7 @@ func (w *Web) routes() {
 	w.deskRoutes(m)
 	w.dipRoutes(m)
 	w.intelRoutes(m)
+	w.comRoutes(m)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		p, _ := w.api.Authenticate(r)
 		w.notFound(rw, r, p, nil)
