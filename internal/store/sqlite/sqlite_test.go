@@ -202,6 +202,7 @@ func TestMigrationClustersHashes(t *testing.T) {
 		`DROP TABLE hashes`,
 		`ALTER TABLE hashes_v2 RENAME TO hashes`,
 		`ALTER TABLE objects DROP COLUMN mask`,
+		`DROP TABLE object_keys`,
 		`UPDATE schema_version SET version = 2`,
 	} {
 		if _, err := db.Exec(q); err != nil {
