@@ -43,7 +43,7 @@ func commands() []command {
 		{"notify", "notify an activity: notify --type T --title S [--to il,sy] [--precedence P] --geometry FILE|'GeoJSON' [--radius M | --width M] [--alt LO-HI] --start TIME (--end TIME | --for 3h) [--seen N:V,...]; notify list | show N | answer N | amend N | end N | clear N", runNotify},
 		{"incident", "incidents: incident report --category C --severity S --title T --description D --geometry G [--to il] ... | list | show N | ack N | verify N | finding N", runIncident},
 		{"board", "the de-escalation desk's status board [--json]", runBoard},
-		{"dispute", "disputes: dispute list [--party P] [--article paris:2] [--status S] [--sort age|deadline] | show N | file --against P ... | ack N | respond N --text T | finding N --outcome O --text T | accept N (--accept | --refuse --reason R) | share N --observer jo | export N --out FILE", runDispute},
+		{"dispute", "disputes: dispute list [--party P] [--article paris:2] [--status S] [--sort age|deadline] [--limit N] [--after C] | show N | file --against P ... | ack N | respond N --text T | finding N --outcome O --text T | accept N (--accept | --refuse --reason R) | share N --observer jo | export N --out FILE", runDispute},
 		{"statement", "joint statements: statement list | show ID | draft ID --file TEXTS.json ... | diff ID --from 1 --to 2 | comment ID ... | sign ID [--version N] | status ID | publish ID | export ID --out FILE", runStatement},
 		{"commitments", "commitments and the withdrawal timetable: commitments [list] | show ID | status ID MILESTONE --status S --reason R | report ID PHASE ... | signoff ID PHASE ...", runCommitments},
 		{"rounds", "talks rounds: rounds [list] | show ID", runRounds},
