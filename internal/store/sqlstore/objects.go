@@ -163,7 +163,13 @@ func (r readView) Latest(ctx context.Context, kind, parent string, before int64,
 
 // ByKey implements store.Keyed: down the object_keys primary key of the
 // first term, each other term a lookup in object_keys_object, and the
-// reader's mask on the object itself.
+// reader's mask on the object itself. The other terms are counted in a
+// scalar subquery, not tested by EXISTS: PostgreSQL turns an EXISTS into
+// a semi-join, which it is free to plan otherwise (on a synthetic table of
+// 100,000, the generic plan of the prepared statement was a parallel one,
+// five times slower), and a page of the register by article and step took
+// 58 ms at 100,000 disputes against 2 ms for the others. A scalar subquery stays one index probe for each key
+// row walked, on both databases.
 func (r readView) ByKey(ctx context.Context, kind string, terms []string, after store.Cursor, limit int) ([]store.Object, error) {
 	if len(terms) == 0 {
 		return nil, errors.New("sqlstore: a keyed list needs a term")
@@ -172,8 +178,8 @@ func (r readView) ByKey(ctx context.Context, kind string, terms []string, after 
 	where := ""
 	for _, t := range terms[1:] {
 		args = append(args, t)
-		where += ` AND EXISTS (SELECT 1 FROM object_keys k2 WHERE k2.cell = k.cell AND k2.kind = k.kind AND k2.id = k.id AND k2.term = $` +
-			strconv.Itoa(len(args)) + `)`
+		where += ` AND (SELECT COUNT(*) FROM object_keys k2 WHERE k2.cell = k.cell AND k2.kind = k.kind AND k2.id = k.id AND k2.term = $` +
+			strconv.Itoa(len(args)) + `) > 0`
 	}
 	if r.v.filtered {
 		args = append(args, int64(r.v.mask))
