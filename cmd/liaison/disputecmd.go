@@ -79,6 +79,8 @@ func disputeList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	article := fs.String("article", "", "only those citing this article, as paris:2 (or an agreement: paris)")
 	status := fs.String("status", "", "only this step: open (all but resolved), filed, acknowledged, responded, found, resolved, escalated")
 	sort := fs.String("sort", "age", "age (oldest first) or deadline (soonest next deadline first)")
+	limit := fs.String("limit", "", "disputes a page (the server's default 50, at most 500)")
+	after := fs.String("after", "", "the page after this cursor, as the list before printed it")
 	asJSON := fs.Bool("json", false, "print the register as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,7 +89,8 @@ func disputeList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	q := url.Values{}
-	for name, v := range map[string]string{"party": *party, "article": *article, "status": *status, "sort": *sort} {
+	for name, v := range map[string]string{"party": *party, "article": *article, "status": *status, "sort": *sort,
+		"limit": *limit, "after": *after} {
 		if v != "" {
 			q.Set(name, v)
 		}
@@ -126,6 +129,9 @@ func disputeList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+	}
+	if reg.Next != "" {
+		fmt.Fprintf(stdout, "More: the same with --after %s\n", reg.Next)
 	}
 	if len(reg.Shared) > 0 {
 		fmt.Fprintln(stdout, "\nSHARED WITH OBSERVERS (what the share restated; never the finding)")

@@ -287,8 +287,41 @@ func TestDiplomacyDisputeOverHTTP(t *testing.T) {
 		if got := ids("/api/v1/disputes?party=il&sort=age"); len(got) < 3 || !slices.Contains(got, id) {
 			t.Errorf("Israel's disputes: %v", got)
 		}
-		for _, q := range []string{"?status=closed", "?sort=newest", "?article=Paris:2", "?party=IL", "?status=found&status=filed"} {
+		for _, q := range []string{"?status=closed", "?sort=newest", "?article=Paris:2", "?party=IL", "?status=found&status=filed",
+			"?limit=0", "?limit=501", "?limit=x", "?after=12", "?after=1.x", "?after=" + strings.Repeat("1", 41) + ".1"} {
 			wantType(t, us.get(t, "/api/v1/disputes"+q), http.StatusBadRequest, "bad-request")
+		}
+		// By pages of one, the register is the whole register, in its order,
+		// the shares on the first page alone.
+		for _, sort := range []string{"age", "deadline"} {
+			var whole api.Register
+			us.getJSON(t, "/api/v1/disputes?sort="+sort, &whole)
+			if whole.Next != "" || len(whole.Disputes) < 3 {
+				t.Fatalf("the register by %s in one page: %d disputes, next %q", sort, len(whole.Disputes), whole.Next)
+			}
+			var got []int64
+			after := ""
+			for page := 0; ; page++ {
+				var reg api.Register
+				us.getJSON(t, "/api/v1/disputes?limit=1&sort="+sort+"&after="+after, &reg)
+				if len(reg.Disputes) > 1 || page > 0 && len(reg.Shared) != 0 || page == 0 && len(reg.Shared) != len(whole.Shared) {
+					t.Fatalf("page %d by %s: %d disputes, %d shares", page, sort, len(reg.Disputes), len(reg.Shared))
+				}
+				for _, d := range reg.Disputes {
+					got = append(got, d.ID)
+				}
+				if reg.Next == "" {
+					break
+				}
+				after = reg.Next
+			}
+			var want []int64
+			for _, d := range whole.Disputes {
+				want = append(want, d.ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("the register by %s, by pages of one: %v, want %v", sort, got, want)
+			}
 		}
 
 		// The evidence, as each party to it reads it: every step and the

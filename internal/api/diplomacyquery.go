@@ -180,9 +180,16 @@ const (
 )
 
 // StatusOpen filters the register to the disputes not yet resolved.
-const StatusOpen = "open"
+const StatusOpen = diplomacy.StatusOpen
 
-// RegisterQuery filters and sorts the register of disputes.
+// The register's pages: 50 rows unless the caller asks otherwise, at most
+// 500.
+const (
+	DefaultRegisterLimit = 50
+	MaxRegisterLimit     = 500
+)
+
+// RegisterQuery filters, sorts and pages the register of disputes.
 type RegisterQuery struct {
 	// Party keeps the disputes it is claimant or respondent in.
 	Party string
@@ -194,6 +201,10 @@ type RegisterQuery struct {
 	Status string
 	// Sort is SortAge (the default) or SortDeadline.
 	Sort string
+	// Limit is the page's size (DefaultRegisterLimit when 0); After is the
+	// cursor of the page before ("" for the first), Register.Next.
+	Limit int
+	After string
 }
 
 var disputeStatuses = []string{diplomacy.DisputeFiled, diplomacy.DisputeAcknowledged, diplomacy.DisputeResponded,
@@ -201,9 +212,13 @@ var disputeStatuses = []string{diplomacy.DisputeFiled, diplomacy.DisputeAcknowle
 
 var agreementRef = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
+// registerCursor is a cursor of the register as the API writes it: the
+// sort key and the dispute's id, digits both.
+var registerCursor = regexp.MustCompile(`^([0-9]{1,40})\.([0-9]{1,19})$`)
+
 // ParseRegisterQuery reads the register's query: party=il, article=paris:2
 // (or article=paris for any of its articles), status=found (or open),
-// sort=age or deadline.
+// sort=age or deadline, limit=50 and after=CURSOR.
 func ParseRegisterQuery(q url.Values) (RegisterQuery, error) {
 	var rq RegisterQuery
 	for name, vs := range q {
@@ -211,7 +226,7 @@ func ParseRegisterQuery(q url.Values) (RegisterQuery, error) {
 			return rq, badRequest(name + " is given " + strconv.Itoa(len(vs)) + " times: give it once")
 		}
 	}
-	rq.Party, rq.Status, rq.Sort = q.Get("party"), q.Get("status"), q.Get("sort")
+	rq.Party, rq.Status, rq.Sort, rq.After = q.Get("party"), q.Get("status"), q.Get("sort"), q.Get("after")
 	if rq.Party != "" && !cell.ValidID(rq.Party) {
 		return rq, badRequest("party " + strconv.Quote(rq.Party) + " is not a party id")
 	}
@@ -232,26 +247,33 @@ func ParseRegisterQuery(q url.Values) (RegisterQuery, error) {
 	default:
 		return rq, badRequest("sort " + strconv.Quote(rq.Sort) + ": age or deadline")
 	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxRegisterLimit {
+			return rq, badRequest("limit " + strconv.Quote(v) + ": a page of 1 to " + strconv.Itoa(MaxRegisterLimit) + " disputes")
+		}
+		rq.Limit = n
+	}
+	if rq.After != "" && !registerCursor.MatchString(rq.After) {
+		return rq, badRequest("after " + strconv.Quote(rq.After) + ": pass back the register's next, as it was given")
+	}
 	return rq, nil
 }
 
-func (q RegisterQuery) keeps(d diplomacy.Dispute) bool {
-	if q.Party != "" && d.Claimant != q.Party && d.Respondent != q.Party {
-		return false
+func (q RegisterQuery) filter() diplomacy.RegisterFilter {
+	f := diplomacy.RegisterFilter{Party: q.Party, Agreement: q.Agreement, Article: q.Article, Status: q.Status, Order: diplomacy.OrderAge}
+	if q.Sort == SortDeadline {
+		f.Order = diplomacy.OrderDeadline
 	}
-	if !q.keepsStatus(d.Status) {
-		return false
-	}
-	if q.Agreement != "" && !slices.ContainsFunc(d.Articles, func(a diplomacy.ArticleRef) bool {
-		return a.Agreement == q.Agreement && (q.Article == "" || a.Article == q.Article)
-	}) {
-		return false
-	}
-	return true
+	return f
 }
 
-func (q RegisterQuery) keepsStatus(status string) bool {
-	return q.Status == "" || q.Status == status || q.Status == StatusOpen && status != diplomacy.DisputeResolved
+func (q RegisterQuery) cursor() store.Cursor {
+	m := registerCursor.FindStringSubmatch(q.After)
+	if m == nil {
+		return store.Cursor{}
+	}
+	return store.Cursor{Sort: m[1], ID: m[2]}
 }
 
 // DisputeRow is a dispute as the register shows it: with the parties
@@ -284,21 +306,33 @@ func disputeRow(d diplomacy.Dispute, mediator string, now time.Time) DisputeRow 
 }
 
 // Register is the register of disputes as the caller reads it: the
-// disputes of which it is a party (every one, for the mediator), and what
-// the mediator has shared with an observer. An observer reads only the
-// latter, each as the share restated it, and never a finding.
+// disputes of which it is a party (every one, for the mediator), a page
+// at a time, and what the mediator has shared with an observer. An
+// observer reads only the latter, each as the share restated it, and
+// never a finding.
 type Register struct {
 	Disputes []DisputeRow `json:"disputes"`
+	// Next is the cursor of the next page of disputes, when there may be
+	// one: pass it back as after.
+	Next string `json:"next,omitempty"`
 	// Shared are the shares the caller reads: an observer its own, a side
-	// those of its disputes, the mediator every one. A query by article
-	// leaves them out: a share does not restate the articles.
+	// those of its disputes, the mediator every one, all of them on the
+	// first page and none on the next. A query by article leaves them out:
+	// a share does not restate the articles.
 	Shared []diplomacy.SharedDispute `json:"shared"`
 }
 
-// DisputeRegister returns the register, filtered and sorted by q.
+// DisputeRegister returns a page of the register, filtered and sorted by
+// q, read in the query (diplomacy.DisputePage): its time does not grow
+// with the disputes the log holds.
 func (s *Server) DisputeRegister(r *http.Request, p *Principal, q RegisterQuery, now time.Time) (Register, error) {
 	v := s.view(p)
-	ds, err := diplomacy.Disputes(r.Context(), v)
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultRegisterLimit
+	}
+	f := q.filter()
+	ds, next, err := diplomacy.DisputePage(r.Context(), v, f, q.cursor(), limit)
 	if err != nil {
 		return Register{}, err
 	}
@@ -308,22 +342,12 @@ func (s *Server) DisputeRegister(r *http.Request, p *Principal, q RegisterQuery,
 	}
 	reg := Register{Disputes: []DisputeRow{}, Shared: []diplomacy.SharedDispute{}}
 	for _, d := range ds {
-		if q.keeps(d) {
-			reg.Disputes = append(reg.Disputes, disputeRow(d, med, now))
-		}
+		reg.Disputes = append(reg.Disputes, disputeRow(d, med, now))
 	}
-	slices.SortStableFunc(reg.Disputes, func(a, b DisputeRow) int {
-		if q.Sort == SortDeadline {
-			if c := boolOrder(a.Due.IsZero(), b.Due.IsZero()); c != 0 {
-				return c
-			}
-			if c := a.Due.Compare(b.Due); c != 0 {
-				return c
-			}
-		}
-		return cmp.Or(a.Filed.Compare(b.Filed), cmp.Compare(a.ID, b.ID))
-	})
-	if q.Agreement != "" {
+	if next != (store.Cursor{}) {
+		reg.Next = next.Sort + "." + next.ID
+	}
+	if q.Agreement != "" || q.After != "" {
 		return reg, nil
 	}
 	observer := ""
@@ -335,22 +359,11 @@ func (s *Server) DisputeRegister(r *http.Request, p *Principal, q RegisterQuery,
 		return Register{}, err
 	}
 	for _, sd := range shared {
-		if (q.Party == "" || sd.Claimant == q.Party || sd.Respondent == q.Party) && q.keepsStatus(sd.Status) {
+		if (q.Party == "" || sd.Claimant == q.Party || sd.Respondent == q.Party) && f.KeepsStatus(sd.Status) {
 			reg.Shared = append(reg.Shared, sd)
 		}
 	}
 	return reg, nil
-}
-
-// boolOrder puts false before true.
-func boolOrder(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case !a:
-		return -1
-	}
-	return 1
 }
 
 func mediatorID(ctx context.Context, v store.View) (string, error) {

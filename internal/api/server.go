@@ -152,6 +152,8 @@ type Server struct {
 	evidence chan struct{}
 	// background is the work that outlives its request (sign-in alerts).
 	background sync.WaitGroup
+	// stamps are the times of the entries the calendar feeds have read.
+	stamps stampCache
 
 	reg            *prometheus.Registry
 	requests       *prometheus.CounterVec

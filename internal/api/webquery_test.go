@@ -12,7 +12,7 @@ import (
 )
 
 // principal authenticates c's bearer token as a page's request would.
-func (c *client) principal(t *testing.T) (*http.Request, *api.Principal) {
+func (c *client) principal(t testing.TB) (*http.Request, *api.Principal) {
 	t.Helper()
 	r := httptest.NewRequest("GET", "/dashboard", nil)
 	r.Header.Set("Authorization", "Bearer "+c.token)

@@ -67,12 +67,14 @@ type DisputeRow struct {
 
 // Register is the register of disputes.
 type Register struct {
-	Disputes []DisputeRow              `json:"disputes"`
-	Shared   []diplomacy.SharedDispute `json:"shared"`
+	Disputes []DisputeRow `json:"disputes"`
+	// Next is the cursor of the next page, when there may be one.
+	Next   string                    `json:"next,omitempty"`
+	Shared []diplomacy.SharedDispute `json:"shared"`
 }
 
-// Disputes reads the register, filtered by q (party, article, status,
-// sort).
+// Disputes reads a page of the register, filtered by q (party, article,
+// status, sort, limit, after).
 func (c *Client) Disputes(ctx context.Context, q url.Values) (*Register, error) {
 	p := "/disputes"
 	if len(q) > 0 {

@@ -154,7 +154,7 @@ func disputeFile(c *cell.Command) (store.Effect, error) {
 		Articles: p.Articles, Cites: p.Cites, Attachments: p.Attachments, Status: DisputeFiled, Filed: now, Due: now.Add(window),
 		Entries: []int64{idx}}
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{
-		put(ObjDispute, itoa(idx), claimant, d), disputeDue(d, stepAck, med, now, window)}}, nil
+		putDispute(d), disputeDue(d, stepAck, med, now, window)}}, nil
 }
 
 // DisputeRef is a payload naming a dispute, with a text.
@@ -199,7 +199,7 @@ func step(c *cell.Command, id int64, want string, who func(d Dispute) bool, whoW
 		return store.Effect{}, err
 	}
 	d.Entries = append(d.Entries, idx)
-	changes = append(changes, put(ObjDispute, itoa(d.ID), d.Claimant, d))
+	changes = append(changes, putDispute(d))
 	aud, mask, err := audienceOf(c, o.Mask)
 	if err != nil {
 		return store.Effect{}, err

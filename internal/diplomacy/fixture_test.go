@@ -27,7 +27,9 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/store"
+	"github.com/liaison-cell/liaison/internal/store/postgres"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
+	"github.com/liaison-cell/liaison/internal/testlog"
 	"github.com/liaison-cell/liaison/internal/watch"
 )
 
@@ -58,7 +60,7 @@ var testMembers = []seed.MemberSpec{
 }
 
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	st   store.Store
 	led  *ledger.Ledger
@@ -66,7 +68,7 @@ type fixture struct {
 	keys map[string]*record.DeviceKey
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -78,9 +80,30 @@ func newFixture(t *testing.T) *fixture {
 	return openFixture(t, ctx, st)
 }
 
+// newPostgresFixture is newFixture in a PostgreSQL schema of its own; it
+// skips without LIAISON_TEST_POSTGRES.
+func newPostgresFixture(t testing.TB) *fixture {
+	t.Helper()
+	u := testlog.PostgresSchema(t, "liaison_diplomacy_test_")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	st, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return openFixture(t, ctx, st)
+}
+
+// backends opens a fixture on each store.
+var backends = []struct {
+	name string
+	open func(t testing.TB) *fixture
+}{{"sqlite", newFixture}, {"postgres", newPostgresFixture}}
+
 // openFixture seeds a fixture's cell into st, through a ledger with every
 // desk.
-func openFixture(t *testing.T, ctx context.Context, st store.Store) *fixture {
+func openFixture(t testing.TB, ctx context.Context, st store.Store) *fixture {
 	t.Helper()
 	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -104,7 +104,7 @@ func roundCreate(c *cell.Command) (store.Effect, error) {
 			d, do, err := get[Dispute](c, ObjDispute, itoa(it.Dispute))
 			if err == nil && d.Status == DisputeEscalated {
 				d.Round = r.ID
-				changes = append(changes, narrowed(ObjDispute, itoa(d.ID), d.Claimant, d, do.Mask))
+				changes = append(changes, narrowedDispute(d, do.Mask))
 			}
 		}
 	}
@@ -257,7 +257,7 @@ func roundOutcome(c *cell.Command) (store.Effect, error) {
 		d, do, err := get[Dispute](c, ObjDispute, itoa(it.Dispute))
 		if err == nil && d.Status == DisputeEscalated {
 			d.Status, d.Entries = DisputeResolved, append(d.Entries, idx)
-			changes = append(changes, narrowed(ObjDispute, itoa(d.ID), d.Claimant, d, do.Mask))
+			changes = append(changes, narrowedDispute(d, do.Mask))
 		}
 	}
 	// For the item's audience: a dispute's item is for its parties only.

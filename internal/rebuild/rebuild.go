@@ -207,6 +207,9 @@ func Compare(replayed, stored []store.Object) []Diff {
 		if !bytes.Equal(r.Doc, s.Doc) {
 			fields = append(fields, "doc")
 		}
+		if !slices.Equal(r.Keys, s.Keys) {
+			fields = append(fields, "keys")
+		}
 		if fields != nil {
 			out = append(out, Diff{Kind: r.Kind, ID: r.ID, Problem: "different", Fields: fields, Replayed: r, Stored: s})
 		}

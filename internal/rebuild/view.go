@@ -95,8 +95,12 @@ func (v *memView) apply(idx int64, changes []store.Change) {
 			}
 		case s != nil:
 			s.obj.Parent, s.obj.Updated, s.obj.Doc, s.obj.Mask, s.obj.Members = c.Parent, idx, bytes.Clone(c.Doc), c.Mask, slices.Clone(c.Members)
+			if c.Keys != nil {
+				s.obj.Keys = storedKeys(c.Keys)
+			}
 		default:
-			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc), Mask: c.Mask, Members: slices.Clone(c.Members)}}
+			s = &slot{obj: store.Object{Kind: c.Kind, ID: c.ID, Parent: c.Parent, Seq: idx, Updated: idx, Doc: bytes.Clone(c.Doc), Mask: c.Mask,
+				Members: slices.Clone(c.Members), Keys: storedKeys(c.Keys)}}
 			ks.byID[c.ID] = s
 			// idx is the highest Seq so far: the new slot goes at the end,
 			// before any of the same entry whose id sorts after it.
@@ -107,6 +111,17 @@ func (v *memView) apply(idx int64, changes []store.Change) {
 			ks.order = slices.Insert(ks.order, at, s)
 		}
 	}
+}
+
+// storedKeys is keys as the stores keep and read them: each once, ordered
+// by term and sort, none as nil.
+func storedKeys(keys []store.Key) []store.Key {
+	if len(keys) == 0 {
+		return nil
+	}
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b store.Key) int { return cmp.Or(cmp.Compare(a.Term, b.Term), cmp.Compare(a.Sort, b.Sort)) })
+	return slices.Compact(keys)
 }
 
 // objects returns every object, ordered by kind and id.

@@ -81,6 +81,22 @@ type Change struct {
 	// each one of the entry's; with Mask zero both are the entry's.
 	Mask    uint64
 	Members []string
+	// Keys file the object under terms of a keyed list (Keyed), so that a
+	// list filtered and ordered by what is inside the documents pages in
+	// the query instead of reading every object. Non-nil replaces the
+	// object's keys; nil leaves them as they were, so that the kinds no
+	// list finds by key cost nothing more to write. A kind found by key
+	// gives its keys on every put; a delete removes them.
+	Keys []Key
+}
+
+// Key files an object under a term (say "party=il") at a place in the
+// term's order: Sort, then the object's id. SQLite compares Sort as bytes
+// and PostgreSQL by the database's collation, which may skip punctuation:
+// keep Sort to digits of a fixed width, which both order alike.
+type Key struct {
+	Term string
+	Sort string
 }
 
 // ErrWiderAudience reports a change whose object would reveal to a party
@@ -129,6 +145,10 @@ type Object struct {
 	// members who read it by name besides its parties.
 	Mask    uint64
 	Members []string
+	// Keys are the object's keys (Change.Keys), ordered by term, as
+	// Projection reads them; Keyed's answers carry the one key they were
+	// found under.
+	Keys []Key
 }
 
 // View reads projected state. Inside Decide it sees the transaction,
@@ -155,6 +175,22 @@ type Latest interface {
 // cursor of (-1, "") starts at the beginning.
 type Pager interface {
 	Page(ctx context.Context, kind, parent string, afterSeq int64, afterID string, limit int) ([]Object, error)
+}
+
+// Keyed is implemented by the stores' committed views: the objects of
+// kind filed under every one of terms, in the order of their key under
+// terms[0] (its Sort, then the object's id), after the place after (the
+// zero Cursor for the start), at most limit. A filtered view leaves out,
+// in the query, what its reader may not read, so a page is full whenever
+// more exist and a cursor counts nothing hidden. Each object carries the
+// key of terms[0] in Keys, from which the caller makes the next cursor.
+type Keyed interface {
+	ByKey(ctx context.Context, kind string, terms []string, after Cursor, limit int) ([]Object, error)
+}
+
+// Cursor is a place in a keyed list: a key's Sort and an object's id.
+type Cursor struct {
+	Sort, ID string
 }
 
 // Position is implemented by the View that Decide receives: the log index

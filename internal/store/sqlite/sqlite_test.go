@@ -204,6 +204,7 @@ func TestMigrationClustersHashes(t *testing.T) {
 		`ALTER TABLE objects DROP COLUMN members`,
 		`ALTER TABLE entries DROP COLUMN members`,
 		`ALTER TABLE objects DROP COLUMN mask`,
+		`DROP TABLE object_keys`,
 		`UPDATE schema_version SET version = 2`,
 	} {
 		if _, err := db.Exec(q); err != nil {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -211,13 +212,98 @@ func (r readView) Page(ctx context.Context, kind, parent string, afterSeq int64,
 	return scanObjects(rows)
 }
 
+// ByKey implements store.Keyed: down the object_keys primary key of the
+// first term, each other term a lookup in object_keys_object, and the
+// reader's mask on the object itself. The other terms are counted in a
+// scalar subquery, not tested by EXISTS: PostgreSQL turns an EXISTS into
+// a semi-join, which it is free to plan otherwise (on a synthetic table of
+// 100,000, the generic plan of the prepared statement was a parallel one,
+// five times slower), and a page of the register by article and step took
+// 58 ms at 100,000 disputes against 2 ms for the others. A scalar subquery stays one index probe for each key
+// row walked, on both databases.
+func (r readView) ByKey(ctx context.Context, kind string, terms []string, after store.Cursor, limit int) ([]store.Object, error) {
+	if len(terms) == 0 {
+		return nil, errors.New("sqlstore: a keyed list needs a term")
+	}
+	args := []any{r.v.cell, kind, terms[0], after.Sort, after.ID, limit}
+	where := ""
+	for _, t := range terms[1:] {
+		args = append(args, t)
+		where += ` AND (SELECT COUNT(*) FROM object_keys k2 WHERE k2.cell = k.cell AND k2.kind = k.kind AND k2.id = k.id AND k2.term = $` +
+			strconv.Itoa(len(args)) + `) > 0`
+	}
+	if r.v.filtered {
+		clause, rargs := readerClause(r.v.reader, len(args)+1)
+		args = append(args, rargs...)
+		where += clause
+	}
+	rows, err := r.v.run.query(ctx, r.v.run.s.q(`SELECT o.kind, o.id, o.parent, o.seq, o.updated, o.mask, o.members, o.doc, k.sortkey
+		FROM object_keys k JOIN objects o ON o.cell = k.cell AND o.kind = k.kind AND o.id = k.id
+		WHERE k.cell = $1 AND k.kind = $2 AND k.term = $3 AND (k.sortkey, k.id) > ($4, $5)`+where+`
+		ORDER BY k.sortkey, k.id LIMIT $6`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Object
+	for rows.Next() {
+		var o store.Object
+		var mask int64
+		var members string
+		k := store.Key{Term: terms[0]}
+		if err := rows.Scan(&o.Kind, &o.ID, &o.Parent, &o.Seq, &o.Updated, &mask, &members, &o.Doc, &k.Sort); err != nil {
+			return nil, err
+		}
+		o.Mask, o.Members, o.Keys = uint64(mask), decodeMembers(members), []store.Key{k}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // Projection implements store.Store.
 func (s *DB) Projection(ctx context.Context, cell string) ([]store.Object, error) {
 	rows, err := s.R.QueryContext(ctx, s.q(`SELECT `+objectColumns+` FROM objects WHERE cell = $1 ORDER BY kind, id`), cell)
 	if err != nil {
 		return nil, err
 	}
-	return scanObjects(rows)
+	objs, err := scanObjects(rows)
+	if err != nil {
+		return nil, err
+	}
+	krows, err := s.R.QueryContext(ctx, s.q(`SELECT kind, id, term, sortkey FROM object_keys WHERE cell = $1`), cell)
+	if err != nil {
+		return nil, err
+	}
+	defer krows.Close()
+	// By map, not by merging two ordered reads: PostgreSQL orders text by
+	// the database's collation, which need not be Go's byte order.
+	at := make(map[[2]string]int, len(objs))
+	for i, o := range objs {
+		at[[2]string{o.Kind, o.ID}] = i
+	}
+	for krows.Next() {
+		var kind, id string
+		var k store.Key
+		if err := krows.Scan(&kind, &id, &k.Term, &k.Sort); err != nil {
+			return nil, err
+		}
+		i, ok := at[[2]string{kind, id}]
+		if !ok {
+			return nil, fmt.Errorf("sqlstore: keys of %s/%s, which is not in the projection", kind, id)
+		}
+		objs[i].Keys = append(objs[i].Keys, k)
+	}
+	if err := krows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range objs {
+		slices.SortFunc(objs[i].Keys, compareKeys)
+	}
+	return objs, nil
+}
+
+func compareKeys(a, b store.Key) int {
+	return cmp.Or(cmp.Compare(a.Term, b.Term), cmp.Compare(a.Sort, b.Sort))
 }
 
 // ReplaceProjection implements store.Store.
@@ -227,14 +313,20 @@ func (s *DB) ReplaceProjection(ctx context.Context, cell string, objs []store.Ob
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM objects WHERE cell = $1`), cell); err != nil {
-		return err
+	for _, table := range []string{"objects", "object_keys"} {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE cell = $1`), cell); err != nil {
+			return err
+		}
 	}
-	var args [][]any
+	var args, keys [][]any
 	for _, o := range objs {
 		args = append(args, []any{cell, o.Kind, o.ID, o.Parent, o.Seq, o.Updated, int64(o.Mask), encodeMembers(o.Members), o.Doc})
+		keys = appendKeyRows(keys, cell, o.Kind, o.ID, o.Keys)
 	}
 	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO objects (cell, kind, id, parent, seq, updated, mask, members, doc) VALUES `, 9, args); err != nil {
+		return err
+	}
+	if err := s.multiInsert(ctx, runner{s: s, tx: tx}, `INSERT INTO object_keys (cell, kind, term, sortkey, id) VALUES `, 5, keys); err != nil {
 		return err
 	}
 	return tx.Commit()

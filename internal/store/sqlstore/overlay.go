@@ -55,6 +55,10 @@ type slot struct {
 	put     *store.Change
 	putSeq  int64
 	putIdx  int64
+	// keys, when rekey is set, replace the object's committed keys: the
+	// last non-nil Keys of the batch's puts since its last delete.
+	rekey bool
+	keys  []store.Key
 }
 
 func newOverlay() *overlay {
@@ -115,7 +119,7 @@ func (v *txView) apply(idx int64, changes []store.Change) {
 			o.order = append(o.order, k)
 		}
 		if c.Doc == nil {
-			sl.del, sl.put = true, nil
+			sl.del, sl.put, sl.rekey, sl.keys = true, nil, false, nil
 			sl.known, sl.found, sl.obj = true, false, store.Object{}
 			continue
 		}
@@ -123,6 +127,9 @@ func (v *txView) apply(idx int64, changes []store.Change) {
 			sl.putSeq = idx
 		}
 		sl.put, sl.putIdx = c, idx
+		if c.Keys != nil {
+			sl.rekey, sl.keys = true, c.Keys
+		}
 		if sl.known {
 			seq := idx
 			if sl.found {
@@ -143,7 +150,7 @@ func (v *txView) flush(ctx context.Context) error {
 		return nil
 	}
 	s := v.run.s
-	var puts [][]any
+	var puts, keys [][]any
 	for _, k := range o.order {
 		sl := o.slots[k]
 		if sl.del {
@@ -151,10 +158,18 @@ func (v *txView) flush(ctx context.Context) error {
 				return fmt.Errorf("append: projection %s/%s: %w", k.kind, k.id, err)
 			}
 		}
+		if sl.del || sl.rekey {
+			if _, err := v.run.exec(ctx, s.q(`DELETE FROM object_keys WHERE cell = $1 AND kind = $2 AND id = $3`), v.cell, k.kind, k.id); err != nil {
+				return fmt.Errorf("append: keys of %s/%s: %w", k.kind, k.id, err)
+			}
+		}
 		if sl.put != nil {
 			puts = append(puts, []any{v.cell, k.kind, k.id, sl.put.Parent, sl.putSeq, sl.putIdx, int64(sl.put.Mask), encodeMembers(sl.put.Members), sl.put.Doc})
 		}
-		sl.pending, sl.del, sl.put = false, false, nil
+		if sl.rekey {
+			keys = appendKeyRows(keys, v.cell, k.kind, k.id, sl.keys)
+		}
+		sl.pending, sl.del, sl.put, sl.rekey, sl.keys = false, false, nil, false, nil
 	}
 	o.order = o.order[:0]
 	clear(o.pending)
@@ -163,7 +178,23 @@ func (v *txView) flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("append: projection: %w", err)
 	}
+	if err := s.multiInsert(ctx, v.run, `INSERT INTO object_keys (cell, kind, term, sortkey, id) VALUES `, 5, keys); err != nil {
+		return fmt.Errorf("append: keys: %w", err)
+	}
 	return nil
+}
+
+// appendKeyRows adds an object's key rows, each (term, sort) once: a
+// statement may not insert a primary key twice.
+func appendKeyRows(rows [][]any, cell, kind, id string, keys []store.Key) [][]any {
+	seen := make(map[store.Key]bool, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			rows = append(rows, []any{cell, kind, k.Term, k.Sort, id})
+		}
+	}
+	return rows
 }
 
 // Memo implements store.Memo; outside an append it only loads.

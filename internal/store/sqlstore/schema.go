@@ -113,6 +113,21 @@ var migrations = []string{
 	// them must find its place in the index, not sort them all.
 	`DROP INDEX objects_list;
 	CREATE INDEX objects_list ON objects (cell, kind, parent, seq, id);`,
+	// 7: the keys of keyed lists (store.Keyed): a list filtered and ordered
+	// by what is inside its documents (the register of disputes by party,
+	// status, article and deadline) pages down the first index instead of
+	// reading every object; the second serves the other terms of a query
+	// and the rewriting of an object's keys. Objects written before carry
+	// no keys: 'liaison rebuild' files them.
+	`CREATE TABLE object_keys (
+		cell TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		term TEXT NOT NULL,
+		sortkey TEXT NOT NULL,
+		id TEXT NOT NULL,
+		PRIMARY KEY (cell, kind, term, sortkey, id)
+	);
+	CREATE INDEX object_keys_object ON object_keys (cell, kind, id, term);`,
 }
 
 // SchemaVersion is the version this build writes and understands.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NamedReaders", testNamedReaders},
 		{"Page", testPage},
 		{"Latest", testLatest},
+		{"Keyed", testKeyed},
 		{"Projection", testProjection},
 		{"Credentials", testCredentials},
 		{"Tokens", testTokens},
@@ -1395,6 +1396,116 @@ func testLatest(t *testing.T, s store.Store) {
 	}
 }
 
+// testKeyed files objects under terms and pages them as a register does:
+// by the first term's order, every other term required, what the reader
+// may not read left out in the query, and keys replaced, kept or dropped
+// as the changes say.
+func testKeyed(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	sg := NewSigner(t)
+	key := func(term, sort string) store.Key { return store.Key{Term: term, Sort: sort} }
+	// Object i sorts at 9-i under "all": newest first, so the order is the
+	// keys' and not the log's. Odd ones are "odd"; the mask alternates 1, 2.
+	for i := range 8 {
+		keys := []store.Key{key("all", fmt.Sprint(9-i)), key("all", fmt.Sprint(9-i))} // a duplicate is filed once
+		if i%2 == 1 {
+			keys = append(keys, key("odd", "0"))
+		}
+		mustAppend(t, s, cell, sg.Pending(cell, fmt.Sprint(i), Admit(Everyone, 3,
+			store.Change{Kind: "d", ID: fmt.Sprint(i), Doc: []byte(`{}`), Mask: uint64(1 + i%2), Keys: keys},
+			store.Change{Kind: "other", ID: fmt.Sprint(i), Doc: []byte(`{}`), Keys: []store.Key{key("all", "0")}})))
+	}
+	page := func(v store.View, terms []string, after store.Cursor, limit int) (string, store.Cursor) {
+		t.Helper()
+		k, ok := v.(store.Keyed)
+		if !ok {
+			t.Fatal("the committed view does not implement store.Keyed")
+		}
+		os, err := k.ByKey(ctx, "d", terms, after, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		var next store.Cursor
+		for _, o := range os {
+			if len(o.Keys) != 1 || o.Keys[0].Term != terms[0] {
+				t.Fatalf("ByKey(%v): object %s carries keys %v, want its key of %q", terms, o.ID, o.Keys, terms[0])
+			}
+			ids = append(ids, o.ID)
+			next = store.Cursor{Sort: o.Keys[0].Sort, ID: o.ID}
+		}
+		return strings.Join(ids, ","), next
+	}
+	all := s.View(cell)
+	if got, _ := page(all, []string{"all"}, store.Cursor{}, 100); got != "7,6,5,4,3,2,1,0" {
+		t.Errorf("ByKey(all) = %q, want the order of the keys, 7,6,5,4,3,2,1,0", got)
+	}
+	var pages []string
+	for after := (store.Cursor{}); ; {
+		got, next := page(all, []string{"all"}, after, 3)
+		if got == "" {
+			break
+		}
+		pages, after = append(pages, got), next
+	}
+	if got := strings.Join(pages, " | "); got != "7,6,5 | 4,3,2 | 1,0" {
+		t.Errorf("ByKey(all) by pages of 3 = %q", got)
+	}
+	if got, _ := page(all, []string{"all", "odd"}, store.Cursor{}, 100); got != "7,5,3,1" {
+		t.Errorf("ByKey(all, odd) = %q, want 7,5,3,1", got)
+	}
+	// Under "odd" every object has the same sort: the id breaks the tie.
+	if got, _ := page(all, []string{"odd", "all"}, store.Cursor{Sort: "0", ID: "3"}, 100); got != "5,7" {
+		t.Errorf("ByKey(odd, all) after (0, 3) = %q, want 5,7", got)
+	}
+	if got, _ := page(all, []string{"all", "none"}, store.Cursor{}, 100); got != "" {
+		t.Errorf("ByKey(all, none) = %q, want nothing", got)
+	}
+	// A reader of mask 2 reads the odd ones alone, and a page of two is
+	// full: the hidden objects take no place in it.
+	if got, _ := page(s.ViewFor(cell, store.Reader{Mask: 2}), []string{"all"}, store.Cursor{}, 2); got != "7,5" {
+		t.Errorf("ByKey(all) for mask 2, limit 2 = %q, want 7,5", got)
+	}
+	// A put with keys replaces them; one without keeps them; a delete
+	// drops them.
+	mustAppend(t, s, cell, sg.Pending(cell, "rekey", Admit(Everyone, 3,
+		store.Change{Kind: "d", ID: "0", Doc: []byte(`{"v":2}`), Mask: 1, Keys: []store.Key{key("all", "99")}},
+		store.Change{Kind: "d", ID: "1", Doc: []byte(`{"v":2}`), Mask: 2},
+		store.Change{Kind: "d", ID: "2"})))
+	if got, _ := page(all, []string{"all"}, store.Cursor{}, 100); got != "7,6,5,4,3,1,0" {
+		t.Errorf("ByKey(all) after rekeying 0, keeping 1's keys, deleting 2 = %q, want 7,6,5,4,3,1,0", got)
+	}
+	if got, _ := page(all, []string{"odd"}, store.Cursor{}, 100); got != "1,3,5,7" {
+		t.Errorf("ByKey(odd) after 1 kept its keys = %q, want 1,3,5,7", got)
+	}
+	proj, err := s.Projection(ctx, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range proj {
+		if o.Kind == "d" && o.ID == "1" && !slices.Equal(o.Keys, []store.Key{key("all", "8"), key("odd", "0")}) {
+			t.Errorf("Projection: d/1 has keys %v, want [{all 8} {odd 0}]", o.Keys)
+		}
+	}
+	// ReplaceProjection keeps the keys it is given (rebuild's replay).
+	if err := s.ReplaceProjection(ctx, cell, proj); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Projection(ctx, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range again {
+		if !slices.Equal(again[i].Keys, proj[i].Keys) {
+			t.Errorf("after ReplaceProjection, %s/%s has keys %v, want %v", again[i].Kind, again[i].ID, again[i].Keys, proj[i].Keys)
+		}
+	}
+	if got, _ := page(all, []string{"all", "odd"}, store.Cursor{}, 100); got != "7,5,3,1" {
+		t.Errorf("ByKey(all, odd) after ReplaceProjection = %q, want 7,5,3,1", got)
+	}
+}
+
 func testProjection(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	newCell(t, s, cell)
@@ -1915,8 +2026,9 @@ func testAppenderClose(t *testing.T, s store.Store) {
 
 // Version3 holds the SQL that takes a store's database back to schema
 // version 3, before objects carried audience masks (and, since 5, named
-// readers).
+// readers, and since 7, keys).
 var Version3 = []string{
+	`DROP TABLE object_keys`,
 	`ALTER TABLE objects DROP COLUMN members`, `ALTER TABLE entries DROP COLUMN members`,
 	`ALTER TABLE objects DROP COLUMN mask`, `UPDATE schema_version SET version = 3`,
 }
