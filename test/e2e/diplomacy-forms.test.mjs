@@ -149,7 +149,7 @@ test('a dispute filed in the browser cites a message and carries an evidence fil
   const sy = await english('sy.diplomatic');
   try {
     const { channels } = await api(sy.page, '/channels');
-    const joint = channels.find((c) => c.kind === 'joint' && c.parties.includes('il'));
+    const joint = channels.find((c) => c.kind === 'joint' && c.desk === 'diplomatic' && c.parties.includes('il'));
     assert.ok(joint, 'a joint channel Israel reads');
     const sent = await submit(sy.page, '/messages', 'message.send', { channel: joint.id, subject: unique('Convoy held'), body: 'The convoy is held at the crossing.', lang: 'en', precedence: 'ROUTINE' });
     const msg = sent.entry.index;
