@@ -67,7 +67,7 @@ function required(input) {
 // empty is not sent, one half filled in must be completed.
 function listOf(list) {
   const out = [];
-  for (const item of list.querySelectorAll(':scope > [data-item], :scope > * > [data-item]')) {
+  for (const item of list.querySelectorAll(':scope > [data-item]')) {
     const obj = {};
     let any = false;
     const inputs = [...item.querySelectorAll('[data-key]')];
