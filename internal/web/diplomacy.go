@@ -292,6 +292,31 @@ func (w *Web) disputesData(r *http.Request, c *ctx) (*disputesData, error) {
 		for i := len(ns) - 1; i >= 0 && len(d.Cites) < 60; i-- {
 			d.Cites = append(d.Cites, option{Value: "activity:" + strconv.FormatInt(ns[i].ID, 10), Label: c.l.T("dip.citeform.activity", "id", ns[i].ID, "title", ns[i].Title)})
 		}
+		// A verification is cited by its incident, as the desk keeps it.
+		for i := len(is) - 1; i >= 0 && i >= len(is)-20; i-- {
+			det, err := w.api.Incident(r, c.p, strconv.FormatInt(is[i].ID, 10))
+			if err != nil {
+				return nil, err
+			}
+			if det.Verification == nil {
+				continue
+			}
+			d.Cites = append(d.Cites, option{Value: "verification:" + strconv.FormatInt(is[i].ID, 10), Label: c.l.T("dip.citeform.verification", "id", is[i].ID, "title", is[i].Title)})
+		}
+		// The latest messages of each channel the filer reads.
+		chs, err := w.api.Channels(r, c.p)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range chs {
+			ms, _, err := w.api.ChannelMessages(r, c.p, ch.ID, -1, 10)
+			if err != nil {
+				return nil, err
+			}
+			for i := len(ms) - 1; i >= 0; i-- {
+				d.Cites = append(d.Cites, option{Value: "message:" + strconv.FormatInt(ms[i].ID, 10), Label: c.l.T("dip.citeform.message", "id", ms[i].ID, "title", ms[i].Subject)})
+			}
+		}
 	}
 	return d, nil
 }
@@ -530,6 +555,8 @@ type timelineData struct {
 	AxisY    int
 	Observer bool
 	Statuses []option
+	Create   *dipForm
+	Fields   *commitmentFields
 }
 
 type tick struct {
@@ -596,6 +623,13 @@ func (w *Web) timelineData(r *http.Request, c *ctx) (*timelineData, error) {
 			ti.LabelX, ti.Anchor = ti.X-10, "end"
 		}
 		d.Items = append(d.Items, ti)
+	}
+	if mediatesDesk(c.p) {
+		f := newForm(diplomacy.KindCommitmentCreate, "/commitments", map[string]any{})
+		d.Create = &f
+		if d.Fields, err = w.commitmentFields(r, c, "nc"); err != nil {
+			return nil, err
+		}
 	}
 	d.AxisY = 40 + len(items)*rowH
 	d.Height = d.AxisY + 30
@@ -723,6 +757,11 @@ type agreementRow struct {
 	Reference       bool
 }
 
+type agreementsData struct {
+	Rows   []agreementRow
+	Record *agreementForm
+}
+
 func (w *Web) agreementsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	as, err := w.api.Agreements(r, c.p)
 	if err != nil {
@@ -732,7 +771,8 @@ func (w *Web) agreementsPage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 	for _, a := range as {
 		rows = append(rows, agreementRow{ID: a.ID, Title: named(c.l, a.Title, a.Titles), Href: "/agreements/" + a.ID, Latest: a.Latest, Reference: a.Reference})
 	}
-	w.render(rw, r, http.StatusOK, "agreements", w.page(c, c.l.T("dip.agreements.title"), "diplomacy", "", rows))
+	d := agreementsData{Rows: rows, Record: c.newAgreementForm(nil)}
+	w.render(rw, r, http.StatusOK, "agreements", w.page(c, c.l.T("dip.agreements.title"), "diplomacy", "diplomacy", d))
 	return nil
 }
 
@@ -772,6 +812,7 @@ type agreementData struct {
 	Diff          []articleDiffItem
 	DiffFrom      int
 	DiffTo        int
+	Amend         *agreementForm
 }
 
 func (c *ctx) langTexts(texts map[string]string, authoritative string) []langText {
@@ -846,7 +887,10 @@ func (w *Web) agreementPage(rw http.ResponseWriter, r *http.Request, c *ctx) err
 			d.Diff = append(d.Diff, it)
 		}
 	}
-	w.render(rw, r, http.StatusOK, "agreement", w.page(c, c.l.T("dip.agreement.title", "title", d.Title), "diplomacy", "", d))
+	if li := slices.IndexFunc(a.Versions, func(v diplomacy.AgreementVersion) bool { return v.Version == a.Latest }); li >= 0 {
+		d.Amend = c.newAgreementForm(&a.Versions[li])
+	}
+	w.render(rw, r, http.StatusOK, "agreement", w.page(c, c.l.T("dip.agreement.title", "title", d.Title), "diplomacy", "diplomacy", d))
 	return nil
 }
 
@@ -868,6 +912,7 @@ type agendaItem struct {
 	OutcomeText string
 	Commitment  *linkItem
 	Entry       int64
+	Record      *outcomeForm
 }
 
 type deskAgenda struct {
@@ -884,6 +929,7 @@ type roundsData struct {
 	Rounds  []roundRow
 	Waiting []agendaItem
 	Feed    bool
+	Create  *roundCreateForm
 }
 
 func (c *ctx) roundRow(rd diplomacy.Round) roundRow {
@@ -919,6 +965,7 @@ func (w *Web) roundsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error 
 	for _, it := range rv.Waiting {
 		d.Waiting = append(d.Waiting, c.agendaItem(it))
 	}
+	d.Create = c.newRoundCreateForm(rv.Rounds)
 	w.render(rw, r, http.StatusOK, "rounds", w.page(c, c.l.T("dip.rounds.title"), "diplomacy", "diplomacy", d))
 	return nil
 }
@@ -940,6 +987,7 @@ type roundData struct {
 	Outcomes    []agendaItem
 	Carried     []agendaItem
 	Statements  []linkItem
+	Forms       *roundForms
 }
 
 func (w *Web) roundPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
@@ -947,15 +995,22 @@ func (w *Web) roundPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	if err != nil {
 		return err
 	}
-	d := roundData{roundRow: c.roundRow(rv.Round), Entry: rv.Entry}
+	d := roundData{roundRow: c.roundRow(rv.Round), Entry: rv.Entry, Forms: c.newRoundForms(rv.ID)}
 	for _, pa := range c.parties {
 		if ms, ok := rv.Delegations[pa.ID]; ok {
 			d.Delegations = append(d.Delegations, delegation{Party: partyName(c.l, pa), Members: joinList(c.l, ms)})
 		}
 	}
 	byDesk := map[string]int{}
-	for _, it := range rv.Agenda {
+	for n, it := range rv.Agenda {
 		ai := c.agendaItem(it)
+		if it.Outcome == nil && d.Forms != nil {
+			f, err := w.newOutcomeForm(r, c, rv.ID, it.ID, n)
+			if err != nil {
+				return err
+			}
+			ai.Record = f
+		}
 		i, ok := byDesk[it.Desk]
 		if !ok {
 			i = len(d.Agenda)
@@ -981,7 +1036,7 @@ func (w *Web) roundPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	for _, st := range rv.Statements {
 		d.Statements = append(d.Statements, linkItem{Label: named(c.l, st.Title, st.Titles), Href: "/statements/" + st.ID})
 	}
-	w.render(rw, r, http.StatusOK, "round", w.page(c, c.l.T("dip.round.title", "n", rv.Number, "place", d.Place), "diplomacy", "", d))
+	w.render(rw, r, http.StatusOK, "round", w.page(c, c.l.T("dip.round.title", "n", rv.Number, "place", d.Place), "diplomacy", "diplomacy", d))
 	return nil
 }
 
@@ -994,6 +1049,11 @@ type statementRow struct {
 	State           string
 	StateLabel      string
 	Required        string
+}
+
+type statementsData struct {
+	Rows  []statementRow
+	Draft *draftForm
 }
 
 func (w *Web) statementsPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
@@ -1023,7 +1083,8 @@ func (w *Web) statementsPage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 				Required: c.partyNames(slices.Sorted(maps.Keys(p.Signatures)))})
 		}
 	}
-	w.render(rw, r, http.StatusOK, "statements", w.page(c, c.l.T("dip.statements.title"), "diplomacy", "", rows))
+	d := statementsData{Rows: rows, Draft: c.newDraftForm()}
+	w.render(rw, r, http.StatusOK, "statements", w.page(c, c.l.T("dip.statements.title"), "diplomacy", "diplomacy", d))
 	return nil
 }
 
@@ -1094,6 +1155,9 @@ type statementData struct {
 	SignPayload      string
 	Publish          *dipForm
 	PublishPayload   string
+	Redraft          *dipForm
+	RedraftOf        int
+	RedraftParas     []paraEditor
 }
 
 func (c *ctx) textItems(texts map[string][]diplomacy.Paragraph, hashes map[string]string, comments []diplomacy.Comment, version int) []textItem {
@@ -1215,6 +1279,15 @@ func (w *Web) statementPage(rw http.ResponseWriter, r *http.Request, c *ctx) err
 			for _, p := range ti.Paragraphs {
 				d.CommentOn = append(d.CommentOn, option{Value: ti.Lang + ":" + strconv.Itoa(p.Index), Label: c.l.T("dip.paragraph_of", "n", p.Number, "lang", ti.LangName)})
 			}
+		}
+	}
+	if onDipDesk(c.p) && required && !sd.StatementInfo.Published {
+		// A new version starts from the latest's texts, whichever version
+		// the page shows.
+		li := slices.IndexFunc(sd.Versions, func(v diplomacy.StatementVersion) bool { return v.Version == sd.Latest })
+		if li >= 0 {
+			f := newForm(diplomacy.KindStatementDraft, "/statements", map[string]any{"statement": map[string]any{"id": sd.ID}})
+			d.Redraft, d.RedraftOf, d.RedraftParas = &f, sd.Latest, c.paraEditors("nv", sd.Versions[li].Texts)
 		}
 	}
 	if _, signed := v.Signatures[mine]; commitsParty(c.p) && required && !signed && v.Status == "draft" && v.Version == sd.Latest {

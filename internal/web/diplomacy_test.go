@@ -171,3 +171,72 @@ func TestDiplomacyFragments(t *testing.T) {
 	r := il.get("/disputes?fragment=register&status=found")
 	mustNotContain(t, "the register of found disputes", r.Body, "Shelling near Hadar")
 }
+
+// The desk's writing forms are offered to whom the desk accepts each write
+// from: a statement is drafted by a side or the mediator on the desk (a
+// new version by a party the statement requires); agreements, rounds and
+// commitments are the mediator's desk's; no form for a member off the
+// desk (a military officer) or for an observer.
+func TestDiplomacyWritingFormsPerRole(t *testing.T) {
+	ts := newServer(t)
+	us := ts.signInEnglish(t, "us.diplomatic")
+	usDuty := ts.signInEnglish(t, "us.duty")
+	usMil := ts.signInEnglish(t, "us.military")
+	il := ts.signInEnglish(t, "il.diplomatic")
+	ilMil := ts.signInEnglish(t, "il.military")
+	jo := ts.signInEnglish(t, "jo.duty")
+
+	mediator := map[string][]string{
+		"/agreements":       {`<form id="record-agreement"`, `data-kind="agreement.record"`, `data-list="agreement.articles"`, `data-key="texts.ar" rows="4" lang="ar" dir="rtl"`},
+		"/agreements/paris": {`<form id="amend-agreement"`, `name="amends"`, `&#34;id&#34;:&#34;paris&#34;`},
+		"/rounds":           {`<form id="create-round"`, `data-kind="round.create"`, `name="round.delegations.il"`, `data-as="utc"`},
+		"/rounds/round-5":   {`<form id="agenda-round"`, `data-kind="round.agenda"`, `<form id="minutes-round"`, `data-kind="round.minutes"`},
+		"/commitments":      {`<form id="create-commitment"`, `data-kind="commitment.create"`, `data-list="commitment.milestones"`},
+	}
+	for _, b := range []*browser{us, usDuty} {
+		for p, want := range mediator {
+			mustContain(t, b.member+" "+p, b.page(p), want...)
+		}
+	}
+	for _, b := range []*browser{usMil, il, ilMil} {
+		for p, want := range mediator {
+			mustNotContain(t, b.member+" "+p, b.page(p), want[0])
+		}
+	}
+	// An item still without an outcome offers the outcome form, with the
+	// commitment it may create left out until ticked.
+	us.submit("/rounds/round-5/agenda", "round.agenda", map[string]any{"round": "round-5",
+		"item": map[string]any{"id": "water-sharing", "desk": "diplomatic", "title": "Water sharing"}})
+	mustContain(t, "the mediator's round", us.page("/rounds/round-5"), `data-kind="round.outcome"`,
+		`/rounds/round-5/items/water-sharing/outcome`, `data-if="oc`, `data-list="commitment.milestones"`)
+	mustNotContain(t, "Israel's round", il.page("/rounds/round-5"), `data-kind="round.outcome"`)
+
+	// Statements: every member on the desk of a side or the mediator drafts.
+	for _, b := range []*browser{us, usDuty, il} {
+		mustContain(t, b.member+" /statements", b.page("/statements"), `<form id="draft-statement"`, `data-kind="statement.draft"`,
+			`name="statement.required"`, `data-list="texts.he"`, `lang="he" dir="rtl"`)
+	}
+	mustContain(t, "Israel's draft", il.page("/statements"), `name="statement.required" value="il" checked`)
+	for _, b := range []*browser{usMil, ilMil} {
+		mustNotContain(t, b.member+" /statements", b.page("/statements"), `<form id="draft-statement"`)
+	}
+	// A new version of the statement in drafting, its latest texts prefilled;
+	// none of a published one.
+	ez := "/statements/economic-zone"
+	for _, b := range []*browser{us, il} {
+		mustContain(t, b.member+" "+ez, b.page(ez), `<form id="redraft-statement"`, "A new version, from version 2", `data-remove`)
+	}
+	mustNotContain(t, "il.military "+ez, ilMil.page(ez), `<form id="redraft-statement"`)
+	mustNotContain(t, "/statements/paris-5", us.page("/statements/paris-5"), `<form id="redraft-statement"`)
+
+	// Disputes: the filing form cites messages and verifications too, and
+	// takes evidence files.
+	mustContain(t, "Israel's register", il.page("/disputes"), `value="message:`, `data-attach="attachments"`, `type="file"`)
+	mustNotContain(t, "il.military's register", ilMil.page("/disputes"), `<form id="file-dispute"`)
+
+	// An observer writes none of it.
+	for _, p := range []string{"/statements", "/agreements", "/agreements/paris", "/rounds", "/commitments", "/disputes"} {
+		r := jo.get(p)
+		mustNotContain(t, "Jordan's "+p, r.Body, `class="desk-form stack dip-form"`)
+	}
+}
