@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/intel"
 )
 
@@ -240,4 +241,60 @@ func TestIntelFragments(t *testing.T) {
 			t.Errorf("%s GET %s: %d, want a fragment with %q: %.300s", c.b.member, c.path, r.Status, c.want, r.Body)
 		}
 	}
+}
+
+// A TAXII post waits on its poster's page alone: the member whose platform
+// posted it reads what it holds and signs it there; a colleague of the same
+// party, another party and the mediator find neither the post nor its bytes
+// on any page, fragment or route. Signed, it leaves the poster's page.
+func TestIntelStagedPostIsItsPostersAlone(t *testing.T) {
+	ts := newServer(t)
+	jo := ts.signInEnglish(t, "jo.intelligence")
+	var list struct {
+		Staged []api.StagedPost `json:"staged"`
+	}
+	if err := json.Unmarshal([]byte(jo.get("/api/v1/intel/staged").Body), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Staged) != 1 || list.Staged[0].State != "pending" || list.Staged[0].Count != 6 {
+		t.Fatalf("jo.intelligence's staged posts: %+v, want the demo's one pending", list.Staged)
+	}
+	post := list.Staged[0]
+	item := fmt.Sprintf(`data-staged="%d"`, post.ID)
+	bundleURL := fmt.Sprintf("/api/v1/intel/staged/%d/bundle", post.ID)
+
+	mine := jo.page("/intel")
+	mustContain(t, "jo.intelligence's /intel", mine, `data-fragment="staged"`, item, "Posted over TAXII, waiting for your signature",
+		`data-bundle="`+bundleURL+`"`, post.SHA256, post.Status, "What it holds", `data-stix-type="indicator"`, "courier@example.net",
+		`value="Smuggling route across the Yarmouk"`, fmt.Sprintf(`&#34;staged&#34;:%d`, post.ID))
+	if r := jo.get("/intel?fragment=staged"); r.Status != http.StatusOK || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, item) {
+		t.Errorf("jo.intelligence GET /intel?fragment=staged: %d, want the fragment with the post: %.300s", r.Status, r.Body)
+	}
+
+	secrets := []string{item, post.SHA256, post.Status, bundleURL, "Smuggling route", "courier@example.net", "Yarmouk ford"}
+	for _, m := range []string{"jo.duty", "jo.military", "il.intelligence", "us.intelligence", "us.duty"} {
+		b := ts.signInEnglish(t, m)
+		for _, p := range []string{"/intel", "/intel?fragment=staged", "/intel?fragment=submissions", "/intel/released", "/intel/queue"} {
+			r := b.get(p)
+			if r.Status != http.StatusOK && r.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d", m, p, r.Status)
+			}
+			mustNotContain(t, m+" "+p, r.Body, secrets...)
+		}
+		if r := b.get(bundleURL); r.Status != http.StatusNotFound {
+			t.Errorf("%s GET %s: %d, want 404", m, bundleURL, r.Status)
+		}
+		mustNotContain(t, m+" /api/v1/intel/staged", b.get("/api/v1/intel/staged").Body, post.SHA256, post.Status)
+	}
+	// Who has no staged section at all: a member who may not submit.
+	mustNotContain(t, "jo.military /intel", ts.signInEnglish(t, "jo.military").page("/intel"), `data-fragment="staged"`, "data-staged-news")
+
+	r := jo.get(bundleURL)
+	if r.Status != http.StatusOK || intel.BundleHash([]byte(r.Body)) != post.SHA256 {
+		t.Fatalf("jo.intelligence GET %s: %d, sha256 %s, want %s", bundleURL, r.Status, intel.BundleHash([]byte(r.Body)), post.SHA256)
+	}
+	jo.submit("/intel/submissions", intel.KindSubmit, map[string]any{"title": "Smuggling route across the Yarmouk", "staged": post.ID,
+		"bundle": json.RawMessage(r.Body)})
+	mustNotContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), item, "data-staged-form")
+	mustContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), "Smuggling route across the Yarmouk", `data-fragment="staged"`)
 }
