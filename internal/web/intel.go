@@ -450,6 +450,11 @@ func (w *Web) intelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	return nil
 }
 
+// stagedCardsMax is the most objects a staged post is shown with as
+// cards: a platform may post thousands, and the list is rendered again
+// whenever a post arrives.
+const stagedCardsMax = 200
+
 // stagedItems are the reader's own TAXII posts that wait for their
 // signature, newest first.
 func (w *Web) stagedItems(r *http.Request, c *ctx) ([]stagedItem, error) {
@@ -464,6 +469,11 @@ func (w *Web) stagedItems(r *http.Request, c *ctx) ([]stagedItem, error) {
 		}
 		it := stagedItem{ID: s.ID, SHA256: s.SHA256, Status: s.Status, Count: s.Count, At: newStamp(s.At, c.deskZones(s.Party)),
 			Form: newForm(intel.KindSubmit, "/intel/submissions", map[string]any{"staged": s.ID})}
+		if s.Count > stagedCardsMax {
+			// Too many to read as cards: the preview still counts them.
+			out = append(out, it)
+			continue
+		}
 		b, err := w.api.IntelStagedBundle(r, c.p, s.ID)
 		switch {
 		case api.IsNotFound(err):

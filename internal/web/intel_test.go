@@ -9,6 +9,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/intel"
+	"github.com/liaison-cell/liaison/internal/seed"
 )
 
 // demoIntel is the demo's intelligence traffic as the mediator reads it:
@@ -297,4 +298,66 @@ func TestIntelStagedPostIsItsPostersAlone(t *testing.T) {
 		"bundle": json.RawMessage(r.Body)})
 	mustNotContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), item, "data-staged-form")
 	mustContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), "Smuggling route across the Yarmouk", `data-fragment="staged"`)
+}
+
+// What a platform posts over TAXII reaches its poster's staged fragment,
+// which the page merges in live: a small post as cards of what it holds, a
+// large one counted only, so that the list the stream re-reads stays cheap.
+func TestIntelStagedFragmentOfATAXIIPost(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.intelligence")
+	r := il.do("POST", "/api/v1/intel/taxii/token", nil, http.Header{"X-CSRF-Token": {il.csrf}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("TAXII credentials: %d %s", r.Status, r.Body)
+	}
+	var tok api.TAXIIToken
+	if err := json.Unmarshal([]byte(r.Body), &tok); err != nil {
+		t.Fatal(err)
+	}
+	objects := tok.APIRoot + "collections/" + api.TAXIICollectionID(seed.DemoCell, intel.Submitted("il")) + "/objects/"
+	post := func(n int, name string) string {
+		t.Helper()
+		objs := make([]map[string]any, 0, n)
+		for i := range n {
+			objs = append(objs, map[string]any{"type": "indicator", "spec_version": "2.1", "id": fmt.Sprintf("indicator--%08d-0000-4000-8000-%012d", i, n),
+				"created": "2026-01-02T03:04:05.000Z", "modified": "2026-01-02T03:04:05.000Z", "name": fmt.Sprintf("%s %d", name, i),
+				"pattern": fmt.Sprintf("[ipv4-addr:value = '198.51.100.%d']", i%250), "pattern_type": "stix", "valid_from": "2026-01-02T03:04:05.000Z"})
+		}
+		body, _ := json.Marshal(map[string]any{"objects": objs})
+		req, err := http.NewRequest("POST", objects, strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(tok.Username, tok.Password)
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+		req.Header.Set("Accept", "application/taxii+json;version=2.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != http.StatusAccepted || st.Status != "pending" {
+			t.Fatalf("TAXII POST of %d objects: %d %+v %v", n, resp.StatusCode, st, err)
+		}
+		return st.ID
+	}
+	small := post(2, "Spotter phone")
+	large := post(201, "Relay")
+
+	frag := il.get("/intel?fragment=staged")
+	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") {
+		t.Fatalf("GET /intel?fragment=staged: %d %.300s", frag.Status, frag.Body)
+	}
+	items := strings.Split(frag.Body, `<li class="item" data-staged=`)[1:]
+	if len(items) != 2 {
+		t.Fatalf("the fragment lists %d posts, want 2: %s", len(items), frag.Body)
+	}
+	// Newest first: the large post, counted, without cards.
+	mustContain(t, "the large post", items[0], large, "201 objects, posted")
+	mustNotContain(t, "the large post", items[0], "What it holds", "Relay 0")
+	mustContain(t, "the small post", items[1], small, "2 objects, posted", "What it holds", "Spotter phone 1", "[ipv4-addr:value = &#39;198.51.100.1&#39;]")
 }

@@ -333,8 +333,14 @@ drawMaps();
 // other forms are outside them.
 const live = document.querySelector('[data-live="intel"]');
 const parts = [...document.querySelectorAll('[data-fragment]')];
+// stagedDirty: only a post or a signature changes the staged list, whose
+// fragment reads each post's bundle, so other traffic leaves it alone.
+let stagedDirty = false;
 const refresh = debounce(async () => {
+  const staged = stagedDirty;
+  stagedDirty = false;
   for (const el of parts) {
+    if (el === stagedList && !staged) continue;
     const q = new URLSearchParams(location.search);
     q.set('fragment', el.dataset.fragment);
     try {
@@ -350,6 +356,13 @@ const refresh = debounce(async () => {
 }, 300);
 
 document.addEventListener('liaison:entry', (ev) => {
-  if (live && parts.length && /^intel\./.test(ev.detail?.kind || '')) refresh();
+  const kind = ev.detail?.kind || '';
+  if (!live || !parts.length || !/^intel\./.test(kind)) return;
+  if (kind === 'intel.stage' || kind === 'intel.submit') stagedDirty = true;
+  refresh();
 });
-document.addEventListener('liaison:resync', () => { if (parts.length) refresh(); });
+document.addEventListener('liaison:resync', () => {
+  if (!parts.length) return;
+  stagedDirty = true;
+  refresh();
+});
