@@ -228,6 +228,14 @@ test('Jordan\'s analyst signs the demo\'s staged post; his colleague cannot', as
       assert.ok(refused >= 400 && refused < 500, `signing another member's post answered ${refused}`);
     }
 
+    // The sections right to left, and axe on them in each language.
+    for (const lang of ['ar', 'he']) {
+      await jo.page.goto(`/intel?lang=${lang}`);
+      assert.equal(await jo.page.locator('html').getAttribute('dir'), 'rtl');
+      await jo.page.locator(`li[data-staged="${demo.id}"] [data-preview][data-count="6"]`).waitFor();
+      assert.equal(await jo.page.locator(`li[data-staged="${demo.id}"] code.hash`).getAttribute('dir'), 'ltr');
+      assert.deepEqual(await axeOn(jo.page, ['section.staged', '#taxii']), [], lang);
+    }
     await jo.page.goto('/intel?lang=en');
     const item = jo.page.locator(`li[data-staged="${demo.id}"]`);
     await item.locator('[data-preview][data-count="6"]').waitFor();
