@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -101,9 +102,39 @@ func (s *Server) IntelReleaseBundle(r *http.Request, p *Principal, id string) ([
 }
 
 // IntelStaged lists p's own TAXII posts, newest first: what waits for p's
-// signature, and what p signed already.
-func (s *Server) IntelStaged(r *http.Request, p *Principal) ([]intel.Staged, error) {
-	return intel.StagedOf(r.Context(), s.view(p), p.Member.ID)
+// signature, and what p signed already. They are in the shape GET
+// /api/v1/intel/staged answers, with the status id p's platform was given,
+// so that the page and the route cannot come to say different things.
+func (s *Server) IntelStaged(r *http.Request, p *Principal) ([]StagedPost, error) {
+	st, err := intel.StagedOf(r.Context(), s.view(p), p.Member.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StagedPost, len(st))
+	for i, x := range st {
+		out[i] = stagedPost(p.Cell, x)
+	}
+	return out, nil
+}
+
+// IntelStagedBundle is the exact bytes a TAXII post staged, for its poster
+// alone: a colleague, who reads that it waits, does not read what it holds
+// until it is signed, and is answered as if there were no such post.
+func (s *Server) IntelStagedBundle(r *http.Request, p *Principal, id int64) ([]byte, error) {
+	errNone := notFound("no TAXII post " + strconv.FormatInt(id, 10) + " of yours")
+	o, err := s.view(p).Get(r.Context(), intel.ObjStaged, strconv.FormatInt(id, 10))
+	if err != nil {
+		return nil, notFoundAs(err, errNone.Detail)
+	}
+	var st intel.Staged
+	if err := json.Unmarshal(o.Doc, &st); err != nil {
+		return nil, err
+	}
+	if st.Member != p.Member.ID {
+		return nil, errNone
+	}
+	b, err := s.st.Blob(r.Context(), st.SHA256)
+	return b, notFoundAs(err, "the bundle of TAXII post "+strconv.FormatInt(id, 10)+" is no longer kept")
 }
 
 // IntelRecipients are the members a release may name, for the mediator's

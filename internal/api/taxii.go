@@ -815,6 +815,11 @@ type StagedPost struct {
 	State  string `json:"state"`
 }
 
+func stagedPost(cellID string, st intel.Staged) StagedPost {
+	ts := stagedStatus(cellID, st)
+	return StagedPost{Staged: st, Status: ts.ID, State: ts.State}
+}
+
 // listStaged lists the signed-in member's TAXII posts, newest last, for
 // the page (or the CLI) that signs them.
 func (s *Server) listStaged(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -844,36 +849,22 @@ func (s *Server) listStaged(w http.ResponseWriter, r *http.Request, p *Principal
 		if err := json.Unmarshal(o.Doc, &st); err != nil {
 			return err
 		}
-		ts := stagedStatus(p.Cell, st)
-		out.Staged = append(out.Staged, StagedPost{Staged: st, Status: ts.ID, State: ts.State})
+		out.Staged = append(out.Staged, stagedPost(p.Cell, st))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
 // stagedBundle answers the exact bytes a TAXII post staged, for its poster
-// alone to sign: a colleague reads that it waits, not what it holds until
-// it is signed.
+// to sign (IntelStagedBundle).
 func (s *Server) stagedBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	id, err := pathID(r, "staged")
 	if err != nil {
 		return err
 	}
-	errNone := notFound("no TAXII post " + strconv.FormatInt(id, 10) + " of yours")
-	o, err := s.view(p).Get(r.Context(), intel.ObjStaged, strconv.FormatInt(id, 10))
+	b, err := s.IntelStagedBundle(r, p, id)
 	if err != nil {
-		return notFoundAs(err, errNone.Detail)
-	}
-	var st intel.Staged
-	if err := json.Unmarshal(o.Doc, &st); err != nil {
 		return err
-	}
-	if st.Member != p.Member.ID {
-		return errNone
-	}
-	b, err := s.st.Blob(r.Context(), st.SHA256)
-	if err != nil {
-		return notFoundAs(err, "the bundle of TAXII post "+strconv.FormatInt(id, 10)+" is no longer kept")
 	}
 	w.Header().Set("Content-Type", taxii.STIXMediaType)
 	w.Header().Set("Cache-Control", "no-store")

@@ -383,12 +383,20 @@ func (c *ctx) subRow(s intel.Submission) subRow {
 	return row
 }
 
+// stagedItem is a TAXII post waiting for its poster's signature: what it
+// holds as cards, for the poster to read before signing, and the status
+// id their platform was answered, to tell one post from another.
 type stagedItem struct {
-	ID     int64
-	SHA256 string
-	Count  int
-	At     stamp
-	Form   dipForm
+	ID      int64
+	SHA256  string
+	Status  string
+	Count   int
+	At      stamp
+	Form    dipForm
+	Objects []stixCard
+	// Title is the name of the report the post carries, if any: a
+	// suggestion the poster may change.
+	Title string
 }
 
 type intelData struct {
@@ -425,25 +433,66 @@ func (w *Web) intelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 		for _, rl := range rs {
 			d.ReplyTo = append(d.ReplyTo, option{Value: rl.ID, Label: rl.Title, Selected: rl.ID == want})
 		}
-		st, err := w.api.IntelStaged(r, c.p)
-		if err != nil {
+		if d.Staged, err = w.stagedItems(r, c); err != nil {
 			return err
-		}
-		for _, s := range st {
-			if s.Submission != 0 {
-				continue
-			}
-			d.Staged = append(d.Staged, stagedItem{ID: s.ID, SHA256: s.SHA256, Count: s.Count, At: newStamp(s.At, c.deskZones(s.Party)),
-				Form: newForm(intel.KindSubmit, "/intel/submissions", map[string]any{"staged": s.ID})})
 		}
 	}
 	pg := w.page(c, c.l.T("intel.submissions.title"), "intel", "intel", d)
-	if r.URL.Query().Get("fragment") == "submissions" {
+	switch r.URL.Query().Get("fragment") {
+	case "submissions":
 		w.renderFragment(rw, r, "intel", "frag-submissions", pg)
+		return nil
+	case "staged":
+		w.renderFragment(rw, r, "intel", "frag-staged", pg)
 		return nil
 	}
 	w.render(rw, r, http.StatusOK, "intel", pg)
 	return nil
+}
+
+// stagedCardsMax is the most objects a staged post is shown with as
+// cards: a platform may post thousands, and the list is rendered again
+// whenever a post arrives.
+const stagedCardsMax = 200
+
+// stagedItems are the reader's own TAXII posts that wait for their
+// signature, newest first.
+func (w *Web) stagedItems(r *http.Request, c *ctx) ([]stagedItem, error) {
+	st, err := w.api.IntelStaged(r, c.p)
+	if err != nil {
+		return nil, err
+	}
+	var out []stagedItem
+	for _, s := range st {
+		if s.Submission != 0 {
+			continue
+		}
+		it := stagedItem{ID: s.ID, SHA256: s.SHA256, Status: s.Status, Count: s.Count, At: newStamp(s.At, c.deskZones(s.Party)),
+			Form: newForm(intel.KindSubmit, "/intel/submissions", map[string]any{"staged": s.ID})}
+		if s.Count > stagedCardsMax {
+			// Too many to read as cards: the preview still counts them.
+			out = append(out, it)
+			continue
+		}
+		b, err := w.api.IntelStagedBundle(r, c.p, s.ID)
+		switch {
+		case api.IsNotFound(err):
+			// The post is listed without its cards; the script, which
+			// fetches the same bytes to sign them, says why it cannot.
+		case err != nil:
+			return nil, err
+		default:
+			it.Objects = c.cards(bundleObjects(b))
+			for _, k := range it.Objects {
+				if k.Type == "report" && k.Name != "" {
+					it.Title = k.Name
+					break
+				}
+			}
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }
 
 // ---- releases ----

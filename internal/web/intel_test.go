@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/intel"
+	"github.com/liaison-cell/liaison/internal/seed"
 )
 
 // demoIntel is the demo's intelligence traffic as the mediator reads it:
@@ -240,4 +242,122 @@ func TestIntelFragments(t *testing.T) {
 			t.Errorf("%s GET %s: %d, want a fragment with %q: %.300s", c.b.member, c.path, r.Status, c.want, r.Body)
 		}
 	}
+}
+
+// A TAXII post waits on its poster's page alone: the member whose platform
+// posted it reads what it holds and signs it there; a colleague of the same
+// party, another party and the mediator find neither the post nor its bytes
+// on any page, fragment or route. Signed, it leaves the poster's page.
+func TestIntelStagedPostIsItsPostersAlone(t *testing.T) {
+	ts := newServer(t)
+	jo := ts.signInEnglish(t, "jo.intelligence")
+	var list struct {
+		Staged []api.StagedPost `json:"staged"`
+	}
+	if err := json.Unmarshal([]byte(jo.get("/api/v1/intel/staged").Body), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Staged) != 1 || list.Staged[0].State != "pending" || list.Staged[0].Count != 6 {
+		t.Fatalf("jo.intelligence's staged posts: %+v, want the demo's one pending", list.Staged)
+	}
+	post := list.Staged[0]
+	item := fmt.Sprintf(`data-staged="%d"`, post.ID)
+	bundleURL := fmt.Sprintf("/api/v1/intel/staged/%d/bundle", post.ID)
+
+	mine := jo.page("/intel")
+	mustContain(t, "jo.intelligence's /intel", mine, `data-fragment="staged"`, item, "Posted over TAXII, waiting for your signature",
+		`data-bundle="`+bundleURL+`"`, post.SHA256, post.Status, "What it holds", `data-stix-type="indicator"`, "courier@example.net",
+		`value="Smuggling route across the Yarmouk"`, fmt.Sprintf(`&#34;staged&#34;:%d`, post.ID))
+	if r := jo.get("/intel?fragment=staged"); r.Status != http.StatusOK || strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, item) {
+		t.Errorf("jo.intelligence GET /intel?fragment=staged: %d, want the fragment with the post: %.300s", r.Status, r.Body)
+	}
+
+	secrets := []string{item, post.SHA256, post.Status, bundleURL, "Smuggling route", "courier@example.net", "Yarmouk ford"}
+	for _, m := range []string{"jo.duty", "jo.military", "il.intelligence", "us.intelligence", "us.duty"} {
+		b := ts.signInEnglish(t, m)
+		for _, p := range []string{"/intel", "/intel?fragment=staged", "/intel?fragment=submissions", "/intel/released", "/intel/queue"} {
+			r := b.get(p)
+			if r.Status != http.StatusOK && r.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d", m, p, r.Status)
+			}
+			mustNotContain(t, m+" "+p, r.Body, secrets...)
+		}
+		if r := b.get(bundleURL); r.Status != http.StatusNotFound {
+			t.Errorf("%s GET %s: %d, want 404", m, bundleURL, r.Status)
+		}
+		mustNotContain(t, m+" /api/v1/intel/staged", b.get("/api/v1/intel/staged").Body, post.SHA256, post.Status)
+	}
+	// Who has no staged section at all: a member who may not submit.
+	mustNotContain(t, "jo.military /intel", ts.signInEnglish(t, "jo.military").page("/intel"), `data-fragment="staged"`, "data-staged-news")
+
+	r := jo.get(bundleURL)
+	if r.Status != http.StatusOK || intel.BundleHash([]byte(r.Body)) != post.SHA256 {
+		t.Fatalf("jo.intelligence GET %s: %d, sha256 %s, want %s", bundleURL, r.Status, intel.BundleHash([]byte(r.Body)), post.SHA256)
+	}
+	jo.submit("/intel/submissions", intel.KindSubmit, map[string]any{"title": "Smuggling route across the Yarmouk", "staged": post.ID,
+		"bundle": json.RawMessage(r.Body)})
+	mustNotContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), item, "data-staged-form")
+	mustContain(t, "jo.intelligence's /intel once signed", jo.page("/intel"), "Smuggling route across the Yarmouk", `data-fragment="staged"`)
+}
+
+// What a platform posts over TAXII reaches its poster's staged fragment,
+// which the page merges in live: a small post as cards of what it holds, a
+// large one counted only, so that the list the stream re-reads stays cheap.
+func TestIntelStagedFragmentOfATAXIIPost(t *testing.T) {
+	ts := newServer(t)
+	il := ts.signInEnglish(t, "il.intelligence")
+	r := il.do("POST", "/api/v1/intel/taxii/token", nil, http.Header{"X-CSRF-Token": {il.csrf}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("TAXII credentials: %d %s", r.Status, r.Body)
+	}
+	var tok api.TAXIIToken
+	if err := json.Unmarshal([]byte(r.Body), &tok); err != nil {
+		t.Fatal(err)
+	}
+	objects := tok.APIRoot + "collections/" + api.TAXIICollectionID(seed.DemoCell, intel.Submitted("il")) + "/objects/"
+	post := func(n int, name string) string {
+		t.Helper()
+		objs := make([]map[string]any, 0, n)
+		for i := range n {
+			objs = append(objs, map[string]any{"type": "indicator", "spec_version": "2.1", "id": fmt.Sprintf("indicator--%08d-0000-4000-8000-%012d", i, n),
+				"created": "2026-01-02T03:04:05.000Z", "modified": "2026-01-02T03:04:05.000Z", "name": fmt.Sprintf("%s %d", name, i),
+				"pattern": fmt.Sprintf("[ipv4-addr:value = '198.51.100.%d']", i%250), "pattern_type": "stix", "valid_from": "2026-01-02T03:04:05.000Z"})
+		}
+		body, _ := json.Marshal(map[string]any{"objects": objs})
+		req, err := http.NewRequest("POST", objects, strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(tok.Username, tok.Password)
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+		req.Header.Set("Accept", "application/taxii+json;version=2.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != http.StatusAccepted || st.Status != "pending" {
+			t.Fatalf("TAXII POST of %d objects: %d %+v %v", n, resp.StatusCode, st, err)
+		}
+		return st.ID
+	}
+	small := post(2, "Spotter phone")
+	large := post(201, "Relay")
+
+	frag := il.get("/intel?fragment=staged")
+	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") {
+		t.Fatalf("GET /intel?fragment=staged: %d %.300s", frag.Status, frag.Body)
+	}
+	items := strings.Split(frag.Body, `<li class="item" data-staged=`)[1:]
+	if len(items) != 2 {
+		t.Fatalf("the fragment lists %d posts, want 2: %s", len(items), frag.Body)
+	}
+	// Newest first: the large post, counted, without cards.
+	mustContain(t, "the large post", items[0], large, "201 objects, posted")
+	mustNotContain(t, "the large post", items[0], "What it holds", "Relay 0")
+	mustContain(t, "the small post", items[1], small, "2 objects, posted", "What it holds", "Spotter phone 1", "[ipv4-addr:value = &#39;198.51.100.1&#39;]")
 }

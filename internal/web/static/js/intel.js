@@ -101,29 +101,61 @@ if (submitForm) {
 
 // ---- sign a bundle posted over TAXII ----
 
-for (const form of document.querySelectorAll('form[data-staged-form]')) {
-  const preview = form.querySelector('[data-preview]');
-  let bytes = null;
-  const load = async () => {
-    if (bytes) return bytes;
-    const r = await fetch(form.dataset.bundle, { credentials: 'same-origin', cache: 'no-store' });
-    if (!r.ok) throw new Error(await problemDetail(r));
-    const b = new Uint8Array(await r.arrayBuffer());
-    showPreview(preview, b);
-    bytes = b;
-    return b;
-  };
-  load().catch((e) => { preview.classList.add('bad'); preview.textContent = e.message; });
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    formBusy(form, async () => {
-      const b = await load();
-      const fields = { ...JSON.parse(form.dataset.fields || '{}'), ...textFields(form, ['title']) };
-      await signAndSubmitSpliced(form.dataset.path, form.dataset.kind, fields, 'bundle', b);
-      location.reload();
+// bindStaged readies each staged post's form under root once: its preview
+// reads the bytes the server staged, and those bytes, as read, are what is
+// signed. A post that arrives while the page is open is bound when the
+// live refresh adds it.
+function bindStaged(root) {
+  for (const form of root.querySelectorAll('form[data-staged-form]')) {
+    if (form.dataset.bound) continue;
+    form.dataset.bound = '1';
+    const preview = form.querySelector('[data-preview]');
+    let bytes = null;
+    const load = async () => {
+      if (bytes) return bytes;
+      const r = await fetch(form.dataset.bundle, { credentials: 'same-origin', cache: 'no-store' });
+      if (!r.ok) throw new Error(await problemDetail(r));
+      const b = new Uint8Array(await r.arrayBuffer());
+      showPreview(preview, b);
+      bytes = b;
+      return b;
+    };
+    load().catch((e) => { preview.classList.add('bad'); preview.textContent = e.message; });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      formBusy(form, async () => {
+        const b = await load();
+        const fields = { ...JSON.parse(form.dataset.fields || '{}'), ...textFields(form, ['title']) };
+        await signAndSubmitSpliced(form.dataset.path, form.dataset.kind, fields, 'bundle', b);
+        location.reload();
+      });
     });
-  });
+  }
 }
+bindStaged(document);
+
+// mergeStaged brings the staged list up to date without replacing the
+// posts already shown, whose title the analyst may be typing: posts signed
+// elsewhere leave, new ones (newer than any shown) go on top.
+function mergeStaged(el, frag) {
+  const list = el.querySelector('section.staged ul');
+  const fresh = [...frag.querySelectorAll('li[data-staged]')];
+  if (!list || fresh.length === 0) {
+    el.replaceChildren(frag);
+  } else {
+    const want = new Set(fresh.map((li) => li.dataset.staged));
+    for (const li of list.querySelectorAll('li[data-staged]')) if (!want.has(li.dataset.staged)) li.remove();
+    const shown = new Set([...list.querySelectorAll('li[data-staged]')].map((li) => li.dataset.staged));
+    list.prepend(...fresh.filter((li) => !shown.has(li.dataset.staged)));
+  }
+  const before = Number(el.dataset.count || 0);
+  const now = el.querySelectorAll('li[data-staged]').length;
+  el.dataset.count = String(now);
+  if (now > before) say(document.querySelector('[data-staged-news]'), t('intel.staged_new'));
+  bindStaged(el);
+}
+const stagedList = document.querySelector('[data-staged-list]');
+if (stagedList) stagedList.dataset.count = String(stagedList.querySelectorAll('li[data-staged]').length);
 
 // ---- propose ----
 
@@ -296,16 +328,26 @@ drawMaps();
 // ---- live ----
 
 // The queue, the submissions and the released list are read again when the
-// desk's traffic arrives; the forms are outside them.
+// desk's traffic arrives, and the staged posts merged (mergeStaged): a post
+// a platform makes is an intel.stage entry for its poster's party. The
+// other forms are outside them.
 const live = document.querySelector('[data-live="intel"]');
 const parts = [...document.querySelectorAll('[data-fragment]')];
+// stagedDirty: only a post or a signature changes the staged list, whose
+// fragment reads each post's bundle, so other traffic leaves it alone.
+let stagedDirty = false;
 const refresh = debounce(async () => {
+  const staged = stagedDirty;
+  stagedDirty = false;
   for (const el of parts) {
+    if (el === stagedList && !staged) continue;
     const q = new URLSearchParams(location.search);
     q.set('fragment', el.dataset.fragment);
     try {
       const html = await fetchFragment(location.pathname + '?' + q);
-      if (html != null) el.replaceChildren(parseHTML(html));
+      if (html == null) continue;
+      if (el === stagedList) mergeStaged(el, parseHTML(html));
+      else el.replaceChildren(parseHTML(html));
     } catch (e) {
       console.error('fragment:', e);
     }
@@ -314,6 +356,13 @@ const refresh = debounce(async () => {
 }, 300);
 
 document.addEventListener('liaison:entry', (ev) => {
-  if (live && parts.length && /^intel\./.test(ev.detail?.kind || '')) refresh();
+  const kind = ev.detail?.kind || '';
+  if (!live || !parts.length || !/^intel\./.test(kind)) return;
+  if (kind === 'intel.stage' || kind === 'intel.submit') stagedDirty = true;
+  refresh();
 });
-document.addEventListener('liaison:resync', () => { if (parts.length) refresh(); });
+document.addEventListener('liaison:resync', () => {
+  if (!parts.length) return;
+  stagedDirty = true;
+  refresh();
+});
