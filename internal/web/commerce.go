@@ -397,6 +397,17 @@ type projectData struct {
 	Interest    *dipForm
 	Observer    bool
 	CanPledge   bool
+	// Alerts are the watch's alerts of failing gates while the project is
+	// in implementation, as far as the reader reads what fails.
+	Alerts []alertItem
+}
+
+type alertItem struct {
+	Milestone string
+	Reason    string
+	Since     *stamp
+	At        stamp
+	Entry     int64
 }
 
 // gateWhat says a gate's condition in the reader's words.
@@ -450,6 +461,17 @@ func (w *Web) projectData(r *http.Request, c *ctx) (*projectData, error) {
 			mi.Gates = append(mi.Gates, gi)
 		}
 		pd.Milestones = append(pd.Milestones, mi)
+	}
+	for _, a := range d.Alerts {
+		ai := alertItem{Milestone: a.Milestone, Reason: a.Reason, At: newStamp(a.At, tz), Entry: a.Entry}
+		if i := slices.IndexFunc(p.Milestones, func(m commerce.Milestone) bool { return m.ID == a.Milestone }); i >= 0 {
+			ai.Milestone = p.Milestones[i].Title
+		}
+		if !a.Since.IsZero() {
+			s := newStamp(a.Since, tz)
+			ai.Since = &s
+		}
+		pd.Alerts = append(pd.Alerts, ai)
 	}
 	for _, in := range d.Interests {
 		pd.Interests = append(pd.Interests, interestItem{Party: c.partyName(in.Party), Member: in.Member, Organization: in.Organization, Text: in.Text,

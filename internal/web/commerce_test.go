@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/liaison-cell/liaison/internal/watch"
 )
 
 // comPages are the commercial desk's pages over the demo's three projects.
@@ -154,4 +159,21 @@ func TestCommercePledgeReachesOnlyItsFunderAndTheMediator(t *testing.T) {
 			mustNotContain(t, m+" "+p, b.get(p).Body, secrets...)
 		}
 	}
+}
+
+// The watch's alert of the ski resort's held lifts is on the project's page
+// for the sides, who read the drone incident, and not for an observer, who
+// does not.
+func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
+	ts := newServer(t)
+	w, err := watch.New(watch.Config{Ledger: ts.Ledger, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page := ts.signInEnglish(t, "il.commercial").page("/projects/hermon-ski")
+	mustContain(t, "Israel's ski resort page", page, "Alerts: a gate fails while the project is being built", "Lift installation", "Drone over the planned lift station")
+	mustNotContain(t, "Jordan's ski resort page", ts.signInEnglish(t, "jo.commercial").page("/projects/hermon-ski"), "Alerts: a gate fails")
 }
