@@ -113,6 +113,19 @@ var migrations = []string{
 	// them must find its place in the index, not sort them all.
 	`DROP INDEX objects_list;
 	CREATE INDEX objects_list ON objects (cell, kind, parent, seq, id);`,
+	// 7: witnesses' cosignatures of checkpoints (issue 13), each with the
+	// checkpoint the cell signed at that size, which the checkpoints
+	// table no longer holds once a later one is signed.
+	`CREATE TABLE cosignatures (
+		cell TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		witness TEXT NOT NULL,
+		time BIGINT NOT NULL,
+		line TEXT NOT NULL,
+		note {{blob}} NOT NULL,
+		PRIMARY KEY (cell, size, witness)
+	);
+	CREATE INDEX cosignatures_witness ON cosignatures (cell, witness, size);`,
 }
 
 // SchemaVersion is the version this build writes and understands.
