@@ -34,6 +34,7 @@ func commands() []command {
 		{"login", "sign in to a server and keep the token: --server URL --username NAME", runLogin},
 		{"logout", "end the session kept by login", runLogout},
 		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
+		{"witness", "your party's witness: witness key new | register | list | revoke ID | cosign (verify the log, cosign its checkpoint)", runWitness},
 		{"whoami", "show the signed-in member", runWhoami},
 		{"send", "send a message: --channel ID|TITLE --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--lang en|ar|he] [--body T | --body-file F | stdin] [--reply-to MSG] [--attach F ...] [--id ID]", runSend},
 		{"ack", "acknowledge a message: ack MSG [--readback \"what, where, when\"] (FLASH and IMMEDIATE need one)", runAck},

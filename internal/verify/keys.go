@@ -18,6 +18,17 @@ type keyring struct {
 	keys     map[string]*keyInfo
 	started  bool
 	verified int64
+	// witnesses and party names, as the log declares them (witness.register
+	// and party.create are for every party too): whose cosignature is whose.
+	witnesses map[string]*witnessInfo
+	parties   map[string]string
+}
+
+type witnessInfo struct {
+	id, party  string
+	v          *record.WitnessVerifier
+	registered int64
+	revoked    int64 // -1 while active
 }
 
 type keyInfo struct {
@@ -43,7 +54,7 @@ func CheckSignatures(cellID, vkey string, entries []*record.Entry) error {
 }
 
 func newKeyring(cellID, vkey string) *keyring {
-	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}}
+	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}, witnesses: map[string]*witnessInfo{}, parties: map[string]string{}}
 }
 
 // check verifies entry e's envelope with the key it names, in log order.
@@ -106,6 +117,48 @@ func (r *keyring) check(e *record.Entry) error {
 			return entryErr(i, "revokes key %s again (revoked at entry %d)", p.KeyID, t.revoked)
 		}
 		t.revoked = i
+	}
+	return r.follow(e)
+}
+
+// follow notes what a verified entry says about witnesses and parties.
+func (r *keyring) follow(e *record.Entry) error {
+	i, payload := e.Index, e.Envelope.Payload
+	switch e.Envelope.Kind() {
+	case cell.KindPartyCreate, cell.KindPartyUpdate:
+		var p struct {
+			Party struct{ ID, Name string } `json:"party"`
+		}
+		if json.Unmarshal(payload, &p) == nil && p.Party.Name != "" {
+			r.parties[p.Party.ID] = p.Party.Name
+		}
+	case cell.KindWitnessRegister:
+		var p cell.WitnessRegisterPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.register payload", Err: err}
+		}
+		v, err := record.NewWitnessVerifier(p.VerifierKey)
+		if err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.register verifier_key", Err: err}
+		}
+		id := record.KeyID(v.Public())
+		if w, ok := r.witnesses[id]; ok {
+			return entryErr(i, "registers witness key %s again (registered at entry %d)", id, w.registered)
+		}
+		r.witnesses[id] = &witnessInfo{id: id, party: e.Party, v: v, registered: i, revoked: -1}
+	case cell.KindWitnessRevoke:
+		var p cell.WitnessRevokePayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.revoke payload", Err: err}
+		}
+		w, ok := r.witnesses[p.WitnessID]
+		switch {
+		case !ok:
+			return entryErr(i, "revokes witness key %s, which was never registered", p.WitnessID)
+		case w.revoked >= 0:
+			return entryErr(i, "revokes witness key %s again (revoked at entry %d)", p.WitnessID, w.revoked)
+		}
+		w.revoked = i
 	}
 	return nil
 }
