@@ -225,3 +225,55 @@ func (r *keyring) keyRegister(e *record.Entry) error {
 	r.keys[id] = &keyInfo{pub: pub, member: e.Member, party: e.Party, registered: i, revoked: -1}
 	return nil
 }
+
+// Keyring checks entries' envelope signatures one at a time, in log order,
+// with the keys the log declares: for a mirror that verifies entries as
+// they arrive rather than a whole log at once. Entry 0 must come first.
+type Keyring struct{ r *keyring }
+
+// NewKeyring returns a Keyring for the cell whose checkpoints verify with
+// vkey.
+func NewKeyring(cellID, vkey string) *Keyring { return &Keyring{r: newKeyring(cellID, vkey)} }
+
+// Check verifies e, the next entry its reader may read.
+func (k *Keyring) Check(e *record.Entry) error { return k.r.check(e) }
+
+// WitnessVerifiers returns the verifiers of the unrevoked witness keys the
+// entries checked so far registered, with each key's id and party.
+func (k *Keyring) WitnessVerifiers() map[string]WitnessKey {
+	out := map[string]WitnessKey{}
+	for _, w := range k.r.witnesses {
+		if w.revoked < 0 {
+			out[w.id] = WitnessKey{ID: w.id, Party: w.party, PartyName: k.r.partyName(w.party), Verifier: w.v}
+		}
+	}
+	return out
+}
+
+// WitnessKey is a registered witness key as a Keyring knows it.
+type WitnessKey struct {
+	ID, Party, PartyName string
+	Verifier             *record.WitnessVerifier
+}
+
+// Clone returns a copy that checks on from where k is, without changing k:
+// a mirror checks a batch in a copy and keeps it only if the batch is
+// stored.
+func (k *Keyring) Clone() *Keyring {
+	r := *k.r
+	r.keys = make(map[string]*keyInfo, len(k.r.keys))
+	for id, ki := range k.r.keys {
+		c := *ki
+		r.keys[id] = &c
+	}
+	r.witnesses = make(map[string]*witnessInfo, len(k.r.witnesses))
+	for id, w := range k.r.witnesses {
+		c := *w
+		r.witnesses[id] = &c
+	}
+	r.parties = make(map[string]string, len(k.r.parties))
+	for id, n := range k.r.parties {
+		r.parties[id] = n
+	}
+	return &Keyring{r: &r}
+}
