@@ -12,8 +12,10 @@ import (
 func TestWitnessCLI(t *testing.T) {
 	d := testlog.NewFreshDemo(t)
 	url := startServer(t, d)
+	clis := map[string]*cli{}
 	for _, party := range []string{"il", "sy"} {
 		c := signIn(t, d, url, party+".duty")
+		clis[party] = c
 		out := c.asOK("", "witness", "key", "new")
 		mustContain(t, "witness key new", out, "liaison-witness/"+testlog.Cell+"/"+party+"+")
 		c.asFail("", "witness", "key", "new") // never overwritten without --force
@@ -23,8 +25,14 @@ func TestWitnessCLI(t *testing.T) {
 		// A second round proves the log only grew since the first.
 		mustContain(t, "witness cosign again", c.asOK("", "witness", "cosign"), "extends the checkpoint of")
 	}
+	// A mirror of sy's record, cosigning with sy's registered witness key.
+	syc := clis["sy"]
+	dir := t.TempDir()
+	out := syc.asOK("", "mirror", "--once", "--party", "sy", "--data", dir)
+	mustContain(t, "mirror --once", out, "cosigning as liaison-witness/", "size ", "cosigned")
+	mustContain(t, "mirror of another party", syc.asFail("", "mirror", "--once", "--party", "il", "--data", dir), "not il")
 	jo := signIn(t, d, url, "jo.duty")
-	out := jo.asOK("", "verify")
+	out = jo.asOK("", "verify")
 	if !strings.Contains(out, "Verified by Israel and Syria at size") {
 		t.Errorf("verify does not say who vouched:\n%s", out)
 	}
