@@ -36,7 +36,7 @@ type cell struct {
 
 // startCell serves the data directory dir; wrap, when set, sits in front
 // of the API (a test double of a dishonest cell).
-func startCell(t *testing.T, dir string, wrap func(http.Handler) http.Handler) *cell {
+func startCell(t testing.TB, dir string, wrap func(http.Handler) http.Handler) *cell {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, dir)
@@ -72,7 +72,7 @@ func startCell(t *testing.T, dir string, wrap func(http.Handler) http.Handler) *
 	return c
 }
 
-func (c *cell) login(t *testing.T, member string) *client.Client {
+func (c *cell) login(t testing.TB, member string) *client.Client {
 	t.Helper()
 	cl := client.New(c.URL, "")
 	r, err := cl.Login(context.Background(), "", member, testlog.Password)
@@ -84,7 +84,7 @@ func (c *cell) login(t *testing.T, member string) *client.Client {
 
 // send has member send a message on the party's line to the mediator,
 // and the cell sign a checkpoint of it.
-func (c *cell) send(t *testing.T, d *testlog.Demo, member, channel, subject string) {
+func (c *cell) send(t testing.TB, d *testlog.Demo, member, channel, subject string) {
 	t.Helper()
 	ctx := context.Background()
 	env, err := client.Sign(d.Key(t, member), testlog.Cell, "message.send", map[string]any{
@@ -100,7 +100,7 @@ func (c *cell) send(t *testing.T, d *testlog.Demo, member, channel, subject stri
 	}
 }
 
-func registerWitness(t *testing.T, c *cell, d *testlog.Demo, party string) *record.WitnessKey {
+func registerWitness(t testing.TB, c *cell, d *testlog.Demo, party string) *record.WitnessKey {
 	t.Helper()
 	k, err := record.NewWitnessKey("mirror.test/" + party)
 	if err != nil {
@@ -115,7 +115,7 @@ func registerWitness(t *testing.T, c *cell, d *testlog.Demo, party string) *reco
 	return k
 }
 
-func openMirror(t *testing.T, c *client.Client, dir string, k *record.WitnessKey) *mirror.Mirror {
+func openMirror(t testing.TB, c *client.Client, dir string, k *record.WitnessKey) *mirror.Mirror {
 	t.Helper()
 	m, err := mirror.Open(context.Background(), mirror.Config{Client: c, Cell: testlog.Cell, Dir: dir, Witness: k, Logger: testlog.Quiet()})
 	if err != nil {
@@ -215,7 +215,7 @@ func TestTwoMirrorsFollowAndCosign(t *testing.T) {
 }
 
 // copyDir copies a stopped cell's data directory.
-func copyDir(t *testing.T, from string) string {
+func copyDir(t testing.TB, from string) string {
 	t.Helper()
 	to := filepath.Join(t.TempDir(), "data")
 	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
