@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -106,6 +108,47 @@ func printVerified(w io.Writer, r *verify.Result) {
 		fmt.Fprintf(tw, "  consistency\tfirst verification of this log: later runs will prove it only grew\n")
 	}
 	tw.Flush()
+	if line := witnessedLine(r.Witnessed); line != "" {
+		fmt.Fprintln(w, line)
+	}
+}
+
+// witnessedLine says which parties' witnesses cosigned the log verified:
+// "Verified by Israel, Syria and the United States at size N." Each
+// cosigned a checkpoint this run found in the log's own leaves; the
+// smallest such size is what all of them vouch for, and who went further
+// is said after.
+func witnessedLine(ws []verify.Witnessed) string {
+	if len(ws) == 0 {
+		return "Verified by no party's witness: no registered witness has cosigned a checkpoint of this log yet."
+	}
+	least := ws[len(ws)-1].Size
+	var names []string
+	var ahead []string
+	for _, x := range ws {
+		if !slices.Contains(names, x.PartyName) {
+			names = append(names, x.PartyName)
+		}
+		if x.Size > least {
+			ahead = append(ahead, fmt.Sprintf("%s at %d", x.PartyName, x.Size))
+		}
+	}
+	slices.Sort(names)
+	line := "Verified by " + andList(names) + " at size " + fmt.Sprint(least)
+	if len(ahead) > 0 {
+		line += " (" + strings.Join(ahead, ", ") + ")"
+	}
+	return line + "."
+}
+
+func andList(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // setFlags returns the names of the flags given on the command line.

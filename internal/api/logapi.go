@@ -39,6 +39,20 @@ func (s *Server) logCheckpoint(w http.ResponseWriter, r *http.Request, p *Princi
 	if err != nil {
 		return err
 	}
+	// Cosignature lines follow the cell's: a verifier that knows only the
+	// cell's key ignores them (C2SP signed-note), one that knows a
+	// witness's key checks that witness's.
+	cs, err := s.st.Cosignatures(r.Context(), p.Cell, c.Size)
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		active, err := s.activeWitnesses(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		c.Note = withCosignatures(c.Note, cs, active)
+	}
 	writeText(w, c.Note)
 	return nil
 }

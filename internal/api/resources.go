@@ -193,9 +193,10 @@ func writeEntry(w http.ResponseWriter, status int, res store.Result, extra map[s
 // route like PUT /members/{member} cannot carry a command about another.
 func pathTarget(env *record.Envelope) string {
 	var p struct {
-		Party  struct{ ID string } `json:"party"`
-		Member struct{ ID string } `json:"member"`
-		KeyID  string              `json:"key_id"`
+		Party     struct{ ID string } `json:"party"`
+		Member    struct{ ID string } `json:"member"`
+		KeyID     string              `json:"key_id"`
+		WitnessID string              `json:"witness_id"`
 	}
 	json.Unmarshal(env.Payload, &p) //nolint:errcheck // validated by the domain
 	switch env.Kind() {
@@ -205,6 +206,8 @@ func pathTarget(env *record.Envelope) string {
 		return p.Member.ID
 	case cell.KindKeyRevoke:
 		return p.KeyID
+	case cell.KindWitnessRevoke:
+		return p.WitnessID
 	}
 	return ""
 }
@@ -214,7 +217,7 @@ func (s *Server) checkRoute(r *http.Request, env *record.Envelope, kind string) 
 		return problem(http.StatusUnprocessableEntity, "wrong-kind", "Wrong command kind",
 			"this endpoint takes "+record.PayloadType(kind)+", not "+env.PayloadType)
 	}
-	for _, name := range []string{"party", "member", "key"} {
+	for _, name := range []string{"party", "member", "key", "witness"} {
 		if v := r.PathValue(name); v != "" && v != pathTarget(env) {
 			return problem(http.StatusUnprocessableEntity, "wrong-target", "Command is about another "+name,
 				"the path names "+name+" "+strconv.Quote(v)+" but the signed command is about "+strconv.Quote(pathTarget(env)))

@@ -346,6 +346,7 @@ func (s *Server) routesInit() error {
 	s.authed("GET /api/v1/log/proof/inclusion", s.proofInclusion)
 	s.authed("GET /api/v1/log/proof/consistency", s.proofConsistency)
 	s.authed("GET /api/v1/stream", s.stream)
+	s.witnessRoutes()
 	s.hotlineRoutes()
 	s.deconflictRoutes()
 	s.diplomacyRoutes()

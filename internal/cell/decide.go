@@ -87,6 +87,8 @@ func NewRegistry() *Registry {
 	r.Handle(KindKeyRegister, keyRegister)
 	r.Handle(KindKeyRevoke, keyRevoke)
 	r.Handle(KindMemberSigninAlert, memberSigninAlert)
+	r.Handle(KindWitnessRegister, witnessRegister)
+	r.Handle(KindWitnessRevoke, witnessRevoke)
 	return r
 }
 

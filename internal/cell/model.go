@@ -11,6 +11,9 @@
 //	key.register, key.revoke      every party: whoever verifies a signature needs
 //	                              the key, and a key the operator slipped in is
 //	                              visible to all
+//	witness.register, witness.revoke  every party: a party's mirror's key, whose
+//	                              cosignatures of checkpoints anyone must be able to
+//	                              attribute (witness.go)
 //	member.signin_alert           the member's party and the mediator: the server's
 //	                              word that the member's password keeps failing
 //

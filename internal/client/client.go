@@ -62,6 +62,9 @@ func (c *Client) WithHTTPClient(hc *http.Client) *Client {
 // Server returns the server's base URL.
 func (c *Client) Server() string { return c.server }
 
+// Token returns the bearer token the client sends.
+func (c *Client) Token() string { return c.token }
+
 // Cell returns the cell the client addresses ("" for the default cell).
 func (c *Client) Cell() string { return c.cell }
 

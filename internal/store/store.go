@@ -259,6 +259,18 @@ type Checkpoint struct {
 	Note []byte
 }
 
+// Cosignature is a witness's cosignature of a checkpoint the cell signed,
+// as the cell serves it beside its own signature.
+type Cosignature struct {
+	Size    int64
+	Witness string // the witness key's id (cell.Witness.ID)
+	Time    int64  // the time the cosignature states, in Unix seconds
+	Line    string // its signature line, "— name base64\n"
+	// Note is the checkpoint of Size as the cell signed it, with the
+	// cell's signature line alone.
+	Note []byte
+}
+
 // Token is a hashed bearer token or browser session.
 type Token struct {
 	Hash      []byte // SHA-256 of the secret; the secret is never stored
@@ -307,6 +319,16 @@ type Store interface {
 	// is already stored.
 	PutCheckpoint(ctx context.Context, cell string, size int64, note []byte) error
 	Checkpoint(ctx context.Context, cell string) (Checkpoint, error)
+	// PutCosignature keeps a witness's cosignature of the checkpoint of
+	// c.Size, the caller having verified it; of two by the same witness at
+	// the same size it keeps the later.
+	PutCosignature(ctx context.Context, cell string, c Cosignature) error
+	// Cosignatures returns the cosignatures of the checkpoint of size, by
+	// witness id.
+	Cosignatures(ctx context.Context, cell string, size int64) ([]Cosignature, error)
+	// LatestCosignatures returns each witness's cosignature of the largest
+	// checkpoint it cosigned, by witness id.
+	LatestCosignatures(ctx context.Context, cell string) ([]Cosignature, error)
 
 	// View reads committed projections of a cell, all of them: for the
 	// server's own decisions and timers, never to answer a member.

@@ -51,6 +51,26 @@ func (d *Demo) Key(tb testing.TB, member string) *record.DeviceKey {
 	return k
 }
 
+// NoteSigner returns the cell's checkpoint signer, as a thief of the
+// cell's key (or a rogue node) would hold it: to sign another history.
+func (d *Demo) NoteSigner(tb testing.TB) note.Signer {
+	tb.Helper()
+	st, err := sqlite.Open(context.Background(), d.Dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	skey, err := st.Secret(context.Background(), Cell+".note.key")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := note.NewSigner(string(skey))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
 // Registry holds the commands of every domain, as the server's does.
 func Registry() *cell.Registry { return desks.Registry() }
 

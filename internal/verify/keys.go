@@ -18,6 +18,17 @@ type keyring struct {
 	keys     map[string]*keyInfo
 	started  bool
 	verified int64
+	// witnesses and party names, as the log declares them (witness.register
+	// and party.create are for every party too): whose cosignature is whose.
+	witnesses map[string]*witnessInfo
+	parties   map[string]string
+}
+
+type witnessInfo struct {
+	id, party  string
+	v          *record.WitnessVerifier
+	registered int64
+	revoked    int64 // -1 while active
 }
 
 type keyInfo struct {
@@ -43,7 +54,7 @@ func CheckSignatures(cellID, vkey string, entries []*record.Entry) error {
 }
 
 func newKeyring(cellID, vkey string) *keyring {
-	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}}
+	return &keyring{cell: cellID, vkey: vkey, keys: map[string]*keyInfo{}, witnesses: map[string]*witnessInfo{}, parties: map[string]string{}}
 }
 
 // check verifies entry e's envelope with the key it names, in log order.
@@ -106,6 +117,48 @@ func (r *keyring) check(e *record.Entry) error {
 			return entryErr(i, "revokes key %s again (revoked at entry %d)", p.KeyID, t.revoked)
 		}
 		t.revoked = i
+	}
+	return r.follow(e)
+}
+
+// follow notes what a verified entry says about witnesses and parties.
+func (r *keyring) follow(e *record.Entry) error {
+	i, payload := e.Index, e.Envelope.Payload
+	switch e.Envelope.Kind() {
+	case cell.KindPartyCreate, cell.KindPartyUpdate:
+		var p struct {
+			Party struct{ ID, Name string } `json:"party"`
+		}
+		if json.Unmarshal(payload, &p) == nil && p.Party.Name != "" {
+			r.parties[p.Party.ID] = p.Party.Name
+		}
+	case cell.KindWitnessRegister:
+		var p cell.WitnessRegisterPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.register payload", Err: err}
+		}
+		v, err := record.NewWitnessVerifier(p.VerifierKey)
+		if err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.register verifier_key", Err: err}
+		}
+		id := record.KeyID(v.Public())
+		if w, ok := r.witnesses[id]; ok {
+			return entryErr(i, "registers witness key %s again (registered at entry %d)", id, w.registered)
+		}
+		r.witnesses[id] = &witnessInfo{id: id, party: e.Party, v: v, registered: i, revoked: -1}
+	case cell.KindWitnessRevoke:
+		var p cell.WitnessRevokePayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.revoke payload", Err: err}
+		}
+		w, ok := r.witnesses[p.WitnessID]
+		switch {
+		case !ok:
+			return entryErr(i, "revokes witness key %s, which was never registered", p.WitnessID)
+		case w.revoked >= 0:
+			return entryErr(i, "revokes witness key %s again (revoked at entry %d)", p.WitnessID, w.revoked)
+		}
+		w.revoked = i
 	}
 	return nil
 }
@@ -171,4 +224,56 @@ func (r *keyring) keyRegister(e *record.Entry) error {
 	}
 	r.keys[id] = &keyInfo{pub: pub, member: e.Member, party: e.Party, registered: i, revoked: -1}
 	return nil
+}
+
+// Keyring checks entries' envelope signatures one at a time, in log order,
+// with the keys the log declares: for a mirror that verifies entries as
+// they arrive rather than a whole log at once. Entry 0 must come first.
+type Keyring struct{ r *keyring }
+
+// NewKeyring returns a Keyring for the cell whose checkpoints verify with
+// vkey.
+func NewKeyring(cellID, vkey string) *Keyring { return &Keyring{r: newKeyring(cellID, vkey)} }
+
+// Check verifies e, the next entry its reader may read.
+func (k *Keyring) Check(e *record.Entry) error { return k.r.check(e) }
+
+// WitnessVerifiers returns the verifiers of the unrevoked witness keys the
+// entries checked so far registered, with each key's id and party.
+func (k *Keyring) WitnessVerifiers() map[string]WitnessKey {
+	out := map[string]WitnessKey{}
+	for _, w := range k.r.witnesses {
+		if w.revoked < 0 {
+			out[w.id] = WitnessKey{ID: w.id, Party: w.party, PartyName: k.r.partyName(w.party), Verifier: w.v}
+		}
+	}
+	return out
+}
+
+// WitnessKey is a registered witness key as a Keyring knows it.
+type WitnessKey struct {
+	ID, Party, PartyName string
+	Verifier             *record.WitnessVerifier
+}
+
+// Clone returns a copy that checks on from where k is, without changing k:
+// a mirror checks a batch in a copy and keeps it only if the batch is
+// stored.
+func (k *Keyring) Clone() *Keyring {
+	r := *k.r
+	r.keys = make(map[string]*keyInfo, len(k.r.keys))
+	for id, ki := range k.r.keys {
+		c := *ki
+		r.keys[id] = &c
+	}
+	r.witnesses = make(map[string]*witnessInfo, len(k.r.witnesses))
+	for id, w := range k.r.witnesses {
+		c := *w
+		r.witnesses[id] = &c
+	}
+	r.parties = make(map[string]string, len(k.r.parties))
+	for id, n := range k.r.parties {
+		r.parties[id] = n
+	}
+	return &Keyring{r: &r}
 }

@@ -258,3 +258,6 @@ func keyEntries(k cell.Key) (registered int64, revoked []int64) {
 	}
 	return k.Registered, nil
 }
+
+// Cosigned implements CosignedSource with GET /log/cosigned.
+func (s *HTTPSource) Cosigned(ctx context.Context) ([][]byte, error) { return s.c.Cosigned(ctx) }

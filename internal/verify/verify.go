@@ -80,8 +80,14 @@ type Result struct {
 	// FirstUse reports that the verifier key was not known before this run
 	// and is now trusted.
 	FirstUse bool
-	// Checkpoint is the signed checkpoint verified.
+	// Checkpoint is the signed checkpoint verified, Note its signed note as
+	// served.
 	Checkpoint record.Checkpoint
+	Note       []byte
+	// Witnessed holds, per registered witness key, the largest checkpoint
+	// it cosigned that this run checked against the log's own leaves, by
+	// size, largest first.
+	Witnessed []Witnessed
 	// Size is the number of entries verified: the checkpoint's size, or
 	// for a complete source the whole log (which may run ahead of the last
 	// signed checkpoint).
@@ -214,7 +220,8 @@ func Verify(ctx context.Context, src Source, opt Options) (*Result, error) {
 		return nil, err
 	}
 
-	if err := checkEntries(ctx, src, complete, n, leaves, vkey, res); err != nil {
+	ring, err := checkEntries(ctx, src, complete, n, leaves, vkey, res)
+	if err != nil {
 		return nil, err
 	}
 
@@ -240,6 +247,17 @@ func Verify(ctx context.Context, src Source, opt Options) (*Result, error) {
 		}
 	}
 
+	if cs, ok := src.(CosignedSource); ok {
+		notes, err := cs.Cosigned(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cosigned checkpoints: %w", err)
+		}
+		if res.Witnessed, err = checkCosigned(notes, vkey, ring, tree, n); err != nil {
+			return nil, err
+		}
+	}
+	res.Note = note
+
 	if err := saveState(opt.StateDir, &state{Source: src.Name(), VerifierKey: vkey, Checkpoint: string(note),
 		Size: cp.Size, Verified: opt.Now().UTC()}); err != nil {
 		return nil, fmt.Errorf("saving the verified checkpoint: %w", err)
@@ -249,7 +267,7 @@ func Verify(ctx context.Context, src Source, opt Options) (*Result, error) {
 
 // checkEntries reads every entry the source may read and checks it against
 // its leaf, its place in the log, and its signature.
-func checkEntries(ctx context.Context, src Source, complete bool, n int64, leaves []record.Hash, vkey string, res *Result) error {
+func checkEntries(ctx context.Context, src Source, complete bool, n int64, leaves []record.Hash, vkey string, res *Result) (*keyring, error) {
 	ring := newKeyring(src.Cell(), vkey)
 	want := int64(0) // for a complete source, the next index that must come
 	after := int64(-1)
@@ -258,36 +276,36 @@ pages:
 		asked := after
 		es, next, err := src.Entries(ctx, asked, entryBatch)
 		if err != nil {
-			return fmt.Errorf("entries after %d: %w", after, err)
+			return nil, fmt.Errorf("entries after %d: %w", after, err)
 		}
 		for _, re := range es {
 			i := re.Index
 			if i <= after {
-				return entryErr(i, "served out of order (after entry %d)", after)
+				return nil, entryErr(i, "served out of order (after entry %d)", after)
 			}
 			after = i
 			if i >= n {
 				break pages // beyond the checkpoint: verified next time
 			}
 			if complete && i != want {
-				return entryErr(want, "missing from the log")
+				return nil, entryErr(want, "missing from the log")
 			}
 			want = i + 1
 			if record.LeafHash(re.LeafData) != leaves[i] {
-				return entryErr(i, "leaf data does not hash to leaf %d", i)
+				return nil, entryErr(i, "leaf data does not hash to leaf %d", i)
 			}
 			e, err := record.ParseEntry(re.LeafData)
 			if err != nil {
-				return &Error{Index: i, End: i + 1, Msg: "the entry does not parse", Err: err}
+				return nil, &Error{Index: i, End: i + 1, Msg: "the entry does not parse", Err: err}
 			}
 			if e.Index != i {
-				return entryErr(i, "the entry says it is entry %d", e.Index)
+				return nil, entryErr(i, "the entry says it is entry %d", e.Index)
 			}
 			if e.Cell != src.Cell() {
-				return entryErr(i, "the entry belongs to cell %q, not %q", e.Cell, src.Cell())
+				return nil, entryErr(i, "the entry belongs to cell %q, not %q", e.Cell, src.Cell())
 			}
 			if err := ring.check(e); err != nil {
-				return err
+				return nil, err
 			}
 			res.Read++
 		}
@@ -295,15 +313,15 @@ pages:
 			break
 		}
 		if next <= asked || next < after {
-			return logErr("the source does not advance through the entries (asked after %d, told to go on after %d)", asked, next)
+			return nil, logErr("the source does not advance through the entries (asked after %d, told to go on after %d)", asked, next)
 		}
 		after = next
 	}
 	if complete && want < n {
-		return entryErr(want, "missing from the log")
+		return nil, entryErr(want, "missing from the log")
 	}
 	res.Signatures = ring.verified
-	return nil
+	return ring, nil
 }
 
 // localize finds where the leaves disagree with the checkpoint's root. It

@@ -201,6 +201,7 @@ func TestMigrationClustersHashes(t *testing.T) {
 		`INSERT INTO hashes_v2 SELECT cell, idx, hash FROM hashes`,
 		`DROP TABLE hashes`,
 		`ALTER TABLE hashes_v2 RENAME TO hashes`,
+		`DROP TABLE cosignatures`,
 		`ALTER TABLE objects DROP COLUMN members`,
 		`ALTER TABLE entries DROP COLUMN members`,
 		`ALTER TABLE objects DROP COLUMN mask`,

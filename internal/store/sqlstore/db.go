@@ -332,6 +332,44 @@ func (s *DB) Checkpoint(ctx context.Context, cell string) (store.Checkpoint, err
 	return c, err
 }
 
+// PutCosignature implements store.Store.
+func (s *DB) PutCosignature(ctx context.Context, cell string, c store.Cosignature) error {
+	_, err := s.W.ExecContext(ctx, s.q(`INSERT INTO cosignatures (cell, size, witness, time, line, note) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (cell, size, witness) DO UPDATE SET time = excluded.time, line = excluded.line
+		WHERE cosignatures.time < excluded.time`), cell, c.Size, c.Witness, c.Time, c.Line, c.Note)
+	return err
+}
+
+// Cosignatures implements store.Store.
+func (s *DB) Cosignatures(ctx context.Context, cell string, size int64) ([]store.Cosignature, error) {
+	return s.cosignatures(ctx, `SELECT size, witness, time, line, note FROM cosignatures
+		WHERE cell = $1 AND size = $2 ORDER BY witness`, cell, size)
+}
+
+// LatestCosignatures implements store.Store.
+func (s *DB) LatestCosignatures(ctx context.Context, cell string) ([]store.Cosignature, error) {
+	return s.cosignatures(ctx, `SELECT c.size, c.witness, c.time, c.line, c.note FROM cosignatures c
+		WHERE c.cell = $1 AND c.size = (SELECT MAX(d.size) FROM cosignatures d WHERE d.cell = c.cell AND d.witness = c.witness)
+		ORDER BY c.witness`, cell)
+}
+
+func (s *DB) cosignatures(ctx context.Context, query string, args ...any) ([]store.Cosignature, error) {
+	rows, err := s.R.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Cosignature
+	for rows.Next() {
+		var c store.Cosignature
+		if err := rows.Scan(&c.Size, &c.Witness, &c.Time, &c.Line, &c.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // LookupIdem implements store.Store.
 func (s *DB) LookupIdem(ctx context.Context, cell, key string) (int64, error) {
 	var idx int64

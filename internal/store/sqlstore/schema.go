@@ -128,6 +128,19 @@ var migrations = []string{
 		PRIMARY KEY (cell, kind, term, sortkey, id)
 	);
 	CREATE INDEX object_keys_object ON object_keys (cell, kind, id, term);`,
+	// 8: witnesses' cosignatures of checkpoints (issue 13), each with the
+	// checkpoint the cell signed at that size, which the checkpoints
+	// table no longer holds once a later one is signed.
+	`CREATE TABLE cosignatures (
+		cell TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		witness TEXT NOT NULL,
+		time BIGINT NOT NULL,
+		line TEXT NOT NULL,
+		note {{blob}} NOT NULL,
+		PRIMARY KEY (cell, size, witness)
+	);
+	CREATE INDEX cosignatures_witness ON cosignatures (cell, witness, size);`,
 }
 
 // SchemaVersion is the version this build writes and understands.

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Proofs", testProofs},
 		{"Entries", testEntries},
 		{"Checkpoint", testCheckpoint},
+		{"Cosignatures", testCosignatures},
 		{"View", testView},
 		{"ViewFor", testViewFor},
 		{"NamedReaders", testNamedReaders},
@@ -974,6 +975,47 @@ func testCheckpoint(t *testing.T, s store.Store) {
 	}
 	check("other", 1, "one")
 	check(cell, 9, "nine")
+}
+
+func testCosignatures(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	newCell(t, s, cell)
+	newCell(t, s, "other")
+	if cs, err := s.LatestCosignatures(ctx, cell); err != nil || len(cs) != 0 {
+		t.Errorf("LatestCosignatures before any = %v, %v", cs, err)
+	}
+	put := func(c string, size int64, w string, at int64) {
+		t.Helper()
+		line := fmt.Sprintf("— %s %d@%d\n", w, size, at)
+		if err := s.PutCosignature(ctx, c, store.Cosignature{Size: size, Witness: w, Time: at, Line: line, Note: []byte(fmt.Sprint("note ", size))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(cell, 5, "il", 100)
+	put(cell, 5, "sy", 101)
+	put(cell, 7, "il", 102)
+	put(cell, 7, "il", 90)  // an earlier cosignature of the same: kept out
+	put(cell, 5, "sy", 103) // a later one of the same: kept
+	put("other", 9, "il", 104)
+	lines := func(cs []store.Cosignature) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, strings.TrimSpace(c.Line)+" "+string(c.Note))
+		}
+		return out
+	}
+	if cs, err := s.Cosignatures(ctx, cell, 5); err != nil || !slices.Equal(lines(cs), []string{"— il 5@100 note 5", "— sy 5@103 note 5"}) {
+		t.Errorf("Cosignatures(5) = %q, %v", lines(cs), err)
+	}
+	if cs, err := s.Cosignatures(ctx, cell, 7); err != nil || !slices.Equal(lines(cs), []string{"— il 7@102 note 7"}) {
+		t.Errorf("Cosignatures(7) = %q, %v", lines(cs), err)
+	}
+	if cs, err := s.Cosignatures(ctx, cell, 6); err != nil || len(cs) != 0 {
+		t.Errorf("Cosignatures(6) = %q, %v", lines(cs), err)
+	}
+	if cs, err := s.LatestCosignatures(ctx, cell); err != nil || !slices.Equal(lines(cs), []string{"— il 7@102 note 7", "— sy 5@103 note 5"}) {
+		t.Errorf("LatestCosignatures = %q, %v", lines(cs), err)
+	}
 }
 
 func testView(t *testing.T, s store.Store) {
@@ -2026,8 +2068,9 @@ func testAppenderClose(t *testing.T, s store.Store) {
 
 // Version3 holds the SQL that takes a store's database back to schema
 // version 3, before objects carried audience masks (and, since 5, named
-// readers, and since 7, keys).
+// readers, since 7, keys, and since 8, cosignatures).
 var Version3 = []string{
+	`DROP TABLE cosignatures`,
 	`DROP TABLE object_keys`,
 	`ALTER TABLE objects DROP COLUMN members`, `ALTER TABLE entries DROP COLUMN members`,
 	`ALTER TABLE objects DROP COLUMN mask`, `UPDATE schema_version SET version = 3`,
