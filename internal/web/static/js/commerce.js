@@ -1,54 +1,37 @@
 // The commercial desk's pages: each form signs its command with this
 // browser's device key (the kind, the API path and the fields the page
-// fixes are in its data- attributes; the form adds its inputs, nested
-// under data-wrap when the command carries an object), the registry's
+// fixes are in its data- attributes; the form adds its inputs, read as
+// forms.js reads every desk's), the registry's
 // projects are marked on the de-escalation desk's map of the zones, and
 // the live parts are read again when the stream says the desk changed.
-import { t, signAndSubmit, fetchFragment, parseHTML, debounce, problemDetail } from '/static/js/page.js';
+import { t, say, signAndSubmit, fetchFragment, parseHTML, debounce, problemDetail } from '/static/js/page.js';
 import { newMap, zoneLayers, boundsOf, formBusy } from '/static/js/deskkit.js';
-
-// read takes one input as the command carries it: data-as says how.
-function read(input) {
-  const v = input.value.trim();
-  if (input.dataset.as === 'int') return v === '' ? '' : Number(v);
-  return v;
-}
-
-function fieldsOf(form) {
-  const fields = JSON.parse(form.dataset.fields || '{}');
-  const wrap = form.dataset.wrap;
-  const into = wrap ? (fields[wrap] ??= {}) : fields;
-  for (const input of form.querySelectorAll('input[name], textarea[name], select[name]')) {
-    const v = read(input);
-    if (input.required && v === '') {
-      input.focus();
-      throw new Error(t('com.required'));
-    }
-    if (input.dataset.as === 'int' && !Number.isSafeInteger(v) && v !== '') {
-      input.focus();
-      throw new Error(t('com.required'));
-    }
-    if (v !== '') into[input.name] = v;
-  }
-  return fields;
-}
+import { fieldsOf, upload, getPath, editLists } from '/static/js/forms.js';
 
 // One listener for every form, those the live parts bring in included.
 document.addEventListener('submit', (ev) => {
   const form = ev.target.closest?.('form.com-form');
   if (!form) return;
   ev.preventDefault();
-  formBusy(form, async () => {
+  formBusy(form, async (status) => {
     const fields = fieldsOf(form);
+    await upload(form, fields, status);
+    say(status, t('sending'));
     await signAndSubmit(form.dataset.path, form.dataset.kind, fields);
     const then = form.dataset.then;
     if (then) {
-      const id = (form.dataset.wrap ? fields[form.dataset.wrap] : fields).id;
-      location.assign(then.replace('{id}', encodeURIComponent(String(id))));
+      location.assign(then.replace('{id}', encodeURIComponent(String(getPath(fields, form.dataset.thenField)))));
     } else {
       location.reload();
     }
   });
+});
+
+editLists();
+
+// A form being filled in is not swapped away by a live part's refresh.
+document.addEventListener('input', (ev) => {
+  ev.target.closest?.('form.com-form')?.setAttribute('data-dirty', '');
 });
 
 // ---- the registry's map ----
@@ -106,7 +89,7 @@ const parts = [...document.querySelectorAll('[data-fragment]')];
 const refresh = debounce(async () => {
   for (const el of parts) {
     // A form being filled in is not swapped away under the officer.
-    if (el.contains(document.activeElement) && document.activeElement !== document.body) continue;
+    if ((el.contains(document.activeElement) && document.activeElement !== document.body) || el.querySelector('form[data-dirty]')) continue;
     const q = new URLSearchParams(location.search);
     q.set('fragment', el.dataset.fragment);
     try {
