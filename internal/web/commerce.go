@@ -174,7 +174,7 @@ type projectsData struct {
 	Total    int
 	MapJSON  string
 	CanAdd   bool
-	Register dipForm
+	Register *projectEditor
 	RegSect  []option
 	RegZones []option
 	RegStage []option
@@ -225,7 +225,9 @@ func (w *Web) projectsData(r *http.Request, c *ctx) (*projectsData, error) {
 		d.Stages = append(d.Stages, option{Value: s, Label: c.l.T("com.stage." + s), Selected: s == stage})
 	}
 	if d.CanAdd = onComDesk(c.p); d.CanAdd {
-		d.Register = newForm(commerce.KindProjectRegister, "/projects", map[string]any{"project": map[string]any{}})
+		if d.Register, err = w.registerEditor(r, c, newForm(commerce.KindProjectRegister, "/projects", map[string]any{"project": map[string]any{}})); err != nil {
+			return nil, err
+		}
 		for _, s := range sectorOrder() {
 			d.RegSect = append(d.RegSect, option{Value: s, Label: c.l.T("com.sector."+s) + " (" + commerce.Sectors[s] + ")"})
 		}
@@ -383,20 +385,24 @@ type projectData struct {
 	projectCard
 	Description string
 	Sponsors    []string
-	Version     int
-	Entry       int64
-	Milestones  []comMilestone
-	Funding     fundingView
-	Interests   []interestItem
-	CanMark     bool
-	Advance     *dipForm
-	AdvanceTo   string
-	Suspend     *dipForm
-	Resume      *dipForm
-	ResumeTo    string
-	Interest    *dipForm
-	Observer    bool
-	CanPledge   bool
+	Documents   []commerce.Document
+	// Edit restates the project with its milestones and documents edited,
+	// for its party and the mediator.
+	Edit       *projectEditor
+	Version    int
+	Entry      int64
+	Milestones []comMilestone
+	Funding    fundingView
+	Interests  []interestItem
+	CanMark    bool
+	Advance    *dipForm
+	AdvanceTo  string
+	Suspend    *dipForm
+	Resume     *dipForm
+	ResumeTo   string
+	Interest   *dipForm
+	Observer   bool
+	CanPledge  bool
 	// Alerts are the watch's alerts of failing gates while the project is
 	// in implementation, as far as the reader reads what fails.
 	Alerts []alertItem
@@ -418,7 +424,7 @@ func (c *ctx) gateWhat(g commerce.Gate, zones map[string]string) string {
 	case commerce.GateCommitment:
 		return c.l.T("com.gate.commitment", "commitment", g.Commitment)
 	case commerce.GatePosture:
-		return c.l.T("com.gate.posture", "posture", c.l.T("posture.state."+g.Posture))
+		return c.l.T("com.gate.posture", "posture", c.l.T("desk.posture."+g.Posture))
 	}
 	return g.Kind
 }
@@ -433,7 +439,7 @@ func (w *Web) projectData(r *http.Request, c *ctx) (*projectData, error) {
 		return nil, err
 	}
 	p := d.Project
-	pd := &projectData{projectCard: c.projectCard(d, zones), Description: named(c.l, p.Description, p.Descriptions), Sponsors: p.Sponsors,
+	pd := &projectData{projectCard: c.projectCard(d, zones), Description: named(c.l, p.Description, p.Descriptions), Sponsors: p.Sponsors, Documents: p.Documents,
 		Version: p.Version, Entry: p.Entry, Funding: c.funding(d), CanMark: mayMark(c.p, p) && p.Stage != commerce.Suspended,
 		Observer: c.p.Party.Kind == cell.Observer, CanPledge: funds(c.p)}
 	tz := c.deskZones(c.p.Party.ID, p.Party)
@@ -483,12 +489,15 @@ func (w *Web) projectData(r *http.Request, c *ctx) (*projectData, error) {
 		pd.Interest = &f
 	}
 	if mayMark(c.p, p) {
+		if pd.Edit, err = w.updateEditor(r, c, p); err != nil {
+			return nil, err
+		}
 		// A stage change restates the whole project, as project.update
 		// carries it; the desk keeps what was reached.
 		stageTo := func(s string) *dipForm {
 			x := p
 			x.Stage = s
-			f := newForm(commerce.KindProjectUpdate, base, map[string]any{"project": x})
+			f := newPut(commerce.KindProjectUpdate, base, map[string]any{"project": x})
 			return &f
 		}
 		switch {
@@ -543,6 +552,7 @@ type myPledge struct {
 	DiscloseName         string
 	Disburse             *dipForm
 	Remaining            int64
+	Update               *pledgeEditor
 }
 
 type trancheItem struct {
@@ -561,15 +571,17 @@ type projectPledges struct {
 }
 
 type pledgesData struct {
-	Mediator  bool
-	Funder    bool
-	Projects  []projectPledges
-	Count     int
-	CanPledge bool
-	Pledge    dipForm
-	NewID     string
-	Options   []option
-	Public    []projectPledges // what every party reads: totals and disclosures
+	Mediator     bool
+	Funder       bool
+	Projects     []projectPledges
+	Count        int
+	CanPledge    bool
+	Pledge       dipForm
+	NewID        string
+	Options      []option
+	Public       []projectPledges // what every party reads: totals and disclosures
+	Editing      bool             // a pledge's update form is on the page: its tranche template too
+	BlankTranche trancheRow
 }
 
 // newPledgeID proposes an id for a new pledge; the funder may keep it.
@@ -585,7 +597,7 @@ func (w *Web) pledgesData(r *http.Request, c *ctx) (*pledgesData, error) {
 		return nil, err
 	}
 	med := isMediator(c.p)
-	d := &pledgesData{Mediator: med, Funder: c.p.Party.Kind == cell.Observer, CanPledge: funds(c.p)}
+	d := &pledgesData{Mediator: med, Funder: c.p.Party.Kind == cell.Observer, CanPledge: funds(c.p), BlankTranche: trancheRow{N: 1}}
 	for _, x := range ds {
 		title := named(c.l, x.Title, x.Titles)
 		pp := projectPledges{ID: x.ID, Title: title, Href: "/projects/" + x.ID}
@@ -611,6 +623,9 @@ func (w *Web) pledgesData(r *http.Request, c *ctx) (*pledgesData, error) {
 			if onComDesk(c.p) && (med || p.Funder == c.p.Party.ID) && mp.Remaining > 0 {
 				f := newForm(commerce.KindPledgeDisburse, "/pledges/"+p.ID+"/disbursals", map[string]any{"pledge": p.ID})
 				mp.Disburse = &f
+			}
+			if mp.Update = c.pledgeEditor(p); mp.Update != nil {
+				d.Editing = true
 			}
 			pp.Pledges = append(pp.Pledges, mp)
 			d.Count++

@@ -79,13 +79,21 @@ func jsonString(v any) string {
 
 // dipForm is what a form's script needs to sign and send its command: the
 // kind, the API path and the fields the page fixes (the form adds its
-// inputs).
+// inputs), and the HTTP method when it is not POST (PUT /pledges/{id}).
 type dipForm struct {
 	Kind, Path, Fields string
+	Method             string
 }
 
 func newForm(kind, path string, fields map[string]any) dipForm {
 	return dipForm{Kind: kind, Path: path, Fields: jsonString(fields)}
+}
+
+// newPut is a form whose command replaces what its path names, by PUT.
+func newPut(kind, path string, fields map[string]any) dipForm {
+	f := newForm(kind, path, fields)
+	f.Method = http.MethodPut
+	return f
 }
 
 func articleLabel(a diplomacy.ArticleRef) string {

@@ -230,6 +230,21 @@ func (b *browser) page(path string) string {
 // session cookie and CSRF header, as a page script does.
 func (b *browser) submit(path, kind string, fields map[string]any) api.EntryJSON {
 	b.t.Helper()
+	r := b.send(http.MethodPost, path, kind, fields)
+	if r.Status != http.StatusCreated {
+		b.t.Fatalf("%s %s %s: %d %s", b.member, kind, path, r.Status, r.Body)
+	}
+	var out struct {
+		Entry api.EntryJSON `json:"entry"`
+	}
+	json.Unmarshal([]byte(r.Body), &out) //nolint:errcheck
+	return out.Entry
+}
+
+// send signs a command as submit does and sends it with method, whatever
+// the answer: for a command the server must refuse.
+func (b *browser) send(method, path, kind string, fields map[string]any) reply {
+	b.t.Helper()
 	k, err := record.ReadDeviceKey(filepath.Join(tmpl.keyDir, b.member+".key"))
 	if err != nil {
 		b.t.Fatal(err)
@@ -240,15 +255,7 @@ func (b *browser) submit(path, kind string, fields map[string]any) api.EntryJSON
 	}
 	payload, _ := json.Marshal(p)
 	env := record.Sign(kind, payload, k.Private)
-	r := b.do("POST", "/api/v1"+path, env.Marshal(), http.Header{"X-CSRF-Token": {b.csrf}, "Content-Type": {"application/json"}})
-	if r.Status != http.StatusCreated {
-		b.t.Fatalf("%s %s %s: %d %s", b.member, kind, path, r.Status, r.Body)
-	}
-	var out struct {
-		Entry api.EntryJSON `json:"entry"`
-	}
-	json.Unmarshal([]byte(r.Body), &out) //nolint:errcheck
-	return out.Entry
+	return b.do(method, "/api/v1"+path, env.Marshal(), http.Header{"X-CSRF-Token": {b.csrf}, "Content-Type": {"application/json"}})
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/commerce"
+	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
@@ -141,8 +142,10 @@ func TestEveryUsedKeyIsInTheCatalog(t *testing.T) {
 		"dip.change.":        {"added", "removed", "changed", "unchanged"},
 		"dip.cite.":          {"message", "incident", "activity", "verification"},
 		// The commercial desk's.
-		"com.sector.": slices.Collect(maps.Keys(commerce.Sectors)),
-		"com.stage.":  append(slices.Clone(commerce.Stages), commerce.Suspended),
+		"com.sector.":    slices.Collect(maps.Keys(commerce.Sectors)),
+		"com.stage.":     append(slices.Clone(commerce.Stages), commerce.Suspended),
+		"com.gate.kind.": {commerce.GateZoneQuiet, commerce.GateCommitment, commerce.GatePosture},
+		"desk.posture.":  deconflict.Postures,
 	} {
 		for _, v := range vals {
 			used[prefix+v] = "data"

@@ -17,7 +17,7 @@ document.addEventListener('submit', (ev) => {
     const fields = fieldsOf(form);
     await upload(form, fields, status);
     say(status, t('sending'));
-    await signAndSubmit(form.dataset.path, form.dataset.kind, fields);
+    await signAndSubmit(form.dataset.path, form.dataset.kind, fields, form.dataset.method || 'POST');
     const then = form.dataset.then;
     if (then) {
       location.assign(then.replace('{id}', encodeURIComponent(String(getPath(fields, form.dataset.thenField)))));

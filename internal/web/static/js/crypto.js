@@ -172,9 +172,9 @@ async function signPayload(privateKey, keyId, kind, payload) {
 
 // submit posts an envelope to /api/v1 + path with the session's CSRF
 // token; an error carries the problem's detail.
-export async function submit(path, envelope, csrf) {
+export async function submit(path, envelope, csrf, method = 'POST') {
   const r = await fetch('/api/v1' + path, {
-    method: 'POST',
+    method,
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf || '' },
     body: JSON.stringify(envelope),

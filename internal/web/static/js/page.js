@@ -59,11 +59,12 @@ export async function crypto() {
 }
 
 // signAndSubmit signs a command with this browser's device key and posts
-// it; it throws an Error carrying the problem's detail.
-export async function signAndSubmit(path, kind, fields) {
+// it (or PUTs it, for a command that replaces what path names); it throws
+// an Error carrying the problem's detail.
+export async function signAndSubmit(path, kind, fields, method = 'POST') {
   const c = await crypto();
   const env = await c.sign(member, cell, kind, fields);
-  return c.submit(path, env, csrf);
+  return c.submit(path, env, csrf, method);
 }
 
 // signAndSubmitSpliced is signAndSubmit with one field's exact JSON bytes
