@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/desks/deskstest"
+	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/watch"
 )
@@ -310,4 +311,33 @@ func TestPledgeIDsAreTheFunders(t *testing.T) {
 	f.Fails(cell.ErrInvalid, "gf.com", commerce.KindPledgeMake, pledge("jo-1", 1_000))
 	f.Fails(cell.ErrInvalid, "gf.com", commerce.KindPledgeMake, pledge("w-1", 1_000))
 	f.Fails(cell.ErrConflict, "jo.com", commerce.KindPledgeMake, pledge("jo-1", 2_000))
+}
+
+// A project's documents are checked as a message's attachments are: the
+// actor's party uploaded the file. Listed, every party may download it;
+// dropped from the project, no longer through it.
+func TestProjectDocuments(t *testing.T) {
+	f := newFixture(t)
+	sha := strings.Repeat("ab", 32)
+	withDoc := func(id string) map[string]any {
+		p := project(id)
+		p["project"].(map[string]any)["documents"] = []map[string]any{{"sha256": sha, "name": "feasibility.pdf"}}
+		return p
+	}
+	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectRegister, withDoc("w"))
+	if _, err := f.Led.SubmitServer(f.Ctx, deskstest.Cell, hotline.KindAttachmentUpload, map[string]any{"id": "up-1", "sha256": sha, "size": 10, "party": "il", "member": "il.com"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Fails(cell.ErrInvalid, "sy.com", commerce.KindProjectRegister, withDoc("x"))
+	f.OK("il.com", commerce.KindProjectRegister, withDoc("w"))
+	for _, who := range []string{"sy.com", "jo.com"} {
+		refs, err := f.ViewOf(who).List(f.Ctx, hotline.ObjAttachment, sha, -1, 10)
+		if err != nil || len(refs) != 1 {
+			t.Errorf("%s does not find the project's document to download: %v, %v", who, refs, err)
+		}
+	}
+	f.OK("il.com", commerce.KindProjectUpdate, project("w"))
+	if refs, _ := f.ViewOf("sy.com").List(f.Ctx, hotline.ObjAttachment, sha, -1, 10); len(refs) != 0 {
+		t.Errorf("a document dropped from the project is still downloadable through it: %v", refs)
+	}
 }

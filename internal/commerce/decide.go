@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
+	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 )
@@ -215,13 +216,17 @@ func projectRegister(c *cell.Command) (store.Effect, error) {
 	if x.Stage != Concept && x.Stage != Feasibility {
 		return store.Effect{}, invalid("a project enters the registry at concept or feasibility, not %q", x.Stage)
 	}
+	docs, err := documents(c, x, nil)
+	if err != nil {
+		return store.Effect{}, err
+	}
 	idx, now, err := position(c)
 	if err != nil {
 		return store.Effect{}, err
 	}
 	x.Version, x.Entry, x.By, x.Party, x.At, x.Before = 1, idx, c.Actor.Member.ID, c.Actor.Party.ID, now, ""
 	aud, mask := everyone()
-	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjProject, x.ID, "", x)}}, nil
+	return store.Effect{Audience: aud, Mask: mask, Changes: append([]store.Change{put(ObjProject, x.ID, "", x)}, docs...)}, nil
 }
 
 // projectUpdate records a new version of a project: its texts, milestones
@@ -281,14 +286,73 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 			return store.Effect{}, invalid("stage %q: from %s a project moves to %s, or to suspended", x.Stage, old.Stage, next(old.Stage))
 		}
 	}
+	docs, err := documents(c, x, old.Documents)
+	if err != nil {
+		return store.Effect{}, err
+	}
 	idx, now, err := position(c)
 	if err != nil {
 		return store.Effect{}, err
 	}
 	x.Version, x.Entry, x.By, x.Party, x.At = old.Version+1, idx, c.Actor.Member.ID, old.Party, now
 	aud, mask := everyone()
-	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjProject, x.ID, "", x)}}, nil
+	return store.Effect{Audience: aud, Mask: mask, Changes: append([]store.Change{put(ObjProject, x.ID, "", x)}, docs...)}, nil
 }
+
+// documents checks the files a project lists, as a message's attachments
+// are checked (the actor's party uploaded each, or reads something carrying
+// it), and files each as an attachment of the project, so that every
+// party, who reads the project, may download it; a document dropped from
+// the project is no longer downloadable through it.
+func documents(c *cell.Command, x Project, before []Document) ([]store.Change, error) {
+	var out []store.Change
+	kept := map[string]bool{}
+	for _, d := range x.Documents {
+		kept[d.SHA256] = true
+		if slices.ContainsFunc(before, func(b Document) bool { return b.SHA256 == d.SHA256 }) {
+			continue // listed already: it was checked then
+		}
+		if err := mayList(c, d.SHA256); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range x.Documents {
+		out = append(out, put(hotline.ObjAttachment, documentID(d.SHA256, x.ID), d.SHA256, map[string]any{"project": x.ID, "name": d.Name}))
+	}
+	for _, b := range before {
+		if !kept[b.SHA256] {
+			out = append(out, store.Change{Kind: hotline.ObjAttachment, ID: documentID(b.SHA256, x.ID)})
+		}
+	}
+	return out, nil
+}
+
+// mayList refuses a file the actor's party neither uploaded nor reads
+// already attached to something: a party that learnt a hash could
+// otherwise list another party's file and download it. Unlike a message,
+// no project document predates logged uploads, so there is no exception
+// for files no upload names.
+func mayList(c *cell.Command, sha string) error {
+	if _, err := c.View.Get(c.Ctx, hotline.ObjUpload, hotline.UploadID(sha, c.Actor.Party.ID)); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	refs, err := c.View.List(c.Ctx, hotline.ObjAttachment, sha, -1, 1000)
+	if err != nil {
+		return err
+	}
+	for _, o := range refs {
+		if cell.MayReadObject(c.Actor, o) {
+			return nil
+		}
+	}
+	return invalid("document %s: upload it first (POST /api/v1/blobs); a file your party did not upload and does not read cannot be listed", sha)
+}
+
+// documentID is the attachment id of a project's document, beside the
+// messages' sha256/msg ids.
+func documentID(sha, project string) string { return sha + "/project:" + project }
 
 func next(stage string) string {
 	i := slices.Index(Stages, stage)

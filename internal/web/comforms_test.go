@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/liaison-cell/liaison/internal/hotline"
+	"github.com/liaison-cell/liaison/internal/seed"
 )
 
 var formTag = regexp.MustCompile(`(?s)<form\b[^>]*>`)
@@ -135,6 +139,11 @@ func TestCommerceProjectEditFormForItsPartyAndTheMediator(t *testing.T) {
 	}
 	due := time.Now().UTC().Add(200 * 24 * time.Hour).Truncate(time.Minute).Format(time.RFC3339)
 	sha := strings.Repeat("ab", 32)
+	// Israel uploaded the plans: a project lists only a file its party holds.
+	if _, err := ts.Ledger.SubmitServer(context.Background(), seed.DemoCell, hotline.KindAttachmentUpload,
+		map[string]any{"id": "plans-upload", "sha256": sha, "size": 10, "party": "il", "member": "il.commercial"}); err != nil {
+		t.Fatal(err)
+	}
 	fields := func() map[string]any {
 		p := map[string]any{}
 		for k, v := range f.Fields["project"].(map[string]any) {
