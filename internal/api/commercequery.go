@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/commerce"
 )
 
@@ -55,8 +56,8 @@ func (s *Server) Pledge(r *http.Request, p *Principal, id string) (PledgeDetail,
 // publish of a project now, or why nothing: for the mediator, whose view
 // holds every pledge.
 func (s *Server) Publishable(r *http.Request, p *Principal, id string) (commerce.Funding, string, error) {
-	if !p.Actor().IsMediator() {
-		return commerce.Funding{}, "", forbiddenP("the mediator publishes funding totals")
+	if err := cell.May(p.Actor(), cell.PublishFunding, cell.Target{}); err != nil {
+		return commerce.Funding{}, "", err
 	}
 	f, _, why, err := commerce.Publishable(r.Context(), s.view(p), id)
 	return f, why, notFoundAs(err, "no project "+strconv.Quote(id))

@@ -41,8 +41,8 @@ func (s *Server) IntelBundle(r *http.Request, p *Principal, id int64) ([]byte, e
 // IntelQueue is the mediator's review queue, oldest first; for anyone else
 // a 403, which hides nothing: that a queue exists is no secret.
 func (s *Server) IntelQueue(r *http.Request, p *Principal) ([]intel.QueueItem, error) {
-	if !p.Actor().IsMediator() {
-		return nil, forbiddenP("the review queue is the mediator's")
+	if err := cell.May(p.Actor(), cell.ReviewIntel, cell.Target{}); err != nil {
+		return nil, err
 	}
 	return intel.Queue(r.Context(), s.view(p))
 }
@@ -141,8 +141,8 @@ func (s *Server) IntelStagedBundle(r *http.Request, p *Principal, id int64) ([]b
 // form: every active member of a party other than the mediator, party by
 // party. For anyone else a 403, as the queue is.
 func (s *Server) IntelRecipients(r *http.Request, p *Principal) ([]cell.Member, error) {
-	if !p.Actor().IsMediator() {
-		return nil, forbiddenP("choosing a release's recipients is the mediator's")
+	if err := cell.May(p.Actor(), cell.ReviewIntel, cell.Target{}); err != nil {
+		return nil, err
 	}
 	v := s.view(p)
 	parties, err := cell.Parties(r.Context(), v)

@@ -285,7 +285,7 @@ func (b taxiiBackend) collections(ctx context.Context, p *Principal) ([]taxiiCol
 		return nil, err
 	}
 	a := p.Actor()
-	write := !a.IsMediator() && (p.Member.Has(cell.RoleIntelligence) || p.Member.Has(cell.RoleAdmin))
+	write := !a.IsMediator() && cell.May(a, cell.SubmitIntel, cell.Target{}) == nil
 	var out []taxiiColl
 	add := func(pa cell.Party, name, title, desc string, canWrite bool) {
 		out = append(out, taxiiColl{Collection: taxii.Collection{ID: TAXIICollectionID(p.Cell, name), Title: title, Description: desc,

@@ -147,6 +147,15 @@ const (
 	// ReadSigninAlerts: the failed sign-ins of Target.Party's members, or
 	// of every party's when Target.Party is "".
 	ReadSigninAlerts Action = "read sign-in alerts"
+	// SubmitIntel: submit intelligence to the mediator's gate (a bundle,
+	// over the API or TAXII): the intelligence role or an admin's.
+	SubmitIntel Action = "submit intelligence"
+	// ReviewIntel: read the gate's review queue and the members a release
+	// may name: the mediator's.
+	ReviewIntel Action = "review intelligence"
+	// PublishFunding: ask and publish a project's confidential total: the
+	// mediator's commercial desk or admins.
+	PublishFunding Action = "publish funding"
 )
 
 // Target is what an action is about; only the fields the action names are
@@ -230,6 +239,21 @@ func May(a Actor, act Action, t Target) error {
 			return forbidden("only the mediator's admins read every party's sign-in alerts")
 		}
 		return forbidden("only an admin of party %s or of the mediator reads its sign-in alerts", t.Party)
+	case SubmitIntel:
+		if a.has(RoleIntelligence) || a.has(RoleAdmin) {
+			return nil
+		}
+		return forbidden("submitting intelligence takes the intelligence role")
+	case ReviewIntel:
+		if a.IsMediator() {
+			return nil
+		}
+		return forbidden("the review queue is the mediator's")
+	case PublishFunding:
+		if a.IsMediator() && (a.has(RoleCommercial) || a.has(RoleAdmin)) {
+			return nil
+		}
+		return forbidden("the mediator's commercial desk publishes funding totals")
 	}
 	return forbidden("unknown action %q", act)
 }

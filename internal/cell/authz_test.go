@@ -64,6 +64,7 @@ var actions = map[string]cell.Action{
 	"ReadMember": cell.ReadMember, "ReadKey": cell.ReadKey, "ManageParties": cell.ManageParties,
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
 	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
+	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -74,6 +75,17 @@ func mayCases() []mayCase {
 	ilMember := &cell.Member{ID: "il.military", Party: "il"}
 	syMember := &cell.Member{ID: "sy.military", Party: "sy"}
 	cases := []mayCase{
+		// The desks' gates: who submits, reviews, publishes.
+		{"an analyst submits intelligence", actor(il, "il.intelligence", cell.RoleIntelligence), cell.SubmitIntel, cell.Target{}, true},
+		{"an admin submits intelligence", ilAdmin, cell.SubmitIntel, cell.Target{}, true},
+		{"a military desk does not submit intelligence", ilDesk, cell.SubmitIntel, cell.Target{}, false},
+		{"the mediator reviews intelligence", usDesk, cell.ReviewIntel, cell.Target{}, true},
+		{"a side does not read the review queue", ilAdmin, cell.ReviewIntel, cell.Target{}, false},
+		{"an observer does not read the review queue", joAdmin, cell.ReviewIntel, cell.Target{}, false},
+		{"the mediator's commercial desk publishes funding", actor(us, "us.commercial", cell.RoleCommercial), cell.PublishFunding, cell.Target{}, true},
+		{"the mediator's military desk does not publish funding", usDesk, cell.PublishFunding, cell.Target{}, false},
+		{"a side's admin does not publish funding", ilAdmin, cell.PublishFunding, cell.Target{}, false},
+		{"a funder does not publish funding", joAdmin, cell.PublishFunding, cell.Target{}, false},
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
 		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},

@@ -336,7 +336,9 @@ func TestProjectDocuments(t *testing.T) {
 			t.Errorf("%s does not find the project's document to download: %v, %v", who, refs, err)
 		}
 	}
-	f.OK("il.com", commerce.KindProjectUpdate, project("w"))
+	without := project("w")
+	without["project"].(map[string]any)["stage"] = commerce.Concept
+	f.OK("il.com", commerce.KindProjectUpdate, without)
 	if refs, _ := f.ViewOf("sy.com").List(f.Ctx, hotline.ObjAttachment, sha, -1, 10); len(refs) != 0 {
 		t.Errorf("a document dropped from the project is still downloadable through it: %v", refs)
 	}

@@ -288,11 +288,11 @@ func Publishable(ctx context.Context, v store.View, project string) (Funding, Fu
 // fundingPublish publishes a project's confidential total, when the rule
 // lets it, for every party.
 func fundingPublish(c *cell.Command) (store.Effect, error) {
-	if err := mayWork(c.Actor, "publishing a funding total"); err != nil {
-		return store.Effect{}, err
-	}
-	if !c.Actor.IsMediator() {
+	if c.Actor.Server {
 		return store.Effect{}, forbidden("the mediator publishes funding totals")
+	}
+	if err := cell.May(c.Actor, cell.PublishFunding, cell.Target{}); err != nil {
+		return store.Effect{}, err
 	}
 	var p PublishPayload
 	if err := c.Decode(&p); err != nil {

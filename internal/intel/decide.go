@@ -54,12 +54,13 @@ func position(c *cell.Command) (int64, time.Time, error) {
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
 // mayAnalyse refuses an actor who may not work the desk: the server, or a
-// member without the intelligence role (or an admin's).
+// member the rule book does not let submit intelligence (the intelligence
+// role or an admin's), which TAXII's collections ask too.
 func mayAnalyse(a cell.Actor, what string) error {
 	if a.Server || a.Member == nil || a.Party == nil {
 		return forbidden("%s is the parties'", what)
 	}
-	if !a.Member.Has(cell.RoleIntelligence) && !a.Member.Has(cell.RoleAdmin) {
+	if err := cell.May(a, cell.SubmitIntel, cell.Target{}); err != nil {
 		return forbidden("%s takes the intelligence role", what)
 	}
 	return nil
