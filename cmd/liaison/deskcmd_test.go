@@ -271,7 +271,7 @@ func TestIncidentAndBoardVerbs(t *testing.T) {
 
 	out = sy.asOK("", "board")
 	mustContain(t, "board", out, "POSTURE  OPERATIONS SUSPENDED since", "ACTIVE NOTIFICATIONS", "Supply convoy, Khan Arnabah to Quneitra",
-		"HELD FOR THE MEDIATOR (", "OWED (", "notification", "left", "OPEN VERIFICATIONS (", "INCIDENTS BY DAY, LAST 14 DAYS", "uav 1")
+		"HELD FOR THE MEDIATOR (", "OWED (", "notification", "left", "OPEN VERIFICATIONS (", "INCIDENTS BY DAY, LAST 14 DAYS", "uav ")
 	if strings.Contains(out, "Reconnaissance north of Hadar") {
 		t.Errorf("Syria's board shows Israel's flight for the mediator:\n%s", out)
 	}

@@ -90,9 +90,7 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 		return err
 	}
 	// A drone over the planned lift station, still open: it holds the lifts.
-	// A day and more ago, so that it never shares a calendar day with what
-	// is reported today (the board counts incidents by day).
-	if err := as("il.military", deconflict.KindIncidentReport, map[string]any{"occurred_at": now.Add(-30 * time.Hour), "category": "uav",
+	if err := as("il.military", deconflict.KindIncidentReport, map[string]any{"occurred_at": now.Add(-3 * time.Hour), "category": "uav",
 		"severity": "medium", "precedence": "PRIORITY", "title": "Drone over the planned lift station",
 		"description": "A small drone circled the survey team for ten minutes, then flew east.", "addressed": []string{"sy"},
 		"location": map[string]any{"geometry": pointAt(35.80, 33.13), "radius_m": 300}}); err != nil {
