@@ -48,7 +48,7 @@ func TestNotifyBreaksZoneRules(t *testing.T) {
 		"rules": map[string]any{"exercise": map[string]any{"rule": "notice", "lead_time_s": 6 * 3600}}})
 	// A town with a 2 km buffer around a 500 m circle.
 	f.agree(map[string]any{"id": "town", "name": "Hadar", "kind": "protected", "geometry": point(35.90, 33.30), "radius_m": 500, "buffer_m": 2000})
-	f.ok("il.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": "draft", "name": "Draft", "kind": "separation", "geometry": square(35.70, 32.80, 0.1)}})
+	f.OK("il.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": "draft", "name": "Draft", "kind": "separation", "geometry": square(35.70, 32.80, 0.1)}})
 
 	start := soon()
 	for _, tc := range []struct {
@@ -67,7 +67,7 @@ func TestNotifyBreaksZoneRules(t *testing.T) {
 		if strings.Contains(string(tc.geometry), "Point") {
 			vol["radius_m"] = 100
 		}
-		e := f.ok("il.mil", deconflict.KindActivityNotify, notify(tc.typ, tc.name, []string{"sy"}, vol))
+		e := f.OK("il.mil", deconflict.KindActivityNotify, notify(tc.typ, tc.name, []string{"sy"}, vol))
 		d, _ := detail(t, f, "il", e.Index)
 		var got []string
 		for _, zc := range d.Versions[0].ZoneConflicts {
@@ -80,7 +80,7 @@ func TestNotifyBreaksZoneRules(t *testing.T) {
 			t.Errorf("%s: zone conflicts %v, want %v", tc.name, got, tc.want)
 		}
 		// Ended, so that the next case does not overlap it.
-		f.ok("il.mil", deconflict.KindActivityEnd, map[string]any{"notification": e.Index, "state": "withdrawn"})
+		f.OK("il.mil", deconflict.KindActivityEnd, map[string]any{"notification": e.Index, "state": "withdrawn"})
 	}
 }
 
@@ -91,22 +91,22 @@ func TestNotifyBreaksZoneRules(t *testing.T) {
 func TestOverlapMustBeNamed(t *testing.T) {
 	f := newFixture(t)
 	start := soon()
-	a := f.ok("sy.mil", deconflict.KindActivityNotify, notify("ground_movement", "Convoy to Quneitra", []string{"il"},
+	a := f.OK("sy.mil", deconflict.KindActivityNotify, notify("ground_movement", "Convoy to Quneitra", []string{"il"},
 		volume(line([2]float64{35.80, 33.10}, [2]float64{35.85, 33.12}), start, start.Add(3*time.Hour), map[string]any{"width_m": 400})))
 	wantAudience(t, a, "il", "sy", "us")
 
 	b := notify("air_patrol", "Patrol over the ridge", []string{"sy"},
 		volume(square(35.83, 33.11, 0.02), start.Add(time.Hour), start.Add(2*time.Hour), map[string]any{"alt_lo_m": 0, "alt_hi_m": 3000}))
-	err := f.fails(cell.ErrConflict, "il.mil", deconflict.KindActivityNotify, b)
+	err := f.Fails(cell.ErrConflict, "il.mil", deconflict.KindActivityNotify, b)
 	var un *deconflict.UnnamedConflicts
 	if !errors.As(err, &un) || len(un.Conflicts) != 1 || un.Conflicts[0].Notification != a.Index || un.Conflicts[0].Version != 1 || un.Conflicts[0].Party != "sy" {
 		t.Fatalf("the refusal: %v (%+v)", err, un)
 	}
 	// A stale version is no name.
 	b["seen"] = []map[string]any{{"notification": a.Index, "version": 2}}
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindActivityNotify, b)
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindActivityNotify, b)
 	b["seen"] = []map[string]any{{"notification": a.Index, "version": 1}}
-	eb := f.ok("il.mil", deconflict.KindActivityNotify, b)
+	eb := f.OK("il.mil", deconflict.KindActivityNotify, b)
 
 	for _, party := range []string{"il", "sy", "us"} {
 		for _, id := range []int64{a.Index, eb.Index} {
@@ -132,7 +132,7 @@ func TestOverlapMustBeNamed(t *testing.T) {
 		"beside it":      volume(square(35.83, 33.20, 0.02), start, start.Add(time.Hour), nil),
 	} {
 		_ = name
-		e := f.ok("sy.mil", deconflict.KindActivityNotify, notify("air_patrol", "Clear of the others", []string{"il"}, vol))
+		e := f.OK("sy.mil", deconflict.KindActivityNotify, notify("air_patrol", "Clear of the others", []string{"il"}, vol))
 		d, _ := detail(t, f, "sy", e.Index)
 		// "above the band" overlaps Israel's patrol only if bands met.
 		if len(d.Conflicts) != 0 {
@@ -148,10 +148,10 @@ func TestOverlapMustBeNamed(t *testing.T) {
 func TestBlindConflictIsHeldForTheMediator(t *testing.T) {
 	f := newFixture(t)
 	start := soon()
-	secret := f.ok("il.mil", deconflict.KindActivityNotify, notify("uav_flight", "Surveillance, for the mediator only", nil,
+	secret := f.OK("il.mil", deconflict.KindActivityNotify, notify("uav_flight", "Surveillance, for the mediator only", nil,
 		volume(square(35.95, 33.20, 0.03), start, start.Add(4*time.Hour), nil)))
 	wantAudience(t, secret, "il", "us")
-	e := f.ok("sy.mil", deconflict.KindActivityNotify, notify("exercise", "Live-fire drill", []string{"il"},
+	e := f.OK("sy.mil", deconflict.KindActivityNotify, notify("exercise", "Live-fire drill", []string{"il"},
 		volume(square(35.96, 33.21, 0.02), start.Add(time.Hour), start.Add(2*time.Hour), nil)))
 	d, _ := detail(t, f, "sy", e.Index)
 	if !d.Held || len(d.Conflicts) != 0 {
@@ -173,16 +173,16 @@ func TestBlindConflictIsHeldForTheMediator(t *testing.T) {
 	if il, _ := detail(t, f, "il", e.Index); len(il.Conflicts) != 1 {
 		t.Errorf("Israel, which reads both, sees conflicts %+v", il.Conflicts)
 	}
-	f.fails(cell.ErrForbidden, "sy.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared"})
-	f.fails(cell.ErrInvalid, "us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "objection"})
-	f.ok("us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared", "note": "deconflicted by altitude"})
+	f.Fails(cell.ErrForbidden, "sy.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared"})
+	f.Fails(cell.ErrInvalid, "us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "objection"})
+	f.OK("us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared", "note": "deconflicted by altitude"})
 	if d, _ := detail(t, f, "sy", e.Index); d.Held || len(d.Conflicts) != 0 {
 		t.Errorf("after clearing, Syria's view: held %v, conflicts %+v", d.Held, d.Conflicts)
 	}
 	if _, ok := obj[dues.Due](f, f.view(""), dues.ObjDue, dues.ID(deconflict.DueConflict, e.Index, "us")); ok {
 		t.Error("the mediator still owes a decision")
 	}
-	f.fails(cell.ErrConflict, "us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared"})
+	f.Fails(cell.ErrConflict, "us.mil", deconflict.KindConflictClear, map[string]any{"notification": e.Index, "version": 1, "decision": "cleared"})
 }
 
 // The addressed parties answer the current version, once; an objection
@@ -190,7 +190,7 @@ func TestBlindConflictIsHeldForTheMediator(t *testing.T) {
 func TestAnswersAmendAndEnd(t *testing.T) {
 	f := newFixture(t)
 	start := soon()
-	e := f.ok("il.mil", deconflict.KindActivityNotify, notify("demining", "Clearing the Quneitra road", []string{"sy"},
+	e := f.OK("il.mil", deconflict.KindActivityNotify, notify("demining", "Clearing the Quneitra road", []string{"sy"},
 		volume(square(35.82, 33.12, 0.01), start, start.Add(6*time.Hour), nil)))
 	id := e.Index
 	due := dues.ID(deconflict.DueAnswer, id, "sy")
@@ -204,21 +204,21 @@ func TestAnswersAmendAndEnd(t *testing.T) {
 		}
 		return m
 	}
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityAnswer, answer(1, "no_objection", ""))
-	f.fails(cell.ErrInvalid, "sy.mil", deconflict.KindActivityAnswer, answer(1, "objection", ""))
-	f.fails(cell.ErrConflict, "sy.mil", deconflict.KindActivityAnswer, answer(2, "no_objection", ""))
-	ae := f.ok("sy.mil", deconflict.KindActivityAnswer, answer(1, "objection", "the road is ours to clear"))
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityAnswer, answer(1, "no_objection", ""))
+	f.Fails(cell.ErrInvalid, "sy.mil", deconflict.KindActivityAnswer, answer(1, "objection", ""))
+	f.Fails(cell.ErrConflict, "sy.mil", deconflict.KindActivityAnswer, answer(2, "no_objection", ""))
+	ae := f.OK("sy.mil", deconflict.KindActivityAnswer, answer(1, "objection", "the road is ours to clear"))
 	wantAudience(t, ae, "il", "sy", "us")
-	f.fails(cell.ErrConflict, "sy.duty", deconflict.KindActivityAnswer, answer(1, "no_objection", ""))
+	f.Fails(cell.ErrConflict, "sy.duty", deconflict.KindActivityAnswer, answer(1, "no_objection", ""))
 	if _, ok := obj[dues.Due](f, f.view(""), dues.ObjDue, due); ok {
 		t.Error("answered, Syria still owes an answer")
 	}
 
 	amend := map[string]any{"notification": id, "version": 1, "title": "Clearing the Quneitra road, north half",
 		"volumes": []map[string]any{volume(square(35.82, 33.13, 0.005), start, start.Add(3*time.Hour), nil)}}
-	f.fails(cell.ErrForbidden, "sy.mil", deconflict.KindActivityAmend, amend)
-	f.ok("il.mil", deconflict.KindActivityAmend, amend)
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindActivityAmend, amend) // version 1 is gone
+	f.Fails(cell.ErrForbidden, "sy.mil", deconflict.KindActivityAmend, amend)
+	f.OK("il.mil", deconflict.KindActivityAmend, amend)
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindActivityAmend, amend) // version 1 is gone
 	d, _ := detail(t, f, "sy", id)
 	if d.Version != 2 || len(d.Versions) != 2 || len(d.Answers) != 1 {
 		t.Errorf("after the amendment: version %d, %d versions, %d answers", d.Version, len(d.Versions), len(d.Answers))
@@ -226,13 +226,13 @@ func TestAnswersAmendAndEnd(t *testing.T) {
 	if x, ok := obj[dues.Due](f, f.view("sy"), dues.ObjDue, due); !ok || x.Round != 1 {
 		t.Errorf("the amendment does not ask Syria again: %+v", x)
 	}
-	f.ok("sy.mil", deconflict.KindActivityAnswer, answer(2, "no_objection", ""))
+	f.OK("sy.mil", deconflict.KindActivityAnswer, answer(2, "no_objection", ""))
 
-	f.fails(cell.ErrForbidden, "sy.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "executed"})
-	f.fails(cell.ErrInvalid, "il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "done"})
-	f.ok("il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "executed"})
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "withdrawn"})
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityAnswer, answer(2, "no_objection", "")) // an observer does not act here
+	f.Fails(cell.ErrForbidden, "sy.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "executed"})
+	f.Fails(cell.ErrInvalid, "il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "done"})
+	f.OK("il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "executed"})
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindActivityEnd, map[string]any{"notification": id, "state": "withdrawn"})
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityAnswer, answer(2, "no_objection", "")) // an observer does not act here
 }
 
 // Volumes are checked: windows, bands, geometry in the region.
@@ -252,7 +252,7 @@ func TestNotifyValidation(t *testing.T) {
 	} {
 		v := good()
 		change(v)
-		if _, err := f.as("il.mil", deconflict.KindActivityNotify, notify("exercise", name, []string{"sy"}, v)); !errors.Is(err, cell.ErrInvalid) {
+		if _, err := f.As("il.mil", deconflict.KindActivityNotify, notify("exercise", name, []string{"sy"}, v)); !errors.Is(err, cell.ErrInvalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
@@ -268,12 +268,12 @@ func TestNotifyValidation(t *testing.T) {
 			return n
 		}(),
 	} {
-		if _, err := f.as("il.mil", deconflict.KindActivityNotify, n); !errors.Is(err, cell.ErrInvalid) {
+		if _, err := f.As("il.mil", deconflict.KindActivityNotify, n); !errors.Is(err, cell.ErrInvalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
-	f.fails(cell.ErrForbidden, "il.dip", deconflict.KindActivityNotify, notify("exercise", "x", []string{"sy"}, good()))
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityNotify, notify("exercise", "x", []string{"sy"}, good()))
+	f.Fails(cell.ErrForbidden, "il.dip", deconflict.KindActivityNotify, notify("exercise", "x", []string{"sy"}, good()))
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindActivityNotify, notify("exercise", "x", []string{"sy"}, good()))
 }
 
 // The index finds exactly what a scan of every notification finds, for
@@ -298,7 +298,7 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 		n := notify("exercise", "random", to, randVol())
 		// Name whatever it overlaps: the scan below says what that is.
 		for {
-			r, err := f.as(who, deconflict.KindActivityNotify, n)
+			r, err := f.As(who, deconflict.KindActivityNotify, n)
 			var un *deconflict.UnnamedConflicts
 			if errors.As(err, &un) {
 				var seen []map[string]any
@@ -349,8 +349,8 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 		}
 	}
 	check(f)
-	if n, synced := f.desk.Size(testCell); n != len(ids) || synced != f.size() {
-		t.Errorf("the index holds %d volumes, followed to %d; want %d, %d", n, synced, len(ids), f.size())
+	if n, synced := f.desk.Size(testCell); n != len(ids) || synced != f.Size() {
+		t.Errorf("the index holds %d volumes, followed to %d; want %d, %d", n, synced, len(ids), f.Size())
 	}
 
 	// A new server on the same store builds its index from the store
@@ -358,7 +358,7 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 	desk := deconflict.New()
 	reg := cell.NewRegistry()
 	desk.Register(reg)
-	if err := reg.Committed(f.ctx, testCell, f.st.View(testCell), f.size()); err != nil {
+	if err := reg.Committed(f.ctx, testCell, f.st.View(testCell), f.Size()); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := desk.Size(testCell); n != len(ids) {
@@ -387,7 +387,7 @@ func TestAnotherNodesNotificationIsSeen(t *testing.T) {
 	}
 	node2 := seed.Seeder{Ledger: led2, Store: f.st}
 
-	a := f.ok("sy.mil", deconflict.KindActivityNotify, notify("exercise", "On node one", []string{"il"},
+	a := f.OK("sy.mil", deconflict.KindActivityNotify, notify("exercise", "On node one", []string{"il"},
 		volume(square(35.95, 33.0, 0.02), start, start.Add(time.Hour), nil)))
 	b := notify("exercise", "On node two", []string{"sy"}, volume(square(35.955, 33.0, 0.02), start, start.Add(time.Hour), nil))
 	if _, err := node2.As(f.ctx, testCell, f.keys["il.mil"], deconflict.KindActivityNotify, b); !errors.Is(err, cell.ErrConflict) {
@@ -413,7 +413,7 @@ func TestOverlapsInOneBatch(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = f.as(who, deconflict.KindActivityNotify, notify("exercise", "at once", []string{to},
+				_, errs[i] = f.As(who, deconflict.KindActivityNotify, notify("exercise", "at once", []string{to},
 					volume(square(35.7+0.001*float64(i), lat, 0.02), start, start.Add(time.Hour), nil)))
 			}()
 		}
@@ -479,8 +479,8 @@ func TestConflictGeometry(t *testing.T) {
 			out["geometry"] = json.RawMessage(b)
 			return out
 		}
-		a := f.ok("sy.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"il"}, shift(tc.a)))
-		_, err := f.as("il.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"sy"}, shift(tc.b)))
+		a := f.OK("sy.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"il"}, shift(tc.a)))
+		_, err := f.As("il.mil", deconflict.KindActivityNotify, notify("exercise", tc.name, []string{"sy"}, shift(tc.b)))
 		var un *deconflict.UnnamedConflicts
 		switch got := errors.As(err, &un); {
 		case err != nil && !got:
@@ -494,7 +494,7 @@ func TestConflictGeometry(t *testing.T) {
 	// A 100 m circle at 1,250 m from the clinic's centre is inside its
 	// 200 m + 1 km buffer by 50 m; at 1,350 m it is 50 m clear.
 	for d, want := range map[float64]bool{1250: true, 1350: false} {
-		e := f.ok("il.mil", deconflict.KindActivityNotify, notify("exercise", "near the clinic", []string{"sy"},
+		e := f.OK("il.mil", deconflict.KindActivityNotify, notify("exercise", "near the clinic", []string{"sy"},
 			volume(point(35.60, 33.40+d*dLat), start.Add(5*time.Hour), start.Add(6*time.Hour), map[string]any{"radius_m": 100})))
 		d2, _ := detail(t, f, "il", e.Index)
 		if got := len(d2.Versions[0].ZoneConflicts) == 1; got != want {

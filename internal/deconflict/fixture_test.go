@@ -11,17 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/desks/deskstest"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -30,17 +27,10 @@ import (
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 )
 
-const testCell = "c1"
+const testCell = deskstest.Cell
 
 // golan is the fixture's region.
 var golan = cell.Region{South: 32.55, West: 35.55, North: 33.45, East: 36.25}
-
-var testParties = []seed.PartySpec{
-	{ID: "us", Name: "Mediator", Kind: cell.Mediator, TimeZone: "America/New_York"},
-	{ID: "il", Name: "Israel", Kind: cell.Side, TimeZone: "Asia/Jerusalem"},
-	{ID: "sy", Name: "Syria", Kind: cell.Side, TimeZone: "Asia/Damascus"},
-	{ID: "jo", Name: "Jordan", Kind: cell.Observer, TimeZone: "Asia/Amman"},
-}
 
 var testMembers = []seed.MemberSpec{
 	{ID: "us.admin", Party: "us", Name: "Mediator admin", Roles: []string{cell.RoleAdmin, cell.RoleDuty}},
@@ -52,8 +42,12 @@ var testMembers = []seed.MemberSpec{
 	{ID: "jo.duty", Party: "jo", Name: "JO duty", Roles: []string{cell.RoleDuty, cell.RoleAdmin}},
 }
 
+// fixture is the desks' fixture with this desk's own instance registered
+// (its index is asked directly), and the names these tests have always
+// used for its parts.
 type fixture struct {
-	t    *testing.T
+	*deskstest.Fixture
+	t    testing.TB
 	ctx  context.Context
 	st   store.Store
 	led  *ledger.Ledger
@@ -82,118 +76,24 @@ func openFixture(t *testing.T, ctx context.Context, st store.Store) *fixture {
 	reg := cell.NewRegistry()
 	dues.Register(reg)
 	desk.Register(reg)
-	led, err := ledger.New(ledger.Config{Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(led.Close)
-	f := &fixture{t: t, ctx: ctx, st: st, led: led, desk: desk, sd: seed.Seeder{Ledger: led, Store: st, Password: auth.TestParams},
-		keys: map[string]*record.DeviceKey{}}
-	if err := f.sd.CreateCell(ctx, testCell, "Test cell", "", cell.Settings{Region: &golan}); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range testParties {
-		if err := f.sd.Party(ctx, testCell, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keyDir := t.TempDir()
-	for _, m := range testMembers {
-		if _, err := f.sd.Member(ctx, testCell, m, ""); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(keyDir, m.ID+".key")
-		if err := f.sd.DeviceKey(ctx, testCell, m.ID, path, "test"); err != nil {
-			t.Fatal(err)
-		}
-		k, err := record.ReadDeviceKey(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.keys[m.ID] = k
-	}
-	return f
+	d := deskstest.OpenWith(t, ctx, st, reg, testMembers, cell.Settings{Region: &golan})
+	return &fixture{Fixture: d, t: t, ctx: ctx, st: st, led: d.Led, desk: desk, sd: d.Sd, keys: d.Keys}
 }
 
-func (f *fixture) as(who, kind string, fields map[string]any) (store.Result, error) {
-	f.t.Helper()
-	k, ok := f.keys[who]
-	if !ok {
-		f.t.Fatalf("no member %s in the fixture", who)
-	}
-	return f.sd.As(f.ctx, testCell, k, kind, fields)
-}
-
-func (f *fixture) ok(who, kind string, fields map[string]any) *record.Entry {
-	f.t.Helper()
-	r, err := f.as(who, kind, fields)
-	if err != nil {
-		f.t.Fatalf("%s by %s: %v", kind, who, err)
-	}
-	return r.Entry
-}
-
-func (f *fixture) fails(want error, who, kind string, fields map[string]any) error {
-	f.t.Helper()
-	n := f.size()
-	r, err := f.as(who, kind, fields)
-	if err == nil {
-		f.t.Fatalf("%s by %s: accepted as entry %d, want %v", kind, who, r.Entry.Index, want)
-	}
-	if !errors.Is(err, want) {
-		f.t.Fatalf("%s by %s: %v, want %v", kind, who, err, want)
-	}
-	if m := f.size(); m != n {
-		f.t.Fatalf("%s by %s was refused but the log grew from %d to %d", kind, who, n, m)
-	}
-	return err
-}
-
-func (f *fixture) size() int64 {
-	f.t.Helper()
-	n, err := f.st.Size(f.ctx, testCell)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
-
-// view is the projection as party reads it.
+// view is the projection as party reads it ("": everything).
 func (f *fixture) view(party string) store.View {
 	f.t.Helper()
-	if party == "" {
-		return f.st.View(testCell)
-	}
-	p, err := cell.GetParty(f.ctx, f.st.View(testCell), party)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return cell.ReadView(f.st, testCell, cell.Actor{Party: &p, Member: &cell.Member{ID: "x", Party: party}})
+	return f.PartyView(party)
 }
 
 func obj[T any](f *fixture, v store.View, kind, id string) (T, bool) {
 	f.t.Helper()
-	var x T
-	o, err := v.Get(f.ctx, kind, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return x, false
-	}
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := json.Unmarshal(o.Doc, &x); err != nil {
-		f.t.Fatal(err)
-	}
-	return x, true
+	return deskstest.Get[T](f.Fixture, v, kind, id)
 }
 
 func wantAudience(t *testing.T, e *record.Entry, want ...string) {
 	t.Helper()
-	got := slices.Sorted(slices.Values(e.Audience))
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("entry %d (%s): audience %v, want %v", e.Index, e.Envelope.Kind(), got, want)
-	}
+	deskstest.WantAudience(t, e, want...)
 }
 
 // Geometry helpers, in degrees of longitude and latitude.
@@ -234,14 +134,14 @@ func notify(typ, title string, addressed []string, vols ...map[string]any) map[s
 func (f *fixture) agree(z map[string]any) int {
 	f.t.Helper()
 	// Already proposed in these very words: sign that version.
-	if _, err := f.as("us.mil", deconflict.KindZonePropose, map[string]any{"zone": z}); err != nil && !errors.Is(err, cell.ErrConflict) {
+	if _, err := f.As("us.mil", deconflict.KindZonePropose, map[string]any{"zone": z}); err != nil && !errors.Is(err, cell.ErrConflict) {
 		f.t.Fatalf("proposing zone %v: %v", z["id"], err)
 	}
 	id := z["id"].(string)
 	zone, _ := obj[deconflict.Zone](f, f.view(""), deconflict.ObjZone, id)
 	zv, _ := obj[deconflict.ZoneVersion](f, f.view(""), deconflict.ObjZoneVersion, deconflict.ZoneVersionID(id, zone.Latest))
 	for _, who := range []string{"us.mil", "il.mil", "sy.mil"} {
-		f.ok(who, deconflict.KindZoneSign, map[string]any{"zone": id, "version": zv.Version, "hash": zv.Hash})
+		f.OK(who, deconflict.KindZoneSign, map[string]any{"zone": id, "version": zv.Version, "hash": zv.Hash})
 	}
 	return zv.Version
 }

@@ -46,13 +46,13 @@ func TestIncidentLifecycle(t *testing.T) {
 	now := time.Now()
 	// Artillery Israel notified to the mediator alone, and a patrol it
 	// notified to Syria, both over the town now.
-	hidden := f.ok("il.mil", deconflict.KindActivityNotify, notify("artillery", "Counter-battery", nil,
+	hidden := f.OK("il.mil", deconflict.KindActivityNotify, notify("artillery", "Counter-battery", nil,
 		volume(square(35.90, 33.30, 0.02), now.Add(-time.Minute), now.Add(2*time.Hour), nil)))
-	shared := f.ok("il.mil", deconflict.KindActivityNotify, map[string]any{"type": "air_patrol", "title": "Patrol", "addressed": []string{"sy"},
+	shared := f.OK("il.mil", deconflict.KindActivityNotify, map[string]any{"type": "air_patrol", "title": "Patrol", "addressed": []string{"sy"},
 		"precedence": "PRIORITY", "volumes": []map[string]any{volume(square(35.90, 33.30, 0.02), now.Add(-time.Minute), now.Add(2*time.Hour), nil)},
 		"seen": []map[string]any{}})
 
-	e := f.ok("sy.mil", deconflict.KindIncidentReport, incident("Shelling near Hadar", now.Add(-10*time.Minute), []string{"il"}, map[string]any{"alleged": []string{"town"}}))
+	e := f.OK("sy.mil", deconflict.KindIncidentReport, incident("Shelling near Hadar", now.Add(-10*time.Minute), []string{"il"}, map[string]any{"alleged": []string{"town"}}))
 	wantAudience(t, e, "il", "sy", "us")
 	sy, ok := incidentDetail(t, f, "sy", e.Index)
 	if !ok || len(sy.Sites) != 1 || sy.Sites[0].Zone != "town" {
@@ -80,39 +80,39 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Fatal("Israel owes no acknowledgement")
 	}
 
-	f.fails(cell.ErrInvalid, "il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index})
-	f.fails(cell.ErrForbidden, "sy.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "x"})
-	f.ok("il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "Shelling near Hadar ten minutes ago"})
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "again"})
+	f.Fails(cell.ErrInvalid, "il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index})
+	f.Fails(cell.ErrForbidden, "sy.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "x"})
+	f.OK("il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "Shelling near Hadar ten minutes ago"})
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindIncidentAck, map[string]any{"incident": e.Index, "readback": "again"})
 	if _, ok := obj[dues.Due](f, f.view(""), dues.ObjDue, dues.ID(deconflict.DueIncident, e.Index, "il")); ok {
 		t.Error("acknowledged, Israel still owes it")
 	}
 
-	f.fails(cell.ErrForbidden, "us.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index}) // an observer does not act here
-	f.fails(cell.ErrInvalid, "il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index + 1000})
-	f.ok("sy.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index, "note": "we ask for a site visit"})
+	f.Fails(cell.ErrForbidden, "us.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index}) // an observer does not act here
+	f.Fails(cell.ErrInvalid, "il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index + 1000})
+	f.OK("sy.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index, "note": "we ask for a site visit"})
 	d, ok := obj[dues.Due](f, f.view("us"), dues.ObjDue, dues.ID(deconflict.DueVerification, e.Index, "us"))
 	if !ok || d.Window != deconflict.DefaultVerificationDeadline {
 		t.Fatalf("the mediator's verification deadline: %+v", d)
 	}
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
-	f.fails(cell.ErrForbidden, "il.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "confirmed", "text": "x"})
-	f.fails(cell.ErrInvalid, "us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "guilty", "text": "x"})
-	fe := f.ok("us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "inconclusive", "text": "Craters found; origin not established."})
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
+	f.Fails(cell.ErrForbidden, "il.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "confirmed", "text": "x"})
+	f.Fails(cell.ErrInvalid, "us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "guilty", "text": "x"})
+	fe := f.OK("us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "inconclusive", "text": "Craters found; origin not established."})
 	wantAudience(t, fe, "il", "sy", "us")
 	if x, _ := incidentDetail(t, f, "il", e.Index); x.Verification == nil || x.Verification.Finding != "inconclusive" {
 		t.Errorf("Israel's view of the finding: %+v", x.Verification)
 	}
-	f.fails(cell.ErrConflict, "us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "confirmed", "text": "x"})
+	f.Fails(cell.ErrConflict, "us.mil", deconflict.KindVerifyFinding, map[string]any{"incident": e.Index, "finding": "confirmed", "text": "x"})
 }
 
 // A cell sets its own verification deadline.
 func TestVerificationDeadlineFromSettings(t *testing.T) {
 	f := newFixture(t)
-	f.ok("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{"region": golan, "deadlines": map[string]int{"verification": 3600}}})
-	e := f.ok("sy.mil", deconflict.KindIncidentReport, incident("Small arms fire", time.Now().Add(-time.Hour), []string{"il"}, map[string]any{"precedence": "ROUTINE", "category": "small_arms"}))
-	f.ok("il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
+	f.OK("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{"region": golan, "deadlines": map[string]int{"verification": 3600}}})
+	e := f.OK("sy.mil", deconflict.KindIncidentReport, incident("Small arms fire", time.Now().Add(-time.Hour), []string{"il"}, map[string]any{"precedence": "ROUTINE", "category": "small_arms"}))
+	f.OK("il.mil", deconflict.KindVerifyRequest, map[string]any{"incident": e.Index})
 	if d, _ := obj[dues.Due](f, f.view("us"), dues.ObjDue, dues.ID(deconflict.DueVerification, e.Index, "us")); d.Window != time.Hour {
 		t.Errorf("the deadline is %s, want the cell's hour", d.Window)
 	}
@@ -149,9 +149,9 @@ func TestIncidentValidation(t *testing.T) {
 				m[k] = v
 			}
 		}
-		if _, err := f.as("sy.mil", deconflict.KindIncidentReport, m); err == nil {
+		if _, err := f.As("sy.mil", deconflict.KindIncidentReport, m); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindIncidentReport, incident("x", now.Add(-time.Minute), []string{"il"}, nil))
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindIncidentReport, incident("x", now.Add(-time.Minute), []string{"il"}, nil))
 }

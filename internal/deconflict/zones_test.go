@@ -19,7 +19,7 @@ func separation() map[string]any {
 // it only when agreed in turn.
 func TestZoneAgreement(t *testing.T) {
 	f := newFixture(t)
-	e := f.ok("il.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
+	e := f.OK("il.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
 	wantAudience(t, e, record_everyone)
 	z, _ := obj[deconflict.Zone](f, f.view("jo"), deconflict.ObjZone, "aos")
 	if z.Latest != 1 || z.Agreed != 0 {
@@ -30,35 +30,35 @@ func TestZoneAgreement(t *testing.T) {
 		t.Fatalf("the draft: %+v", v)
 	}
 	sign := func(hash string) map[string]any { return map[string]any{"zone": "aos", "version": 1, "hash": hash} }
-	f.fails(cell.ErrConflict, "sy.mil", deconflict.KindZoneSign, sign("00"+v.Hash[2:]))
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindZoneSign, sign(v.Hash))
-	f.fails(cell.ErrForbidden, "il.dip", deconflict.KindZoneSign, sign(v.Hash))
-	f.fails(cell.ErrInvalid, "sy.mil", deconflict.KindZoneSign, map[string]any{"zone": "aos", "version": 2, "hash": v.Hash})
-	f.ok("us.mil", deconflict.KindZoneSign, sign(v.Hash))
-	f.ok("il.mil", deconflict.KindZoneSign, sign(v.Hash))
-	f.fails(cell.ErrConflict, "il.mil", deconflict.KindZoneSign, sign(v.Hash))
+	f.Fails(cell.ErrConflict, "sy.mil", deconflict.KindZoneSign, sign("00"+v.Hash[2:]))
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindZoneSign, sign(v.Hash))
+	f.Fails(cell.ErrForbidden, "il.dip", deconflict.KindZoneSign, sign(v.Hash))
+	f.Fails(cell.ErrInvalid, "sy.mil", deconflict.KindZoneSign, map[string]any{"zone": "aos", "version": 2, "hash": v.Hash})
+	f.OK("us.mil", deconflict.KindZoneSign, sign(v.Hash))
+	f.OK("il.mil", deconflict.KindZoneSign, sign(v.Hash))
+	f.Fails(cell.ErrConflict, "il.mil", deconflict.KindZoneSign, sign(v.Hash))
 	if z, _ := obj[deconflict.Zone](f, f.view(""), deconflict.ObjZone, "aos"); z.Agreed != 0 {
 		t.Fatalf("agreed before Syria signed: %+v", z)
 	}
-	f.ok("sy.mil", deconflict.KindZoneSign, sign(v.Hash))
+	f.OK("sy.mil", deconflict.KindZoneSign, sign(v.Hash))
 	z, _ = obj[deconflict.Zone](f, f.view("jo"), deconflict.ObjZone, "aos")
 	v, _ = obj[deconflict.ZoneVersion](f, f.view(""), deconflict.ObjZoneVersion, "aos/1")
 	if z.Agreed != 1 || z.AgreedHash != v.Hash || v.Status != "agreed" || len(v.Awaiting) != 0 || len(v.Signatures) != 3 {
 		t.Fatalf("after the last signature: zone %+v, version %+v", z, v)
 	}
-	f.fails(cell.ErrConflict, "sy.mil", deconflict.KindZoneSign, sign(v.Hash))
+	f.Fails(cell.ErrConflict, "sy.mil", deconflict.KindZoneSign, sign(v.Hash))
 
 	// The same content again is no new version; another content is.
-	f.fails(cell.ErrConflict, "sy.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
+	f.Fails(cell.ErrConflict, "sy.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
 	wider := separation()
 	wider["geometry"] = square(35.85, 33.05, 0.12)
-	f.ok("sy.mil", deconflict.KindZonePropose, map[string]any{"zone": wider})
+	f.OK("sy.mil", deconflict.KindZonePropose, map[string]any{"zone": wider})
 	if z, _ := obj[deconflict.Zone](f, f.view(""), deconflict.ObjZone, "aos"); z.Latest != 2 || z.Agreed != 1 {
 		t.Fatalf("a draft replaced the version in force: %+v", z)
 	}
 	v2, _ := obj[deconflict.ZoneVersion](f, f.view(""), deconflict.ObjZoneVersion, "aos/2")
 	for _, who := range []string{"us.mil", "il.mil", "sy.mil"} {
-		f.ok(who, deconflict.KindZoneSign, map[string]any{"zone": "aos", "version": 2, "hash": v2.Hash})
+		f.OK(who, deconflict.KindZoneSign, map[string]any{"zone": "aos", "version": 2, "hash": v2.Hash})
 	}
 	z, _ = obj[deconflict.Zone](f, f.view(""), deconflict.ObjZone, "aos")
 	v, _ = obj[deconflict.ZoneVersion](f, f.view(""), deconflict.ObjZoneVersion, "aos/1")
@@ -68,7 +68,7 @@ func TestZoneAgreement(t *testing.T) {
 	// A kind is for ever.
 	other := separation()
 	other["kind"] = "limitation"
-	f.fails(cell.ErrInvalid, "il.mil", deconflict.KindZonePropose, map[string]any{"zone": other})
+	f.Fails(cell.ErrInvalid, "il.mil", deconflict.KindZonePropose, map[string]any{"zone": other})
 }
 
 const record_everyone = "*"
@@ -101,19 +101,19 @@ func TestZoneValidation(t *testing.T) {
 				z[k] = v
 			}
 		}
-		if _, err := f.as("il.mil", deconflict.KindZonePropose, map[string]any{"zone": z}); err == nil {
+		if _, err := f.As("il.mil", deconflict.KindZonePropose, map[string]any{"zone": z}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindZonePropose, map[string]any{"zone": separation()})
-	f.fails(cell.ErrForbidden, "il.dip", deconflict.KindZonePropose, map[string]any{"zone": separation()})
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindZonePropose, map[string]any{"zone": separation()})
+	f.Fails(cell.ErrForbidden, "il.dip", deconflict.KindZonePropose, map[string]any{"zone": separation()})
 }
 
 // A cell without a region takes no geometry at all, and says why.
 func TestZoneNeedsARegion(t *testing.T) {
 	f := newFixture(t)
-	f.ok("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{}})
-	err := f.fails(cell.ErrInvalid, "il.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
+	f.OK("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{}})
+	err := f.Fails(cell.ErrInvalid, "il.mil", deconflict.KindZonePropose, map[string]any{"zone": separation()})
 	if !containsAll(err.Error(), "region") {
 		t.Errorf("the refusal does not name the region: %v", err)
 	}
@@ -128,15 +128,15 @@ func TestForceLimits(t *testing.T) {
 	band := map[string]any{"id": "aol-10", "name": "Area of Limitation, first 10 km", "kind": "limitation", "geometry": square(35.95, 33.05, 0.1),
 		"limits": map[string]int{"men": 6000, "tanks": 75, "artillery": 36, "heavy_artillery": 0, "sam": 0, "ssm": 0}}
 	decl := map[string]any{"zone": "aol-10", "counts": map[string]int{"men": 5800, "tanks": 80, "artillery": 36}}
-	f.fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, decl) // no such zone yet
-	f.ok("us.mil", deconflict.KindZonePropose, map[string]any{"zone": band})
-	f.fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, decl) // a draft checks nothing
+	f.Fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, decl) // no such zone yet
+	f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": band})
+	f.Fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, decl) // a draft checks nothing
 	f.agree(band)
-	f.fails(cell.ErrForbidden, "jo.duty", deconflict.KindForceDeclare, decl)
-	f.fails(cell.ErrForbidden, "us.mil", deconflict.KindForceDeclare, decl)
-	f.fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, map[string]any{"zone": "aol-10", "counts": map[string]int{"frigates": 1}})
+	f.Fails(cell.ErrForbidden, "jo.duty", deconflict.KindForceDeclare, decl)
+	f.Fails(cell.ErrForbidden, "us.mil", deconflict.KindForceDeclare, decl)
+	f.Fails(cell.ErrInvalid, "sy.mil", deconflict.KindForceDeclare, map[string]any{"zone": "aol-10", "counts": map[string]int{"frigates": 1}})
 
-	e := f.ok("sy.mil", deconflict.KindForceDeclare, decl)
+	e := f.OK("sy.mil", deconflict.KindForceDeclare, decl)
 	wantAudience(t, e, "il", "sy", "us")
 	d, _ := obj[deconflict.Declaration](f, f.view("il"), deconflict.ObjDeclaration, itoa(e.Index))
 	if len(d.Over) != 1 || d.Over[0].Category != "tanks" || d.Over[0].Count != 80 || d.Over[0].Limit != 75 {
@@ -147,9 +147,9 @@ func TestForceLimits(t *testing.T) {
 	}
 
 	inspect := map[string]any{"zone": "aol-10", "party": "sy", "observed": map[string]int{"men": 5800, "tanks": 80, "artillery": 40}}
-	f.fails(cell.ErrForbidden, "il.mil", deconflict.KindForceInspect, inspect)
-	f.fails(cell.ErrInvalid, "us.mil", deconflict.KindForceInspect, map[string]any{"zone": "aol-10", "party": "jo", "observed": map[string]int{"men": 1}})
-	ie := f.ok("us.mil", deconflict.KindForceInspect, inspect)
+	f.Fails(cell.ErrForbidden, "il.mil", deconflict.KindForceInspect, inspect)
+	f.Fails(cell.ErrInvalid, "us.mil", deconflict.KindForceInspect, map[string]any{"zone": "aol-10", "party": "jo", "observed": map[string]int{"men": 1}})
+	ie := f.OK("us.mil", deconflict.KindForceInspect, inspect)
 	wantAudience(t, ie, "il", "sy", "us")
 	in, _ := obj[deconflict.Inspection](f, f.view("sy"), deconflict.ObjInspection, itoa(ie.Index))
 	cats := []string{}
@@ -167,7 +167,7 @@ func TestForceLimits(t *testing.T) {
 		t.Error("Syria does not owe an acknowledgement of the inspection's incident")
 	}
 	// Within the limits and as declared: no incident.
-	ok2 := f.ok("us.mil", deconflict.KindForceInspect, map[string]any{"zone": "aol-10", "party": "sy", "observed": map[string]int{"men": 5800}})
+	ok2 := f.OK("us.mil", deconflict.KindForceInspect, map[string]any{"zone": "aol-10", "party": "sy", "observed": map[string]int{"men": 5800}})
 	if _, ok := obj[deconflict.Incident](f, f.view(""), deconflict.ObjIncident, itoa(ok2.Index)); ok {
 		t.Error("an inspection that found nothing raised an incident")
 	}
@@ -178,13 +178,13 @@ func TestPosture(t *testing.T) {
 	f := newFixture(t)
 	p := map[string]any{"state": "operations_suspended", "since": time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
 		"text": "Military operations in the south are suspended.", "texts": map[string]string{"ar": "العمليات العسكرية في الجنوب معلقة."}}
-	f.fails(cell.ErrForbidden, "us.mil", deconflict.KindPostureDeclare, p)
-	f.fails(cell.ErrForbidden, "sy.duty", deconflict.KindPostureDeclare, p)
-	wantAudience(t, f.ok("us.admin", deconflict.KindPostureDeclare, p), record_everyone)
+	f.Fails(cell.ErrForbidden, "us.mil", deconflict.KindPostureDeclare, p)
+	f.Fails(cell.ErrForbidden, "sy.duty", deconflict.KindPostureDeclare, p)
+	wantAudience(t, f.OK("us.admin", deconflict.KindPostureDeclare, p), record_everyone)
 	got, ok := obj[deconflict.Posture](f, f.view("jo"), deconflict.ObjPosture, deconflict.ObjPosture)
 	if !ok || got.State != "operations_suspended" || got.By != "us.admin" {
 		t.Errorf("the posture: %+v", got)
 	}
 	bad := map[string]any{"state": "war", "since": p["since"], "text": "x"}
-	f.fails(cell.ErrInvalid, "us.admin", deconflict.KindPostureDeclare, bad)
+	f.Fails(cell.ErrInvalid, "us.admin", deconflict.KindPostureDeclare, bad)
 }

@@ -21,17 +21,17 @@ func paris() map[string]any {
 // two versions compare article by article.
 func TestAgreementVersionsAndDiff(t *testing.T) {
 	f := newFixture(t)
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
-	f.fails(cell.ErrForbidden, "us.mil", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
-	wantAudience(t, f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()}), "*")
-	f.fails(cell.ErrConflict, "us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	f.Fails(cell.ErrForbidden, "us.mil", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	wantAudience(t, f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()}), "*")
+	f.Fails(cell.ErrConflict, "us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
 
 	amended := paris()
 	arts := amended["articles"].([]map[string]any)
 	arts[1] = map[string]any{"number": "2", "texts": map[string]string{"en": "Each party notifies planned military activity within 25 km of the line 24 hours in advance."}}
 	arts = append(arts[:2], map[string]any{"number": "4", "texts": map[string]string{"en": "The parties meet in rounds."}})
 	amended["articles"] = arts
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": amended, "amends": "Article 2 sets the distance and the notice; article 3 moves to the rounds."})
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": amended, "amends": "Article 2 sets the distance and the notice; article 3 moves to the rounds."})
 
 	d, err := diplomacy.GetAgreement(f.ctx, f.view("jo"), "paris")
 	if err != nil || d.Latest != 2 || len(d.Versions) != 2 {
@@ -70,7 +70,7 @@ func TestAgreementVersionsAndDiff(t *testing.T) {
 		a := paris()
 		a["id"] = "other"
 		change(a)
-		f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": a})
+		f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": a})
 		_ = name
 	}
 }

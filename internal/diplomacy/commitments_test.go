@@ -15,15 +15,15 @@ import (
 // withdrawal can name.
 func withZones(t *testing.T, f *fixture) {
 	t.Helper()
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
-	f.ok("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	f.OK("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{
 		"region": map[string]float64{"south": 32.5, "west": 35.5, "north": 33.5, "east": 36.5}}})
 	for _, z := range []string{"line-a", "area-b"} {
 		g := json.RawMessage(`{"type":"Polygon","coordinates":[[[35.8,33.0],[35.9,33.0],[35.9,33.1],[35.8,33.1],[35.8,33.0]]]}`)
 		if z == "area-b" {
 			g = json.RawMessage(`{"type":"Polygon","coordinates":[[[35.9,33.0],[36.0,33.0],[36.0,33.1],[35.9,33.1],[35.9,33.0]]]}`)
 		}
-		f.ok("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": z, "name": z, "kind": "limitation", "geometry": g}})
+		f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": z, "name": z, "kind": "limitation", "geometry": g}})
 	}
 }
 
@@ -45,11 +45,11 @@ func TestWithdrawalTimetable(t *testing.T) {
 	withZones(t, f)
 	now := time.Now().UTC().Truncate(time.Second)
 	tt := timetable(now.Add(48*time.Hour), now.Add(30*24*time.Hour))
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindCommitmentCreate, tt)
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindCommitmentCreate, tt)
 	bad := timetable(now, now)
 	bad["commitment"].(map[string]any)["milestones"].([]map[string]any)[0]["zone"] = "nowhere"
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindCommitmentCreate, bad)
-	e := f.ok("us.dip", diplomacy.KindCommitmentCreate, tt)
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindCommitmentCreate, bad)
+	e := f.OK("us.dip", diplomacy.KindCommitmentCreate, tt)
 	wantAudience(t, e, "il", "sy", "us")
 	if _, ok := obj[diplomacy.Commitment](f, f.view("jo"), diplomacy.ObjCommitment, "withdrawal"); ok {
 		t.Error("an observer reads the sides' commitment")
@@ -62,27 +62,27 @@ func TestWithdrawalTimetable(t *testing.T) {
 	status := func(m, st, reason string) map[string]any {
 		return map[string]any{"commitment": "withdrawal", "milestone": m, "status": st, "reason": reason}
 	}
-	f.fails(cell.ErrInvalid, "il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "on_track", ""))
-	f.ok("il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "on_track", "the units have orders to move"))
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "fulfilled", "we say so"))
-	f.fails(cell.ErrForbidden, "sy.dip", diplomacy.KindCommitmentStatus, status("phase-1", "breached", "we say so"))
-	se := f.ok("us.dip", diplomacy.KindCommitmentStatus, status("phase-2", "at_risk", "no orders seen"))
+	f.Fails(cell.ErrInvalid, "il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "on_track", ""))
+	f.OK("il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "on_track", "the units have orders to move"))
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindCommitmentStatus, status("phase-1", "fulfilled", "we say so"))
+	f.Fails(cell.ErrForbidden, "sy.dip", diplomacy.KindCommitmentStatus, status("phase-1", "breached", "we say so"))
+	se := f.OK("us.dip", diplomacy.KindCommitmentStatus, status("phase-2", "at_risk", "no orders seen"))
 	c, _ := obj[diplomacy.Commitment](f, f.view("sy"), diplomacy.ObjCommitment, "withdrawal")
 	if c.Milestones[1].Status != "at_risk" || c.Milestones[1].Entry != se.Index || c.Milestones[1].Reason != "no orders seen" || c.Status() != "at_risk" {
 		t.Errorf("after the mediator's status: %+v", c.Milestones[1])
 	}
 
 	report := map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "complete": true, "text": "Area B inspected: vacated."}
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindPhaseReport, report)
-	f.ok("us.dip", diplomacy.KindPhaseReport, report)
+	f.Fails(cell.ErrConflict, "sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindPhaseReport, report)
+	f.OK("us.dip", diplomacy.KindPhaseReport, report)
 	if _, ok := obj[dues.Due](f, f.view("sy"), dues.ObjDue, dues.ItemID(diplomacy.DueSignoff, e.Index, "phase-1", "sy")); !ok {
 		t.Fatal("Syria owes no sign-off")
 	}
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
-	f.fails(cell.ErrForbidden, "sy.mil", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
-	f.fails(cell.ErrInvalid, "sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": false})
-	f.ok("sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
+	f.Fails(cell.ErrForbidden, "sy.mil", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
+	f.Fails(cell.ErrInvalid, "sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": false})
+	f.OK("sy.dip", diplomacy.KindPhaseSignoff, map[string]any{"commitment": "withdrawal", "milestone": "phase-1", "accept": true})
 	c, _ = obj[diplomacy.Commitment](f, f.view("il"), diplomacy.ObjCommitment, "withdrawal")
 	if c.Milestones[0].Status != "fulfilled" || c.Milestones[0].Signoff == nil || c.Milestones[0].Signoff.Party != "sy" {
 		t.Errorf("phase 1 after the sign-off: %+v", c.Milestones[0])
@@ -95,7 +95,7 @@ func TestWithdrawalTimetable(t *testing.T) {
 	if _, ok := obj[dues.Due](f, f.view(""), dues.ObjDue, dues.ItemID(diplomacy.DueMilestone, e.Index, "phase-2", "il")); !ok {
 		t.Error("phase 2 is no longer owed")
 	}
-	f.fails(cell.ErrConflict, "us.dip", diplomacy.KindCommitmentStatus, status("phase-1", "breached", "after all"))
+	f.Fails(cell.ErrConflict, "us.dip", diplomacy.KindCommitmentStatus, status("phase-1", "breached", "after all"))
 }
 
 // An overdue milestone escalates like an unacknowledged FLASH: the watch
@@ -104,7 +104,7 @@ func TestOverdueMilestoneEscalates(t *testing.T) {
 	f := newFixture(t)
 	withZones(t, f)
 	now := time.Now().UTC()
-	e := f.ok("us.dip", diplomacy.KindCommitmentCreate, timetable(now.Add(-25*time.Hour), now.Add(24*time.Hour)))
+	e := f.OK("us.dip", diplomacy.KindCommitmentCreate, timetable(now.Add(-25*time.Hour), now.Add(24*time.Hour)))
 	tick(t, f)
 	esc := escalations(t, f, "il")
 	if len(esc) != 2 || esc[0].Item != "phase-1" || esc[0].Ref != e.Index || esc[1].Level != 2 {

@@ -26,7 +26,7 @@ func channelFixture(t *testing.T, f *fixture) {
 
 func send(f *fixture, who, channel, body string) int64 {
 	f.t.Helper()
-	return f.ok(who, hotline.KindMessageSend, map[string]any{"channel": channel, "subject": body, "body": body, "lang": "en", "precedence": "ROUTINE"}).Index
+	return f.OK(who, hotline.KindMessageSend, map[string]any{"channel": channel, "subject": body, "body": body, "lang": "en", "precedence": "ROUTINE"}).Index
 }
 
 func file(respondent string, cites ...map[string]any) map[string]any {
@@ -44,20 +44,20 @@ func file(respondent string, cites ...map[string]any) map[string]any {
 // for the two sides and the mediator, and an observer reads none of it.
 func TestDisputeLifecycle(t *testing.T) {
 	f := newFixture(t)
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
 	channelFixture(t, f)
-	f.ok("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"dispute.ack": 1}}})
+	f.OK("us.admin", cell.KindCellSettings, map[string]any{"settings": map[string]any{"deadlines": map[string]int{"dispute.ack": 1}}})
 	shared := send(f, "il.dip", "joint-dip", "Our artillery exercise starts at 0600.")
 	private := send(f, "il.dip", "line-il", "For the mediator: the exercise is a cover for the rotation.")
 
-	f.fails(cell.ErrForbidden, "us.dip", diplomacy.KindDisputeFile, file("il"))
-	f.fails(cell.ErrForbidden, "jo.duty", diplomacy.KindDisputeFile, file("il"))
-	f.fails(cell.ErrInvalid, "sy.dip", diplomacy.KindDisputeFile, file("sy"))
-	f.fails(cell.ErrInvalid, "sy.dip", diplomacy.KindDisputeFile, file("il", map[string]any{"kind": "message", "id": private})) // Syria cannot read it
-	e := f.ok("sy.dip", diplomacy.KindDisputeFile, file("il", map[string]any{"kind": "message", "id": shared}))
+	f.Fails(cell.ErrForbidden, "us.dip", diplomacy.KindDisputeFile, file("il"))
+	f.Fails(cell.ErrForbidden, "jo.duty", diplomacy.KindDisputeFile, file("il"))
+	f.Fails(cell.ErrInvalid, "sy.dip", diplomacy.KindDisputeFile, file("sy"))
+	f.Fails(cell.ErrInvalid, "sy.dip", diplomacy.KindDisputeFile, file("il", map[string]any{"kind": "message", "id": private})) // Syria cannot read it
+	e := f.OK("sy.dip", diplomacy.KindDisputeFile, file("il", map[string]any{"kind": "message", "id": shared}))
 	wantAudience(t, e, "il", "sy", "us")
 	// Israel cannot cite to Syria what Syria does not read either.
-	f.fails(cell.ErrInvalid, "il.dip", diplomacy.KindDisputeFile, file("sy", map[string]any{"kind": "message", "id": private}))
+	f.Fails(cell.ErrInvalid, "il.dip", diplomacy.KindDisputeFile, file("sy", map[string]any{"kind": "message", "id": private}))
 
 	id := e.Index
 	d, _ := obj[diplomacy.Dispute](f, f.view("il"), diplomacy.ObjDispute, itoa(id))
@@ -85,22 +85,22 @@ func TestDisputeLifecycle(t *testing.T) {
 		}
 		return m
 	}
-	f.fails(cell.ErrForbidden, "sy.dip", diplomacy.KindDisputeAck, ref(nil))
-	f.fails(cell.ErrConflict, "il.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "too early"}))
-	f.ok("us.dip", diplomacy.KindDisputeAck, ref(nil))
+	f.Fails(cell.ErrForbidden, "sy.dip", diplomacy.KindDisputeAck, ref(nil))
+	f.Fails(cell.ErrConflict, "il.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "too early"}))
+	f.OK("us.dip", diplomacy.KindDisputeAck, ref(nil))
 	if _, ok := obj[dues.Due](f, f.view("il"), dues.ObjDue, dues.ItemID(diplomacy.DueDispute, id, "response", "il")); !ok {
 		t.Fatal("Israel owes no response")
 	}
-	f.fails(cell.ErrForbidden, "sy.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "we answer ourselves"}))
-	f.ok("il.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "The notice was given on the hotline the day before."}))
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindDisputeFinding, ref(map[string]any{"text": "x", "outcome": "guilty"}))
-	fe := f.ok("us.dip", diplomacy.KindDisputeFinding, ref(map[string]any{"text": "Notice was given late: 14 hours.", "outcome": "upheld"}))
+	f.Fails(cell.ErrForbidden, "sy.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "we answer ourselves"}))
+	f.OK("il.dip", diplomacy.KindDisputeRespond, ref(map[string]any{"text": "The notice was given on the hotline the day before."}))
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindDisputeFinding, ref(map[string]any{"text": "x", "outcome": "guilty"}))
+	fe := f.OK("us.dip", diplomacy.KindDisputeFinding, ref(map[string]any{"text": "Notice was given late: 14 hours.", "outcome": "upheld"}))
 	wantAudience(t, fe, "il", "sy", "us")
 
 	// The mediator shares the dispute with the observer: it reads what the
 	// share restated, never the finding.
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindDisputeShare, ref(map[string]any{"observer": "jo", "title": "x", "description": d.Description, "status": "found"}))
-	f.ok("us.dip", diplomacy.KindDisputeShare, ref(map[string]any{"observer": "jo", "title": d.Title, "description": d.Description, "status": "found"}))
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindDisputeShare, ref(map[string]any{"observer": "jo", "title": "x", "description": d.Description, "status": "found"}))
+	f.OK("us.dip", diplomacy.KindDisputeShare, ref(map[string]any{"observer": "jo", "title": d.Title, "description": d.Description, "status": "found"}))
 	if s, err := diplomacy.SharedDisputes(f.ctx, f.view("jo"), "jo"); err != nil || len(s) != 1 || s[0].Dispute != id {
 		t.Errorf("the observer's shared disputes: %+v, %v", s, err)
 	}
@@ -108,10 +108,10 @@ func TestDisputeLifecycle(t *testing.T) {
 		t.Error("sharing let the observer read the dispute's finding")
 	}
 
-	f.fails(cell.ErrInvalid, "il.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": false}))
-	f.ok("sy.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": true}))
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": true}))
-	f.ok("il.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": false, "reason": "Fourteen hours is the notice the line allows at night."}))
+	f.Fails(cell.ErrInvalid, "il.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": false}))
+	f.OK("sy.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": true}))
+	f.Fails(cell.ErrConflict, "sy.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": true}))
+	f.OK("il.dip", diplomacy.KindDisputeAccept, ref(map[string]any{"accept": false, "reason": "Fourteen hours is the notice the line allows at night."}))
 	d, _ = obj[diplomacy.Dispute](f, f.view("sy"), diplomacy.ObjDispute, itoa(id))
 	if d.Status != "escalated" || d.Round != "" {
 		t.Fatalf("after the refusal: %s, round %q", d.Status, d.Round)
@@ -123,7 +123,7 @@ func TestDisputeLifecycle(t *testing.T) {
 
 	// The next round called takes it onto its agenda.
 	start := time.Now().Add(7 * 24 * time.Hour).UTC()
-	f.ok("us.dip", diplomacy.KindRoundCreate, map[string]any{"round": map[string]any{"id": "round-6", "number": 6, "place": "Paris",
+	f.OK("us.dip", diplomacy.KindRoundCreate, map[string]any{"round": map[string]any{"id": "round-6", "number": 6, "place": "Paris",
 		"start": start.Format(time.RFC3339), "end": start.Add(48 * time.Hour).Format(time.RFC3339)}})
 	r, err := diplomacy.GetRound(f.ctx, f.view("sy"), "round-6")
 	if err != nil || len(r.Agenda) != 1 || r.Agenda[0].Dispute != id {
@@ -137,7 +137,7 @@ func TestDisputeLifecycle(t *testing.T) {
 		t.Errorf("still waiting after the round was called: %+v", waiting)
 	}
 	// The round agrees: the dispute is resolved.
-	f.ok("us.dip", diplomacy.KindRoundOutcome, map[string]any{"round": "round-6", "item": "dispute-" + itoa(id), "outcome": "agreed",
+	f.OK("us.dip", diplomacy.KindRoundOutcome, map[string]any{"round": "round-6", "item": "dispute-" + itoa(id), "outcome": "agreed",
 		"text": "The parties agree 24 hours' notice by day and by night."})
 	d, _ = obj[diplomacy.Dispute](f, f.view("il"), diplomacy.ObjDispute, itoa(id))
 	if d.Status != "resolved" {
@@ -151,14 +151,14 @@ func TestDisputeLifecycle(t *testing.T) {
 // Both parties accepting the finding resolves the dispute.
 func TestDisputeResolvedByAcceptance(t *testing.T) {
 	f := newFixture(t)
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
-	id := f.ok("il.dip", diplomacy.KindDisputeFile, file("sy")).Index
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	id := f.OK("il.dip", diplomacy.KindDisputeFile, file("sy")).Index
 	ref := map[string]any{"dispute": id}
-	f.ok("us.dip", diplomacy.KindDisputeAck, ref)
-	f.ok("sy.dip", diplomacy.KindDisputeRespond, map[string]any{"dispute": id, "text": "We regret it."})
-	f.ok("us.dip", diplomacy.KindDisputeFinding, map[string]any{"dispute": id, "text": "Upheld.", "outcome": "upheld"})
-	f.ok("il.dip", diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
-	f.ok("sy.dip", diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
+	f.OK("us.dip", diplomacy.KindDisputeAck, ref)
+	f.OK("sy.dip", diplomacy.KindDisputeRespond, map[string]any{"dispute": id, "text": "We regret it."})
+	f.OK("us.dip", diplomacy.KindDisputeFinding, map[string]any{"dispute": id, "text": "Upheld.", "outcome": "upheld"})
+	f.OK("il.dip", diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
+	f.OK("sy.dip", diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
 	if d, _ := obj[diplomacy.Dispute](f, f.view("us"), diplomacy.ObjDispute, itoa(id)); d.Status != "resolved" {
 		t.Errorf("status %s", d.Status)
 	}

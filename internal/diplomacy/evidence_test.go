@@ -18,15 +18,15 @@ func TestStatementsProven(t *testing.T) {
 	f := newFixture(t)
 	draft := map[string]any{"statement": map[string]any{"id": "s", "title": "Statement", "kind": "joint_statement", "required": []string{"il", "sy"}},
 		"texts": texts("Version one.")}
-	first := f.ok("us.dip", diplomacy.KindStatementDraft, draft)
-	second := f.ok("il.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "s"}, "texts": texts("Version two.")})
+	first := f.OK("us.dip", diplomacy.KindStatementDraft, draft)
+	second := f.OK("il.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "s"}, "texts": texts("Version two.")})
 	h := hashesOf(t, f, "s", 2)
 	var sigs []*record.Entry
 	for _, who := range []string{"il.dip", "sy.dip", "us.dip"} {
-		sigs = append(sigs, f.ok(who, diplomacy.KindStatementSign, map[string]any{"statement": "s", "version": 2, "hashes": h}))
+		sigs = append(sigs, f.OK(who, diplomacy.KindStatementSign, map[string]any{"statement": "s", "version": 2, "hashes": h}))
 	}
 	v2, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "s/2")
-	pub := f.ok("us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "s", "version": 2, "title": "Statement", "texts": v2.Texts, "hashes": v2.Hashes,
+	pub := f.OK("us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "s", "version": 2, "title": "Statement", "texts": v2.Texts, "hashes": v2.Hashes,
 		"signatures": v2.Signatures})
 	all := append([]*record.Entry{first, second}, append(sigs, pub)...)
 

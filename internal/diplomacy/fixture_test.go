@@ -10,18 +10,15 @@ package diplomacy_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
-	"github.com/liaison-cell/liaison/internal/desks"
+	"github.com/liaison-cell/liaison/internal/desks/deskstest"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -33,17 +30,10 @@ import (
 	"github.com/liaison-cell/liaison/internal/watch"
 )
 
-const testCell = "c1"
+const testCell = deskstest.Cell
 
 // golan is the fixture's region.
 var golan = cell.Region{South: 32.55, West: 35.55, North: 33.45, East: 36.25}
-
-var testParties = []seed.PartySpec{
-	{ID: "us", Name: "Mediator", Kind: cell.Mediator, TimeZone: "America/New_York"},
-	{ID: "il", Name: "Israel", Kind: cell.Side, TimeZone: "Asia/Jerusalem"},
-	{ID: "sy", Name: "Syria", Kind: cell.Side, TimeZone: "Asia/Damascus"},
-	{ID: "jo", Name: "Jordan", Kind: cell.Observer, TimeZone: "Asia/Amman"},
-}
 
 var testMembers = []seed.MemberSpec{
 	{ID: "us.admin", Party: "us", Name: "Mediator admin", Roles: []string{cell.RoleAdmin, cell.RoleDuty}},
@@ -59,7 +49,10 @@ var testMembers = []seed.MemberSpec{
 	{ID: "jo.duty", Party: "jo", Name: "JO duty", Roles: []string{cell.RoleDuty, cell.RoleAdmin, cell.RoleDiplomatic}},
 }
 
+// fixture is the desks' fixture, with the names these tests have always
+// used for its parts.
 type fixture struct {
+	*deskstest.Fixture
 	t    testing.TB
 	ctx  context.Context
 	st   store.Store
@@ -102,121 +95,27 @@ var backends = []struct {
 }{{"sqlite", newFixture}, {"postgres", newPostgresFixture}}
 
 // openFixture seeds a fixture's cell into st, through a ledger with every
-// desk.
+// desk (a dispute cites an incident, a withdrawal names a zone).
 func openFixture(t testing.TB, ctx context.Context, st store.Store) *fixture {
 	t.Helper()
-	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(led.Close)
-	f := &fixture{t: t, ctx: ctx, st: st, led: led, sd: seed.Seeder{Ledger: led, Store: st, Password: auth.TestParams},
-		keys: map[string]*record.DeviceKey{}}
-	if err := f.sd.CreateCell(ctx, testCell, "Test cell", "", cell.Settings{Region: &golan}); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range testParties {
-		if err := f.sd.Party(ctx, testCell, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keyDir := t.TempDir()
-	for _, m := range testMembers {
-		if _, err := f.sd.Member(ctx, testCell, m, ""); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(keyDir, m.ID+".key")
-		if err := f.sd.DeviceKey(ctx, testCell, m.ID, path, "test"); err != nil {
-			t.Fatal(err)
-		}
-		k, err := record.ReadDeviceKey(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.keys[m.ID] = k
-	}
-	return f
+	d := deskstest.Open(t, ctx, st, testMembers, cell.Settings{Region: &golan})
+	return &fixture{Fixture: d, t: t, ctx: ctx, st: st, led: d.Led, sd: d.Sd, keys: d.Keys}
 }
 
-func (f *fixture) as(who, kind string, fields map[string]any) (store.Result, error) {
-	f.t.Helper()
-	k, ok := f.keys[who]
-	if !ok {
-		f.t.Fatalf("no member %s in the fixture", who)
-	}
-	return f.sd.As(f.ctx, testCell, k, kind, fields)
-}
-
-func (f *fixture) ok(who, kind string, fields map[string]any) *record.Entry {
-	f.t.Helper()
-	r, err := f.as(who, kind, fields)
-	if err != nil {
-		f.t.Fatalf("%s by %s: %v", kind, who, err)
-	}
-	return r.Entry
-}
-
-func (f *fixture) fails(want error, who, kind string, fields map[string]any) error {
-	f.t.Helper()
-	n := f.size()
-	r, err := f.as(who, kind, fields)
-	if err == nil {
-		f.t.Fatalf("%s by %s: accepted as entry %d, want %v", kind, who, r.Entry.Index, want)
-	}
-	if !errors.Is(err, want) {
-		f.t.Fatalf("%s by %s: %v, want %v", kind, who, err, want)
-	}
-	if m := f.size(); m != n {
-		f.t.Fatalf("%s by %s was refused but the log grew from %d to %d", kind, who, n, m)
-	}
-	return err
-}
-
-func (f *fixture) size() int64 {
-	f.t.Helper()
-	n, err := f.st.Size(f.ctx, testCell)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
-
-// view is the projection as party reads it.
+// view is the projection as party reads it ("": everything).
 func (f *fixture) view(party string) store.View {
 	f.t.Helper()
-	if party == "" {
-		return f.st.View(testCell)
-	}
-	p, err := cell.GetParty(f.ctx, f.st.View(testCell), party)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return cell.ReadView(f.st, testCell, cell.Actor{Party: &p, Member: &cell.Member{ID: "x", Party: party}})
+	return f.PartyView(party)
 }
 
 func obj[T any](f *fixture, v store.View, kind, id string) (T, bool) {
 	f.t.Helper()
-	var x T
-	o, err := v.Get(f.ctx, kind, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return x, false
-	}
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := json.Unmarshal(o.Doc, &x); err != nil {
-		f.t.Fatal(err)
-	}
-	return x, true
+	return deskstest.Get[T](f.Fixture, v, kind, id)
 }
 
 func wantAudience(t *testing.T, e *record.Entry, want ...string) {
 	t.Helper()
-	got := slices.Sorted(slices.Values(e.Audience))
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("entry %d (%s): audience %v, want %v", e.Index, e.Envelope.Kind(), got, want)
-	}
+	deskstest.WantAudience(t, e, want...)
 }
 
 func itoa(i int64) string { return fmt.Sprint(i) }

@@ -30,10 +30,10 @@ func (u unkeyed) List(ctx context.Context, kind, parent string, after int64, lim
 // (the round writes the dispute too, and must file it anew).
 func registerWorld(f *fixture) {
 	f.t.Helper()
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": paris()})
 	other := paris()
 	other["id"], other["title"] = "annex", "Annex on crossings"
-	f.ok("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": other})
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": other})
 	for i := range 24 {
 		by, against := "il.dip", "sy"
 		if i%3 == 0 {
@@ -44,40 +44,40 @@ func registerWorld(f *fixture) {
 		if i%4 == 0 {
 			p["articles"] = append(p["articles"].([]map[string]any), map[string]any{"agreement": "annex", "article": "2"})
 		}
-		id := f.ok(by, diplomacy.KindDisputeFile, p).Index
+		id := f.OK(by, diplomacy.KindDisputeFile, p).Index
 		ref := map[string]any{"dispute": id}
 		respondent := map[string]string{"sy": "sy.dip", "il": "il.dip"}[against]
 		claimant := by
 		if i%5 == 0 {
 			continue // filed
 		}
-		f.ok("us.dip", diplomacy.KindDisputeAck, ref)
+		f.OK("us.dip", diplomacy.KindDisputeAck, ref)
 		if i%5 == 1 {
 			continue // acknowledged
 		}
-		f.ok(respondent, diplomacy.KindDisputeRespond, map[string]any{"dispute": id, "text": "Our answer."})
+		f.OK(respondent, diplomacy.KindDisputeRespond, map[string]any{"dispute": id, "text": "Our answer."})
 		if i%5 == 2 {
 			continue // responded
 		}
-		f.ok("us.dip", diplomacy.KindDisputeFinding, map[string]any{"dispute": id, "text": "Upheld.", "outcome": "upheld"})
+		f.OK("us.dip", diplomacy.KindDisputeFinding, map[string]any{"dispute": id, "text": "Upheld.", "outcome": "upheld"})
 		if i%5 == 3 {
 			continue // found
 		}
-		f.ok(claimant, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
+		f.OK(claimant, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true})
 		if i%2 == 0 {
-			f.ok(respondent, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true}) // resolved
+			f.OK(respondent, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": true}) // resolved
 		} else {
-			f.ok(respondent, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": false, "reason": "No."}) // escalated
+			f.OK(respondent, diplomacy.KindDisputeAccept, map[string]any{"dispute": id, "accept": false, "reason": "No."}) // escalated
 		}
 	}
 	start := time.Now().Add(7 * 24 * time.Hour).UTC()
-	f.ok("us.dip", diplomacy.KindRoundCreate, map[string]any{"round": map[string]any{"id": "round-1", "number": 1, "place": "Paris",
+	f.OK("us.dip", diplomacy.KindRoundCreate, map[string]any{"round": map[string]any{"id": "round-1", "number": 1, "place": "Paris",
 		"start": start.Format(time.RFC3339), "end": start.Add(48 * time.Hour).Format(time.RFC3339)}})
 	r, err := diplomacy.GetRound(f.ctx, f.view("us"), "round-1")
 	if err != nil || len(r.Agenda) == 0 {
 		f.t.Fatalf("round-1's agenda: %+v, %v", r.Agenda, err)
 	}
-	f.ok("us.dip", diplomacy.KindRoundOutcome, map[string]any{"round": "round-1", "item": r.Agenda[0].ID, "outcome": "agreed", "text": "Agreed."})
+	f.OK("us.dip", diplomacy.KindRoundOutcome, map[string]any{"round": "round-1", "item": r.Agenda[0].ID, "outcome": "agreed", "text": "Agreed."})
 }
 
 // The register pages in the query exactly as it did when it read every

@@ -31,39 +31,39 @@ func TestStatementCoSigning(t *testing.T) {
 	f := newFixture(t)
 	draft := map[string]any{"statement": map[string]any{"id": "paris-5", "title": "Joint statement of the fifth round", "kind": "joint_statement",
 		"required": []string{"il", "sy"}}, "texts": texts("The parties agreed to extend the suspension of operations.")}
-	f.fails(cell.ErrForbidden, "jo.duty", diplomacy.KindStatementDraft, draft)
-	e := f.ok("us.dip", diplomacy.KindStatementDraft, draft)
+	f.Fails(cell.ErrForbidden, "jo.duty", diplomacy.KindStatementDraft, draft)
+	e := f.OK("us.dip", diplomacy.KindStatementDraft, draft)
 	wantAudience(t, e, "il", "sy", "us")
 	h1 := hashesOf(t, f, "paris-5", 1)
 	sign := func(v int, h map[string]string) map[string]any {
 		return map[string]any{"statement": "paris-5", "version": v, "hashes": h}
 	}
-	f.ok("il.dip", diplomacy.KindStatementSign, sign(1, h1))
-	f.ok("us.dip", diplomacy.KindStatementSign, sign(1, h1))
+	f.OK("il.dip", diplomacy.KindStatementSign, sign(1, h1))
+	f.OK("us.dip", diplomacy.KindStatementSign, sign(1, h1))
 	st, _ := obj[diplomacy.StatementInfo](f, f.view("il"), diplomacy.ObjStatement, "paris-5")
 	if st.Agreed != 0 {
 		t.Fatalf("agreed with two of three signatures: %+v", st)
 	}
 	// Syria asks for a change: version 2 carries no signature.
-	f.ok("sy.dip", diplomacy.KindStatementComment, map[string]any{"statement": "paris-5", "version": 1, "lang": "en", "paragraph": 0,
+	f.OK("sy.dip", diplomacy.KindStatementComment, map[string]any{"statement": "paris-5", "version": 1, "lang": "en", "paragraph": 0,
 		"text": "Say 'in the south' after 'operations'."})
-	f.fails(cell.ErrInvalid, "sy.dip", diplomacy.KindStatementComment, map[string]any{"statement": "paris-5", "version": 1, "lang": "en", "paragraph": 5, "text": "x"})
+	f.Fails(cell.ErrInvalid, "sy.dip", diplomacy.KindStatementComment, map[string]any{"statement": "paris-5", "version": 1, "lang": "en", "paragraph": 5, "text": "x"})
 	draft["texts"] = texts("The parties agreed to extend the suspension of operations in the south.")
-	f.ok("sy.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5"}, "texts": draft["texts"]})
+	f.OK("sy.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5"}, "texts": draft["texts"]})
 	h2 := hashesOf(t, f, "paris-5", 2)
 	if v1, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "paris-5/1"); v1.Status != "superseded" {
 		t.Errorf("version 1 is %s", v1.Status)
 	}
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(1, h1))  // an older version takes no signature
-	f.fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(2, h1))  // the hashes are version 1's
-	f.fails(cell.ErrForbidden, "sy.mil", diplomacy.KindStatementSign, sign(2, h2)) // a military desk does not commit Syria
-	f.fails(cell.ErrForbidden, "jo.duty", diplomacy.KindStatementSign, sign(2, h2))
-	f.ok("sy.dip", diplomacy.KindStatementSign, sign(2, h2))
-	f.ok("il.dip", diplomacy.KindStatementSign, sign(2, h2))
+	f.Fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(1, h1))  // an older version takes no signature
+	f.Fails(cell.ErrConflict, "sy.dip", diplomacy.KindStatementSign, sign(2, h1))  // the hashes are version 1's
+	f.Fails(cell.ErrForbidden, "sy.mil", diplomacy.KindStatementSign, sign(2, h2)) // a military desk does not commit Syria
+	f.Fails(cell.ErrForbidden, "jo.duty", diplomacy.KindStatementSign, sign(2, h2))
+	f.OK("sy.dip", diplomacy.KindStatementSign, sign(2, h2))
+	f.OK("il.dip", diplomacy.KindStatementSign, sign(2, h2))
 	if st, _ := obj[diplomacy.StatementInfo](f, f.view(""), diplomacy.ObjStatement, "paris-5"); st.Agreed != 0 {
 		t.Fatalf("agreed without the mediator's signature on version 2: %+v", st)
 	}
-	f.ok("us.dip", diplomacy.KindStatementSign, sign(2, h2))
+	f.OK("us.dip", diplomacy.KindStatementSign, sign(2, h2))
 	if st, _ := obj[diplomacy.StatementInfo](f, f.view(""), diplomacy.ObjStatement, "paris-5"); st.Agreed != 2 {
 		t.Fatalf("not agreed when all three signed version 2: %+v", st)
 	}
@@ -74,13 +74,13 @@ func TestStatementCoSigning(t *testing.T) {
 	v2, _ := obj[diplomacy.StatementVersion](f, f.view(""), diplomacy.ObjStatementVersion, "paris-5/2")
 	publish := map[string]any{"statement": "paris-5", "version": 2, "title": "Joint statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes,
 		"signatures": v2.Signatures}
-	f.fails(cell.ErrForbidden, "il.dip", diplomacy.KindStatementPublish, publish)
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
+	f.Fails(cell.ErrForbidden, "il.dip", diplomacy.KindStatementPublish, publish)
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
 		"title": "Joint statement of the fifth round", "texts": texts("other words"), "hashes": v2.Hashes})
 	// The title is restated too: the draft that named it is not every
 	// party's to read.
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2, "texts": v2.Texts, "hashes": v2.Hashes})
-	f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2, "texts": v2.Texts, "hashes": v2.Hashes})
+	f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, map[string]any{"statement": "paris-5", "version": 2,
 		"title": "A statement of the fifth round", "texts": v2.Texts, "hashes": v2.Hashes})
 	// So are the signatures: an observer reads who signed from the
 	// publication, not from the signatures it is not the audience of.
@@ -91,9 +91,9 @@ func TestStatementCoSigning(t *testing.T) {
 	} {
 		bad := maps.Clone(publish)
 		bad["signatures"] = sigs
-		f.fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, bad)
+		f.Fails(cell.ErrInvalid, "us.dip", diplomacy.KindStatementPublish, bad)
 	}
-	pubEntry := f.ok("us.dip", diplomacy.KindStatementPublish, publish)
+	pubEntry := f.OK("us.dip", diplomacy.KindStatementPublish, publish)
 	wantAudience(t, pubEntry, "*")
 	var restated diplomacy.PublishPayload
 	if err := json.Unmarshal(pubEntry.Envelope.Payload, &restated); err != nil || len(restated.Signatures) != 3 {
@@ -117,7 +117,7 @@ func TestStatementCoSigning(t *testing.T) {
 	if ev := all.Evidence(); len(ev) != 5 { // the draft, three signatures, the publication
 		t.Errorf("the statement's evidence: %v", ev)
 	}
-	f.fails(cell.ErrConflict, "us.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5"}, "texts": texts("A change after publication.")})
+	f.Fails(cell.ErrConflict, "us.dip", diplomacy.KindStatementDraft, map[string]any{"statement": map[string]any{"id": "paris-5"}, "texts": texts("A change after publication.")})
 	diff := diplomacy.DiffStatement(all.Versions[0], all.Versions[1])
 	changed := 0
 	for _, x := range diff {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/desks/deskstest"
 	"github.com/liaison-cell/liaison/internal/dues"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -23,7 +23,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/watch"
 )
 
-const testCell = "c1"
+const testCell = deskstest.Cell
 
 // awaitPayload is a desk's command, for the test: it makes party owe an
 // answer to this entry within window seconds, the entry being for party
@@ -91,33 +91,9 @@ func newFixture(t *testing.T) *fixture {
 	reg := cell.NewRegistry()
 	dues.Register(reg)
 	reg.Handle("test.await", await)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	led, err := ledger.New(ledger.Config{Store: st, Registry: reg, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(led.Close)
-	f := &fixture{t: t, ctx: ctx, st: st, led: led, sd: seed.Seeder{Ledger: led, Store: st, Password: auth.TestParams}}
-	if err := f.sd.CreateCell(ctx, testCell, "Test cell", "", cell.Settings{}); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []seed.PartySpec{{ID: "us", Name: "Mediator", Kind: cell.Mediator, TimeZone: "UTC"},
-		{ID: "il", Name: "Israel", Kind: cell.Side, TimeZone: "Asia/Jerusalem"}, {ID: "sy", Name: "Syria", Kind: cell.Side, TimeZone: "Asia/Damascus"}} {
-		if err := f.sd.Party(ctx, testCell, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := f.sd.Member(ctx, testCell, seed.MemberSpec{ID: "us.duty", Party: "us", Name: "Duty", Roles: []string{cell.RoleDuty, cell.RoleAdmin}}, ""); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "us.key")
-	if err := f.sd.DeviceKey(ctx, testCell, "us.duty", path, "test"); err != nil {
-		t.Fatal(err)
-	}
-	if f.us, err = record.ReadDeviceKey(path); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	d := deskstest.OpenWith(t, ctx, st, reg, []seed.MemberSpec{
+		{ID: "us.duty", Party: "us", Name: "Duty", Roles: []string{cell.RoleDuty, cell.RoleAdmin}}}, cell.Settings{})
+	return &fixture{t: t, ctx: ctx, st: st, led: d.Led, sd: d.Sd, us: d.Keys["us.duty"]}
 }
 
 func (f *fixture) server(kind string, fields map[string]any) (store.Result, error) {

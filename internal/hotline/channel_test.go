@@ -24,14 +24,14 @@ func TestChannelCreate(t *testing.T) {
 
 	// Only the mediator's admins open channels.
 	for _, who := range []string{"il.duty", "sy.duty", "jo.duty", "us.mil"} {
-		f.fails(cell.ErrForbidden, who, hotline.KindChannelCreate, channel("j2", "diplomatic", hotline.Joint, ""))
+		f.Fails(cell.ErrForbidden, who, hotline.KindChannelCreate, channel("j2", "diplomatic", hotline.Joint, ""))
 	}
 
 	// A joint channel: the mediator and every side, not the observer. The
 	// parties a client names are ignored.
 	fields := channel("j2", "diplomatic", hotline.Joint, "il")
 	fields["channel"].(map[string]any)["parties"] = []string{"us"}
-	e := f.ok("us.admin", hotline.KindChannelCreate, fields)
+	e := f.OK("us.admin", hotline.KindChannelCreate, fields)
 	ch := must[hotline.Channel](f, hotline.ObjChannel, "j2")
 	if want := []string{"il", "sy", "us"}; !slices.Equal(ch.Parties, want) || ch.Party != "" || ch.Kind != hotline.Joint {
 		t.Errorf("joint channel: %+v, want parties %v and no party", ch, want)
@@ -42,7 +42,7 @@ func TestChannelCreate(t *testing.T) {
 	}
 
 	// A line joins one party with the mediator, and is read by them only.
-	e = f.ok("us.admin", hotline.KindChannelCreate, channel("l2", "military", hotline.Line, "il"))
+	e = f.OK("us.admin", hotline.KindChannelCreate, channel("l2", "military", hotline.Line, "il"))
 	ch = must[hotline.Channel](f, hotline.ObjChannel, "l2")
 	if want := []string{"il", "us"}; !slices.Equal(ch.Parties, want) || ch.Party != "il" {
 		t.Errorf("line: %+v, want parties %v", ch, want)
@@ -52,36 +52,36 @@ func TestChannelCreate(t *testing.T) {
 		t.Errorf("new line's health: %+v", h)
 	}
 	// An observer may have a line too.
-	f.ok("us.admin", hotline.KindChannelCreate, channel("l3", "general", hotline.Line, "jo"))
+	f.OK("us.admin", hotline.KindChannelCreate, channel("l3", "general", hotline.Line, "jo"))
 	if ch := must[hotline.Channel](f, hotline.ObjChannel, "l3"); !slices.Equal(ch.Parties, []string{"jo", "us"}) {
 		t.Errorf("observer's line: parties %v", ch.Parties)
 	}
 
 	// A line needs a party other than the mediator.
 	for _, party := range []string{"us", "zz", ""} {
-		f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("l4", "general", hotline.Line, party))
+		f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("l4", "general", hotline.Line, party))
 	}
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("g1", "general", "group", ""))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("n1", "naval", hotline.Joint, ""))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("Bad ID", "general", hotline.Joint, ""))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("g1", "general", "group", ""))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("n1", "naval", hotline.Joint, ""))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, channel("Bad ID", "general", hotline.Joint, ""))
 	untitled := channel("t1", "general", hotline.Joint, "")
 	untitled["channel"].(map[string]any)["title"] = " "
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, untitled)
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, untitled)
 	// Titles in the cell's other languages, by base language.
 	for _, titles := range []map[string]string{{"fr": "Général"}, {"ar-SY": "عام"}, {"he": " "}, {"ar": strings.Repeat("ع", 201)}} {
 		bad := channel("t2", "general", hotline.Joint, "")
 		bad["channel"].(map[string]any)["titles"] = titles
-		f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, bad)
+		f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelCreate, bad)
 	}
 	titled := channel("t3", "general", hotline.Joint, "")
 	titled["channel"].(map[string]any)["titles"] = map[string]string{"ar": "عام", "he": "כללי"}
-	f.ok("us.admin", hotline.KindChannelCreate, titled)
+	f.OK("us.admin", hotline.KindChannelCreate, titled)
 	ch = must[hotline.Channel](f, hotline.ObjChannel, "t3")
 	if ch.TitleIn("ar") != "عام" || ch.TitleIn("he-IL") != "כללי" || ch.TitleIn("en") != "Channel t3" {
 		t.Errorf("titles of t3: %q %q %q", ch.TitleIn("ar"), ch.TitleIn("he-IL"), ch.TitleIn("en"))
 	}
-	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("j2", "general", hotline.Joint, ""))
-	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("line-sy", "general", hotline.Line, "sy"))
+	f.Fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("j2", "general", hotline.Joint, ""))
+	f.Fails(cell.ErrConflict, "us.admin", hotline.KindChannelCreate, channel("line-sy", "general", hotline.Line, "sy"))
 }
 
 func TestChannelInvite(t *testing.T) {
@@ -94,27 +94,27 @@ func TestChannelInvite(t *testing.T) {
 	if ch := must[hotline.Channel](f, hotline.ObjChannel, "joint-mil"); slices.Contains(ch.Parties, "jo") {
 		t.Fatalf("joint channel includes the observer before an invitation: %v", ch.Parties)
 	}
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "s", "body": "b", "lang": "en", "precedence": hotline.Routine})
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "s", "body": "b", "lang": "en", "precedence": hotline.Routine})
 
-	f.fails(cell.ErrForbidden, "il.duty", hotline.KindChannelInvite, invite("joint-mil", "jo"))
-	f.fails(cell.ErrForbidden, "us.mil", hotline.KindChannelInvite, invite("joint-mil", "jo"))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "sy")) // a side, not an observer
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "zz"))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("line-il", "jo")) // lines take no guests
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("nope", "jo"))
+	f.Fails(cell.ErrForbidden, "il.duty", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	f.Fails(cell.ErrForbidden, "us.mil", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "sy")) // a side, not an observer
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "zz"))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("line-il", "jo")) // lines take no guests
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, invite("nope", "jo"))
 	// The invitation names the channel as it is, for the invited party's
 	// record; a wrong or missing title is refused.
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo"})
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Militar"})
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military",
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo"})
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Militar"})
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military",
 		"titles": map[string]string{"ar": "عسكري"}})
 
-	e := f.ok("us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	e := f.OK("us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
 	wantAudience(t, e, "il", "jo", "sy", "us")
 	if ch := must[hotline.Channel](f, hotline.ObjChannel, "joint-mil"); !slices.Equal(ch.Parties, []string{"il", "jo", "sy", "us"}) {
 		t.Errorf("after the invitation: parties %v", ch.Parties)
 	}
-	f.fails(cell.ErrConflict, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
+	f.Fails(cell.ErrConflict, "us.admin", hotline.KindChannelInvite, invite("joint-mil", "jo"))
 
 	// The observer now reads and writes there, but never has to
 	// acknowledge: recipients are the sides and the mediator.
@@ -123,11 +123,11 @@ func TestChannelInvite(t *testing.T) {
 		t.Errorf("observer's message: recipients %v", m.Recipients)
 	}
 	id := f.send("il.mil", "joint-mil", hotline.Flash, "flash to all")
-	wantAudience(t, f.entry(id), "il", "jo", "sy", "us")
+	wantAudience(t, f.Entry(id), "il", "jo", "sy", "us")
 	if m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(id)); !slices.Equal(m.Recipients, []string{"sy", "us"}) {
 		t.Errorf("recipients %v, want [sy us]", m.Recipients)
 	}
-	f.fails(cell.ErrForbidden, "jo.duty", hotline.KindMessageAck, map[string]any{"message": id, "readback": "flash to all"})
+	f.Fails(cell.ErrForbidden, "jo.duty", hotline.KindMessageAck, map[string]any{"message": id, "readback": "flash to all"})
 }
 
 // An observer invited into a channel reads it from the invitation on: the
@@ -137,20 +137,20 @@ func TestChannelInvite(t *testing.T) {
 func TestInvitedObserverReadsFromTheInvitationOn(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	before := f.send("il.mil", "joint-mil", hotline.Flash, "convoy at the crossing at ten")
-	f.ok("us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military"})
+	f.OK("us.admin", hotline.KindChannelInvite, map[string]any{"channel": "joint-mil", "party": "jo", "title": "Military"})
 	after := f.send("il.mil", "joint-mil", hotline.Routine, "after the invitation")
-	wantAudience(t, f.entry(after), "il", "jo", "sy", "us")
+	wantAudience(t, f.Entry(after), "il", "jo", "sy", "us")
 
 	// What is said about the earlier message after the invitation.
-	ack := f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": before, "readback": "their convoy crosses at ten"})
+	ack := f.OK("sy.mil", hotline.KindMessageAck, map[string]any{"message": before, "readback": "their convoy crosses at ten"})
 	wantAudience(t, ack, "il", "sy", "us")
-	mark := f.ok("il.mil", hotline.KindReadbackMark, map[string]any{"message": before, "party": "sy", "verdict": hotline.VerdictOK})
+	mark := f.OK("il.mil", hotline.KindReadbackMark, map[string]any{"message": before, "party": "sy", "verdict": hotline.VerdictOK})
 	wantAudience(t, mark, "il", "sy", "us")
-	read := f.ok("sy.duty", hotline.KindMessageRead, map[string]any{"message": before})
+	read := f.OK("sy.duty", hotline.KindMessageRead, map[string]any{"message": before})
 	wantAudience(t, read, "il", "sy", "us")
-	tr := f.ok("us.mil", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "ar", "text": "قافلة عند المعبر في العاشرة", "method": "human"})
+	tr := f.OK("us.mil", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "ar", "text": "قافلة عند المعبر في العاشرة", "method": "human"})
 	wantAudience(t, tr, "il", "sy", "us")
-	conf := f.ok("sy.mil", hotline.KindTranslationConfirm, map[string]any{"translation": tr.Index})
+	conf := f.OK("sy.mil", hotline.KindTranslationConfirm, map[string]any{"translation": tr.Index})
 	wantAudience(t, conf, "il", "sy", "us")
 
 	// The projections carry the same audience, so no reader's view holds
@@ -174,11 +174,11 @@ func TestInvitedObserverReadsFromTheInvitationOn(t *testing.T) {
 	}
 
 	// Nor can Jordan act on the earlier message: it does not exist for it.
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageRead, map[string]any{"message": before})
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "he", "text": "שיירה", "method": "human"})
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "re", "body": "re", "lang": "en",
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageRead, map[string]any{"message": before})
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindTranslationAdd, map[string]any{"message": before, "lang": "he", "text": "שיירה", "method": "human"})
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, map[string]any{"channel": "joint-mil", "subject": "re", "body": "re", "lang": "en",
 		"precedence": hotline.Routine, "reply_to": before})
-	f.ok("jo.duty", hotline.KindMessageRead, map[string]any{"message": after})
+	f.OK("jo.duty", hotline.KindMessageRead, map[string]any{"message": after})
 }
 
 // partyBit is a party's audience bit.

@@ -87,14 +87,14 @@ func TestMessageSendValidation(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f.t = t
 			if c.want == nil {
-				e := f.ok("il.mil", hotline.KindMessageSend, c.fields)
+				e := f.OK("il.mil", hotline.KindMessageSend, c.fields)
 				m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(e.Index))
 				if m.Body != c.fields["body"] || m.Lang != c.fields["lang"] || m.Precedence != c.fields["precedence"] {
 					t.Errorf("stored %+v", m)
 				}
 				return
 			}
-			f.fails(c.want, "il.mil", hotline.KindMessageSend, c.fields)
+			f.Fails(c.want, "il.mil", hotline.KindMessageSend, c.fields)
 		})
 	}
 }
@@ -103,16 +103,16 @@ func TestMessageSendWho(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	// A party cannot write on another party's line, and is told the same
 	// as for a channel that does not exist.
-	hidden := f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageSend, msg("line-sy", hotline.Routine, "hi"))
-	missing := f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageSend, msg("line-zz", hotline.Routine, "hi"))
+	hidden := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageSend, msg("line-sy", hotline.Routine, "hi"))
+	missing := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageSend, msg("line-zz", hotline.Routine, "hi"))
 	if strings.ReplaceAll(hidden.Error(), "line-sy", "X") != strings.ReplaceAll(missing.Error(), "line-zz", "X") {
 		t.Errorf("another party's line is refused as %q, a missing channel as %q", hidden, missing)
 	}
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, msg("joint-gen", hotline.Routine, "hi"))
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageSend, msg("joint-gen", hotline.Routine, "hi"))
 
 	// The desk's role or duty.
-	f.fails(cell.ErrForbidden, "il.dip", hotline.KindMessageSend, msg("joint-mil", hotline.Routine, "hi"))
-	f.fails(cell.ErrForbidden, "il.gen", hotline.KindMessageSend, msg("joint-mil", hotline.Routine, "hi"))
+	f.Fails(cell.ErrForbidden, "il.dip", hotline.KindMessageSend, msg("joint-mil", hotline.Routine, "hi"))
+	f.Fails(cell.ErrForbidden, "il.gen", hotline.KindMessageSend, msg("joint-mil", hotline.Routine, "hi"))
 	f.send("il.mil", "joint-mil", hotline.Routine, "desk")
 	f.send("il.duty", "joint-mil", hotline.Routine, "duty")
 	f.send("us.mil", "joint-mil", hotline.Routine, "mediator desk")
@@ -138,7 +138,7 @@ func TestMessageSendWho(t *testing.T) {
 	} {
 		before := time.Now()
 		id := f.send(c.who, c.channel, hotline.Flash, "to "+c.channel)
-		e := f.entry(id)
+		e := f.Entry(id)
 		wantAudience(t, e, c.audience...)
 		m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(id))
 		if m.ID != id || m.Channel != c.channel || m.Sender != c.who || m.SenderParty != c.who[:2] || !m.Sent.Equal(e.Time) {
@@ -172,7 +172,7 @@ func TestAckDeadlineFromSettings(t *testing.T) {
 	for prec, secs := range map[string]int{hotline.Flash: 42, hotline.Routine: 7, hotline.Immediate: cell.DefaultAckDeadlines[hotline.Immediate]} {
 		id := f.send("il.mil", "joint-mil", prec, "deadline")
 		a := must[hotline.Ack](f, hotline.ObjAck, hotline.AckID(id, "sy"))
-		if want := f.entry(id).Time.Add(time.Duration(secs) * time.Second); !a.Due.Equal(want) {
+		if want := f.Entry(id).Time.Add(time.Duration(secs) * time.Second); !a.Due.Equal(want) {
 			t.Errorf("%s: due %s, want %s", prec, a.Due, want)
 		}
 	}
@@ -184,28 +184,28 @@ func TestMessageReferences(t *testing.T) {
 	other := f.send("il.gen", "joint-gen", hotline.Routine, "elsewhere")
 	secret := f.send("sy.duty", "line-sy", hotline.Routine, "on the line")
 	for _, field := range []string{"reply_to", "corrects"} {
-		e := f.ok("il.mil", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), field, m1))
+		e := f.OK("il.mil", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), field, m1))
 		m := must[hotline.Message](f, hotline.ObjMessage, hotline.MsgID(e.Index))
 		if ref := map[string]*int64{"reply_to": m.ReplyTo, "corrects": m.Corrects}[field]; ref == nil || *ref != m1 {
 			t.Errorf("%s not stored: %+v", field, m)
 		}
 		for _, bad := range []int64{other, secret, 999999, 0 /* cell.create, not a message */} {
-			f.fails(cell.ErrInvalid, "il.mil", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), field, bad))
+			f.Fails(cell.ErrInvalid, "il.mil", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), field, bad))
 		}
 	}
 	// Replying on the line itself works for its parties.
-	f.ok("us.admin", hotline.KindMessageSend, with(msg("line-sy", hotline.Routine, "reply"), "reply_to", secret))
+	f.OK("us.admin", hotline.KindMessageSend, with(msg("line-sy", hotline.Routine, "reply"), "reply_to", secret))
 
 	// A correction comes from the side that sent the message: another of
 	// Israel's members may issue one, Syria and the mediator may only
 	// reply, lest a reader take their words for Israel's.
-	f.ok("il.duty", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
+	f.OK("il.duty", hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
 	for _, who := range []string{"sy.mil", "us.admin"} {
-		err := f.fails(cell.ErrInvalid, who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
+		err := f.Fails(cell.ErrInvalid, who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "correction"), "corrects", m1))
 		if !strings.Contains(err.Error(), "only its own party corrects it") {
 			t.Errorf("%s correcting Israel's message: %v", who, err)
 		}
-		f.ok(who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), "reply_to", m1))
+		f.OK(who, hotline.KindMessageSend, with(msg("joint-mil", hotline.Routine, "reply"), "reply_to", m1))
 	}
 }
 
@@ -226,18 +226,18 @@ func TestAck(t *testing.T) {
 	}
 
 	// Only recipient parties acknowledge.
-	f.fails(cell.ErrForbidden, "il.duty", hotline.KindMessageAck, ack(flash, "mine"))
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageAck, ack(flash, "not my channel"))
+	f.Fails(cell.ErrForbidden, "il.duty", hotline.KindMessageAck, ack(flash, "mine"))
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageAck, ack(flash, "not my channel"))
 	// With the desk's role or duty.
-	f.fails(cell.ErrForbidden, "sy.dip", hotline.KindMessageAck, ack(flash, "UAV"))
-	f.fails(cell.ErrForbidden, "sy.gen", hotline.KindMessageAck, ack(flash, "UAV"))
+	f.Fails(cell.ErrForbidden, "sy.dip", hotline.KindMessageAck, ack(flash, "UAV"))
+	f.Fails(cell.ErrForbidden, "sy.gen", hotline.KindMessageAck, ack(flash, "UAV"))
 	// FLASH and IMMEDIATE need a readback.
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, ""))
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, " \t"))
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, strings.Repeat("r", hotline.MaxReadback+1)))
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(999999, "nothing"))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, ""))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, " \t"))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(flash, strings.Repeat("r", hotline.MaxReadback+1)))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageAck, ack(999999, "nothing"))
 
-	e := f.ok("sy.mil", hotline.KindMessageAck, ack(flash, "Israeli UAV, buffer zone"))
+	e := f.OK("sy.mil", hotline.KindMessageAck, ack(flash, "Israeli UAV, buffer zone"))
 	wantAudience(t, e, "il", "sy", "us")
 	a := ackOf(f, flash, "sy")
 	if a.Status != hotline.AckDone || a.AckedBy != "sy.mil" || a.AckEntry != e.Index || !a.AckedAt.Equal(e.Time) || a.Readback != "Israeli UAV, buffer zone" {
@@ -250,22 +250,22 @@ func TestAck(t *testing.T) {
 		t.Error("the mediator's deadline went with Syria's acknowledgement")
 	}
 	// Once per party.
-	f.fails(cell.ErrConflict, "sy.duty", hotline.KindMessageAck, ack(flash, "again"))
-	f.fails(cell.ErrConflict, "sy.mil", hotline.KindMessageAck, ack(flash, "again"))
-	f.ok("us.mil", hotline.KindMessageAck, ack(flash, "UAV"))
+	f.Fails(cell.ErrConflict, "sy.duty", hotline.KindMessageAck, ack(flash, "again"))
+	f.Fails(cell.ErrConflict, "sy.mil", hotline.KindMessageAck, ack(flash, "again"))
+	f.OK("us.mil", hotline.KindMessageAck, ack(flash, "UAV"))
 
 	imm := f.send("il.mil", "joint-mil", hotline.Immediate, "immediate")
-	f.fails(cell.ErrInvalid, "sy.duty", hotline.KindMessageAck, ack(imm, ""))
-	f.ok("sy.duty", hotline.KindMessageAck, ack(imm, "immediate, understood"))
+	f.Fails(cell.ErrInvalid, "sy.duty", hotline.KindMessageAck, ack(imm, ""))
+	f.OK("sy.duty", hotline.KindMessageAck, ack(imm, "immediate, understood"))
 	routine := f.send("il.mil", "joint-mil", hotline.Routine, "routine")
-	f.ok("sy.mil", hotline.KindMessageAck, ack(routine, ""))
+	f.OK("sy.mil", hotline.KindMessageAck, ack(routine, ""))
 	prio := f.send("il.mil", "joint-mil", hotline.Priority, "priority")
-	f.ok("us.mil", hotline.KindMessageAck, ack(prio, ""))
+	f.OK("us.mil", hotline.KindMessageAck, ack(prio, ""))
 
 	// Another party's line: as if the message did not exist.
 	secret := f.send("us.admin", "line-sy", hotline.Routine, "line")
-	hidden := f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageAck, ack(secret, ""))
-	missing := f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageAck, ack(999999, ""))
+	hidden := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageAck, ack(secret, ""))
+	missing := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageAck, ack(999999, ""))
 	if strings.ReplaceAll(hidden.Error(), itoa(secret), "N") != strings.ReplaceAll(missing.Error(), "999999", "N") {
 		t.Errorf("a hidden message is refused as %q, a missing one as %q", hidden, missing)
 	}
@@ -278,21 +278,21 @@ func itoa(i int64) string { return hotline.MsgID(i) }
 func TestAckOnTheGeneralDesk(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	line := f.send("us.admin", "line-sy", hotline.Flash, "confirm the schedule")
-	f.ok("sy.gen", hotline.KindMessageAck, map[string]any{"message": line, "readback": "schedule, confirmed"})
+	f.OK("sy.gen", hotline.KindMessageAck, map[string]any{"message": line, "readback": "schedule, confirmed"})
 	joint := f.send("il.gen", "joint-gen", hotline.Routine, "general note")
-	f.ok("sy.dip", hotline.KindMessageAck, map[string]any{"message": joint})
-	f.ok("us.mil", hotline.KindMessageAck, map[string]any{"message": joint})
+	f.OK("sy.dip", hotline.KindMessageAck, map[string]any{"message": joint})
+	f.OK("us.mil", hotline.KindMessageAck, map[string]any{"message": joint})
 	// And the sending party's clerk judges the readback of a general
 	// message it did not send itself.
 	gen := f.send("il.duty", "joint-gen", hotline.Immediate, "crossing at noon")
-	f.ok("sy.gen", hotline.KindMessageAck, map[string]any{"message": gen, "readback": "crossing, 12:00"})
-	f.ok("il.gen", hotline.KindReadbackMark, map[string]any{"message": gen, "party": "sy", "verdict": hotline.VerdictOK})
+	f.OK("sy.gen", hotline.KindMessageAck, map[string]any{"message": gen, "readback": "crossing, 12:00"})
+	f.OK("il.gen", hotline.KindReadbackMark, map[string]any{"message": gen, "party": "sy", "verdict": hotline.VerdictOK})
 }
 
 func TestReadback(t *testing.T) {
 	f := newFixture(t, cell.Settings{AckDeadlines: map[string]int{"FLASH": 300}})
 	flash := f.send("il.mil", "joint-mil", hotline.Flash, "convoy at 0600Z")
-	f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": flash, "readback": "convoy at 0800Z"})
+	f.OK("sy.mil", hotline.KindMessageAck, map[string]any{"message": flash, "readback": "convoy at 0800Z"})
 	mark := func(party, verdict, correction string) map[string]any {
 		m := map[string]any{"message": flash, "party": party, "verdict": verdict}
 		if correction != "" {
@@ -302,19 +302,19 @@ func TestReadback(t *testing.T) {
 	}
 
 	// Only the sending party judges: the sender, its desk or duty.
-	f.fails(cell.ErrForbidden, "sy.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
-	f.fails(cell.ErrForbidden, "us.admin", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
-	f.fails(cell.ErrForbidden, "il.dip", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
-	f.fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", "maybe", ""))
-	f.fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, "but"))
-	f.fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, ""))
-	f.fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("zz", hotline.VerdictOK, ""))
-	f.fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("us", hotline.VerdictOK, "")) // not acknowledged yet
+	f.Fails(cell.ErrForbidden, "sy.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrForbidden, "us.admin", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrForbidden, "il.dip", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", "maybe", ""))
+	f.Fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, "but"))
+	f.Fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, ""))
+	f.Fails(cell.ErrInvalid, "il.mil", hotline.KindReadbackMark, mark("zz", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("us", hotline.VerdictOK, "")) // not acknowledged yet
 
 	// Incorrect: the acknowledgement reopens, in a new round, with a fresh
 	// deadline from the verdict's entry.
-	e := f.ok("il.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, "0600Z, not 0800Z"))
+	e := f.OK("il.duty", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, "0600Z, not 0800Z"))
 	wantAudience(t, e, "il", "sy", "us")
 	a := ackOf(f, flash, "sy")
 	if a.Status != hotline.AckPending || a.Round != 1 || a.Verdict != hotline.VerdictFail || a.Correction != "0600Z, not 0800Z" ||
@@ -325,43 +325,43 @@ func TestReadback(t *testing.T) {
 	if d.Round != 1 || d.Level != 0 || !d.Start.Equal(e.Time) || d.Window != 300*time.Second || d.Party != "sy" || d.Channel != "joint-mil" {
 		t.Errorf("reopened deadline: %+v", d)
 	}
-	f.fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, "")) // awaiting a new readback
+	f.Fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, "")) // awaiting a new readback
 
 	// A new readback, judged correct; once.
-	e = f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": flash, "readback": "convoy at 0600Z"})
+	e = f.OK("sy.mil", hotline.KindMessageAck, map[string]any{"message": flash, "readback": "convoy at 0600Z"})
 	if a := ackOf(f, flash, "sy"); a.Status != hotline.AckDone || a.Round != 1 || a.Verdict != "" || a.AckEntry != e.Index {
 		t.Errorf("after the second readback: %+v", a)
 	}
-	f.ok("il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.OK("il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
 	if a := ackOf(f, flash, "sy"); a.Verdict != hotline.VerdictOK || a.MarkedBy != "il.mil" || a.Status != hotline.AckDone {
 		t.Errorf("after a correct verdict: %+v", a)
 	}
-	f.fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
-	f.fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, "no"))
+	f.Fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictOK, ""))
+	f.Fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, mark("sy", hotline.VerdictFail, "no"))
 
 	// Nothing to judge without a readback.
 	routine := f.send("il.mil", "joint-mil", hotline.Routine, "routine")
-	f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": routine})
-	f.fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, map[string]any{"message": routine, "party": "sy", "verdict": hotline.VerdictOK})
+	f.OK("sy.mil", hotline.KindMessageAck, map[string]any{"message": routine})
+	f.Fails(cell.ErrConflict, "il.mil", hotline.KindReadbackMark, map[string]any{"message": routine, "party": "sy", "verdict": hotline.VerdictOK})
 }
 
 func TestReadReceipts(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	id := f.send("il.mil", "joint-mil", hotline.Routine, "read me")
-	e := f.ok("sy.dip", hotline.KindMessageRead, map[string]any{"message": id})
+	e := f.OK("sy.dip", hotline.KindMessageRead, map[string]any{"message": id})
 	wantAudience(t, e, "il", "sy", "us")
 	r := must[hotline.Receipt](f, hotline.ObjReceipt, hotline.MsgID(id)+"/sy.dip")
 	if r.Member != "sy.dip" || r.Party != "sy" || r.Message != id || !r.At.Equal(e.Time) {
 		t.Errorf("receipt %+v", r)
 	}
-	f.fails(cell.ErrConflict, "sy.dip", hotline.KindMessageRead, map[string]any{"message": id})
-	f.ok("sy.mil", hotline.KindMessageRead, map[string]any{"message": id})
-	f.ok("il.gen", hotline.KindMessageRead, map[string]any{"message": id}) // the sender's side reads too
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageRead, map[string]any{"message": id})
+	f.Fails(cell.ErrConflict, "sy.dip", hotline.KindMessageRead, map[string]any{"message": id})
+	f.OK("sy.mil", hotline.KindMessageRead, map[string]any{"message": id})
+	f.OK("il.gen", hotline.KindMessageRead, map[string]any{"message": id}) // the sender's side reads too
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindMessageRead, map[string]any{"message": id})
 	secret := f.send("us.admin", "line-sy", hotline.Routine, "line")
-	f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageRead, map[string]any{"message": secret})
-	f.fails(cell.ErrInvalid, "il.duty", hotline.KindMessageRead, map[string]any{"message": 999999})
-	if e := f.ok("sy.gen", hotline.KindMessageRead, map[string]any{"message": secret}); !slices.Equal(e.Audience, []string{"sy", "us"}) {
+	f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageRead, map[string]any{"message": secret})
+	f.Fails(cell.ErrInvalid, "il.duty", hotline.KindMessageRead, map[string]any{"message": 999999})
+	if e := f.OK("sy.gen", hotline.KindMessageRead, map[string]any{"message": secret}); !slices.Equal(e.Audience, []string{"sy", "us"}) {
 		t.Errorf("receipt on a line: audience %v", e.Audience)
 	}
 }
@@ -375,24 +375,24 @@ func TestRelay(t *testing.T) {
 	joint := f.send("us.mil", "joint-mil", hotline.Routine, "joint")
 	relay := func(o, c int64) map[string]any { return map[string]any{"origin": o, "copy": c, "note": "reworded"} }
 
-	f.fails(cell.ErrForbidden, "il.duty", hotline.KindMessageRelay, relay(origin, copy))
-	f.fails(cell.ErrForbidden, "sy.duty", hotline.KindMessageRelay, relay(origin, copy))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, syLater)) // same line
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, joint))   // not a line
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, ilMsg))   // not the mediator's
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(copy, origin))    // copy before origin
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, 999999))
+	f.Fails(cell.ErrForbidden, "il.duty", hotline.KindMessageRelay, relay(origin, copy))
+	f.Fails(cell.ErrForbidden, "sy.duty", hotline.KindMessageRelay, relay(origin, copy))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, syLater)) // same line
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, joint))   // not a line
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, ilMsg))   // not the mediator's
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(copy, origin))    // copy before origin
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageRelay, relay(origin, 999999))
 
-	e := f.ok("us.mil", hotline.KindMessageRelay, relay(origin, copy))
+	e := f.OK("us.mil", hotline.KindMessageRelay, relay(origin, copy))
 	// The link is the mediator's alone: neither side learns that one
 	// line's message went down the other.
 	wantAudience(t, e, "us")
 	if r := must[hotline.Relay](f, hotline.ObjRelay, hotline.MsgID(copy)); r.Origin != origin || r.Copy != copy || r.By != "us.mil" || r.Note != "reworded" {
 		t.Errorf("relay %+v", r)
 	}
-	f.fails(cell.ErrConflict, "us.admin", hotline.KindMessageRelay, relay(origin, copy))
+	f.Fails(cell.ErrConflict, "us.admin", hotline.KindMessageRelay, relay(origin, copy))
 	// The copy is an ordinary message of the line.
-	wantAudience(t, f.entry(copy), "il", "us")
+	wantAudience(t, f.Entry(copy), "il", "us")
 }
 
 func TestTranslations(t *testing.T) {
@@ -401,43 +401,43 @@ func TestTranslations(t *testing.T) {
 	tr := func(lang, text, method string) map[string]any {
 		return map[string]any{"message": id, "lang": lang, "text": text, "method": method}
 	}
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("fr", "zone tampon", "human"))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", "", "human"))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "auto"))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", strings.Repeat("x", hotline.MaxTranslation+1), "human"))
-	f.fails(cell.ErrInvalid, "jo.duty", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "human"))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("fr", "zone tampon", "human"))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", "", "human"))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "auto"))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindTranslationAdd, tr("ar", strings.Repeat("x", hotline.MaxTranslation+1), "human"))
+	f.Fails(cell.ErrInvalid, "jo.duty", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "human"))
 
-	e := f.ok("us.mil", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "human"))
+	e := f.OK("us.mil", hotline.KindTranslationAdd, tr("ar", "المنطقة العازلة", "human"))
 	wantAudience(t, e, "il", "sy", "us")
 	got := must[hotline.Translation](f, hotline.ObjTranslation, hotline.MsgID(e.Index))
 	if got.ID != e.Index || got.Message != id || got.AddedBy != "us.mil" || got.Translator != "us.mil" || got.Lang != "ar" || got.Confirmed {
 		t.Errorf("translation %+v", got)
 	}
-	mt := f.ok("sy.dip", hotline.KindTranslationAdd, with(tr("he", "אזור החיץ", "machine"), "translator", "MT engine 3"))
+	mt := f.OK("sy.dip", hotline.KindTranslationAdd, with(tr("he", "אזור החיץ", "machine"), "translator", "MT engine 3"))
 	if got := must[hotline.Translation](f, hotline.ObjTranslation, hotline.MsgID(mt.Index)); got.Translator != "MT engine 3" || got.Method != "machine" || got.AddedBy != "sy.dip" {
 		t.Errorf("machine translation %+v", got)
 	}
 
 	confirm := func(tid int64) map[string]any { return map[string]any{"translation": tid} }
-	f.fails(cell.ErrForbidden, "us.mil", hotline.KindTranslationConfirm, confirm(e.Index)) // who attached it
-	f.fails(cell.ErrForbidden, "il.mil", hotline.KindTranslationConfirm, confirm(e.Index)) // the sender's side is no recipient
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindTranslationConfirm, confirm(999999))
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindTranslationConfirm, confirm(id)) // a message, not a translation
-	c := f.ok("sy.mil", hotline.KindTranslationConfirm, confirm(e.Index))
+	f.Fails(cell.ErrForbidden, "us.mil", hotline.KindTranslationConfirm, confirm(e.Index)) // who attached it
+	f.Fails(cell.ErrForbidden, "il.mil", hotline.KindTranslationConfirm, confirm(e.Index)) // the sender's side is no recipient
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindTranslationConfirm, confirm(999999))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindTranslationConfirm, confirm(id)) // a message, not a translation
+	c := f.OK("sy.mil", hotline.KindTranslationConfirm, confirm(e.Index))
 	wantAudience(t, c, "il", "sy", "us")
 	if got := must[hotline.Translation](f, hotline.ObjTranslation, hotline.MsgID(e.Index)); !got.Confirmed || got.ConfirmedBy != "sy.mil" || !got.ConfirmedAt.Equal(c.Time) {
 		t.Errorf("confirmed translation %+v", got)
 	}
-	f.fails(cell.ErrConflict, "us.admin", hotline.KindTranslationConfirm, confirm(e.Index))
-	f.ok("us.admin", hotline.KindTranslationConfirm, confirm(mt.Index)) // the mediator confirms too
+	f.Fails(cell.ErrConflict, "us.admin", hotline.KindTranslationConfirm, confirm(e.Index))
+	f.OK("us.admin", hotline.KindTranslationConfirm, confirm(mt.Index)) // the mediator confirms too
 
 	// A translation on another party's line is as if it did not exist.
 	secret := f.send("us.admin", "line-sy", hotline.Routine, "line")
-	f.fails(cell.ErrInvalid, "il.mil", hotline.KindTranslationAdd, map[string]any{"message": secret, "lang": "he", "text": "קו", "method": "human"})
-	st := f.ok("us.admin", hotline.KindTranslationAdd, map[string]any{"message": secret, "lang": "ar", "text": "خط", "method": "human"})
+	f.Fails(cell.ErrInvalid, "il.mil", hotline.KindTranslationAdd, map[string]any{"message": secret, "lang": "he", "text": "קו", "method": "human"})
+	st := f.OK("us.admin", hotline.KindTranslationAdd, map[string]any{"message": secret, "lang": "ar", "text": "خط", "method": "human"})
 	wantAudience(t, st, "sy", "us")
-	hidden := f.fails(cell.ErrInvalid, "il.duty", hotline.KindTranslationConfirm, confirm(st.Index))
-	missing := f.fails(cell.ErrInvalid, "il.duty", hotline.KindTranslationConfirm, confirm(999999))
+	hidden := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindTranslationConfirm, confirm(st.Index))
+	missing := f.Fails(cell.ErrInvalid, "il.duty", hotline.KindTranslationConfirm, confirm(999999))
 	if strings.ReplaceAll(hidden.Error(), itoa(st.Index), "N") != strings.ReplaceAll(missing.Error(), "999999", "N") {
 		t.Errorf("a hidden translation is refused as %q, a missing one as %q", hidden, missing)
 	}
@@ -449,20 +449,20 @@ func TestGlossary(t *testing.T) {
 		return map[string]any{"term": map[string]any{"id": id, "terms": terms, "note": "agreed"}}
 	}
 	ok := map[string]string{"en": "buffer zone", "ar": "المنطقة العازلة", "he": "אזור החיץ"}
-	f.fails(cell.ErrForbidden, "il.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
-	f.fails(cell.ErrForbidden, "sy.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
-	f.fails(cell.ErrForbidden, "jo.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("Buffer Zone", ok))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{}))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"fr": "zone tampon"}))
-	f.fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"en": " "}))
+	f.Fails(cell.ErrForbidden, "il.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
+	f.Fails(cell.ErrForbidden, "sy.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
+	f.Fails(cell.ErrForbidden, "jo.duty", hotline.KindGlossarySet, term("buffer-zone", ok))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("Buffer Zone", ok))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{}))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"fr": "zone tampon"}))
+	f.Fails(cell.ErrInvalid, "us.mil", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"en": " "}))
 
-	e := f.ok("us.mil", hotline.KindGlossarySet, term("buffer-zone", ok))
+	e := f.OK("us.mil", hotline.KindGlossarySet, term("buffer-zone", ok))
 	wantAudience(t, e, "*")
 	if got := must[hotline.Term](f, hotline.ObjGlossary, "buffer-zone"); got.Terms["he"] != "אזור החיץ" || got.Note != "agreed" {
 		t.Errorf("term %+v", got)
 	}
-	f.ok("us.admin", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"en": "buffer area"}))
+	f.OK("us.admin", hotline.KindGlossarySet, term("buffer-zone", map[string]string{"en": "buffer area"}))
 	if got := must[hotline.Term](f, hotline.ObjGlossary, "buffer-zone"); got.Terms["en"] != "buffer area" || len(got.Terms) != 1 {
 		t.Errorf("term after an update %+v", got)
 	}
@@ -477,14 +477,14 @@ func TestEscalateRules(t *testing.T) {
 	esc := func(party string, level, round int) map[string]any {
 		return map[string]any{"message": id, "party": party, "level": level, "round": round}
 	}
-	f.fails(cell.ErrForbidden, "us.admin", hotline.KindMessageEscalate, esc("sy", 1, 0))
-	f.fails(cell.ErrForbidden, "sy.duty", hotline.KindMessageEscalate, esc("sy", 1, 0))
+	f.Fails(cell.ErrForbidden, "us.admin", hotline.KindMessageEscalate, esc("sy", 1, 0))
+	f.Fails(cell.ErrForbidden, "sy.duty", hotline.KindMessageEscalate, esc("sy", 1, 0))
 
 	server := func(fields map[string]any) error {
 		_, err := f.led.SubmitServer(f.ctx, testCell, hotline.KindMessageEscalate, fields)
 		return err
 	}
-	n := f.size()
+	n := f.Size()
 	// The FLASH deadline is ten minutes away.
 	if err := server(esc("sy", 1, 0)); !errors.Is(err, cell.ErrInvalid) {
 		t.Errorf("escalation before its time: %v, want %v", err, cell.ErrInvalid)
@@ -494,11 +494,11 @@ func TestEscalateRules(t *testing.T) {
 			t.Errorf("escalation %v: %v, want %v", bad, err, cell.ErrConflict)
 		}
 	}
-	f.ok("sy.mil", hotline.KindMessageAck, map[string]any{"message": id, "readback": "escalate me"})
+	f.OK("sy.mil", hotline.KindMessageAck, map[string]any{"message": id, "readback": "escalate me"})
 	if err := server(esc("sy", 1, 0)); !errors.Is(err, cell.ErrConflict) {
 		t.Errorf("escalation of an acknowledged message: %v, want %v", err, cell.ErrConflict)
 	}
-	if m := f.size(); m != n+1 {
+	if m := f.Size(); m != n+1 {
 		t.Errorf("the log grew by %d, want only the acknowledgement", m-n)
 	}
 	if _, err := f.st.View(testCell).Get(f.ctx, hotline.ObjEscalation, hotline.MsgID(n)); !errors.Is(err, store.ErrNotFound) {
@@ -513,8 +513,8 @@ func TestUploadRules(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	sha := strings.Repeat("5a", 32)
 	up := map[string]any{"sha256": sha, "size": 10, "party": "il", "member": "il.mil"}
-	f.fails(cell.ErrForbidden, "il.mil", hotline.KindAttachmentUpload, up)
-	f.fails(cell.ErrForbidden, "us.admin", hotline.KindAttachmentUpload, up)
+	f.Fails(cell.ErrForbidden, "il.mil", hotline.KindAttachmentUpload, up)
+	f.Fails(cell.ErrForbidden, "us.admin", hotline.KindAttachmentUpload, up)
 	server := func(fields map[string]any) (store.Result, error) {
 		return f.led.SubmitServer(f.ctx, testCell, hotline.KindAttachmentUpload, fields)
 	}
@@ -548,8 +548,8 @@ func TestUploadRules(t *testing.T) {
 	}
 	// Syria may not attach Israel's upload, nor may the mediator until a
 	// message carries it: neither holds a copy.
-	f.fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
-	f.fails(cell.ErrInvalid, "us.admin", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
+	f.Fails(cell.ErrInvalid, "sy.mil", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
+	f.Fails(cell.ErrInvalid, "us.admin", hotline.KindMessageSend, sendFields("stolen", withFile(sha)))
 	f.send("il.mil", "joint-mil", hotline.Routine, "ours", withFile(sha))
 	// Once on the joint channel, every party may forward it.
 	f.send("sy.mil", "joint-mil", hotline.Routine, "forwarded", withFile(sha))

@@ -64,7 +64,14 @@ func New(t testing.TB, members []seed.MemberSpec, settings cell.Settings, partie
 // Open seeds the fixture's cell into st, through a ledger with every desk.
 func Open(t testing.TB, ctx context.Context, st store.Store, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
 	t.Helper()
-	led, err := ledger.New(ledger.Config{Store: st, Registry: desks.Registry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return OpenWith(t, ctx, st, desks.Registry(), members, settings, parties...)
+}
+
+// OpenWith is Open through a ledger running reg: a desk's own tests that
+// hold the desk's instance (to ask its index) register it themselves.
+func OpenWith(t testing.TB, ctx context.Context, st store.Store, reg *cell.Registry, members []seed.MemberSpec, settings cell.Settings, parties ...seed.PartySpec) *Fixture {
+	t.Helper()
+	led, err := ledger.New(ledger.Config{Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,14 +114,27 @@ func (f *Fixture) As(who, kind string, fields map[string]any) (store.Result, err
 	return f.Sd.As(f.Ctx, Cell, k, kind, fields)
 }
 
-// OK sends a command that must be accepted.
+// OK sends a command that must be accepted as a new entry: a test that
+// means to resend one calls As and looks at Duplicate itself.
 func (f *Fixture) OK(who, kind string, fields map[string]any) *record.Entry {
 	f.T.Helper()
 	r, err := f.As(who, kind, fields)
 	if err != nil {
-		f.T.Fatalf("%s by %s: %v", kind, who, err)
+		f.T.Fatalf("%s by %s %s: %v", kind, who, brief(fields), err)
+	}
+	if r.Duplicate {
+		f.T.Fatalf("%s by %s %s: answered as a duplicate of entry %d", kind, who, brief(fields), r.Entry.Index)
 	}
 	return r.Entry
+}
+
+// brief is fields for a failure message, cut short.
+func brief(fields map[string]any) string {
+	b, _ := json.Marshal(fields)
+	if len(b) > 160 {
+		b = append(b[:160], "..."...)
+	}
+	return string(b)
 }
 
 // Fails sends a command that must be refused with want, leaving the log as
@@ -124,10 +144,10 @@ func (f *Fixture) Fails(want error, who, kind string, fields map[string]any) err
 	n := f.Size()
 	r, err := f.As(who, kind, fields)
 	if err == nil {
-		f.T.Fatalf("%s by %s: accepted as entry %d, want %v", kind, who, r.Entry.Index, want)
+		f.T.Fatalf("%s by %s %s: accepted as entry %d, want %v", kind, who, brief(fields), r.Entry.Index, want)
 	}
 	if !errors.Is(err, want) {
-		f.T.Fatalf("%s by %s: %v, want %v", kind, who, err, want)
+		f.T.Fatalf("%s by %s %s: %v, want %v", kind, who, brief(fields), err, want)
 	}
 	if m := f.Size(); m != n {
 		f.T.Fatalf("%s by %s was refused but the log grew from %d to %d", kind, who, n, m)
@@ -159,6 +179,34 @@ func (f *Fixture) Actor(member string) cell.Actor {
 func (f *Fixture) ViewOf(member string) store.View {
 	f.T.Helper()
 	return cell.ReadView(f.St, Cell, f.Actor(member))
+}
+
+// PartyView is the projection as any member of party reads it; "" is the
+// server's view, which sees everything.
+func (f *Fixture) PartyView(party string) store.View {
+	f.T.Helper()
+	if party == "" {
+		return f.St.View(Cell)
+	}
+	p, err := cell.GetParty(f.Ctx, f.St.View(Cell), party)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	return cell.ReadView(f.St, Cell, cell.Actor{Party: &p, Member: &cell.Member{ID: "x", Party: party}})
+}
+
+// Entry is the log's entry i.
+func (f *Fixture) Entry(i int64) *record.Entry {
+	f.T.Helper()
+	rows, err := f.St.Entries(f.Ctx, Cell, i, i+1)
+	if err != nil || len(rows) != 1 {
+		f.T.Fatalf("entry %d: %v (%d rows)", i, err, len(rows))
+	}
+	e, err := record.ParseEntry(rows[0].LeafData)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	return e
 }
 
 // Entries are the log's entries as member reads them.
