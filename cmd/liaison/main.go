@@ -27,7 +27,7 @@ func commands() []command {
 		{"serve", "run the server: --data DIR (SQLite) or --db postgres://..., --addr HOST:PORT", runServe},
 		{"demo", "create the demo cell if needed, print logins and serve: --addr, --data", runDemo},
 		{"init", "create a cell with a mediator admin, printing the admin's credentials once", runInit},
-		{"verify", "verify a cell's log: --server URL (after login) or --data DIR / --db URL; or an evidence bundle: --bundle FILE", runVerify},
+		{"verify", "verify a cell's log: --server URL (after login) or --data DIR / --db URL; or an evidence bundle: --bundle FILE; exits 4 when the log holds a proven alarm", runVerify},
 		{"rebuild", "replay the log into fresh projections and compare: --data DIR or --db URL", runRebuild},
 		{"export", "write an evidence bundle of entries you may read, for anyone to check offline: --message N | --entries 12,15,20-22, --out FILE; or the commercial registry as you read it: --iati | --csv [-o FILE]", runExport},
 		{"backup", "copy a SQLite data directory, while it serves, and verify the copy: --data DIR --out NEWDIR", runBackup},

@@ -62,7 +62,14 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	m, err := mirror.Open(ctx, mirror.Config{Client: c, Cell: cfg.Cell, Dir: *data, Witness: wk, Logger: log})
+	// With the member's device key the mirror raises its alarms in the
+	// cell's log as well; without one it keeps them here only.
+	dk, err := cfg.deviceKey()
+	if err != nil {
+		log.Warn("no device key: alarms are kept in --data only, not raised in the cell's log", "err", err)
+		dk = nil
+	}
+	m, err := mirror.Open(ctx, mirror.Config{Client: c, Cell: cfg.Cell, Dir: *data, Witness: wk, Key: dk, Logger: log})
 	if err != nil {
 		return err
 	}

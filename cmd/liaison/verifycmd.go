@@ -80,7 +80,23 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%s: %w", src.Name(), err)
 	}
 	printVerified(stdout, r)
+	if len(r.Alarms) > 0 {
+		return &exitError{code: 4, err: alarmsError(r.Alarms)}
+	}
 	return nil
+}
+
+// alarmsError says which proven alarms the log holds. Each entry checked
+// and still the log fails: the cell's key signed two histories, and
+// whoever reads only one of them was shown the other's lie.
+func alarmsError(as []verify.Alarm) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ALARM: the log holds %d proven alarm(s): the cell's key signed two checkpoints no single history has", len(as))
+	for _, a := range as {
+		fmt.Fprintf(&b, "\n  entry %d: %s raised by %s (%s): checkpoints of sizes %d and %d: %s",
+			a.Index, a.Kind, a.Member, a.PartyName, a.Small.Size, a.Large.Size, a.Detail)
+	}
+	return errors.New(b.String())
 }
 
 func printVerified(w io.Writer, r *verify.Result) {

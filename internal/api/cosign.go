@@ -37,6 +37,17 @@ func (s *Server) witnessRoutes() {
 	s.authed("POST /api/v1/witnesses/{witness}/revoke", s.submitKind(cell.KindWitnessRevoke, http.StatusOK))
 	s.authed("POST /api/v1/log/cosignatures", s.addCosignatures)
 	s.authed("GET /api/v1/log/cosigned", s.logCosigned)
+	s.authed("GET /api/v1/log/alarms", s.listAlarms)
+	s.authed("POST /api/v1/log/alarms", s.submitKind(cell.KindWitnessAlarm, http.StatusCreated))
+}
+
+func (s *Server) listAlarms(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	as, err := cell.Alarms(r.Context(), s.view(p))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alarms": as})
+	return nil
 }
 
 func (s *Server) listWitnesses(w http.ResponseWriter, r *http.Request, p *Principal) error {

@@ -156,6 +156,11 @@ const (
 	// PublishFunding: ask and publish a project's confidential total: the
 	// mediator's commercial desk or admins.
 	PublishFunding Action = "publish funding"
+	// RaiseAlarm: record that the cell's key signed two conflicting
+	// checkpoints (witness.alarm). Any member of any party: the proof
+	// speaks, not the rank of who carries it. Never the server, whose own
+	// key is the one accused.
+	RaiseAlarm Action = "raise alarm"
 )
 
 // Target is what an action is about; only the fields the action names are
@@ -174,6 +179,9 @@ type Target struct {
 // May is the one authorization rule book: every endpoint and every command
 // asks it. It answers nil or an error wrapping ErrForbidden that says why.
 func May(a Actor, act Action, t Target) error {
+	if act == RaiseAlarm && a.Server {
+		return forbidden("the server does not raise alarms about its own checkpoints; the parties' mirrors do")
+	}
 	if a.Server {
 		return nil
 	}
@@ -184,7 +192,7 @@ func May(a Actor, act Action, t Target) error {
 		return forbidden("member %s is disabled", a.Member.ID)
 	}
 	switch act {
-	case ReadLog, ReadParty, ReadKey:
+	case ReadLog, ReadParty, ReadKey, RaiseAlarm:
 		return nil
 	case ReadEntry:
 		if t.Entry == nil {

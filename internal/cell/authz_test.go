@@ -65,11 +65,13 @@ var actions = map[string]cell.Action{
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
 	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
 	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
+	"RaiseAlarm": cell.RaiseAlarm,
 }
 
 // openToMembers are the actions every active member may take: the log's
-// hashes, the parties and the public keys are everyone's to read.
-var openToMembers = []cell.Action{cell.ReadLog, cell.ReadParty, cell.ReadKey}
+// hashes, the parties and the public keys are everyone's to read, and a
+// proven alarm is anyone's to raise.
+var openToMembers = []cell.Action{cell.ReadLog, cell.ReadParty, cell.ReadKey, cell.RaiseAlarm}
 
 func mayCases() []mayCase {
 	ilMember := &cell.Member{ID: "il.military", Party: "il"}
@@ -183,7 +185,8 @@ func mayCases() []mayCase {
 		}
 	}
 	// A disabled member may do nothing at all, not even read; nor may an
-	// actor without a member or party. The server may do everything.
+	// actor without a member or party. The server may do everything but
+	// raise an alarm about its own checkpoints.
 	for _, act := range actions {
 		n := string(act) + ": "
 		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
@@ -191,7 +194,7 @@ func mayCases() []mayCase {
 			mayCase{n + "disabled member", ilDisabled, act, all, false},
 			mayCase{n + "no member", nobody, act, all, false},
 			mayCase{n + "member without party", noParty, act, all, false},
-			mayCase{n + "server", server, act, cell.Target{}, true},
+			mayCase{n + "server", server, act, cell.Target{}, act != cell.RaiseAlarm},
 		)
 	}
 	return cases

@@ -89,6 +89,7 @@ func NewRegistry() *Registry {
 	r.Handle(KindMemberSigninAlert, memberSigninAlert)
 	r.Handle(KindWitnessRegister, witnessRegister)
 	r.Handle(KindWitnessRevoke, witnessRevoke)
+	r.Handle(KindWitnessAlarm, witnessAlarm)
 	return r
 }
 

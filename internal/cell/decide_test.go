@@ -72,14 +72,18 @@ const testCell = "c"
 // newWorld makes the demo's cast: us mediates between il and sy, jo
 // observes; each party has a duty officer (duty, admin) and a military
 // desk, each with a registered device key.
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { t.Helper(); return newWorldNoteKey(t, "n") }
+
+// newWorldNoteKey is newWorld for a cell whose checkpoints verify with
+// noteKey.
+func newWorldNoteKey(t *testing.T, noteKey string) *world {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, reg: cell.NewRegistry(), v: &memView{objs: map[string]store.Object{}}, server: priv, keys: map[string]*record.DeviceKey{}}
-	w.must("", cell.KindCellCreate, map[string]any{"name": "Test cell", "origin": "liaison/test", "note_key": "n",
+	w.must("", cell.KindCellCreate, map[string]any{"name": "Test cell", "origin": "liaison/test", "note_key": noteKey,
 		"server_key": record.EncodePublicKey(priv.Public().(ed25519.PublicKey))})
 	for _, p := range []*cell.Party{us, il, sy, jo} {
 		w.must("", cell.KindPartyCreate, map[string]any{"party": map[string]any{"id": p.ID, "name": p.ID, "kind": p.Kind, "time_zone": "UTC"}})

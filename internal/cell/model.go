@@ -14,6 +14,8 @@
 //	witness.register, witness.revoke  every party: a party's mirror's key, whose
 //	                              cosignatures of checkpoints anyone must be able to
 //	                              attribute (witness.go)
+//	witness.alarm                 every party: a proven conflict between two of the
+//	                              cell's checkpoints is everyone's business (alarm.go)
 //	member.signin_alert           the member's party and the mediator: the server's
 //	                              word that the member's password keeps failing
 //

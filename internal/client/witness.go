@@ -91,3 +91,13 @@ func (c *Client) Cosigned(ctx context.Context) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// Alarms lists the alarms the parties' mirrors raised in the log (GET
+// /log/alarms).
+func (c *Client) Alarms(ctx context.Context) ([]cell.Alarm, error) {
+	var r struct {
+		Alarms []cell.Alarm `json:"alarms"`
+	}
+	err := c.getJSON(ctx, "/log/alarms", &r)
+	return r.Alarms, err
+}

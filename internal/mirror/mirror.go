@@ -48,8 +48,12 @@ type Config struct {
 	Dir string
 	// Witness, when set, cosigns every checkpoint the mirror verified.
 	Witness *record.WitnessKey
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Key, when set, is the signed-in member's device key: with it the
+	// mirror raises each provable alarm in the cell's log too
+	// (witness.alarm).
+	Key    *record.DeviceKey
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Mirror is one party's copy of a cell's log.
@@ -163,6 +167,7 @@ func (m *Mirror) alarm(ctx context.Context, kind, detail string, held, seen []by
 		return fmt.Errorf("%w: %s: %s (and keeping its proof failed: %v)", ErrAlarm, kind, detail, err)
 	}
 	m.cfg.Logger.Error("ALARM", "kind", kind, "detail", detail)
+	m.raise(ctx, kind, detail, held, seen)
 	return fmt.Errorf("%w: %s: %s", ErrAlarm, kind, detail)
 }
 

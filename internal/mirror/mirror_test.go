@@ -21,6 +21,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/verify"
 )
 
 func TestMain(m *testing.M) { testlog.Main(m) }
@@ -117,7 +118,14 @@ func registerWitness(t testing.TB, c *cell, d *testlog.Demo, party string) *reco
 
 func openMirror(t testing.TB, c *client.Client, dir string, k *record.WitnessKey) *mirror.Mirror {
 	t.Helper()
-	m, err := mirror.Open(context.Background(), mirror.Config{Client: c, Cell: testlog.Cell, Dir: dir, Witness: k, Logger: testlog.Quiet()})
+	return openMirrorKey(t, c, dir, k, nil)
+}
+
+// openMirrorKey opens a mirror that raises its alarms in the cell's log,
+// signed with the member's device key dk.
+func openMirrorKey(t testing.TB, c *client.Client, dir string, k *record.WitnessKey, dk *record.DeviceKey) *mirror.Mirror {
+	t.Helper()
+	m, err := mirror.Open(context.Background(), mirror.Config{Client: c, Cell: testlog.Cell, Dir: dir, Witness: k, Key: dk, Logger: testlog.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,8 +280,8 @@ func TestMirrorsCatchAFork(t *testing.T) {
 	a.send(t, d, "us.duty", "line-il", "history A")
 	b.send(t, d, "us.duty", "line-il", "history B")
 
-	il := openMirror(t, a.login(t, "il.duty"), ilDir, ilK)
-	sy := openMirror(t, b.login(t, "sy.duty"), syDir, syK)
+	il := openMirrorKey(t, a.login(t, "il.duty"), ilDir, ilK, d.Key(t, "il.duty"))
+	sy := openMirrorKey(t, b.login(t, "sy.duty"), syDir, syK, d.Key(t, "sy.duty"))
 	round(t, il) // verifies A, cosigns it; B has no cosignature yet
 	_, err := sy.Round(context.Background())
 	if !errors.Is(err, mirror.ErrAlarm) {
@@ -297,6 +305,40 @@ func TestMirrorsCatchAFork(t *testing.T) {
 			t.Errorf("%s's proof: %+v %v / %+v %v", name, held, err1, seen, err2)
 		}
 		t.Logf("%s: %s", name, alarms[0].Detail)
+	}
+
+	// Each mirror raised its alarm in the log of the cell it follows, where
+	// every party reads it, and a verifier of that log finds it proven:
+	// the log verifies entry by entry, and still has an alarm.
+	for name, c := range map[string]*cell{"il": a, "sy": b} {
+		ctx := context.Background()
+		if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+			t.Fatal(err)
+		}
+		reader := c.login(t, "jo.duty")
+		raised, err := reader.Alarms(ctx)
+		if err != nil || len(raised) != 1 || raised[0].Party != name || raised[0].Alarm != mirror.AlarmSplitView {
+			t.Fatalf("alarms in the log %s's mirror follows: %+v, %v", name, raised, err)
+		}
+		// The operator's own verification of its store (over the API the
+		// crossed cosignatures would fail it earlier, as a split view).
+		c.stop()
+		st, err := sqlite.Open(ctx, c.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		src, err := verify.NewStoreSource(ctx, st, testlog.Cell, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := verify.Verify(ctx, src, verify.Options{})
+		if err != nil {
+			t.Fatalf("verify the log %s's mirror follows: %v", name, err)
+		}
+		if len(res.Alarms) != 1 || res.Alarms[0].Party != name || res.Alarms[0].Small.Size != res.Alarms[0].Large.Size {
+			t.Errorf("verify of the log %s's mirror follows: alarms %+v", name, res.Alarms)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"slices"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -22,6 +23,8 @@ type keyring struct {
 	// and party.create are for every party too): whose cosignature is whose.
 	witnesses map[string]*witnessInfo
 	parties   map[string]string
+	// alarms are the witness.alarm entries whose proof checks.
+	alarms []Alarm
 }
 
 type witnessInfo struct {
@@ -159,6 +162,20 @@ func (r *keyring) follow(e *record.Entry) error {
 			return entryErr(i, "revokes witness key %s again (revoked at entry %d)", p.WitnessID, w.revoked)
 		}
 		w.revoked = i
+	case cell.KindWitnessAlarm:
+		var p cell.WitnessAlarmPayload
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return &Error{Index: i, End: i + 1, Msg: "witness.alarm payload", Err: err}
+		}
+		// An alarm whose proof does not check is no evidence against the
+		// log (the cell should not have taken it, and it proves nothing);
+		// one whose proof checks is, whatever else verifies.
+		c, err := cell.CheckAlarmProof(r.vkey, &p)
+		if err != nil {
+			return nil
+		}
+		r.alarms = append(r.alarms, Alarm{Index: i, Kind: p.Alarm, Detail: p.Detail, Party: e.Party,
+			PartyName: r.partyName(e.Party), Member: e.Member, Small: c.Small, Large: c.Large})
 	}
 	return nil
 }
@@ -271,6 +288,7 @@ func (k *Keyring) Clone() *Keyring {
 		c := *w
 		r.witnesses[id] = &c
 	}
+	r.alarms = slices.Clone(k.r.alarms)
 	r.parties = make(map[string]string, len(k.r.parties))
 	for id, n := range k.r.parties {
 		r.parties[id] = n

@@ -88,6 +88,11 @@ type Result struct {
 	// it cosigned that this run checked against the log's own leaves, by
 	// size, largest first.
 	Witnessed []Witnessed
+	// Alarms are the log's witness.alarm entries whose proof checks: a
+	// party showed, in the log itself, that the cell's key signed two
+	// histories. The log may verify entry by entry and still have forked;
+	// a caller treats any alarm as a failure.
+	Alarms []Alarm
 	// Size is the number of entries verified: the checkpoint's size, or
 	// for a complete source the whole log (which may run ahead of the last
 	// signed checkpoint).
@@ -138,6 +143,17 @@ func entryErr(i int64, format string, a ...any) *Error {
 
 func logErr(format string, a ...any) *Error {
 	return &Error{Index: -1, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Alarm is a proven alarm found in the log: entry Index, raised by Member
+// of Party, whose two checkpoints Small and Large, both signed by the
+// cell's key, no single history has.
+type Alarm struct {
+	Index            int64
+	Kind, Detail     string
+	Party, PartyName string
+	Member           string
+	Small, Large     record.Checkpoint
 }
 
 // ErrKeyChanged reports a verifier key other than the one trusted on first
@@ -321,6 +337,7 @@ pages:
 		return nil, entryErr(want, "missing from the log")
 	}
 	res.Signatures = ring.verified
+	res.Alarms = ring.alarms
 	return ring, nil
 }
 

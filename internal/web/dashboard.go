@@ -17,6 +17,7 @@ import (
 func (w *Web) page(c *ctx, title, nav, script string, data any) *page {
 	pg := w.pageData(c.p, c.l, title, nav, script, data)
 	pg.CellName = cellName(c.info, c.l)
+	pg.Proof = c.proof
 	return pg
 }
 

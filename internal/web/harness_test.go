@@ -31,6 +31,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/seed"
+	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/web"
 )
@@ -97,6 +98,7 @@ func seeded(t *testing.T) string {
 type testServer struct {
 	URL    string
 	Ledger *ledger.Ledger
+	Store  store.Store
 }
 
 func newServer(t *testing.T) *testServer {
@@ -130,7 +132,7 @@ func newServer(t *testing.T) *testServer {
 	srv.SetWeb(ui)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testServer{URL: hs.URL, Ledger: led}
+	return &testServer{URL: hs.URL, Ledger: led, Store: st}
 }
 
 // browser is a signed-in (or not) browser: a cookie jar that does not

@@ -59,7 +59,7 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
 // pageNames are the templates, each parsed with the layout.
-var pageNames = []string{"login", "device", "dashboard", "channels", "channel", "glossary", "records", "record", "error"}
+var pageNames = []string{"login", "device", "dashboard", "channels", "channel", "glossary", "records", "record", "proof", "error"}
 
 // New returns the web interface's handler.
 func New(cfg Config) (*Web, error) {
@@ -140,6 +140,8 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /glossary", w.authed(w.glossaryPage))
 	m.HandleFunc("GET /record", w.authed(w.recordsPage))
 	m.HandleFunc("GET /record/{index}", w.authed(w.recordPage))
+	m.HandleFunc("GET /record/proof", w.authed(w.proofPage))
+	m.HandleFunc("GET /record/proof/alarms/{alarm}/{which}", w.authed(w.alarmCheckpoint))
 	w.deskRoutes(m)
 	w.dipRoutes(m)
 	w.intelRoutes(m)
@@ -174,6 +176,7 @@ type ctx struct {
 	info    cell.Info
 	parties []cell.Party
 	now     time.Time
+	proof   *proofLine
 }
 
 func (c *ctx) party(id string) cell.Party {
@@ -222,6 +225,7 @@ func (w *Web) authed(h pageHandler) http.HandlerFunc {
 			w.fail(rw, r, p, l, err)
 			return
 		}
+		c.proof = w.proofOf(r, c)
 		if err := h(rw, r, c); err != nil {
 			w.fail(rw, r, p, l, err)
 		}
@@ -313,7 +317,10 @@ type page struct {
 	Strings   string // the catalog's js.* messages, as JSON, for scripts
 	ServerNow string
 	Langs     []langLink
-	Data      any
+	// Proof is the log's "verified by" line and alarm count, on every
+	// signed-in page.
+	Proof *proofLine
+	Data  any
 }
 
 type langLink struct {
