@@ -386,3 +386,42 @@ type Store interface {
 
 	Close() error
 }
+
+// Replicator is implemented by the SQL stores: it keeps a party's replica
+// of a cell's log, the store a mirror serves its party from (issue 13).
+// A replica holds every tree hash of the verified log but only the entries
+// its party reads, at their own indices: its log has gaps, and its size is
+// the size of the cell's checkpoint it verified, which it keeps as the
+// cell signed it.
+type Replicator interface {
+	// Replicate appends, in one transaction, what a mirror verified of the
+	// cell's log up to b.Size: the tree hashes, the entries (each decided
+	// against the replica's projection at its own index and time) and the
+	// checkpoint. A Decide error fails the whole batch: the caller decides
+	// what an entry that cannot be projected becomes (see ReplicaEntry).
+	Replicate(ctx context.Context, cell string, b ReplicaBatch) error
+}
+
+// ReplicaBatch is what a mirror verified since its replica's size.
+type ReplicaBatch struct {
+	// Reader is the replica's party (and the mirror's member): an entry it
+	// does not read is refused, and an object it does not read is never
+	// stored (a put of one deletes the replica's copy, which the cell no
+	// longer shows the party either).
+	Reader Reader
+	// Size and Checkpoint are the verified checkpoint, as the cell signed it.
+	Size       int64
+	Checkpoint []byte
+	// Hashes are the tree hashes the leaves below Size add, by storage
+	// index (record.StoredHashes).
+	Hashes  map[int64]record.Hash
+	Entries []ReplicaEntry
+}
+
+// ReplicaEntry is one entry of a replica, with the decision that gives
+// its audience mask and projection changes.
+type ReplicaEntry struct {
+	Entry    *record.Entry
+	LeafData []byte
+	Decide   func(ctx context.Context, view View) (Effect, error)
+}

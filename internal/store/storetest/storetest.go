@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppenderPushback", testAppenderPushback},
 		{"AppenderCanceled", testAppenderCanceled},
 		{"AppenderClose", testAppenderClose},
+		{"Replicate", testReplicate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
