@@ -34,6 +34,8 @@ var (
 	ErrStale      = errors.New("command time too far from the server's clock")
 	ErrWrongCell  = errors.New("command is signed for another cell")
 	ErrNoCell     = errors.New("no such cell")
+	// ErrReadOnly refuses a write to a cell opened with OpenReadOnly.
+	ErrReadOnly = errors.New("read-only: this server keeps a replica of the cell's log, not the log")
 )
 
 // Secret names of a cell's keys.
@@ -181,7 +183,9 @@ type cellKeys struct {
 	signer note.Signer
 	vkey   string
 	server ed25519.PrivateKey
-	dirty  chan struct{}
+	// readOnly: a replica's cell (OpenReadOnly), with neither key.
+	readOnly bool
+	dirty    chan struct{}
 	skew   time.Duration
 	skewAt time.Time
 	skewMu sync.Mutex
@@ -313,6 +317,33 @@ func (l *Ledger) Open(ctx context.Context, cellID string) error {
 	return nil
 }
 
+// OpenReadOnly opens a cell whose log this ledger reads but does not keep:
+// a party's mirror, whose store is a replica that the mirror alone writes
+// (store.Replicator), from what it verified of the cell's log. The ledger
+// knows the cell's verifier key, from which its origin; it holds neither
+// of the cell's keys, signs no checkpoint, and refuses every command with
+// ErrReadOnly, so that an api.Server over it serves reads only.
+func (l *Ledger) OpenReadOnly(ctx context.Context, cellID, vkey string) error {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return fmt.Errorf("cell %s: verifier key: %w", cellID, err)
+	}
+	size, err := l.st.Size(ctx, cellID)
+	if err != nil {
+		return err
+	}
+	if err := l.cfg.Registry.Committed(ctx, cellID, l.st.View(cellID), size); err != nil {
+		return fmt.Errorf("cell %s: %w", cellID, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ck, ok := l.cells[cellID]; ok && !ck.readOnly {
+		return fmt.Errorf("cell %s is open for writing", cellID)
+	}
+	l.cells[cellID] = &cellKeys{id: cellID, origin: v.Name(), vkey: vkey, readOnly: true}
+	return nil
+}
+
 // OpenAll opens every cell in the store.
 func (l *Ledger) OpenAll(ctx context.Context) ([]string, error) {
 	ids, err := l.st.Cells(ctx)
@@ -383,6 +414,9 @@ func (l *Ledger) SignCheckpoint(ctx context.Context, cellID string) error {
 	ck, err := l.keys(cellID)
 	if err != nil {
 		return err
+	}
+	if ck.readOnly {
+		return fmt.Errorf("%w: cell %s", ErrReadOnly, cellID)
 	}
 	n, err := l.st.Size(ctx, cellID)
 	if err != nil {
@@ -455,6 +489,9 @@ func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.
 	ck, err := l.keys(cellID)
 	if err != nil {
 		return store.Result{}, err
+	}
+	if ck.readOnly {
+		return store.Result{}, fmt.Errorf("%w: cell %s", ErrReadOnly, cellID)
 	}
 	kind := env.Kind()
 	if !l.cfg.Registry.Known(kind) {
@@ -558,6 +595,9 @@ func (l *Ledger) SubmitServer(ctx context.Context, cellID, kind string, body map
 	ck, err := l.keys(cellID)
 	if err != nil {
 		return store.Result{}, err
+	}
+	if ck.readOnly {
+		return store.Result{}, fmt.Errorf("%w: cell %s", ErrReadOnly, cellID)
 	}
 	p := map[string]any{}
 	for k, v := range body {

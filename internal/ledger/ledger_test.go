@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 )
@@ -76,5 +78,55 @@ func TestFollowersSeeEveryCommit(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Equal(sizes, []int64{3}) {
 		t.Errorf("on opening, followed sizes %v, want [3]", sizes)
+	}
+}
+
+// A cell opened read-only (a party's mirror) answers its keys and refuses
+// every write, the server's own included: nothing enters a replica but
+// what its mirror verified.
+func TestOpenReadOnlyRefusesWrites(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "replica"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateCell(ctx, "c", "liaison.test/c"); err != nil {
+		t.Fatal(err)
+	}
+	_, vkey, err := record.NewNoteKey("liaison.test/c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := ledger.New(ledger.Config{Store: st, Registry: cell.NewRegistry(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	if err := led.OpenReadOnly(ctx, "c", vkey); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := led.VerifierKey("c"); err != nil || got != vkey {
+		t.Errorf("VerifierKey = %q, %v", got, err)
+	}
+	if got, err := led.Origin("c"); err != nil || got != "liaison.test/c" {
+		t.Errorf("Origin = %q, %v", got, err)
+	}
+	k, err := record.NewDeviceKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := record.Sign("message.send", []byte(`{"id":"1","time":"2026-01-01T00:00:00Z","cell":"c"}`), k.Private)
+	if _, err := led.Submit(ctx, "c", "m", env); !errors.Is(err, ledger.ErrReadOnly) {
+		t.Errorf("Submit = %v, want ErrReadOnly", err)
+	}
+	if _, err := led.SubmitServer(ctx, "c", "member.signin_alert", nil); !errors.Is(err, ledger.ErrReadOnly) {
+		t.Errorf("SubmitServer = %v, want ErrReadOnly", err)
+	}
+	if err := led.SignCheckpoint(ctx, "c"); !errors.Is(err, ledger.ErrReadOnly) {
+		t.Errorf("SignCheckpoint = %v, want ErrReadOnly", err)
+	}
+	if n, _ := st.Size(ctx, "c"); n != 0 {
+		t.Errorf("the replica grew to %d", n)
 	}
 }
