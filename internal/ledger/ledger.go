@@ -186,9 +186,9 @@ type cellKeys struct {
 	// readOnly: a replica's cell (OpenReadOnly), with neither key.
 	readOnly bool
 	dirty    chan struct{}
-	skew   time.Duration
-	skewAt time.Time
-	skewMu sync.Mutex
+	skew     time.Duration
+	skewAt   time.Time
+	skewMu   sync.Mutex
 }
 
 // New returns a Ledger.
