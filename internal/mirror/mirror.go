@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/verify"
@@ -51,9 +52,15 @@ type Config struct {
 	// Key, when set, is the signed-in member's device key: with it the
 	// mirror raises each provable alarm in the cell's log too
 	// (witness.alarm).
-	Key    *record.DeviceKey
-	Logger *slog.Logger
-	Now    func() time.Time
+	Key *record.DeviceKey
+	// Registry, when set, is the desks' registry (desks.Registry): the
+	// mirror then keeps its party's replica, which it serves (Store).
+	Registry *cell.Registry
+	// DownAfter is how many rounds in a row the cell may not answer before
+	// the mirror says the line is down (default 3).
+	DownAfter int
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Mirror is one party's copy of a cell's log.
@@ -68,6 +75,10 @@ type Mirror struct {
 	// number of leaves whose readable entries are stored (== size).
 	size int64
 	root record.Hash
+	// rep is the party's replica (Config.Registry); status what the
+	// mirror's pages say of the line.
+	rep    *replica
+	status status
 }
 
 // Open opens (or creates) the mirror in cfg.Dir. The cell's verifier key
@@ -86,16 +97,32 @@ func Open(ctx context.Context, cfg Config) (*Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DownAfter <= 0 {
+		cfg.DownAfter = 3
+	}
 	m := &Mirror{cfg: cfg, db: d}
 	if err := m.load(ctx); err != nil {
 		d.close()
 		return nil, err
 	}
+	if cfg.Registry != nil {
+		if m.rep, err = openReplica(ctx, d, cfg.Dir, cfg.Registry); err != nil {
+			d.close()
+			return nil, err
+		}
+		m.project(ctx)
+	}
+	m.loadStatus(ctx)
 	return m, nil
 }
 
-// Close closes the mirror's database.
-func (m *Mirror) Close() error { return m.db.close() }
+// Close closes the mirror's databases.
+func (m *Mirror) Close() error {
+	if m.rep != nil {
+		m.rep.st.Close()
+	}
+	return m.db.close()
+}
 
 // Size is the size of the checkpoint the mirror holds, verified.
 func (m *Mirror) Size() int64 { return m.size }
@@ -184,7 +211,8 @@ type RoundResult struct {
 // cosigned. It returns an error wrapping ErrAlarm when the cell
 // misbehaved; any other error (the line is down) leaves the mirror as it
 // was, to try again.
-func (m *Mirror) Round(ctx context.Context) (*RoundResult, error) {
+func (m *Mirror) Round(ctx context.Context) (_ *RoundResult, err error) {
+	defer func() { m.heard(err) }()
 	c := m.cfg.Client
 	res := &RoundResult{From: m.size, To: m.size}
 	if m.party == "" {
@@ -229,6 +257,7 @@ func (m *Mirror) Round(ctx context.Context) (*RoundResult, error) {
 			return res, err
 		}
 		res.Entries, res.To = n, cp.Size
+		m.project(ctx)
 	}
 	if m.cfg.Witness != nil && m.size > 0 {
 		if ok, err := m.cosign(ctx); err != nil {
