@@ -101,6 +101,9 @@ func toProblem(err error) *Problem {
 		return problem(http.StatusUnprocessableEntity, "stale", "Clock skew too large", err.Error())
 	case errors.Is(err, ledger.ErrWrongCell):
 		return problem(http.StatusUnprocessableEntity, "wrong-cell", "Signed for another cell", err.Error())
+	case errors.Is(err, ledger.ErrReadOnly):
+		return problem(http.StatusServiceUnavailable, "mirror-read-only", "Read-only mirror",
+			"this server is a party's mirror, read-only: it keeps a verified copy of the cell's record and takes no writes; write at the cell's server")
 	case errors.Is(err, ledger.ErrNoCell):
 		return notFound(err.Error())
 	case errors.Is(err, cell.ErrForbidden):

@@ -107,6 +107,12 @@ func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (st
 	if err := s.attachmentsExist(r, p, env); err != nil {
 		return store.Result{}, err
 	}
+	if s.cfg.Mirror != nil {
+		if s.cfg.Relay == nil {
+			return store.Result{}, s.readOnly(p.Cell)
+		}
+		return store.Result{}, s.relay(r.Context(), p, env)
+	}
 	res, err := s.led.Submit(r.Context(), p.Cell, p.Member.ID, env)
 	outcome := "ok"
 	switch {

@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -79,6 +80,21 @@ type Config struct {
 	// request (default 2 min): the settings of HTTPServer.
 	HeaderTimeout time.Duration
 	IdleTimeout   time.Duration
+	// Mirror, when set, makes this server a party's mirror (internal/mirror)
+	// over its replica, whose ledger is read-only (ledger.OpenReadOnly): it
+	// says what the mirror is, for GET /api/v1/mirror/status and the
+	// pages' banner, and writes are refused (see mirror.go) unless Relay
+	// is set.
+	Mirror func() MirrorStatus
+	// Relay, at a mirror, takes a member's signed command for the cell
+	// instead of refusing it: the mirror's outbox, which sends it when the
+	// line is up, in order, exactly once by its idempotency id. The route's
+	// own checks have passed and the signature verifies with one of the
+	// member's active device keys in the replica; the answer is 202
+	// Accepted with the RelayAnswer. An error is answered as any other
+	// (cell.ErrInvalid, store.ErrConflict, a *Problem). With Relay nil, a
+	// mirror refuses every write with 503 and a problem that says so.
+	Relay func(ctx context.Context, member string, env *record.Envelope) (RelayAnswer, error)
 }
 
 // Validate fills defaults and checks the configuration.
@@ -214,6 +230,7 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, p *Principal) er
 // handle registers pattern ("METHOD /path"); API paths are registered for
 // the default cell and under /api/v1/cells/{cell}/ as well.
 func (s *Server) handle(pattern string, h handler) {
+	h = s.mirrorGuard(pattern, h)
 	s.routes = append(s.routes, pattern)
 	s.mux.Handle(pattern, s.wrap(pattern, h))
 	method, path, _ := strings.Cut(pattern, " ")
@@ -290,6 +307,9 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 				s.log.Warn("after response started", "route", route, "err", err)
 				return
 			}
+			if writeRelayed(sw, err) {
+				return
+			}
 			writeProblem(sw, r, s.log, err)
 		}
 	})
@@ -346,6 +366,7 @@ func (s *Server) routesInit() error {
 	s.authed("GET /api/v1/log/proof/inclusion", s.proofInclusion)
 	s.authed("GET /api/v1/log/proof/consistency", s.proofConsistency)
 	s.authed("GET /api/v1/stream", s.stream)
+	s.authed("GET /api/v1/mirror/status", s.mirrorStatus)
 	s.witnessRoutes()
 	s.hotlineRoutes()
 	s.deconflictRoutes()

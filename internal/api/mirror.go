@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/ledger"
+	"github.com/liaison-cell/liaison/internal/record"
+)
+
+// A party's mirror (internal/mirror) serves this same API over its
+// replica, the party's own verified copy of the cell's log: every read as
+// the cell answers it to the party's members, and no write of its own.
+// Config.Mirror says what the mirror is; the writes that stay local to the
+// mirror (signing in and out, a member's own password at the mirror, the
+// calendar and TAXII addresses) work as at the cell; every other write is
+// refused with a problem that says where to write, unless Config.Relay
+// takes members' signed commands for the cell (the mirror's outbox).
+
+// MirrorStatus is what a mirror says of itself: whose it is, what it
+// verified, and whether the line to the cell is down.
+type MirrorStatus struct {
+	Cell      string     `json:"cell"`
+	Party     string     `json:"party"`
+	PartyName string     `json:"party_name,omitempty"`
+	Size      int64      `json:"size"`
+	Verified  *time.Time `json:"verified,omitempty"`
+	LastHeard *time.Time `json:"last_heard,omitempty"`
+	// Failures counts the rounds in a row the cell did not answer; past a
+	// few, LineDown.
+	Failures  int    `json:"failures"`
+	LineDown  bool   `json:"line_down"`
+	LastError string `json:"last_error,omitempty"`
+	// Unprojected counts the party's entries the mirror holds but could
+	// not project from its partial view of the log.
+	Unprojected int    `json:"unprojected"`
+	Alarms      int    `json:"alarms"`
+	Alarm       string `json:"alarm,omitempty"`
+	// Relayed reports whether members' writes are taken for the cell.
+	Relayed bool `json:"writes_relayed"`
+}
+
+// RelayAnswer is what Config.Relay says of a member's command it took:
+// queued for the cell, not yet an entry of its log.
+type RelayAnswer struct {
+	// ID is the command's idempotency id, by which it lands once.
+	ID string `json:"id"`
+	// Position is its place in the queue, from 1.
+	Position int64 `json:"position"`
+	// Detail says it in words, for the member.
+	Detail string `json:"detail,omitempty"`
+}
+
+// relayed carries a RelayAnswer from submit to the answer: a write taken
+// by the relay answers 202 Accepted whatever route it came by.
+type relayed struct{ answer RelayAnswer }
+
+func (r *relayed) Error() string { return "relayed as " + r.answer.ID }
+
+// IsMirror reports whether the server is a party's mirror.
+func (s *Server) IsMirror() bool { return s.cfg.Mirror != nil }
+
+// MirrorStatus returns the mirror's status, or false at the cell.
+func (s *Server) MirrorStatus() (MirrorStatus, bool) {
+	if s.cfg.Mirror == nil {
+		return MirrorStatus{}, false
+	}
+	st := s.cfg.Mirror()
+	st.Relayed = s.cfg.Relay != nil
+	return st, true
+}
+
+func (s *Server) mirrorStatus(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	st, ok := s.MirrorStatus()
+	if !ok {
+		return notFound("this server is the cell itself, not a party's mirror")
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// localWrites are the writes a mirror serves itself: they change what it
+// keeps outside the log (sessions, credentials, feed addresses).
+var localWrites = map[string]bool{
+	"POST /api/v1/auth/login":          true,
+	"POST /api/v1/auth/logout":         true,
+	"POST /api/v1/me/password":         true,
+	"POST /api/v1/calendar/token":      true,
+	"DELETE /api/v1/calendar/token":    true,
+	"POST /api/v1/intel/taxii/token":   true,
+	"DELETE /api/v1/intel/taxii/token": true,
+}
+
+// unrelayable are the writes that are not one signed command a relay can
+// carry: an upload (its blob first), a witness's cosignature (for the
+// cell to check), a TAXII client's bundle (staged by the server's key).
+var unrelayable = map[string]bool{
+	"POST /api/v1/blobs":                                         true,
+	"POST /api/v1/log/cosignatures":                              true,
+	"POST /api/v1/members/{member}/password":                     true,
+	"POST /taxii2/{root}/collections/{coll}/objects/":            true,
+	"DELETE /taxii2/{root}/collections/{coll}/objects/{object}/": true,
+}
+
+// mirrorGuard refuses at a mirror the writes the mirror does not take.
+func (s *Server) mirrorGuard(pattern string, h handler) handler {
+	method, _, ok := strings.Cut(pattern, " ")
+	if s.cfg.Mirror == nil || !ok || method == http.MethodGet || method == http.MethodHead || localWrites[pattern] {
+		return h
+	}
+	if s.cfg.Relay != nil && !unrelayable[pattern] {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error { return s.readOnly(s.cellOf(r)) }
+}
+
+// readOnly is the problem a write at a mirror answers.
+func (s *Server) readOnly(cellID string) error {
+	st, _ := s.MirrorStatus()
+	name := st.PartyName
+	if name == "" {
+		name = st.Party
+	}
+	detail := fmt.Sprintf("this is party %s's mirror, read-only; it keeps the party's verified copy of cell %s's record and takes no writes: sign this command at the cell's server", name, cellID)
+	if st.LineDown {
+		detail += ", once the line to it, down now, is back"
+	}
+	return problem(http.StatusServiceUnavailable, "mirror-read-only", "Read-only mirror", detail)
+}
+
+// relay checks a member's signed command as the cell will (their active
+// device key, this cell) and hands it to Config.Relay.
+func (s *Server) relay(ctx context.Context, p *Principal, env *record.Envelope) error {
+	if env.Kind() == cell.KindKeyRegister {
+		return problem(http.StatusServiceUnavailable, "mirror-read-only", "Read-only mirror",
+			"a device key is registered at the cell's server itself: a mirror can relay only commands signed with a key the cell knows")
+	}
+	h, err := record.ParseHeader(env.Payload)
+	if err != nil {
+		return fmt.Errorf("%w: %v", cell.ErrInvalid, err)
+	}
+	if h.Cell != p.Cell {
+		return fmt.Errorf("%w: signed for %q, sent to %q", ledger.ErrWrongCell, h.Cell, p.Cell)
+	}
+	if len(env.Signatures) != 1 {
+		return fmt.Errorf("%w: want exactly one signature", cell.ErrInvalid)
+	}
+	// unfiltered: device keys are every party's to read (key.register's
+	// audience); the relay checks a signature before queueing it.
+	k, err := cell.GetKey(ctx, s.st.View(p.Cell), env.Signatures[0].KeyID)
+	if err != nil || k.Member != p.Member.ID || k.Revoked {
+		return fmt.Errorf("%w: key %s is not an active key of member %s", ledger.ErrUnknownKey, env.Signatures[0].KeyID, p.Member.ID)
+	}
+	pub, err := record.DecodePublicKey(k.Public)
+	if err != nil {
+		return err
+	}
+	if err := env.Verify(pub); err != nil {
+		return err
+	}
+	a, err := s.cfg.Relay(ctx, p.Member.ID, env)
+	if err != nil {
+		return err
+	}
+	return &relayed{a}
+}
+
+// writeRelayed answers a write the relay took, if err is one.
+func writeRelayed(w http.ResponseWriter, err error) bool {
+	var rel *relayed
+	if !errors.As(err, &rel) {
+		return false
+	}
+	writeJSON(w, http.StatusAccepted, rel.answer)
+	return true
+}
