@@ -6,17 +6,28 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
+	"unicode/utf8"
 
+	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/auth"
+	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/web"
 )
 
 // runMirror keeps a party's own copy of the cell's log, as the signed-in
 // member reads it: it follows the cell, verifies and cosigns each
-// checkpoint, and stops with exit code 4 on an alarm, the proof kept in
-// --data.
+// checkpoint, keeps the party's replica, and with --listen serves the
+// party's members from it, read-only, the line to the cell up or down. It
+// stops with exit code 4 on an alarm, the proof kept in --data.
 func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "user" {
+		return runMirrorUser(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("mirror", stderr)
 	server := fs.String("server", "", "the cell's server (default: the server of 'liaison login'; must be the one signed in to)")
 	party := fs.String("party", "", "the party whose record this mirror keeps (must be the signed-in member's)")
@@ -24,11 +35,16 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	keyFile := fs.String("witness-key", "", "witness key to cosign with (default <config>/keys/witness.key if it exists; none: verify only)")
 	once := fs.Bool("once", false, "follow once and stop")
 	interval := fs.Duration("interval", time.Second, "time between rounds")
+	listen := fs.String("listen", "", "serve the party's members from the mirror, read-only, at this address (127.0.0.1:PORT); sign them in with 'liaison mirror user'")
+	insecure := fs.Bool("insecure-cookies", false, "with --listen: session cookies without Secure, for plain-HTTP loopback only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *data == "" {
 		return errors.New("--data DIR is required")
+	}
+	if *listen != "" && *once {
+		return errors.New("--listen serves until stopped: leave out --once")
 	}
 	cfg, c, err := signedIn()
 	if err != nil {
@@ -42,13 +58,6 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if srv != cfg.Server {
 			return fmt.Errorf("you are signed in to %s, not %s: run 'liaison login --server %s --username NAME' first", cfg.Server, srv, srv)
 		}
-	}
-	me, err := c.Me(ctx)
-	if err != nil {
-		return sessionError(err)
-	}
-	if *party != "" && *party != me.Party.ID {
-		return fmt.Errorf("you are signed in as %s of party %s, not %s", me.Member.ID, me.Party.ID, *party)
 	}
 	var wk *record.WitnessKey
 	switch {
@@ -69,16 +78,51 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		log.Warn("no device key: alarms are kept in --data only, not raised in the cell's log", "err", err)
 		dk = nil
 	}
-	m, err := mirror.Open(ctx, mirror.Config{Client: c, Cell: cfg.Cell, Dir: *data, Witness: wk, Key: dk, Logger: log})
+	reg := newRegistry()
+	m, err := mirror.Open(ctx, mirror.Config{Client: c, Cell: cfg.Cell, Dir: *data, Witness: wk, Key: dk, Registry: reg, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	partyID, partyName := m.Status().Party, m.Status().Party
+	me, err := c.Me(ctx)
+	switch {
+	case err == nil:
+		partyID, partyName = me.Party.ID, me.Party.Name
+		if held := m.Status().Party; held != "" && held != partyID {
+			return fmt.Errorf("%s holds party %s's mirror; you are signed in as %s of party %s", *data, held, me.Member.ID, partyID)
+		}
+	case *listen != "" && partyID != "":
+		// The line is down as the mirror starts: it serves what it holds.
+		log.Warn("the cell does not answer; serving the mirror as last verified", "err", err)
+	default:
+		return sessionError(err)
+	}
+	if *party != "" && *party != partyID {
+		if me != nil {
+			return fmt.Errorf("you are signed in as %s of party %s, not %s", me.Member.ID, partyID, *party)
+		}
+		return fmt.Errorf("%s holds party %s's mirror, not %s's", *data, partyID, *party)
+	}
 	what := "verifying only (no witness key)"
 	if wk != nil {
 		what = "cosigning as " + wk.Name
 	}
-	fmt.Fprintf(stdout, "Mirror of cell %s for %s in %s, at size %d, %s.\n", cfg.Cell, me.Party.Name, *data, m.Size(), what)
+	fmt.Fprintf(stdout, "Mirror of cell %s for %s in %s, at size %d, %s.\n", cfg.Cell, partyName, *data, m.Size(), what)
+	if *listen != "" {
+		if m.VerifierKey() == "" {
+			// Nothing held yet: the replica is made by a first round.
+			if _, err := m.Round(ctx); err != nil {
+				return fmt.Errorf("the mirror holds nothing yet and the cell does not answer: %w", err)
+			}
+		}
+		url, stop, err := serveMirror(ctx, m, reg, cfg.Cell, *listen, !*insecure)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(stdout, "Serving %s's mirror read-only at %s\n", partyName, url)
+	}
 	for {
 		r, err := m.Round(ctx)
 		switch {
@@ -86,6 +130,8 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return &exitError{code: 4, err: fmt.Errorf("%w; the two signed checkpoints are kept in %s", err, *data)}
 		case err != nil && *once:
 			return sessionError(err)
+		case err != nil && ctx.Err() != nil:
+			return nil
 		case err != nil:
 			log.Warn("the cell does not answer; trying again", "err", err)
 		case r.To > r.From || r.Cosigned:
@@ -93,7 +139,7 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if r.Cosigned {
 				cos = ", cosigned"
 			}
-			fmt.Fprintf(stdout, "%s  size %d (+%d, %d entries of %s kept)%s\n", time.Now().UTC().Format(time.RFC3339), r.To, r.To-r.From, r.Entries, me.Party.ID, cos)
+			fmt.Fprintf(stdout, "%s  size %d (+%d, %d entries of %s kept)%s\n", time.Now().UTC().Format(time.RFC3339), r.To, r.To-r.From, r.Entries, partyID, cos)
 		}
 		if *once {
 			return nil
@@ -104,4 +150,98 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		case <-time.After(*interval):
 		}
 	}
+}
+
+// serveMirror serves the API and pages over the mirror's replica, with a
+// read-only ledger: every read as at the cell, no write (api.Config.Relay
+// is where the mirror's outbox will take them).
+func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cellID, addr string, secure bool) (string, func(), error) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	led, err := ledger.New(ledger.Config{Store: m.Store(), Registry: reg, Logger: log})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := led.OpenReadOnly(ctx, cellID, m.VerifierKey()); err != nil {
+		led.Close()
+		return "", nil, err
+	}
+	srv, err := api.New(api.Config{Ledger: led, DefaultCell: cellID, Logger: log, Password: passwordParams(), SecureCookies: secure,
+		Mirror: func() api.MirrorStatus { return mirrorStatus(m) }})
+	if err != nil {
+		led.Close()
+		return "", nil, err
+	}
+	ui, err := web.New(web.Config{API: srv, SecureCookies: secure, Logger: log})
+	if err != nil {
+		srv.Close()
+		led.Close()
+		return "", nil, err
+	}
+	srv.SetWeb(ui)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		srv.Close()
+		led.Close()
+		return "", nil, err
+	}
+	hs := srv.HTTPServer()
+	go hs.Serve(ln) //nolint:errcheck // ends with Shutdown
+	return "http://" + ln.Addr().String(), func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx) //nolint:errcheck // streams are cut at the deadline
+		srv.Close()
+		led.Close()
+	}, nil
+}
+
+// mirrorStatus is the mirror's status as the API and the pages say it,
+// with the party's names from the replica.
+func mirrorStatus(m *mirror.Mirror) api.MirrorStatus {
+	s := m.Status()
+	out := api.MirrorStatus{Cell: s.Cell, Party: s.Party, Size: s.Size, Failures: s.Failures, LineDown: s.LineDown,
+		LastError: s.LastError, Unprojected: s.Unprojected, Alarms: s.Alarms, Alarm: s.Alarm}
+	if !s.Verified.IsZero() {
+		out.Verified = &s.Verified
+	}
+	if !s.LastHeard.IsZero() {
+		out.LastHeard = &s.LastHeard
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if p, err := cell.GetParty(ctx, m.Store().View(s.Cell), s.Party); err == nil {
+		out.PartyName, out.PartyNames = p.Name, p.Names
+	}
+	return out
+}
+
+// runMirrorUser keeps a sign-in at the mirror for a member of its party:
+// passwords are not in the log, so the mirror holds its own.
+func runMirrorUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mirror user", stderr)
+	data := fs.String("data", "", "the mirror's data directory (required)")
+	member := fs.String("member", "", "the member of the mirror's party to sign in at the mirror (required)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" || *member == "" {
+		return errors.New("--data DIR and --member ID are required")
+	}
+	pw, err := readPassword(*pwStdin, fmt.Sprintf("Password for %s at the mirror: ", *member), stderr)
+	if err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(pw) < api.MinPasswordLength || len(pw) > 256 {
+		return fmt.Errorf("a password takes %d to 256 characters", api.MinPasswordLength)
+	}
+	h, err := auth.HashPassword(pw, passwordParams())
+	if err != nil {
+		return err
+	}
+	if err := mirror.SetCredential(ctx, *data, *member, h); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s signs in at the mirror in %s with this password.\n", *member, *data)
+	return nil
 }

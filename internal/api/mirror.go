@@ -25,12 +25,14 @@ import (
 // MirrorStatus is what a mirror says of itself: whose it is, what it
 // verified, and whether the line to the cell is down.
 type MirrorStatus struct {
-	Cell      string     `json:"cell"`
-	Party     string     `json:"party"`
-	PartyName string     `json:"party_name,omitempty"`
-	Size      int64      `json:"size"`
-	Verified  *time.Time `json:"verified,omitempty"`
-	LastHeard *time.Time `json:"last_heard,omitempty"`
+	Cell      string `json:"cell"`
+	Party     string `json:"party"`
+	PartyName string `json:"party_name,omitempty"`
+	// PartyNames are the party's names in other languages (cell.Party.Names).
+	PartyNames map[string]string `json:"party_names,omitempty"`
+	Size       int64             `json:"size"`
+	Verified   *time.Time        `json:"verified,omitempty"`
+	LastHeard  *time.Time        `json:"last_heard,omitempty"`
 	// Failures counts the rounds in a row the cell did not answer; past a
 	// few, LineDown.
 	Failures  int    `json:"failures"`

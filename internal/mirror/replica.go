@@ -328,3 +328,57 @@ func (d *db) hashRange(ctx context.Context, lo, hi int64) (map[int64]record.Hash
 	}
 	return out, nil
 }
+
+// VerifierKey is the cell's verifier key the mirror trusts ("" before its
+// first round).
+func (m *Mirror) VerifierKey() string { return m.vkey }
+
+// ErrNotParty refuses a credential at a mirror for a member it does not
+// serve.
+var ErrNotParty = errors.New("not a member of the mirror's party")
+
+// SetCredential keeps, in the replica of the mirror in dir, member's
+// password hash (auth.HashPassword): passwords and sessions are not in the
+// log, so a mirror signs its party's members in with its own. The member
+// must be an active member of the mirror's party in the replica; their
+// sessions at the mirror end.
+func SetCredential(ctx context.Context, dir, member, hash string) error {
+	d, err := openDB(dir)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	cellID, err := d.meta(ctx, "cell")
+	if err != nil {
+		return err
+	}
+	party, err := d.meta(ctx, "party")
+	if err != nil {
+		return err
+	}
+	if cellID == "" || party == "" {
+		return fmt.Errorf("%s holds no mirror yet: run 'liaison mirror --data %s --once' first", dir, dir)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "replica"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	mem, err := cell.GetMember(ctx, st.View(cellID), member)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: the mirror holds no member %q of party %s", ErrNotParty, member, party)
+	}
+	if err != nil {
+		return err
+	}
+	if mem.Party != party {
+		return fmt.Errorf("%w: %s is a member of party %s; this is party %s's mirror", ErrNotParty, member, mem.Party, party)
+	}
+	if mem.Disabled {
+		return fmt.Errorf("member %s is disabled", member)
+	}
+	if err := st.PutCredential(ctx, store.Credential{Cell: cellID, Member: member, Username: member, Hash: hash}); err != nil {
+		return err
+	}
+	return st.RevokeMemberTokens(ctx, cellID, member)
+}

@@ -320,7 +320,37 @@ type page struct {
 	// Proof is the log's "verified by" line and alarm count, on every
 	// signed-in page.
 	Proof *proofLine
-	Data  any
+	// Mirror is set at a party's mirror: the banner every page shows.
+	Mirror *mirrorBanner
+	Data   any
+}
+
+// mirrorBanner is what a mirror's pages say of it: whose it is, what it
+// verified, when it last heard from the cell, and plainly when the line
+// is down.
+type mirrorBanner struct {
+	Party       string // in the reader's language
+	Size        int64
+	Heard       string // UTC; empty when never
+	LineDown    bool
+	Relayed     bool
+	Unprojected int
+}
+
+func (w *Web) mirrorBanner(l *Localizer) *mirrorBanner {
+	st, ok := w.api.MirrorStatus()
+	if !ok {
+		return nil
+	}
+	b := &mirrorBanner{Party: partyName(l, cell.Party{ID: st.Party, Name: st.PartyName, Names: st.PartyNames}), Size: st.Size,
+		LineDown: st.LineDown, Relayed: st.Relayed, Unprojected: st.Unprojected}
+	if b.Party == "" {
+		b.Party = st.Party
+	}
+	if st.LastHeard != nil {
+		b.Heard = newStamp(*st.LastHeard, nil).Text
+	}
+	return b
 }
 
 type langLink struct {
@@ -340,6 +370,7 @@ func (w *Web) pageData(p *api.Principal, l *Localizer, title, nav, script string
 	}
 	b, _ := json.Marshal(js)
 	pg.Strings = string(b)
+	pg.Mirror = w.mirrorBanner(l)
 	for _, lang := range Languages {
 		pg.Langs = append(pg.Langs, langLink{Lang: lang, Name: langNames[lang], Href: "?lang=" + lang, Current: lang == l.Lang})
 	}
