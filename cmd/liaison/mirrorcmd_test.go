@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/testlog"
+)
+
+// An officer of sy keeps the party's mirror and serves it: members of sy
+// sign in there with the mirror's own credentials, read their record, and
+// are told that writes go to the cell.
+func TestMirrorListenCLI(t *testing.T) {
+	d := testlog.NewFreshDemo(t)
+	url := startServer(t, d)
+	sy := signIn(t, d, url, "sy.duty")
+	dir := t.TempDir()
+	mustContain(t, "mirror --once", sy.asOK("", "mirror", "--once", "--data", dir), "Mirror of cell", "entries of sy kept")
+
+	const pw = "a mirror's own password"
+	mustContain(t, "mirror user", sy.asOK(pw+"\n", "mirror", "user", "--data", dir, "--member", "sy.duty", "--password-stdin"), "sy.duty signs in at the mirror")
+	mustContain(t, "mirror user of another party", sy.asFail(pw+"\n", "mirror", "user", "--data", dir, "--member", "il.duty", "--password-stdin"), "not a member of the mirror's party", `no member "il.duty" of party sy`)
+	mustContain(t, "mirror user, short password", sy.asFail("short\n", "mirror", "user", "--data", dir, "--member", "sy.duty", "--password-stdin"), "characters")
+
+	t.Setenv("LIAISON_CONFIG_DIR", sy.cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"mirror", "--data", dir, "--listen", "127.0.0.1:0", "--interval", "50ms", "--insecure-cookies"}, &out, &errb)
+	}()
+	serving := regexp.MustCompile(`Serving Syria's mirror read-only at (http://\S+)`)
+	deadline := time.After(time.Minute)
+	for !serving.MatchString(out.String()) {
+		select {
+		case code := <-done:
+			t.Fatalf("mirror --listen ended (exit %d):\n%s%s", code, out.String(), errb.String())
+		case <-deadline:
+			t.Fatalf("mirror --listen did not serve within a minute:\n%s%s", out.String(), errb.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	murl := serving.FindStringSubmatch(out.String())[1]
+
+	if _, err := client.New(murl, "").Login(ctx, "", "sy.duty", testlog.Password); err == nil {
+		t.Error("the cell's password opened the mirror: the mirror keeps its own")
+	}
+	r, err := client.New(murl, "").Login(ctx, "", "sy.duty", pw)
+	if err != nil {
+		t.Fatalf("sign in at the mirror: %v", err)
+	}
+	getAt := func(path string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, murl+path, nil)
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := getAt("/api/v1/mirror/status")
+	var st struct {
+		Party    string `json:"party"`
+		Size     int64  `json:"size"`
+		LineDown bool   `json:"line_down"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || st.Party != "sy" || st.Size == 0 || st.LineDown {
+		t.Errorf("the mirror's status: %d %s", code, body)
+	}
+	if code, body := getAt("/api/v1/channels/line-sy/messages"); code != 200 || !strings.Contains(body, "Confirm the revised patrol schedule") {
+		t.Errorf("sy's line at the mirror: %d %s", code, body)
+	}
+	if code, _ := getAt("/api/v1/channels/line-il/messages"); code != 404 {
+		t.Errorf("il's line at sy's mirror: %d", code)
+	}
+	if code, body := getAt("/dashboard?lang=en"); code != 200 || !regexp.MustCompile(`This is <bdi[^>]*>Syria</bdi>&#39;s own mirror of the cell&#39;s record: read-only, verified at size <bdi[^>]*>\d+</bdi>`).MatchString(body) {
+		t.Errorf("the dashboard at the mirror: %d, no banner:\n%s", code, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, murl+"/api/v1/messages", strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer "+r.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(b), "this is party Syria's mirror, read-only") {
+		t.Errorf("a write at the mirror: %d %s", resp.StatusCode, b)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("mirror --listen exit %d: %s", code, errb.String())
+	}
+}
