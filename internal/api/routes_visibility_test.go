@@ -586,9 +586,11 @@ func TestEveryGETRouteKeepsToTheAudience(t *testing.T) {
 			})
 		}
 		// Every route answered someone: a walk of refusals alone would not
-		// show that the answers are clean.
+		// show that the answers are clean. The mirror's status answers at a
+		// party's mirror only (404 here, walked all the same): the mirror's
+		// own tests read it there.
 		for _, rt := range routes {
-			if !answered[rt] {
+			if !answered[rt] && !strings.HasSuffix(rt, "/mirror/status") {
 				t.Errorf("route %s never answered 200 in the walk", rt)
 			}
 		}
