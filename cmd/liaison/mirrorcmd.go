@@ -116,7 +116,7 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				return fmt.Errorf("the mirror holds nothing yet and the cell does not answer: %w", err)
 			}
 		}
-		url, stop, err := serveMirror(ctx, m, reg, cfg.Cell, *listen, !*insecure)
+		url, stop, err := serveMirror(ctx, m, reg, cfg.Cell, *listen, !*insecure, log)
 		if err != nil {
 			return err
 		}
@@ -155,8 +155,7 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // serveMirror serves the API and pages over the mirror's replica, with a
 // read-only ledger: every read as at the cell, no write (api.Config.Relay
 // is where the mirror's outbox will take them).
-func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cellID, addr string, secure bool) (string, func(), error) {
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cellID, addr string, secure bool, log *slog.Logger) (string, func(), error) {
 	led, err := ledger.New(ledger.Config{Store: m.Store(), Registry: reg, Logger: log})
 	if err != nil {
 		return "", nil, err
@@ -185,6 +184,7 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 		return "", nil, err
 	}
 	hs := srv.HTTPServer()
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	go hs.Serve(ln) //nolint:errcheck // ends with Shutdown
 	return "http://" + ln.Addr().String(), func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
