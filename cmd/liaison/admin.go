@@ -59,6 +59,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Var(deadlines, "ack-deadlines", "acknowledgement deadlines of a new demo cell, as in FLASH=45s,IMMEDIATE=2m (others keep the defaults)")
 	linkTests := linkTimes{"06:00", "18:00"}
 	fs.Var(&linkTests, "link-tests", "UTC times of day at which a new demo cell tests every line, comma-separated (\"\" for none)")
+	mirrors := fs.Bool("mirrors", false, "also run each side's and the mediator's own mirror, on the ports after --addr: following, verifying and cosigning the cell, serving its party read-only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,7 +97,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stderr, "liaison demo: --ack-deadlines and --link-tests apply when the demo is created; %s keeps the settings it was created with\n", *data)
 	}
 	o := serveOptions{addr: *addr, cell: seed.DemoCell, secure: false}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stopMirrors func()
+	defer func() {
+		if stopMirrors != nil {
+			cancel()
+			stopMirrors()
+		}
+	}()
+	mirrorsReady, listening := make(chan struct{}), false
 	o.onListening = func(url string) {
+		listening = true
 		fmt.Fprintf(stdout, "\nLiaison demo: cell %q (Israel–Syria liaison mechanism)\n", seed.DemoCell)
 		fmt.Fprintf(stdout, "  web UI: %s/\n  API:    %s/api/v1   (docs: api/openapi.yaml)\n\n", url, url)
 		if fresh {
@@ -106,8 +118,29 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "\nCLI: liaison login --server %s --username il.duty --key %s\n", url, filepath.Join(keyDir, "il.duty.key"))
 		fmt.Fprintln(stdout, "Stop with Ctrl-C; run again on the same --data to keep the data.")
+		if !*mirrors {
+			close(mirrorsReady)
+			return
+		}
+		// The mirrors call the cell, which serves only once this returns.
+		go func() {
+			defer close(mirrorsReady)
+			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			ms, stop, err := startDemoMirrors(ctx, st, seed.DemoCell, url, *data, keyDir, log)
+			if err != nil {
+				fmt.Fprintf(stderr, "liaison demo: the mirrors did not start: %v\n", err)
+				return
+			}
+			stopMirrors = stop
+			printDemoMirrors(stdout, ms)
+		}()
 	}
-	return serve(ctx, st, o, stdout, stderr)
+	err = serve(ctx, st, o, stdout, stderr)
+	cancel()
+	if listening {
+		<-mirrorsReady
+	}
+	return err
 }
 
 func containsCell(cells []string, id string) bool {

@@ -25,13 +25,16 @@ type demoProcess struct {
 	cmd    *exec.Cmd
 	url    string
 	exited chan error
+	// lines are what it prints after its URL, as long as someone reads
+	// them (the rest are dropped: the demo must never block on stdout).
+	lines chan string
 }
 
 // startDemo runs `liaison demo` on data and waits until it prints the URL
 // it serves.
-func startDemo(t *testing.T, bin, data, addr string) *demoProcess {
+func startDemo(t *testing.T, bin, data, addr string, extra ...string) *demoProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "demo", "--data", data, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"demo", "--data", data, "--addr", addr}, extra...)...)
 	cmd.Env = append(os.Environ(), "LIAISON_INSECURE_FAST_PASSWORDS=1", "LIAISON_DEMO_PASSWORD="+outsidePassword, "LIAISON_DB=")
 	logf, err := os.Create(filepath.Join(t.TempDir(), "demo.log"))
 	if err != nil {
@@ -45,7 +48,7 @@ func startDemo(t *testing.T, bin, data, addr string) *demoProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &demoProcess{cmd: cmd, exited: make(chan error, 1)}
+	p := &demoProcess{cmd: cmd, exited: make(chan error, 1), lines: make(chan string, 1024)}
 	urls := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
@@ -55,6 +58,11 @@ func startDemo(t *testing.T, bin, data, addr string) *demoProcess {
 			if u := re.FindString(sc.Text()); u != "" && !sent {
 				urls <- u
 				sent = true
+			} else if sent {
+				select {
+				case p.lines <- sc.Text():
+				default:
+				}
 			}
 		}
 		p.exited <- cmd.Wait()

@@ -167,7 +167,7 @@ func (m *Mirror) syncReplica(ctx context.Context) error {
 			return err
 		}
 		for _, u := range skipped {
-			m.cfg.Logger.Warn("the replica keeps an entry without its projection", "index", u.Index, "kind", u.Kind, "reason", u.Reason)
+			m.cfg.Logger.Info("the replica keeps an entry without its projection", "index", u.Index, "kind", u.Kind, "reason", u.Reason)
 			if _, err := m.db.sql.ExecContext(ctx, `INSERT INTO unprojected (idx, kind, reason) VALUES (?, ?, ?) ON CONFLICT (idx) DO UPDATE SET kind = excluded.kind, reason = excluded.reason`,
 				u.Index, u.Kind, u.Reason); err != nil {
 				return err
