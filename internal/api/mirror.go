@@ -100,8 +100,11 @@ var localWrites = map[string]bool{
 
 // unrelayable are the writes that are not one signed command a relay can
 // carry: an upload (its blob first), a witness's cosignature (for the
-// cell to check), a TAXII client's bundle (staged by the server's key).
+// cell to check), a TAXII client's bundle (staged by the server's key),
+// and a relay itself (the mirror relays its members' own commands, as
+// their member signed them in).
 var unrelayable = map[string]bool{
+	"POST /api/v1/relay":                                         true,
 	"POST /api/v1/blobs":                                         true,
 	"POST /api/v1/log/cosignatures":                              true,
 	"POST /api/v1/members/{member}/password":                     true,

@@ -114,6 +114,35 @@ func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (st
 		return store.Result{}, s.relay(r.Context(), p, env)
 	}
 	res, err := s.led.Submit(r.Context(), p.Cell, p.Member.ID, env)
+	s.count(env, res, err)
+	return res, err
+}
+
+// relayCommand is POST /api/v1/relay: p hands over a command another member of
+// its party signed (a party's mirror sending what its members wrote while
+// the line was cut), to land as the signer's. Whether p may is the rule
+// book's (cell.RelayCommand, asked by the ledger). The answer is the
+// entry, as for the signer's own submission; a command that landed before
+// is answered with its entry (200, duplicate).
+func (s *Server) relayCommand(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	env, err := s.readEnvelope(w, r)
+	if err != nil {
+		return err
+	}
+	if err := s.attachmentsExist(r, p, env); err != nil {
+		return err
+	}
+	res, err := s.led.Relay(r.Context(), p.Cell, p.Member.ID, env)
+	s.count(env, res, err)
+	if err != nil {
+		return err
+	}
+	writeEntry(w, http.StatusCreated, res, nil)
+	return nil
+}
+
+// count counts a submission's outcome by kind.
+func (s *Server) count(env *record.Envelope, res store.Result, err error) {
 	outcome := "ok"
 	switch {
 	case err != nil:
@@ -129,7 +158,6 @@ func (s *Server) submit(r *http.Request, p *Principal, env *record.Envelope) (st
 		kind = "unknown"
 	}
 	s.appends.WithLabelValues(kind, outcome).Inc()
-	return res, err
 }
 
 // attachmentsExist refuses a message naming an attachment that was never

@@ -358,6 +358,7 @@ func (s *Server) routesInit() error {
 	s.authed("GET /api/v1/keys/{key}", s.getKey)
 	s.authed("POST /api/v1/keys/{key}/revoke", s.submitKind(cell.KindKeyRevoke, http.StatusOK))
 	s.authed("POST /api/v1/entries", s.submitAny)
+	s.authed("POST /api/v1/relay", s.relayCommand)
 	s.authed("GET /api/v1/entries", s.listEntries)
 	s.authed("GET /api/v1/log/key", s.logKey)
 	s.authed("GET /api/v1/log/checkpoint", s.logCheckpoint)

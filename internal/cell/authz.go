@@ -161,6 +161,11 @@ const (
 	// speaks, not the rank of who carries it. Never the server, whose own
 	// key is the one accused.
 	RaiseAlarm Action = "raise alarm"
+	// RelayCommand: hand over a command that Target.Member signed with
+	// Target.Key (Target.Entry holds its envelope), for it to land as
+	// theirs: what a party's mirror does with the writes its members made
+	// while the line to the cell was cut.
+	RelayCommand Action = "relay command"
 )
 
 // Target is what an action is about; only the fields the action names are
@@ -262,8 +267,38 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return forbidden("the mediator's commercial desk publishes funding totals")
+	case RelayCommand:
+		return mayRelay(a, t)
 	}
 	return forbidden("unknown action %q", act)
+}
+
+// mayRelay: a member relays the commands of its own party's active members
+// only. The signature already proves who wrote a command; the rule keeps a
+// party's mirror from becoming a way into the cell for anyone else's (the
+// mediator's mirror relays the mediator's members, not a side's), and
+// keeps out the commands whose effect is more than their entry: a
+// key.register is proved by its member's own session, not by a signature
+// of the key it registers; the answer to a member.create carries the new
+// member's initial password, for the admin who signed it; a member.update
+// that disables a member also ends their sessions, which the routes that
+// take it do.
+func mayRelay(a Actor, t Target) error {
+	switch {
+	case t.Entry == nil || t.Entry.Envelope == nil || t.Member == nil || t.Key == nil:
+		return forbidden("no command to relay")
+	case t.Member.Party != a.Party.ID:
+		return forbidden("member %s is of party %s: a member relays only the commands of its own party's members", t.Member.ID, t.Member.Party)
+	case t.Member.Disabled:
+		return forbidden("member %s is disabled", t.Member.ID)
+	case t.Key.Member != t.Member.ID || t.Key.Revoked:
+		return forbidden("key %s is not an active key of member %s", t.Key.ID, t.Member.ID)
+	}
+	switch k := t.Entry.Envelope.Kind(); k {
+	case KindCellCreate, KindKeyRegister, KindMemberCreate, KindMemberUpdate:
+		return forbidden("%s is not relayed: its member sends it to the cell itself", k)
+	}
+	return nil
 }
 
 // Parties returns the cell's parties in joining order.

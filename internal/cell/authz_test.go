@@ -49,6 +49,21 @@ func key(owner cell.Actor) *cell.Key {
 	return &cell.Key{ID: "k-" + owner.Member.ID, Member: owner.Member.ID, Party: owner.Party.ID}
 }
 
+const hotlineSend = "message.send"
+
+// relay is the target of relaying a command of kind signed by signer.
+func relay(signer cell.Actor, kind string) cell.Target {
+	env := &record.Envelope{PayloadType: record.PayloadType(kind), Payload: []byte(`{}`)}
+	return cell.Target{Entry: &record.Entry{Member: signer.Member.ID, Party: signer.Party.ID, Envelope: env}, Member: signer.Member, Key: key(signer)}
+}
+
+func revoked(t cell.Target) cell.Target {
+	k := *t.Key
+	k.Revoked = true
+	t.Key = &k
+	return t
+}
+
 type mayCase struct {
 	name   string
 	actor  cell.Actor
@@ -65,7 +80,8 @@ var actions = map[string]cell.Action{
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
 	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
 	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
-	"RaiseAlarm": cell.RaiseAlarm,
+	"RaiseAlarm":   cell.RaiseAlarm,
+	"RelayCommand": cell.RelayCommand,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -88,6 +104,21 @@ func mayCases() []mayCase {
 		{"the mediator's military desk does not publish funding", usDesk, cell.PublishFunding, cell.Target{}, false},
 		{"a side's admin does not publish funding", ilAdmin, cell.PublishFunding, cell.Target{}, false},
 		{"a funder does not publish funding", joAdmin, cell.PublishFunding, cell.Target{}, false},
+		// Relaying a command another member signed: within one's party.
+		{"a member relays its party's member's command", ilAdmin, cell.RelayCommand, relay(ilDesk, hotlineSend), true},
+		{"the mediator relays its own member's command", usAdmin, cell.RelayCommand, relay(usDesk, hotlineSend), true},
+		{"a side relays the other side's command", syAdmin, cell.RelayCommand, relay(ilDesk, hotlineSend), false},
+		{"the mediator relays a side's command", usAdmin, cell.RelayCommand, relay(ilDesk, hotlineSend), false},
+		{"an observer relays a side's command", joAdmin, cell.RelayCommand, relay(ilDesk, hotlineSend), false},
+		{"a disabled member relays", ilDisabled, cell.RelayCommand, relay(ilDesk, hotlineSend), false},
+		{"a disabled member's command is relayed", ilAdmin, cell.RelayCommand, relay(ilDisabled, hotlineSend), false},
+		{"a revoked key's command is relayed", ilAdmin, cell.RelayCommand, revoked(relay(ilDesk, hotlineSend)), false},
+		{"another member's key", ilAdmin, cell.RelayCommand, cell.Target{Entry: relay(ilDesk, hotlineSend).Entry, Member: ilDesk.Member, Key: key(ilAdmin)}, false},
+		{"a key.register is relayed", ilAdmin, cell.RelayCommand, relay(ilDesk, cell.KindKeyRegister), false},
+		{"a member.create is relayed", ilDesk, cell.RelayCommand, relay(ilAdmin, cell.KindMemberCreate), false},
+		{"a member.update is relayed", ilDesk, cell.RelayCommand, relay(ilAdmin, cell.KindMemberUpdate), false},
+		{"nothing to relay", ilAdmin, cell.RelayCommand, cell.Target{}, false},
+
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
 		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},

@@ -309,6 +309,9 @@ func checkSettings(s Settings) error {
 	if s.MaxClockSkew < 0 || s.MaxClockSkew > 3600 {
 		return invalid("max_clock_skew must be between 0 and 3600 seconds")
 	}
+	if s.MaxRelayAge < 0 || s.MaxRelayAge > int(MaxMaxRelayAge/time.Second) {
+		return invalid("max_relay_age must be between 0 and %d seconds (30 days)", int(MaxMaxRelayAge/time.Second))
+	}
 	for name, d := range s.Deadlines {
 		if !deadlineName.MatchString(name) {
 			return invalid("deadline name %q: lower-case words joined by '.' or '_'", name)

@@ -104,6 +104,13 @@ type Settings struct {
 	// MaxClockSkew bounds the difference between a client's signing time
 	// and the server's, in seconds.
 	MaxClockSkew int `json:"max_clock_skew,omitempty"`
+	// MaxRelayAge bounds how long ago a relayed command may have been
+	// signed, in seconds (DefaultMaxRelayAge when 0): a party's mirror
+	// sends the writes its members queued while the line was cut, signed
+	// hours before they reach the cell. It widens the past side of the
+	// bound only, and only for relayed commands; a command from the future
+	// is held to MaxClockSkew.
+	MaxRelayAge int `json:"max_relay_age,omitempty"`
 	// LinkTests are the UTC times of day ("HH:MM") at which the server
 	// sends a test message down every line; LinkTestDeadline (seconds) is
 	// how long a party has to answer before the line counts as dead.
@@ -117,6 +124,25 @@ type Settings struct {
 	// refused, which catches a coordinate typed in the wrong order or a
 	// polygon drawn around the wrong country.
 	Region *Region `json:"region,omitempty"`
+}
+
+// DefaultMaxRelayAge is the bound on a relayed command's age when the cell
+// sets none: three days, a long weekend without a line. A late command is
+// still the signed word of its member, and a replay of one that landed is
+// answered with its entry (idempotency ids are kept for ever), so the bound
+// protects no one from a double; it limits how stale a signed command a
+// mirror may bring in unnoticed.
+const DefaultMaxRelayAge = 72 * time.Hour
+
+// MaxMaxRelayAge is the largest MaxRelayAge a cell may set.
+const MaxMaxRelayAge = 30 * 24 * time.Hour
+
+// RelayAge returns how long ago a relayed command may have been signed.
+func (s Settings) RelayAge() time.Duration {
+	if s.MaxRelayAge > 0 {
+		return time.Duration(s.MaxRelayAge) * time.Second
+	}
+	return DefaultMaxRelayAge
 }
 
 // Region is a rectangle of latitude and longitude, in degrees.

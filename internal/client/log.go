@@ -108,3 +108,12 @@ func (c *Client) Entries(ctx context.Context, after int64, limit int) (*EntriesP
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Relay hands over env, a command another member of the caller's party
+// signed, for the cell to append as the signer's (POST /relay): how a
+// party's mirror sends the writes its members queued while the line was
+// cut. A command that landed before is answered with its entry
+// (Duplicate).
+func (c *Client) Relay(ctx context.Context, env *record.Envelope) (*Submitted, error) {
+	return c.Submit(ctx, "/relay", env)
+}

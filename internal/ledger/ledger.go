@@ -187,6 +187,7 @@ type cellKeys struct {
 	readOnly bool
 	dirty    chan struct{}
 	skew     time.Duration
+	relay    time.Duration
 	skewAt   time.Time
 	skewMu   sync.Mutex
 }
@@ -466,18 +467,23 @@ type hashReader func([]int64) ([]record.Hash, error)
 
 func (f hashReader) ReadHashes(idx []int64) ([]record.Hash, error) { return f(idx) }
 
-func (l *Ledger) maxSkew(ctx context.Context, cellID string, ck *cellKeys) time.Duration {
+// bounds returns how far from the server's clock a command may have been
+// signed (skew, both ways) and how long ago a relayed one may have been.
+func (l *Ledger) bounds(ctx context.Context, cellID string, ck *cellKeys) (skew, relay time.Duration) {
 	ck.skewMu.Lock()
 	defer ck.skewMu.Unlock()
 	if !ck.skewAt.IsZero() && time.Since(ck.skewAt) < 5*time.Second {
-		return ck.skew
+		return ck.skew, ck.relay
 	}
-	ck.skew = DefaultMaxSkew
-	if info, err := cell.GetInfo(ctx, l.st.View(cellID)); err == nil && info.Settings.MaxClockSkew > 0 {
-		ck.skew = time.Duration(info.Settings.MaxClockSkew) * time.Second
+	ck.skew, ck.relay = DefaultMaxSkew, cell.DefaultMaxRelayAge
+	if info, err := cell.GetInfo(ctx, l.st.View(cellID)); err == nil {
+		if info.Settings.MaxClockSkew > 0 {
+			ck.skew = time.Duration(info.Settings.MaxClockSkew) * time.Second
+		}
+		ck.relay = info.Settings.RelayAge()
 	}
 	ck.skewAt = time.Now()
-	return ck.skew
+	return ck.skew, ck.relay
 }
 
 // Submit authenticates a member's envelope and appends it. member is the
@@ -486,6 +492,53 @@ func (l *Ledger) maxSkew(ctx context.Context, cellID string, ck *cellKeys) time.
 // A repeated idempotency id returns the original entry (Duplicate), or
 // store.ErrConflict when the payload differs.
 func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.Envelope) (store.Result, error) {
+	return l.submit(ctx, cellID, member, env, false)
+}
+
+// Relay authenticates an envelope that the member relayer hands over for
+// the member who signed it, and appends it as the signer's: the entry names
+// the signer, its party and its key, as if the signer had sent it, which is
+// what the signature proves. It is how a party's mirror sends the writes
+// its members made while the line to the cell was cut; whether relayer may
+// relay that command is the rule book's (cell.RelayCommand). A relayed
+// command may have been signed up to the cell's MaxRelayAge ago: its
+// idempotency key is the signer's, so a command that landed before,
+// relayed or sent directly, is answered with its entry and lands once.
+func (l *Ledger) Relay(ctx context.Context, cellID, relayer string, env *record.Envelope) (store.Result, error) {
+	if _, err := l.keys(cellID); err != nil {
+		return store.Result{}, err
+	}
+	if len(env.Signatures) != 1 {
+		return store.Result{}, fmt.Errorf("%w: want exactly one signature", cell.ErrInvalid)
+	}
+	// unfiltered: who signed the command and who relays it, for the rule
+	// book to decide on; nothing read here is answered.
+	v := l.st.View(cellID)
+	a, err := cell.ActorFor(ctx, v, relayer)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("%w: member %s: %v", cell.ErrForbidden, relayer, err)
+	}
+	keyID := env.Signatures[0].KeyID
+	k, err := cell.GetKey(ctx, v, keyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Result{}, fmt.Errorf("%w: key %s is not a device key of this cell", ErrUnknownKey, keyID)
+	} else if err != nil {
+		return store.Result{}, err
+	}
+	signer, err := cell.GetMember(ctx, v, k.Member)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("%w: key %s: member %s: %v", ErrUnknownKey, keyID, k.Member, err)
+	}
+	t := cell.Target{Entry: &record.Entry{Cell: cellID, Member: signer.ID, Party: signer.Party, KeyID: keyID, Envelope: env}, Member: &signer, Key: &k}
+	if err := cell.May(a, cell.RelayCommand, t); err != nil {
+		return store.Result{}, err
+	}
+	return l.submit(ctx, cellID, signer.ID, env, true)
+}
+
+// submit appends member's envelope; relayed widens the past side of the
+// clock's bound to the cell's MaxRelayAge.
+func (l *Ledger) submit(ctx context.Context, cellID, member string, env *record.Envelope, relayed bool) (store.Result, error) {
 	ck, err := l.keys(cellID)
 	if err != nil {
 		return store.Result{}, err
@@ -530,6 +583,9 @@ func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.
 	}
 	var pub ed25519.PublicKey
 	keyID := env.Signatures[0].KeyID
+	if kind == cell.KindKeyRegister && relayed {
+		return store.Result{}, fmt.Errorf("%w: a key.register is not relayed", cell.ErrForbidden)
+	}
 	if kind == cell.KindKeyRegister {
 		var p cell.KeyRegisterPayload
 		if err := json.Unmarshal(env.Payload, &p); err != nil {
@@ -549,12 +605,21 @@ func (l *Ledger) Submit(ctx context.Context, cellID, member string, env *record.
 	}
 	idem := memberIdemKey(member, h.ID)
 	now := l.cfg.Now()
-	if skew := l.maxSkew(ctx, cellID, ck); h.Time.Before(now.Add(-skew)) || h.Time.After(now.Add(skew)) {
+	skew, relay := l.bounds(ctx, cellID, ck)
+	past := skew
+	if relayed && relay > past {
+		past = relay
+	}
+	if h.Time.Before(now.Add(-past)) || h.Time.After(now.Add(skew)) {
 		// A retry of a command that did land long ago is still answered
 		// with its entry: retries must always be safe.
 		if _, err := l.st.LookupIdem(ctx, cellID, idem); err != nil {
-			return store.Result{}, fmt.Errorf("%w: signed at %s, server time %s (bound ±%s)", ErrStale,
-				h.Time.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), skew)
+			bound := "±" + skew.String()
+			if past != skew {
+				bound = fmt.Sprintf("%s before to %s after, for a relayed command", past, skew)
+			}
+			return store.Result{}, fmt.Errorf("%w: signed at %s, server time %s (bound %s)", ErrStale,
+				h.Time.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), bound)
 		}
 	}
 	e := &record.Entry{Cell: cellID, Member: member, Party: party, KeyID: keyID, Envelope: env}
