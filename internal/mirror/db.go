@@ -15,8 +15,9 @@ import (
 
 // db is what a mirror keeps in its data directory: every leaf hash and
 // the tree above them (as tlog stores it), the entries its member may
-// read, every checkpoint it verified, and the alarms it raised with the
-// two signed checkpoints that prove each.
+// read, every checkpoint it verified, the alarms it raised with the
+// two signed checkpoints that prove each, and the outbox of its members'
+// writes (outbox.go).
 type db struct{ sql *sql.DB }
 
 const schema = `
@@ -25,6 +26,18 @@ CREATE TABLE IF NOT EXISTS hashes (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note BLOB NOT NULL, verified INTEGER NOT NULL, cosigned INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS alarms (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL, held BLOB NOT NULL, seen BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: the order writes are sent in
+	member TEXT NOT NULL, kind TEXT NOT NULL, idem TEXT NOT NULL,
+	queued INTEGER NOT NULL, -- Unix milliseconds, as are last_try and done
+	state TEXT NOT NULL DEFAULT 'waiting',
+	tries INTEGER NOT NULL DEFAULT 0, last_try INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+	done INTEGER NOT NULL DEFAULT 0, entry INTEGER NOT NULL DEFAULT -1,
+	status INTEGER NOT NULL DEFAULT 0, problem TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
+	envelope BLOB NOT NULL,
+	UNIQUE (member, idem)
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
 `
 
 func openDB(dir string) (*db, error) {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -79,6 +80,13 @@ type Mirror struct {
 	// mirror's pages say of the line.
 	rep    *replica
 	status status
+
+	// The outbox's: what Submit checks writes against (shareRing), and
+	// the lock that keeps one sender at a time, in order.
+	obMu    sync.Mutex
+	obRing  *verify.Keyring
+	obParty string
+	sendMu  sync.Mutex
 }
 
 // Open opens (or creates) the mirror in cfg.Dir. The cell's verifier key
@@ -179,12 +187,14 @@ func (m *Mirror) load(ctx context.Context) error {
 	}
 	m.size, m.root = cp.Size, cp.Root
 	m.ring = verify.NewKeyring(m.cfg.Cell, m.vkey)
-	return m.Entries(ctx, func(e *record.Entry) error {
+	err = m.Entries(ctx, func(e *record.Entry) error {
 		if err := m.ring.Check(e); err != nil {
 			return fmt.Errorf("mirror: stored entry %d: %w", e.Index, err)
 		}
 		return nil
 	})
+	m.shareRing()
+	return err
 }
 
 // alarm keeps an alarm and returns the round's error.
@@ -221,6 +231,10 @@ func (m *Mirror) Round(ctx context.Context) (_ *RoundResult, err error) {
 			return res, err
 		}
 		m.party, m.member = me.Party.ID, me.Member.ID
+	}
+	// What the members wrote while the line was cut goes first, in order.
+	if _, err := m.Flush(ctx); err != nil {
+		m.cfg.Logger.Warn("outbox", "err", err)
 	}
 	vkey, err := c.VerifierKey(ctx)
 	if err != nil {
@@ -395,6 +409,7 @@ pages:
 		return 0, err
 	}
 	m.ring = ring
+	m.shareRing()
 	m.size, m.root = cp.Size, cp.Root
 	return len(entries), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,7 @@ func TestMain(m *testing.M) { testlog.Main(m) }
 // cell is the demo cell served over the API on loopback.
 type cell struct {
 	URL  string
+	Addr string
 	led  *ledger.Ledger
 	dir  string
 	once sync.Once
@@ -38,6 +40,13 @@ type cell struct {
 // startCell serves the data directory dir; wrap, when set, sits in front
 // of the API (a test double of a dishonest cell).
 func startCell(t testing.TB, dir string, wrap func(http.Handler) http.Handler) *cell {
+	t.Helper()
+	return startCellAt(t, dir, wrap, "127.0.0.1:0")
+}
+
+// startCellAt serves dir on addr: a cell restarted where its mirrors
+// know it.
+func startCellAt(t testing.TB, dir string, wrap func(http.Handler) http.Handler, addr string) *cell {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, dir)
@@ -59,8 +68,15 @@ func startCell(t testing.TB, dir string, wrap func(http.Handler) http.Handler) *
 	if wrap != nil {
 		h = wrap(h)
 	}
-	hs := httptest.NewServer(h)
-	c := &cell{URL: hs.URL, led: led, dir: dir}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(h)
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	c := &cell{URL: hs.URL, Addr: ln.Addr().String(), led: led, dir: dir}
 	c.stop = func() {
 		c.once.Do(func() {
 			hs.Close()

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/liaison-cell/liaison/internal/cell"
@@ -294,4 +295,34 @@ func (k *Keyring) Clone() *Keyring {
 		r.parties[id] = n
 	}
 	return &Keyring{r: &r}
+}
+
+// Signer verifies env, a command not yet in the log, with the key it
+// names, which must be a member's key registered and unrevoked in the
+// entries checked so far, and returns that key's member and party: what a
+// party's mirror checks before it queues a write to send when the line
+// returns.
+func (k *Keyring) Signer(env *record.Envelope) (member, party string, err error) {
+	if len(env.Signatures) != 1 {
+		return "", "", fmt.Errorf("the envelope has %d signatures, want exactly one", len(env.Signatures))
+	}
+	id := env.Signatures[0].KeyID
+	ki, ok := k.r.keys[id]
+	switch {
+	case !ok || ki.member == "":
+		return "", "", fmt.Errorf("key %s is not a member's registered device key", id)
+	case ki.revoked >= 0:
+		return "", "", fmt.Errorf("key %s was revoked at entry %d", id, ki.revoked)
+	}
+	if err := env.Verify(ki.pub); err != nil {
+		return "", "", fmt.Errorf("the signature does not verify with key %s: %w", id, err)
+	}
+	h, err := record.ParseHeader(env.Payload)
+	if err != nil {
+		return "", "", fmt.Errorf("the signed payload has no valid header: %w", err)
+	}
+	if h.Cell != k.r.cell {
+		return "", "", fmt.Errorf("the command is signed for cell %q, not %q", h.Cell, k.r.cell)
+	}
+	return ki.member, ki.party, nil
 }
