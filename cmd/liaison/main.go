@@ -34,7 +34,7 @@ func commands() []command {
 		{"login", "sign in to a server and keep the token: --server URL --username NAME", runLogin},
 		{"logout", "end the session kept by login", runLogout},
 		{"key", "device keys: key new [--out FILE], key register [--key FILE] [--label TEXT], key list, key revoke ID", runKey},
-		{"mirror", "keep your party's own verified copy of the log, cosigning each checkpoint: --data DIR [--party P] [--server URL] [--witness-key FILE] [--once] [--interval 1s] [--listen 127.0.0.1:PORT]; exits 4 on a fork or rollback; 'mirror user --data DIR --member ID' signs a member in at the mirror", runMirror},
+		{"mirror", "keep your party's own verified copy of the log, cosigning each checkpoint: --data DIR [--party P] [--server URL] [--witness-key FILE] [--once] [--interval 1s] [--listen 127.0.0.1:PORT]; exits 4 on a fork or rollback; 'mirror user --data DIR --member ID' signs a member in at the mirror; 'mirror outbox --data DIR' lists the members' writes waiting for the line and those the cell refused", runMirror},
 		{"witness", "your party's witness: witness key new | register | list | revoke ID | cosign (verify the log, cosign its checkpoint)", runWitness},
 		{"whoami", "show the signed-in member", runWhoami},
 		{"send", "send a message: --channel ID|TITLE --precedence FLASH|IMMEDIATE|PRIORITY|ROUTINE --subject S [--lang en|ar|he] [--body T | --body-file F | stdin] [--reply-to MSG] [--attach F ...] [--id ID]", runSend},

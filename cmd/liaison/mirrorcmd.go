@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +28,9 @@ import (
 func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "user" {
 		return runMirrorUser(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "outbox" {
+		return runMirrorOutbox(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("mirror", stderr)
 	server := fs.String("server", "", "the cell's server (default: the server of 'liaison login'; must be the one signed in to)")
@@ -125,15 +129,23 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	for {
 		r, err := m.Round(ctx)
-		switch {
-		case errors.Is(err, mirror.ErrAlarm):
+		if errors.Is(err, mirror.ErrAlarm) {
 			return &exitError{code: 4, err: fmt.Errorf("%w; the two signed checkpoints are kept in %s", err, *data)}
+		}
+		if r.Sent > 0 || r.Refused > 0 {
+			fmt.Fprintf(stdout, "%s  sent %d queued writes to the cell", time.Now().UTC().Format(time.RFC3339), r.Sent)
+			if r.Refused > 0 {
+				fmt.Fprintf(stdout, "; it refused %d ('liaison mirror outbox --data %s' says why)", r.Refused, *data)
+			}
+			fmt.Fprintf(stdout, "; %d wait\n", r.Waiting)
+		}
+		switch {
 		case err != nil && *once:
 			return sessionError(err)
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil:
-			log.Warn("the cell does not answer; trying again", "err", err)
+			log.Warn("the cell does not answer; trying again", "err", err, "writes waiting", r.Waiting)
 		case r.To > r.From || r.Cosigned:
 			cos := ""
 			if r.Cosigned {
@@ -243,5 +255,59 @@ func runMirrorUser(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintf(stdout, "%s signs in at the mirror in %s with this password.\n", *member, *data)
+	return nil
+}
+
+// runMirrorOutbox lists what a mirror's outbox holds: the members' writes
+// waiting for the line to the cell, and those the cell refused, with its
+// reason. It reads the data directory only, while the mirror runs or not.
+func runMirrorOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("mirror outbox", stderr)
+	data := fs.String("data", "", "the mirror's data directory (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return errors.New("--data DIR is required")
+	}
+	qs, err := mirror.ReadOutbox(ctx, *data)
+	if err != nil {
+		return err
+	}
+	var waiting, refused []mirror.Queued
+	for _, q := range qs {
+		if q.State == mirror.Refused {
+			refused = append(refused, q)
+		} else {
+			waiting = append(waiting, q)
+		}
+	}
+	if len(qs) == 0 {
+		fmt.Fprintln(stdout, "The outbox is empty: every write taken was sent.")
+		return nil
+	}
+	line := func(q mirror.Queued) string {
+		return fmt.Sprintf("  #%d  %s  %s  %s  id %s", q.Seq, q.Queued.Format(time.RFC3339), q.Member, q.Kind, q.ID)
+	}
+	if len(waiting) > 0 {
+		fmt.Fprintf(stdout, "%d waiting to be sent to the cell, in this order:\n", len(waiting))
+		for _, q := range waiting {
+			fmt.Fprint(stdout, line(q))
+			if q.Tries > 0 {
+				times := fmt.Sprintf("%d times", q.Tries)
+				if q.Tries == 1 {
+					times = "once"
+				}
+				fmt.Fprintf(stdout, "  (tried %s, last at %s: %s)", times, q.LastTry.Format(time.RFC3339), q.LastError)
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	if len(refused) > 0 {
+		fmt.Fprintf(stdout, "%d refused by the cell:\n", len(refused))
+		for _, q := range refused {
+			fmt.Fprintf(stdout, "%s\n      %d %s: %s\n", line(q), q.Status, strings.TrimPrefix(q.Problem, "urn:liaison:problem:"), q.Reason)
+		}
+	}
 	return nil
 }

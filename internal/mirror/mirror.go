@@ -62,6 +62,9 @@ type Config struct {
 	DownAfter int
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// SendTimeout bounds how long Submit waits for the cell's answer
+	// before it answers that the write waits (DefaultSendTimeout).
+	SendTimeout time.Duration
 }
 
 // Mirror is one party's copy of a cell's log.
@@ -81,12 +84,13 @@ type Mirror struct {
 	rep    *replica
 	status status
 
-	// The outbox's: what Submit checks writes against (shareRing), and
-	// the lock that keeps one sender at a time, in order.
-	obMu    sync.Mutex
-	obRing  *verify.Keyring
-	obParty string
-	sendMu  sync.Mutex
+	// The outbox's: what Submit checks writes against (shareRing), since
+	// when the line is down, and the token of the one sender at a time.
+	obMu      sync.Mutex
+	obRing    *verify.Keyring
+	obParty   string
+	downSince time.Time
+	sending   chan struct{}
 }
 
 // Open opens (or creates) the mirror in cfg.Dir. The cell's verifier key
@@ -101,6 +105,9 @@ func Open(ctx context.Context, cfg Config) (*Mirror, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
 	d, err := openDB(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -108,7 +115,7 @@ func Open(ctx context.Context, cfg Config) (*Mirror, error) {
 	if cfg.DownAfter <= 0 {
 		cfg.DownAfter = 3
 	}
-	m := &Mirror{cfg: cfg, db: d}
+	m := &Mirror{cfg: cfg, db: d, sending: make(chan struct{}, 1)}
 	if err := m.load(ctx); err != nil {
 		d.close()
 		return nil, err
@@ -213,6 +220,9 @@ type RoundResult struct {
 	From, To int64 // the checkpoint sizes held before and after
 	Entries  int   // readable entries stored
 	Cosigned bool
+	// Sent and Refused count the queued writes the cell took and refused
+	// this round; Waiting those still in the outbox.
+	Sent, Refused, Waiting int
 }
 
 // Round follows the cell once: the latest checkpoint, the leaves and
@@ -233,13 +243,18 @@ func (m *Mirror) Round(ctx context.Context) (_ *RoundResult, err error) {
 		m.party, m.member = me.Party.ID, me.Member.ID
 	}
 	// What the members wrote while the line was cut goes first, in order.
-	if _, err := m.Flush(ctx); err != nil {
+	fr, err := m.Flush(ctx)
+	if err != nil {
 		m.cfg.Logger.Warn("outbox", "err", err)
+	}
+	if fr != nil {
+		res.Sent, res.Refused, res.Waiting = len(fr.Landed), len(fr.Refused), fr.Waiting
 	}
 	vkey, err := c.VerifierKey(ctx)
 	if err != nil {
 		return res, err
 	}
+	m.lineAnswered()
 	if m.vkey == "" {
 		m.vkey = vkey
 		m.ring = verify.NewKeyring(m.cfg.Cell, vkey)

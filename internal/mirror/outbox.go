@@ -78,6 +78,10 @@ type FlushResult struct {
 	Waiting         int // still waiting after it
 }
 
+// DefaultSendTimeout is how long Submit waits for the cell's answer when
+// Config.SendTimeout is not set.
+const DefaultSendTimeout = 10 * time.Second
+
 // landedKeep is how long a landed write stays in the outbox, to answer a
 // member's retry at the mirror without sending it again; a retry after
 // that is sent again and the cell answers it with the same entry.
@@ -99,15 +103,42 @@ func (m *Mirror) sharedRing() (*verify.Keyring, string) {
 	return m.obRing, m.obParty
 }
 
+// LineDown reports whether the last write sent to the cell failed to
+// reach it, and since when, until the cell answers again: what the
+// officers' pages say while their writes wait.
+func (m *Mirror) LineDown() (since time.Time, down bool) {
+	m.obMu.Lock()
+	defer m.obMu.Unlock()
+	return m.downSince, !m.downSince.IsZero()
+}
+
+// lineAnswered notes that the cell answered; lineCut that a send did not
+// reach it.
+func (m *Mirror) lineAnswered() {
+	m.obMu.Lock()
+	defer m.obMu.Unlock()
+	m.downSince = time.Time{}
+}
+
+func (m *Mirror) lineCut(now time.Time) {
+	m.obMu.Lock()
+	defer m.obMu.Unlock()
+	if m.downSince.IsZero() {
+		m.downSince = now
+	}
+}
+
 // Submit takes a write of member (the member the mirror's own server
 // authenticated; "" to take any member of the party's), already signed by
 // its device key, into the outbox, durably, and sends what waits, in
 // order, this one last. When the line is up the Outcome holds the cell's
 // answer (Landed), or the error is the cell's refusal (a *client.Error,
 // the write kept as Refused); when it is down the write waits (Waiting,
-// with the number waiting). A write the outbox does not take is an error
-// wrapping ErrNotQueued. Submitting a write again (the same envelope)
-// answers for the one queued.
+// with the number waiting). Once a send has failed to reach the cell,
+// Submit only queues, and leaves it to the rounds to find the line back;
+// it waits at most Config.SendTimeout for the cell. A write the outbox
+// does not take is an error wrapping ErrNotQueued. Submitting a write
+// again (the same envelope) answers for the one queued.
 func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope) (*Outcome, error) {
 	ring, party := m.sharedRing()
 	if ring == nil || party == "" {
@@ -134,8 +165,15 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 	if err != nil {
 		return nil, err
 	}
-	answers, _ := m.flush(ctx, seq)
-	q, err := m.db.queued(ctx, seq)
+	var answers map[int64]*client.Submitted
+	if _, down := m.LineDown(); !down {
+		sctx, cancel := context.WithTimeout(ctx, m.cfg.SendTimeout)
+		answers, _ = m.flush(sctx, seq)
+		cancel()
+	}
+	// Queued, it is kept whether or not the caller still waits.
+	keep := context.WithoutCancel(ctx)
+	q, err := m.db.queued(keep, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +182,7 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 	case Refused:
 		return out, &client.Error{Status: q.Status, Type: q.Problem, Title: "Refused by the cell", Detail: q.Reason}
 	case Waiting:
-		if out.Waiting, err = m.db.waiting(ctx); err != nil {
+		if out.Waiting, err = m.db.waiting(keep); err != nil {
 			return nil, err
 		}
 	}
@@ -184,16 +222,23 @@ func (m *Mirror) Flush(ctx context.Context) (*FlushResult, error) {
 }
 
 // flush sends the waiting writes in order, up to upTo (all when < 0), and
-// returns the cell's answers by seq.
+// returns the cell's answers by seq. One flush sends at a time; another
+// waits for it as long as its ctx lets it. What it learns is kept whatever
+// becomes of ctx: an answer given is an answer to keep.
 func (m *Mirror) flush(ctx context.Context, upTo int64) (map[int64]*client.Submitted, error) {
-	m.sendMu.Lock()
-	defer m.sendMu.Unlock()
 	answers := map[int64]*client.Submitted{}
+	select {
+	case m.sending <- struct{}{}:
+	case <-ctx.Done():
+		return answers, ctx.Err()
+	}
+	defer func() { <-m.sending }()
+	keep := context.WithoutCancel(ctx)
 	for after := int64(0); ; {
-		q, err := m.db.nextWaiting(ctx, after)
+		q, err := m.db.nextWaiting(keep, after)
 		if err != nil || q == nil || (upTo >= 0 && q.Seq > upTo) {
 			if err == nil {
-				err = m.db.prune(ctx, m.cfg.Now().Add(-landedKeep))
+				err = m.db.prune(keep, m.cfg.Now().Add(-landedKeep))
 			}
 			return answers, err
 		}
@@ -203,13 +248,16 @@ func (m *Mirror) flush(ctx context.Context, upTo int64) (map[int64]*client.Submi
 		var ce *client.Error
 		switch {
 		case err == nil:
+			m.lineAnswered()
 			answers[q.Seq] = ans
-			err = m.db.landed(ctx, q.Seq, ans.Entry.Index, now)
+			err = m.db.landed(keep, q.Seq, ans.Entry.Index, now)
 		case errors.As(err, &ce) && refusal(ce.Status):
+			m.lineAnswered()
 			m.cfg.Logger.Warn("the cell refused a queued write", "seq", q.Seq, "member", q.Member, "kind", q.Kind, "status", ce.Status, "reason", ce.Detail)
-			err = m.db.refused(ctx, q.Seq, ce, now)
+			err = m.db.refused(keep, q.Seq, ce, now)
 		default:
-			if uerr := m.db.tried(ctx, q.Seq, err.Error(), now); uerr != nil {
+			m.lineCut(now)
+			if uerr := m.db.tried(keep, q.Seq, err.Error(), now); uerr != nil {
 				return answers, uerr
 			}
 			return answers, fmt.Errorf("sending queued write %d: %w", q.Seq, err)

@@ -1,9 +1,11 @@
 package mirror_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,11 +119,14 @@ func TestQueuedWritesLandOnceInOrder(t *testing.T) {
 		member string
 		env    *record.Envelope
 	}{
-		"another party's member":       {"", signed(t, d, "sy.military", "joint-military", "Syria's")},
-		"the mediator's":               {"", signed(t, d, "us.duty", "line-il", "the mediator's")},
-		"another member's key":         {"il.duty", signed(t, d, "il.military", "joint-military", "not il.duty's")},
-		"an unregistered key":          {"", junk},
-		"another command under one id": {"", func() *record.Envelope { e := signed(t, d, "il.duty", "line-il", "other"); return resign(t, d, e, envs[1]) }()},
+		"another party's member": {"", signed(t, d, "sy.military", "joint-military", "Syria's")},
+		"the mediator's":         {"", signed(t, d, "us.duty", "line-il", "the mediator's")},
+		"another member's key":   {"il.duty", signed(t, d, "il.military", "joint-military", "not il.duty's")},
+		"an unregistered key":    {"", junk},
+		"another command under one id": {"", func() *record.Envelope {
+			e := signed(t, d, "il.duty", "line-il", "other")
+			return resign(t, d, e, envs[1])
+		}()},
 	} {
 		if _, err := m.Submit(ctx, bad.member, bad.env); !errors.Is(err, mirror.ErrNotQueued) {
 			t.Errorf("%s: %v, want ErrNotQueued", name, err)
@@ -129,6 +134,9 @@ func TestQueuedWritesLandOnceInOrder(t *testing.T) {
 	}
 	if r, err := m.Flush(ctx); err == nil || r.Waiting != len(writes) || len(r.Landed) != 0 {
 		t.Fatalf("a flush with the line down: %+v, %v", r, err)
+	}
+	if _, down := m.LineDown(); !down {
+		t.Error("the mirror does not say the line is down")
 	}
 
 	// The queue survives the mirror's restart.
@@ -153,6 +161,9 @@ func TestQueuedWritesLandOnceInOrder(t *testing.T) {
 	r, err := m.Flush(ctx)
 	if err != nil || len(r.Landed) != 3 || len(r.Refused) != 1 || r.Waiting != 0 {
 		t.Fatalf("the flush with the line back: %+v, %v", r, err)
+	}
+	if _, down := m.LineDown(); down {
+		t.Error("the mirror says the line is down after the cell answered")
 	}
 	refused := r.Refused[0]
 	if refused.Member != "il.military" || refused.Status/100 != 4 || refused.Reason == "" || refused.Problem == "" {
@@ -258,5 +269,57 @@ func TestSubmitWhileFollowing(t *testing.T) {
 	}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("the log holds %q, want %q", got, want)
+	}
+}
+
+// cutWhileSent ends the mirror's wait for the first relay (cancel) as
+// soon as the cell has it, and lets the cell land it after all: a line too
+// slow for the officer's patience.
+func cutWhileSent(cancel func(), landed chan<- struct{}) func(http.Handler) http.Handler {
+	var once atomic.Bool
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/relay") || !once.CompareAndSwap(false, true) {
+				h.ServeHTTP(w, r)
+				return
+			}
+			body, err := io.ReadAll(r.Body)
+			cancel()
+			if err == nil {
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				h.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithoutCancel(r.Context())))
+			}
+			close(landed)
+		})
+	}
+}
+
+// A write whose sender stopped waiting for the cell waits in the outbox;
+// when the cell had taken it after all, the next flush finds it landed:
+// once.
+func TestGivenUpWriteWaitsAndLandsOnce(t *testing.T) {
+	ctx := context.Background()
+	d := testlog.NewDemo(t)
+	sctx, cancel := context.WithCancel(ctx)
+	landed := make(chan struct{})
+	c := startCell(t, d.Dir, cutWhileSent(cancel, landed))
+	m := openMirror(t, c.login(t, "il.duty"), t.TempDir(), nil)
+	round(t, m)
+	o, err := m.Submit(sctx, "il.military", signed(t, d, "il.military", "joint-military", "slow"))
+	if err != nil || o.State != mirror.Waiting || o.Waiting != 1 {
+		t.Fatalf("a write its sender stopped waiting for: %+v, %v", o, err)
+	}
+	<-landed
+	r, err := m.Flush(ctx)
+	if err != nil || len(r.Landed) != 1 || r.Waiting != 0 {
+		t.Fatalf("the flush after: %+v, %v", r, err)
+	}
+	if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	round(t, m)
+	order, by := subjects(t, m)
+	if n := strings.Count(strings.Join(order, "|"), "slow"); n != 1 || by["slow"].Index != r.Landed[0].Entry {
+		t.Errorf("the log holds the write %d times; the outbox says entry %d", n, r.Landed[0].Entry)
 	}
 }
