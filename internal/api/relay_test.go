@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/seed"
 )
 
 // signedMessage is a message.send on channel signed by key at time at.
@@ -116,4 +119,28 @@ func TestRelayRefused(t *testing.T) {
 		// The mediator's own members' commands are the mediator's to relay.
 		usDuty.submitOK(t, "POST", "/api/v1/relay", signedMessage(ts.deviceKey(t, "us.military"), time.Now(), "joint-military", "the mediator's"), http.StatusCreated)
 	})
+}
+
+// A cell sets how old a relayed command may be, within a month.
+func TestRelayAgeIsTheCells(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// unfiltered: the test reads the cell's settings to change one.
+	info, err := cell.GetInfo(ctx, ts.Store.View(seed.DemoCell))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := info.Settings
+	s.MaxRelayAge = int(cell.MaxMaxRelayAge/time.Second) + 1
+	if _, err := ts.Ledger.SubmitServer(ctx, seed.DemoCell, cell.KindCellSettings, map[string]any{"settings": s}); !errors.Is(err, cell.ErrInvalid) {
+		t.Fatalf("a relay age over a month: %v, want invalid", err)
+	}
+	s.MaxRelayAge = 3600
+	if _, err := ts.Ledger.SubmitServer(ctx, seed.DemoCell, cell.KindCellSettings, map[string]any{"settings": s}); err != nil {
+		t.Fatal(err)
+	}
+	mirror, officer := ts.login(t, "sy.duty"), ts.login(t, "sy.military")
+	wantType(t, mirror.submit(t, "POST", "/api/v1/relay", signedMessage(officer.key, time.Now().Add(-2*time.Hour), "joint-military", "two hours")),
+		http.StatusUnprocessableEntity, "stale")
+	mirror.submitOK(t, "POST", "/api/v1/relay", signedMessage(officer.key, time.Now().Add(-30*time.Minute), "joint-military", "half an hour"), http.StatusCreated)
 }

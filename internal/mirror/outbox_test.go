@@ -323,3 +323,55 @@ func TestGivenUpWriteWaitsAndLandsOnce(t *testing.T) {
 		t.Errorf("the log holds the write %d times; the outbox says entry %d", n, r.Landed[0].Entry)
 	}
 }
+
+// A key revoked after a write it signed was queued: the cell refuses the
+// write, and the mirror takes nothing more signed by it.
+func TestQueuedWriteOfARevokedKey(t *testing.T) {
+	ctx := context.Background()
+	d := testlog.NewDemo(t)
+	c := startCell(t, d.Dir, nil)
+	officer := c.login(t, "il.commercial")
+	k2, err := record.NewDeviceKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := officer.RegisterKey(ctx, testlog.Cell, k2, "tablet"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	m := openMirror(t, c.login(t, "il.duty"), t.TempDir(), nil)
+	round(t, m)
+	write := func(subject string) *record.Envelope {
+		env, err := client.Sign(k2, testlog.Cell, "message.send", map[string]any{
+			"channel": "joint-commercial", "subject": subject, "body": "text", "lang": "en", "precedence": "ROUTINE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env
+	}
+	c.stop()
+	if o, err := m.Submit(ctx, "il.commercial", write("from the tablet")); err != nil || o.State != mirror.Waiting {
+		t.Fatalf("queued: %+v, %v", o, err)
+	}
+	c = startCellAt(t, d.Dir, nil, c.Addr)
+	if _, err := c.login(t, "il.commercial").RevokeKey(ctx, testlog.Cell, d.Key(t, "il.commercial"), k2.ID(), "the tablet is lost"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+		t.Fatal(err)
+	}
+	r := round(t, m)
+	if r.Refused != 1 || r.Sent != 0 || r.Waiting != 0 {
+		t.Fatalf("the round: %+v, want the write refused", r)
+	}
+	box, err := m.Outbox(ctx)
+	if err != nil || len(box) != 1 || box[0].Status != http.StatusForbidden || !strings.Contains(box[0].Reason, k2.ID()) {
+		t.Fatalf("the outbox: %+v, %v; want the refusal naming the key", box, err)
+	}
+	// The round followed the revocation after sending.
+	if _, err := m.Submit(ctx, "il.commercial", write("after the revocation")); !errors.Is(err, mirror.ErrNotQueued) || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("a write signed by a revoked key: %v, want ErrNotQueued", err)
+	}
+}
