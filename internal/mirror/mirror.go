@@ -85,7 +85,8 @@ type Mirror struct {
 	status status
 
 	// The outbox's: what Submit checks writes against (shareRing), since
-	// when the line is down, and the token of the one sender at a time.
+	// when sends fail to reach the cell (zero while they do), and the
+	// token of the one sender at a time.
 	obMu      sync.Mutex
 	obRing    *verify.Keyring
 	obParty   string

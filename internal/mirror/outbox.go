@@ -103,13 +103,13 @@ func (m *Mirror) sharedRing() (*verify.Keyring, string) {
 	return m.obRing, m.obParty
 }
 
-// LineDown reports whether the last write sent to the cell failed to
-// reach it, and since when, until the cell answers again: what the
-// officers' pages say while their writes wait.
-func (m *Mirror) LineDown() (since time.Time, down bool) {
+// sendsFail reports whether the last write sent to the cell failed to
+// reach it, until the cell answers again: then Submit only queues. It is
+// the outbox's own view, at once; Status().LineDown is the rounds'.
+func (m *Mirror) sendsFail() bool {
 	m.obMu.Lock()
 	defer m.obMu.Unlock()
-	return m.downSince, !m.downSince.IsZero()
+	return !m.downSince.IsZero()
 }
 
 // lineAnswered notes that the cell answered; lineCut that a send did not
@@ -166,7 +166,7 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 		return nil, err
 	}
 	var answers map[int64]*client.Submitted
-	if _, down := m.LineDown(); !down {
+	if !m.sendsFail() {
 		sctx, cancel := context.WithTimeout(ctx, m.cfg.SendTimeout)
 		answers, _ = m.flush(sctx, seq)
 		cancel()

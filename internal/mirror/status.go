@@ -33,6 +33,9 @@ type Status struct {
 	// Alarms counts the alarms raised; Alarm is the last one's kind.
 	Alarms int
 	Alarm  string
+	// Waiting and Refused count the members' writes in the outbox: to be
+	// sent to the cell, and refused by it (Mirror.Outbox).
+	Waiting, Refused int
 }
 
 // status is the mirror's Status, guarded: the rounds write it, the pages
@@ -84,6 +87,8 @@ func (m *Mirror) refresh(ctx context.Context, edit func(*Status)) {
 	if m.rep != nil {
 		m.db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM unprojected`).Scan(&s.Unprojected) //nolint:errcheck // zero when unknown
 	}
+	s.Waiting, _ = m.db.waiting(ctx)
+	m.db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE state = ?`, Refused).Scan(&s.Refused) //nolint:errcheck // zero when unknown
 	m.status.mu.Lock()
 	defer m.status.mu.Unlock()
 	s.LastHeard, s.Failures, s.LastError = m.status.s.LastHeard, m.status.s.Failures, m.status.s.LastError
