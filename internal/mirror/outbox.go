@@ -144,8 +144,11 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 	if ring == nil || party == "" {
 		return nil, fmt.Errorf("mirror: %w: the mirror has not yet verified the cell's log, so it cannot check who signed the write", ErrNotQueued)
 	}
-	if len(env.Payload) > record.MaxEnvelopeSize {
-		return nil, fmt.Errorf("mirror: %w: a payload of %d bytes exceeds the limit of %d", ErrNotQueued, len(env.Payload), record.MaxEnvelopeSize)
+	// The cell's relay route reads an envelope of the ordinary size: a
+	// bulk command (a STIX bundle) larger than that is sent at the cell.
+	raw := env.Marshal()
+	if len(raw) > record.MaxEnvelopeSize {
+		return nil, fmt.Errorf("mirror: %w: an envelope of %d bytes exceeds the %d the cell takes relayed", ErrNotQueued, len(raw), record.MaxEnvelopeSize)
 	}
 	signer, signerParty, err := ring.Signer(env)
 	if err != nil {
@@ -161,7 +164,7 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 	if err != nil {
 		return nil, fmt.Errorf("mirror: %w: %v", ErrNotQueued, err)
 	}
-	seq, err := m.db.enqueue(ctx, signer, env.Kind(), h.ID, env.Marshal(), m.cfg.Now())
+	seq, err := m.db.enqueue(ctx, signer, env.Kind(), h.ID, raw, m.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
