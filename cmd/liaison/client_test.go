@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/liaison-cell/liaison/internal/record"
@@ -84,6 +85,15 @@ func (c *cli) config() config {
 // does, and returns its URL.
 func startServer(t *testing.T, d *testlog.Demo) string {
 	t.Helper()
+	url, _ := startServerAt(t, d, "127.0.0.1:0")
+	return url
+}
+
+// startServerAt serves d at addr until stop is called (or the test ends):
+// a stopped server can be started again on its address, as a cell whose
+// line was cut comes back.
+func startServerAt(t *testing.T, d *testlog.Demo, addr string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, d.Dir)
 	if err != nil {
@@ -92,7 +102,7 @@ func startServer(t *testing.T, d *testlog.Demo) string {
 	urls := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, st, serveOptions{addr: "127.0.0.1:0", cell: testlog.Cell, onListening: func(u string) { urls <- u }}, io.Discard, io.Discard)
+		done <- serve(ctx, st, serveOptions{addr: addr, cell: testlog.Cell, onListening: func(u string) { urls <- u }}, io.Discard, io.Discard)
 	}()
 	var url string
 	select {
@@ -100,14 +110,18 @@ func startServer(t *testing.T, d *testlog.Demo) string {
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		st.Close()
-	})
-	return url
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			st.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return url, stop
 }
 
 func mustContain(t *testing.T, what, s string, subs ...string) {

@@ -349,7 +349,7 @@ func submitRetrying(ctx context.Context, c *client.Client, path string, env *rec
 	sub, err := c.Submit(ctx, path, env)
 	var apiErr *client.Error
 	if err == nil || errors.As(err, &apiErr) || ctx.Err() != nil {
-		return sub, err
+		return sub, queuedAt(sub, err)
 	}
 	fmt.Fprintf(stderr, "no answer (%v); sending the same signed message again...\n", err)
 	select {
@@ -357,7 +357,23 @@ func submitRetrying(ctx context.Context, c *client.Client, path string, env *rec
 		return nil, err
 	case <-time.After(time.Second):
 	}
-	return c.Submit(ctx, path, env)
+	sub, err = c.Submit(ctx, path, env)
+	return sub, queuedAt(sub, err)
+}
+
+// queued is a write a party's mirror keeps in its outbox while the line
+// to the cell is down: done as far as its member is concerned (the mirror
+// sends it when the line returns, once), but not an entry yet, so the
+// verb's own report, which names the entry, is not printed.
+type queued struct{ detail string }
+
+func (q *queued) Error() string { return "queued at your party's mirror: " + q.detail }
+
+func queuedAt(sub *client.Submitted, err error) error {
+	if err == nil && sub.Relayed != nil && !sub.Relayed.Landed {
+		return &queued{sub.Relayed.Detail}
+	}
+	return err
 }
 
 // left renders time left, or how long overdue.

@@ -98,6 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if errors.Is(err, flag.ErrHelp) {
 				return 0
 			}
+			if q := (*queued)(nil); errors.As(err, &q) {
+				fmt.Fprintln(stdout, "Queued at your party's mirror, not yet at the cell: "+q.detail)
+				return 0
+			}
 			fmt.Fprintln(stderr, "liaison "+c.name+": "+err.Error())
 			var ee *exitError
 			if errors.As(err, &ee) {

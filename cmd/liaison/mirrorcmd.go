@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/cell"
+	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
@@ -177,7 +179,10 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 		return "", nil, err
 	}
 	srv, err := api.New(api.Config{Ledger: led, DefaultCell: cellID, Logger: log, Password: passwordParams(), SecureCookies: secure,
-		Mirror: func() api.MirrorStatus { return mirrorStatus(m) }})
+		Mirror: func() api.MirrorStatus { return mirrorStatus(m) },
+		Relay: func(ctx context.Context, member string, env *record.Envelope) (api.RelayAnswer, error) {
+			return relayToOutbox(ctx, m, member, env)
+		}})
 	if err != nil {
 		led.Close()
 		return "", nil, err
@@ -205,6 +210,43 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 		srv.Close()
 		led.Close()
 	}, nil
+}
+
+// relayToOutbox takes a member's signed write at the mirror into its
+// outbox, and says what became of it: landed (the cell's entry), refused
+// (the cell's own problem, passed on as it said it), or waiting for the
+// line. What the outbox does not take (not signed by the member's active
+// key, too large) is refused here, before anything is kept.
+func relayToOutbox(ctx context.Context, m *mirror.Mirror, member string, env *record.Envelope) (api.RelayAnswer, error) {
+	o, err := m.Submit(ctx, member, env)
+	var ce *client.Error
+	switch {
+	case errors.As(err, &ce):
+		p := &api.Problem{Type: ce.Type, Title: ce.Title, Status: ce.Status,
+			Detail: "the cell refused it: " + ce.Detail, RetryAfter: ce.RetryAfter}
+		if p.Status < 400 || p.Status > 599 {
+			p.Status = http.StatusBadGateway
+		}
+		return api.RelayAnswer{}, p
+	case errors.Is(err, mirror.ErrNotQueued):
+		return api.RelayAnswer{}, &api.Problem{Type: api.ProblemTypeBase + "not-queued", Title: "Not queued",
+			Status: http.StatusUnprocessableEntity, Detail: err.Error()}
+	case err != nil:
+		return api.RelayAnswer{}, err
+	}
+	a := api.RelayAnswer{ID: o.ID}
+	switch {
+	case o.Answer != nil:
+		a.Landed, a.Index = true, o.Answer.Entry.Index
+		a.Detail = fmt.Sprintf("sent through your party's mirror: the cell logged it as entry %d", a.Index)
+	case o.State == mirror.Landed:
+		a.Landed, a.Index = true, o.Entry
+		a.Detail = fmt.Sprintf("sent through your party's mirror: the cell had logged it as entry %d", a.Index)
+	default:
+		a.Position = int64(o.Waiting)
+		a.Detail = fmt.Sprintf("the line to the cell is down: your party's mirror keeps it and sends it, in order, when the line returns (%d waiting)", o.Waiting)
+	}
+	return a, nil
 }
 
 // mirrorStatus is the mirror's status as the API and the pages say it,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // are told that writes go to the cell.
 func TestMirrorListenCLI(t *testing.T) {
 	d := testlog.NewFreshDemo(t)
-	url := startServer(t, d)
+	url, stopCell := startServerAt(t, d, "127.0.0.1:0")
 	sy := signIn(t, d, url, "sy.duty")
 	dir := t.TempDir()
 	mustContain(t, "mirror --once", sy.asOK("", "mirror", "--once", "--data", dir), "Mirror of cell", "entries of sy kept")
@@ -86,16 +87,52 @@ func TestMirrorListenCLI(t *testing.T) {
 	if code, body := getAt("/dashboard?lang=en"); code != 200 || !regexp.MustCompile(`This is <bdi[^>]*>Syria</bdi>&#39;s own mirror of the cell&#39;s record: read-only, verified at size <bdi[^>]*>\d+</bdi>`).MatchString(body) {
 		t.Errorf("the dashboard at the mirror: %d, no banner:\n%s", code, body)
 	}
-	req, _ := http.NewRequest(http.MethodPost, murl+"/api/v1/messages", strings.NewReader("{}"))
-	req.Header.Set("Authorization", "Bearer "+r.Token)
-	resp, err := http.DefaultClient.Do(req)
+	// sy's officer works through the mirror: with the line up a write
+	// lands at the cell at once; with the line cut it waits in the
+	// mirror's outbox, and lands once when the line returns.
+	syM := newCLI(t)
+	syM.ok(pw+"\n", "login", "--server", murl, "--username", "sy.duty", "--key", filepath.Join(d.KeyDir, "sy.duty.key"), "--password-stdin")
+	mustContain(t, "send at the mirror, line up", syM.asOK("", "send", "--channel", "line-sy", "--subject", "Via the mirror", "--body", "Sent through Syria's mirror."), "Sent ROUTINE message", "on line-sy")
+	stopCell()
+	mustContain(t, "send at the mirror, line down", syM.asOK("", "send", "--channel", "line-sy", "--subject", "Line cut", "--body", "Written while the line to Amman was cut."),
+		"Queued at your party's mirror, not yet at the cell", "the line to the cell is down", "1 waiting")
+	mustContain(t, "mirror outbox", sy.asOK("", "mirror", "outbox", "--data", dir), "message.send", "sy.duty")
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, body := getAt("/api/v1/mirror/status"); strings.Contains(body, `"line_down":true`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the mirror never said the line is down")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, body := getAt("/dashboard?lang=en"); !strings.Contains(body, "down") {
+		t.Errorf("the mirror's page does not say the line is down")
+	}
+	startServerAt(t, d, strings.TrimPrefix(url, "http://"))
+	lr, err := client.New(url, "").Login(ctx, "", "sy.duty", testlog.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 503 || !strings.Contains(string(b), "this is party Syria's mirror, read-only") {
-		t.Errorf("a write at the mirror: %d %s", resp.StatusCode, b)
+	for deadline := time.Now().Add(time.Minute); ; {
+		req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/channels/line-sy/messages", nil)
+		req.Header.Set("Authorization", "Bearer "+lr.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out := string(b)
+		if n := strings.Count(out, "Written while the line to Amman was cut."); n == 1 {
+			break
+		} else if n > 1 {
+			t.Fatalf("the queued message landed %d times:\n%s", n, out)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued message never reached the cell:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
 	if code := <-done; code != 0 {

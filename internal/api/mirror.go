@@ -52,8 +52,11 @@ type MirrorStatus struct {
 type RelayAnswer struct {
 	// ID is the command's idempotency id, by which it lands once.
 	ID string `json:"id"`
-	// Position is its place in the queue, from 1.
-	Position int64 `json:"position"`
+	// Landed reports that the cell logged it, as entry Index, while the
+	// member waited; otherwise it waits in the queue at Position, from 1.
+	Landed   bool  `json:"landed"`
+	Index    int64 `json:"index,omitempty"`
+	Position int64 `json:"position,omitempty"`
 	// Detail says it in words, for the member.
 	Detail string `json:"detail,omitempty"`
 }

@@ -291,6 +291,20 @@ type Submitted struct {
 	Duplicate bool `json:"duplicate"`
 	// InitialPassword is set when the command created a member.
 	InitialPassword string `json:"initial_password,omitempty"`
+	// Relayed is set when a party's mirror took the command for the cell
+	// (202 Accepted): landed at once (Entry.Index is then the cell's
+	// entry, the rest of Entry unknown), or waiting in its outbox for the
+	// line to return.
+	Relayed *Relayed `json:"-"`
+}
+
+// Relayed is a party's mirror's answer to a command it took for the cell.
+type Relayed struct {
+	ID       string `json:"id"`
+	Landed   bool   `json:"landed"`
+	Index    int64  `json:"index"`
+	Position int64  `json:"position"`
+	Detail   string `json:"detail"`
 }
 
 // Submit posts a signed envelope to an API path such as "/keys" or
@@ -303,6 +317,18 @@ func (c *Client) Submit(ctx context.Context, path string, env *record.Envelope) 
 	var s Submitted
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("POST %s: %w", path, err)
+	}
+	if len(s.Entry.LeafHash) == 0 {
+		// No entry: a mirror's relay answer, or nothing we know.
+		var r Relayed
+		if err := json.Unmarshal(b, &r); err != nil || r.ID == "" {
+			return nil, fmt.Errorf("POST %s: the answer holds no entry: %.200s", path, b)
+		}
+		s.Relayed = &r
+		s.Entry.Index = -1
+		if r.Landed {
+			s.Entry.Index = r.Index
+		}
 	}
 	return &s, nil
 }
