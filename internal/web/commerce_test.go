@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/watch"
 )
@@ -166,14 +167,22 @@ func TestCommercePledgeReachesOnlyItsFunderAndTheMediator(t *testing.T) {
 // does not.
 func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
 	ts := newServer(t)
-	w, err := watch.New(watch.Config{Ledger: ts.Ledger, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	clk := time.Now()
+	w, err := watch.New(watch.Config{Ledger: ts.Ledger, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The watch judges the gates a period after it starts, not at once.
 	if err := w.Tick(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	page := ts.signInEnglish(t, "il.commercial").page("/projects/hermon-ski")
+	il := ts.signInEnglish(t, "il.commercial")
+	mustNotContain(t, "Israel's ski resort page as the watch starts", il.page("/projects/hermon-ski"), "Alerts: a gate fails")
+	clk = clk.Add(time.Minute)
+	if err := w.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page := il.page("/projects/hermon-ski")
 	mustContain(t, "Israel's ski resort page", page, "Alerts: a gate fails while the project is being built", "Lift installation", "Drone over the planned lift station")
 	mustNotContain(t, "Jordan's ski resort page", ts.signInEnglish(t, "jo.commercial").page("/projects/hermon-ski"), "Alerts: a gate fails")
 }
