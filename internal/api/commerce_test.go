@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,6 +46,21 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		}
 		if r := il.submit(t, "PUT", "/api/v1/projects/hermon-ski", put); r.Status != http.StatusCreated {
 			t.Errorf("PUT of a project: %s", r)
+		}
+		// Another officer's edit, made from the reading before that PUT,
+		// is refused with what stands now, rather than undoing it.
+		stale := ski.Project
+		stale.Description = "A lodge alone."
+		r = il.submit(t, "PUT", "/api/v1/projects/hermon-ski", il.sign(commerce.KindProjectUpdate, map[string]any{"project": stale}))
+		var conflict struct {
+			Type, Detail string
+			Stale        commerce.StaleProject
+		}
+		if r.Status != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(r.Body, &conflict) != nil {
+			t.Fatalf("a PUT from a stale reading: %s", r)
+		}
+		if conflict.Stale.Version != ski.Version+1 || conflict.Stale.Read != ski.Version || !strings.Contains(conflict.Detail, "read it again") {
+			t.Errorf("the stale PUT's problem: %+v", conflict)
 		}
 		var mine struct{ Pledges []commerce.Pledge }
 		sy.getJSON(t, "/api/v1/pledges", &mine)

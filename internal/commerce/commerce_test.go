@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,6 +61,23 @@ func project(id string, gates ...map[string]any) map[string]any {
 		"sector": "energy", "zone": "econ", "currency": "USD", "milestones": ms}}
 }
 
+// version is the project's version as a member reads it now, which an
+// update restates.
+func version(f *deskstest.Fixture, who, id string) int {
+	f.T.Helper()
+	p, ok := deskstest.Get[commerce.Project](f, f.ViewOf(who), commerce.ObjProject, id)
+	if !ok {
+		f.T.Fatalf("%s does not read project %s", who, id)
+	}
+	return p.Version
+}
+
+// restated is an update of project p read at version v.
+func restated(p map[string]any, v int) map[string]any {
+	p["project"].(map[string]any)["version"] = v
+	return p
+}
+
 func TestProjectStages(t *testing.T) {
 	f := newFixture(t)
 	f.Fails(cell.ErrForbidden, "il.mil", commerce.KindProjectRegister, project("w"))
@@ -73,7 +91,7 @@ func TestProjectStages(t *testing.T) {
 	up := func(stage string) map[string]any {
 		p := project("w")
 		p["project"].(map[string]any)["stage"] = stage
-		return p
+		return restated(p, version(f, "us.com", "w"))
 	}
 	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, up(commerce.Financing))
 	f.Fails(cell.ErrForbidden, "sy.com", commerce.KindProjectUpdate, up(commerce.Feasibility))
@@ -270,18 +288,30 @@ func TestGateAlert(t *testing.T) {
 	f.OK("il.com", commerce.KindProjectRegister, p)
 	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
 		p["project"].(map[string]any)["stage"] = st
-		f.OK("il.com", commerce.KindProjectUpdate, p)
+		f.OK("il.com", commerce.KindProjectUpdate, restated(p, version(f, "il.com", "ski")))
 	}
 	incident(f, "sy.mil", []string{"il"}, time.Now().Add(-time.Hour).Truncate(time.Second))
-	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// The watch's clock is the test's: it judges the gates a period after
+	// it starts, and each period after that.
+	clk := time.Now()
+	cfg := watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute}
+	w, err := watch.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
+	tick := func(w *watch.Watch) {
+		t.Helper()
 		if err := w.Tick(f.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
+	tick(w)
+	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("us.com"), "ski"); len(as) != 0 {
+		t.Fatalf("the watch alerted the moment it started, before a period passed: %+v", as)
+	}
+	clk = clk.Add(time.Minute)
+	tick(w)
+	tick(w)
 	as, err := commerce.Alerts(f.Ctx, f.ViewOf("il.com"), "ski")
 	if err != nil || len(as) != 1 || !strings.Contains(as[0].Reason, "Drone over the ridge") || as[0].NotifyRoles[0] != cell.RoleCommercial {
 		t.Fatalf("Israel's alerts of the ski resort: %+v, %v", as, err)
@@ -290,13 +320,12 @@ func TestGateAlert(t *testing.T) {
 		t.Errorf("the observer, who does not read the incident, reads its alert: %+v", as)
 	}
 	// Another node (or this one restarted) judges again: once per failure.
-	w2, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	w2, err := watch.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w2.Tick(f.Ctx); err != nil {
-		t.Fatal(err)
-	}
+	clk = clk.Add(time.Minute)
+	tick(w2)
 	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("us.com"), "ski"); len(as) != 1 {
 		t.Errorf("the alert fired %d times", len(as))
 	}
@@ -338,8 +367,43 @@ func TestProjectDocuments(t *testing.T) {
 	}
 	without := project("w")
 	without["project"].(map[string]any)["stage"] = commerce.Concept
-	f.OK("il.com", commerce.KindProjectUpdate, without)
+	f.OK("il.com", commerce.KindProjectUpdate, restated(without, 1))
 	if refs, _ := f.ViewOf("sy.com").List(f.Ctx, hotline.ObjAttachment, sha, -1, 10); len(refs) != 0 {
 		t.Errorf("a document dropped from the project is still downloadable through it: %v", refs)
 	}
+}
+
+// An officer who edits a project from a page read before someone else's
+// update is refused, told which version stands and whose it is, rather
+// than silently undoing it; an update that does not say what it amends is
+// refused too.
+func TestProjectUpdateFromAStaleReading(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	read := version(f, "il.com", "w") // both read version 1
+	mediator := project("w")
+	mediator["project"].(map[string]any)["stage"] = commerce.Concept
+	mediator["project"].(map[string]any)["title"] = "Ridge wind farm, as the mediator renamed it"
+	f.OK("us.com", commerce.KindProjectUpdate, restated(mediator, read))
+
+	israel := project("w")
+	israel["project"].(map[string]any)["stage"] = commerce.Concept
+	israel["project"].(map[string]any)["description"] = "Turbines on the ridge, and a substation."
+	err := f.Fails(cell.ErrConflict, "il.com", commerce.KindProjectUpdate, restated(israel, read))
+	var stale *commerce.StaleProject
+	if !errors.As(err, &stale) || stale.Version != 2 || stale.Read != 1 || stale.By != "us.com" {
+		t.Fatalf("the stale update's refusal: %v (%+v)", err, stale)
+	}
+	for _, want := range []string{"version 2", "not 1", "us.com", "read it again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal %q does not say %q", err, want)
+		}
+	}
+	if p, _ := deskstest.Get[commerce.Project](f, f.ViewOf("sy.com"), commerce.ObjProject, "w"); p.Title != "Ridge wind farm, as the mediator renamed it" {
+		t.Errorf("the mediator's change was lost: %q", p.Title)
+	}
+	delete(israel["project"].(map[string]any), "version")
+	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, israel)
+	// Read again, the change goes through on top of the mediator's.
+	f.OK("il.com", commerce.KindProjectUpdate, restated(israel, version(f, "il.com", "w")))
 }

@@ -45,7 +45,7 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 	if err := as("us.commercial", commerce.KindProjectMilestone, map[string]any{"project": "golan-wind", "milestone": "survey", "note": "Survey filed; no objection from either side."}); err != nil {
 		return err
 	}
-	wind["stage"] = commerce.Financing
+	wind["stage"], wind["version"] = commerce.Financing, 1 // an update says which version it amends
 	if err := as("us.commercial", commerce.KindProjectUpdate, map[string]any{"project": wind}); err != nil {
 		return err
 	}
@@ -80,8 +80,8 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 	if err := as("il.commercial", commerce.KindProjectRegister, map[string]any{"project": ski}); err != nil {
 		return err
 	}
-	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
-		ski["stage"] = st
+	for i, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
+		ski["stage"], ski["version"] = st, i+1
 		if err := as("il.commercial", commerce.KindProjectUpdate, map[string]any{"project": ski}); err != nil {
 			return fmt.Errorf("the ski resort to %s: %w", st, err)
 		}
