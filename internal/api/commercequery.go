@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -61,4 +62,17 @@ func (s *Server) Publishable(r *http.Request, p *Principal, id string) (commerce
 	}
 	f, _, why, err := commerce.Publishable(r.Context(), s.view(p), id)
 	return f, why, notFoundAs(err, "no project "+strconv.Quote(id))
+}
+
+// GateAlerts lists the gate alerts that are news for p at now: those p's
+// party reads whose failure stands, if the rule book says p is one of the
+// desks they alert.
+func (s *Server) GateAlerts(r *http.Request, p *Principal, now time.Time) ([]commerce.StandingAlert, error) {
+	as, err := commerce.Standing(r.Context(), s.view(p), now)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(as, func(a commerce.StandingAlert) bool {
+		return cell.May(p.Actor(), cell.HearAlert, cell.Target{Roles: a.NotifyRoles}) != nil
+	}), nil
 }

@@ -65,6 +65,7 @@ var actions = map[string]cell.Action{
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
 	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
 	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
+	"HearAlert": cell.HearAlert,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -86,6 +87,10 @@ func mayCases() []mayCase {
 		{"the mediator's military desk does not publish funding", usDesk, cell.PublishFunding, cell.Target{}, false},
 		{"a side's admin does not publish funding", ilAdmin, cell.PublishFunding, cell.Target{}, false},
 		{"a funder does not publish funding", joAdmin, cell.PublishFunding, cell.Target{}, false},
+		{"a side's commercial desk hears a gate alert", actor(il, "il.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
+		{"a funder's commercial desk hears a gate alert", actor(jo, "jo.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
+		{"a side's military desk does not hear a gate alert", ilDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
+		{"the mediator's military desk does not hear a gate alert", usDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
 		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},

@@ -171,3 +171,55 @@ func Alerts(ctx context.Context, v store.View, project string) ([]Alert, error) 
 	slices.Reverse(as)
 	return as, err
 }
+
+// StandingAlert is an alert whose failure still stands, with the project
+// and milestone it is about, named.
+type StandingAlert struct {
+	Alert
+	Title          string            `json:"title"`
+	Titles         map[string]string `json:"titles,omitempty"`
+	MilestoneTitle string            `json:"milestone_title"`
+}
+
+// Standing lists the alerts the reader reads whose failure stands at now,
+// newest first: the project still in implementation, the milestone not
+// reached, and the gate, judged on what the reader reads, failing since
+// the same time. An alert whose gate holds again, or fails for a newer
+// reason (which the watch alerts anew), is history, on the project's page.
+func Standing(ctx context.Context, v store.View, now time.Time) ([]StandingAlert, error) {
+	ps, err := Projects(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var out []StandingAlert
+	judged := map[Gate]GateState{}
+	for _, p := range ps {
+		if p.Stage != Implementation {
+			continue
+		}
+		as, err := Alerts(ctx, v, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			i := slices.IndexFunc(p.Milestones, func(m Milestone) bool { return m.ID == a.Milestone })
+			if i < 0 || p.Milestones[i].Entry != 0 || a.Gate < 0 || a.Gate >= len(p.Milestones[i].Gates) {
+				continue
+			}
+			g := p.Milestones[i].Gates[a.Gate]
+			st, ok := judged[g]
+			if !ok {
+				if st, err = Evaluate(ctx, v, g, now); err != nil {
+					return nil, err
+				}
+				judged[g] = st
+			}
+			if st.Holds || !st.Since.Equal(a.Since) {
+				continue
+			}
+			out = append(out, StandingAlert{Alert: a, Title: p.Title, Titles: p.Titles, MilestoneTitle: p.Milestones[i].Title})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b StandingAlert) int { return int(b.Entry - a.Entry) })
+	return out, nil
+}

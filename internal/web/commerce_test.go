@@ -178,6 +178,7 @@ func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
 	}
 	il := ts.signInEnglish(t, "il.commercial")
 	mustNotContain(t, "Israel's ski resort page as the watch starts", il.page("/projects/hermon-ski"), "Alerts: a gate fails")
+	mustNotContain(t, "Israel's banner as the watch starts", il.page("/urgent?fragment=urgent"), "data-gate-alert")
 	clk = clk.Add(time.Minute)
 	if err := w.Tick(context.Background()); err != nil {
 		t.Fatal(err)
@@ -185,4 +186,17 @@ func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
 	page := il.page("/projects/hermon-ski")
 	mustContain(t, "Israel's ski resort page", page, "Alerts: a gate fails while the project is being built", "Lift installation", "Drone over the planned lift station")
 	mustNotContain(t, "Jordan's ski resort page", ts.signInEnglish(t, "jo.commercial").page("/projects/hermon-ski"), "Alerts: a gate fails")
+	// The urgent banner of every page carries it to the sides' commercial
+	// desks; not to a military desk, whom it does not alert, nor to the
+	// observer, who does not read the incident.
+	banner := il.page("/urgent?fragment=urgent")
+	mustContain(t, "Israel's commercial banner", banner, "Project gates failing while the project is being built: 1", `href="/projects/hermon-ski#m-lifts"`,
+		"Hermon slopes ski resort", "Lift installation", "Drone over the planned lift station", `data-gate-count="1"`)
+	mustContain(t, "Syria's commercial banner", ts.signInEnglish(t, "sy.commercial").page("/urgent?fragment=urgent"), `data-gate-alert=`)
+	for _, m := range []string{"il.military", "jo.commercial", "rpa.commercial"} {
+		mustNotContain(t, m+"'s banner", ts.signInEnglish(t, m).page("/urgent?fragment=urgent"), "data-gate-alert", "Lift installation")
+	}
+	for _, lang := range []string{"ar", "he"} {
+		mustContain(t, "Israel's banner in "+lang, il.page("/urgent?fragment=urgent&lang="+lang), `data-gate-alert=`, `id="gates-head"`)
+	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
@@ -26,6 +27,26 @@ type urgentData struct {
 	Readbacks     []readbackItem // the newest urgentShown of them
 	ReadbackCount int
 	ReadbackMore  int
+
+	// Gates are the gate alerts of projects in implementation whose
+	// failure stands, for the commercial desks that read them: the project
+	// can go no further until what it depends on holds again.
+	Gates     []gateAlertItem // the newest urgentShown of them
+	GateCount int
+	GateMore  int
+
+	// Labelledby names the heads of the parts shown.
+	Labelledby string
+}
+
+type gateAlertItem struct {
+	Project   string
+	Href      string
+	Title     string
+	Milestone string
+	Reason    string
+	Since     *stamp
+	Entry     int64
 }
 
 // urgentShown is how many items the banner lists at least, room allowing;
@@ -73,6 +94,31 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	d.ReadbackCount = len(rbs)
 	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
 	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)
+	gates, err := w.api.GateAlerts(r, c.p, c.now)
+	if err != nil {
+		return err
+	}
+	d.GateCount = len(gates)
+	for _, a := range gates[:min(len(gates), urgentShown)] {
+		it := gateAlertItem{Project: a.Project, Href: "/projects/" + a.Project + "#m-" + a.Milestone, Title: named(c.l, a.Title, a.Titles),
+			Milestone: a.MilestoneTitle, Reason: a.Reason, Entry: a.Entry}
+		if !a.Since.IsZero() {
+			s := newStamp(a.Since, c.deskZones(c.p.Party.ID))
+			it.Since = &s
+		}
+		d.Gates = append(d.Gates, it)
+	}
+	d.GateMore = d.GateCount - len(d.Gates)
+	var heads []string
+	for _, h := range []struct {
+		n  int
+		id string
+	}{{d.Count, "urgent-head"}, {d.ReadbackCount, "readbacks-head"}, {d.GateCount, "gates-head"}} {
+		if h.n > 0 {
+			heads = append(heads, h.id)
+		}
+	}
+	d.Labelledby = strings.Join(heads, " ")
 	w.renderFragment(rw, r, "dashboard", "frag-urgent", w.page(c, "", "", "", d))
 	return nil
 }
