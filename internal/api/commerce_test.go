@@ -91,6 +91,17 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		}
 		if r := sy.get(t, "/api/v1/export/iati.xml"); !bytes.Contains(r.Body, []byte("Anonymous funders (3)")) {
 			t.Error("the IATI export lacks the published total's anonymous funders")
+		} else {
+			// Every project in the economic zone, the orchards also at their
+			// village, each at its shape's centroid.
+			for _, want := range []string{`<location ref="quneitra-econ">`, `<location ref="majdal-shams">`, `<point srsName="http://www.opengis.net/def/crs/EPSG/0/4326">`} {
+				if !bytes.Contains(r.Body, []byte(want)) {
+					t.Errorf("the IATI export lacks %s", want)
+				}
+			}
+			if n := bytes.Count(r.Body, []byte(`<location ref="quneitra-econ">`)); n != 3 {
+				t.Errorf("the zone is the location of %d activities, want the demo's 3", n)
+			}
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/dues"
+	"github.com/liaison-cell/liaison/internal/geo"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -353,4 +354,40 @@ func IncidentsIn(ctx context.Context, v store.View, zone string) ([]Incident, er
 		}
 		after = last
 	}
+}
+
+// Place is a zone as another desk places it (the commercial desk's IATI
+// export): its names, and the centroid of the version in force, or of the
+// latest while none is.
+type Place struct {
+	Zone    string
+	Name    string
+	Names   map[string]string
+	Version int
+	Agreed  bool
+	Point   *geo.Position // nil when the shape cannot be read back
+}
+
+// PlaceOf returns zone id's place, as v reads it.
+func PlaceOf(ctx context.Context, v store.View, id string) (Place, error) {
+	z, err := GetZone(ctx, v, id)
+	if err != nil {
+		return Place{}, err
+	}
+	p := Place{Zone: z.ID, Name: z.Name, Names: z.Names}
+	n := z.Agreed
+	if n == 0 {
+		n = z.Latest
+	}
+	for _, ver := range z.Versions {
+		if ver.Version != n {
+			continue
+		}
+		p.Version, p.Agreed = n, z.Agreed == n
+		if fp, err := parseShape(ver.Content.Shape, nil); err == nil {
+			c := fp.f.Centroid()
+			p.Point = &c
+		}
+	}
+	return p, nil
 }
