@@ -407,3 +407,26 @@ func TestProjectUpdateFromAStaleReading(t *testing.T) {
 	// Read again, the change goes through on top of the mediator's.
 	f.OK("il.com", commerce.KindProjectUpdate, restated(israel, version(f, "il.com", "w")))
 }
+
+// A project's site is a place inside its zone: one that does not even
+// touch the zone is refused as the mistake it is.
+func TestProjectSiteLiesInItsZone(t *testing.T) {
+	f := newFixture(t)
+	for _, s := range []struct {
+		id  string
+		lng float64
+	}{{"village", 35.85}, {"far-village", 36.3}} {
+		f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": s.id, "name": "Village " + s.id, "kind": deconflict.ZoneProtected,
+			"geometry": json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%v,33.05]}`, s.lng)), "radius_m": 300}})
+	}
+	at := func(id, site string) map[string]any {
+		p := project(id)
+		p["project"].(map[string]any)["site"] = site
+		return p
+	}
+	err := f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectRegister, at("w", "far-village"))
+	if !strings.Contains(err.Error(), `site "far-village" lies outside zone "econ"`) {
+		t.Errorf("the refusal of a site outside the zone: %v", err)
+	}
+	f.OK("il.com", commerce.KindProjectRegister, at("w", "village"))
+}

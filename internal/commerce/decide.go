@@ -119,6 +119,15 @@ func checkProject(c *cell.Command, p *Project) error {
 	if p.Site != "" && !deconflict.ZoneExists(c.Ctx, c.View, p.Site) {
 		return invalid("site %q: no zone or site of the de-escalation desk", p.Site)
 	}
+	if p.Site != "" {
+		meet, err := deconflict.ZonesMeet(c.Ctx, c.View, p.Site, p.Zone)
+		if err != nil {
+			return err
+		}
+		if !meet {
+			return invalid("site %q lies outside zone %q: a project's site is a place inside its zone", p.Site, p.Zone)
+		}
+	}
 	if !currencyRe.MatchString(p.Currency) {
 		return invalid("currency %q: an ISO 4217 code (USD, EUR)", p.Currency)
 	}
