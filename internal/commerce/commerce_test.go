@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/desks/deskstest"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/seed"
@@ -29,6 +30,7 @@ var funders = []seed.PartySpec{
 var members = []seed.MemberSpec{
 	{ID: "us.com", Party: "us", Name: "Mediator commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "us.mil", Party: "us", Name: "Mediator military", Roles: []string{cell.RoleMilitary}},
+	{ID: "us.dip", Party: "us", Name: "Mediator diplomatic", Roles: []string{cell.RoleDiplomatic}},
 	{ID: "il.com", Party: "il", Name: "IL commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "il.mil", Party: "il", Name: "IL military", Roles: []string{cell.RoleMilitary}},
 	{ID: "sy.com", Party: "sy", Name: "SY commercial", Roles: []string{cell.RoleCommercial}},
@@ -429,4 +431,57 @@ func TestProjectSiteLiesInItsZone(t *testing.T) {
 		t.Errorf("the refusal of a site outside the zone: %v", err)
 	}
 	f.OK("il.com", commerce.KindProjectRegister, at("w", "village"))
+}
+
+// A gate on a commitment fails from the entry that set the commitment's
+// status, the one thing the diplomatic desk keeps of when: the project
+// says so, and each time the commitment falls back at risk is a failure
+// of its own, alerted once.
+func TestCommitmentGateFailsFromTheStatusEntry(t *testing.T) {
+	f := newFixture(t)
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": map[string]any{"id": "paris", "title": "Paris arrangement", "authoritative": "en",
+		"articles": []map[string]any{{"number": "1", "texts": map[string]string{"en": "The parties keep the zone demilitarized."}}}}})
+	f.OK("us.dip", diplomacy.KindCommitmentCreate, map[string]any{"commitment": map[string]any{"id": "pullback", "kind": "commitment", "title": "Pull back the guns",
+		"article": map[string]any{"agreement": "paris", "article": "1"}, "party": "sy",
+		"milestones": []map[string]any{{"id": "declared", "title": "Declare the guns withdrawn", "due": time.Now().Add(20 * 24 * time.Hour).UTC().Format(time.RFC3339)}}}})
+	status := func(st string) int64 {
+		return f.OK("us.dip", diplomacy.KindCommitmentStatus, map[string]any{"commitment": "pullback", "milestone": "declared", "status": st, "reason": "As reported."}).Index
+	}
+	p := project("depot", map[string]any{"kind": "commitment", "commitment": "pullback"})
+	f.OK("il.com", commerce.KindProjectRegister, p)
+	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
+		p["project"].(map[string]any)["stage"] = st
+		f.OK("il.com", commerce.KindProjectUpdate, restated(p, version(f, "il.com", "depot")))
+	}
+	clk := time.Now()
+	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := func() {
+		t.Helper()
+		clk = clk.Add(time.Minute)
+		if err := w.Tick(f.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := status(diplomacy.AtRisk)
+	d, err := commerce.GetProject(f.Ctx, f.ViewOf("sy.com"), "depot", time.Now())
+	if err != nil || d.States[1].Gates[0].Holds || d.States[1].Gates[0].Cause != first {
+		t.Fatalf("the gate on the commitment at risk: %+v, %v (want it failing from entry %d)", d.States[1].Gates, err, first)
+	}
+	judge()
+	status(diplomacy.OnTrack)
+	judge()
+	again := status(diplomacy.AtRisk)
+	judge()
+	judge()
+	as, err := commerce.Alerts(f.Ctx, f.ViewOf("il.com"), "depot")
+	if err != nil || len(as) != 2 || as[0].Cause != again || as[1].Cause != first {
+		t.Fatalf("the alerts of the commitment at risk twice: %+v, %v", as, err)
+	}
+	st, err := commerce.Standing(f.Ctx, f.ViewOf("il.com"), time.Now())
+	if err != nil || len(st) != 1 || st[0].Cause != again {
+		t.Errorf("the alerts that stand: %+v, %v", st, err)
+	}
 }
