@@ -69,7 +69,7 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		il.submitOK(t, "POST", "/api/v1/projects", il.sign(commerce.KindProjectRegister, map[string]any{"project": map[string]any{
 			"id": "crossing-market", "title": "Crossing market", "description": "Stalls at the crossing.", "sector": "infrastructure",
 			"zone": "quneitra-econ", "currency": "USD", "milestones": []map[string]any{{"id": "stalls", "title": "Stalls built",
-				"due": time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339),
+				"due":   time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339),
 				"gates": []map[string]any{{"kind": "commitment", "commitment": "withdrawal-timetable"}}}}}}), http.StatusCreated)
 		var market commerce.ProjectDetail
 		sy.getJSON(t, "/api/v1/projects/crossing-market", &market)
