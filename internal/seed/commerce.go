@@ -12,8 +12,8 @@ import (
 
 // The commercial desk's demo traffic, invented for the demo: a wind farm
 // financed by three anonymous pledges whose total is published, a ski
-// resort whose next milestone an open incident in its zone holds, and the
-// Druze villages' orchards in feasibility.
+// resort whose next milestone an open incident in its zone holds (and the
+// watch's alert of it), and the Druze villages' orchards in feasibility.
 
 // invented marks the projects' texts.
 const invented = "Invented for the demo."
@@ -95,6 +95,19 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 		"description": "A small drone circled the survey team for ten minutes, then flew east.", "addressed": []string{"sy"},
 		"location": map[string]any{"geometry": pointAt(35.80, 33.13), "radius_m": 300}}); err != nil {
 		return err
+	}
+	// The alert the watch raises of the held lifts, as it writes it (a
+	// minute after it starts, on a served cell): the demo's commercial
+	// desks find it in their banner from the first page.
+	// unfiltered: the seeder judges the gates as the watch does, on everything.
+	failing, err := commerce.Failing(ctx, s.Store.View(DemoCell), time.Now())
+	if err != nil {
+		return err
+	}
+	for _, f := range failing {
+		if _, err := s.Ledger.SubmitServer(ctx, DemoCell, commerce.KindGateAlert, f); err != nil {
+			return fmt.Errorf("the alert of %v: %w", f["id"], err)
+		}
 	}
 
 	orchards := map[string]any{"id": "druze-orchards", "title": "Terraced orchards of the Druze villages", "sector": "agriculture",
