@@ -184,6 +184,13 @@ func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
 		}
 	}
 	check("as seeded")
+	// The watch screen carries no banner: the commercial desks find the
+	// alert in a panel of its own, the other desks no such panel.
+	mustContain(t, "Israel's commercial watch screen", il.page("/dashboard"), `id="h-gates"`, `data-gate-alert=`, "Lift installation")
+	mustContain(t, "Israel's commercial watch screen's part", il.page("/dashboard?fragment=gates"), "Drone over the planned lift station")
+	mustNotContain(t, "Israel's duty watch screen", ts.signInEnglish(t, "il.duty").page("/dashboard"), `id="h-gates"`, "data-gate-alert")
+	mustContain(t, "Jordan's commercial watch screen", ts.signInEnglish(t, "jo.commercial").page("/dashboard"), `id="h-gates"`,
+		"No security gate fails on a project in implementation.")
 	for _, lang := range []string{"ar", "he"} {
 		mustContain(t, "Israel's banner in "+lang, il.page("/urgent?fragment=urgent&lang="+lang), `data-gate-alert=`, `id="gates-head"`)
 	}

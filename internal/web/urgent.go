@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
 
@@ -94,20 +95,12 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	d.ReadbackCount = len(rbs)
 	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
 	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)
-	gates, err := w.api.GateAlerts(r, c.p, c.now)
+	gates, err := w.gateAlerts(r, c)
 	if err != nil {
 		return err
 	}
 	d.GateCount = len(gates)
-	for _, a := range gates[:min(len(gates), urgentShown)] {
-		it := gateAlertItem{Project: a.Project, Href: "/projects/" + a.Project + "#m-" + a.Milestone, Title: named(c.l, a.Title, a.Titles),
-			Milestone: a.MilestoneTitle, Reason: a.Reason, Entry: a.Entry}
-		if !a.Since.IsZero() {
-			s := newStamp(a.Since, c.deskZones(c.p.Party.ID))
-			it.Since = &s
-		}
-		d.Gates = append(d.Gates, it)
-	}
+	d.Gates = gates[:min(len(gates), urgentShown)]
 	d.GateMore = d.GateCount - len(d.Gates)
 	var heads []string
 	for _, h := range []struct {
@@ -153,4 +146,32 @@ func lastEscalated(it api.InboxItem) time.Time {
 		return it.Due
 	}
 	return d.Start.Add(time.Duration(max(d.Level, 1)) * d.Window)
+}
+
+// gateAlerts are the gate alerts that stand and that the rule book says
+// are news for c's member, newest first, for the banner and the watch
+// screen.
+func (w *Web) gateAlerts(r *http.Request, c *ctx) ([]gateAlertItem, error) {
+	as, err := w.api.GateAlerts(r, c.p, c.now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gateAlertItem, 0, len(as))
+	for _, a := range as {
+		it := gateAlertItem{Project: a.Project, Href: "/projects/" + a.Project + "#m-" + a.Milestone, Title: named(c.l, a.Title, a.Titles),
+			Milestone: a.MilestoneTitle, Reason: a.Reason, Entry: a.Entry}
+		if !a.Since.IsZero() {
+			s := newStamp(a.Since, c.deskZones(c.p.Party.ID))
+			it.Since = &s
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// hearsGateAlerts is whether the rule book makes c's member one of the
+// desks the gate alerts are for: the watch screen then keeps a panel of
+// them, empty or not.
+func hearsGateAlerts(c *ctx) bool {
+	return cell.May(c.p.Actor(), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}) == nil
 }
