@@ -95,9 +95,13 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	d.ReadbackCount = len(rbs)
 	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
 	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)
-	gates, err := w.gateAlerts(r, c)
-	if err != nil {
-		return err
+	// Every page reads the banner: the gates are judged only for the
+	// desks they alert.
+	var gates []gateAlertItem
+	if hearsGateAlerts(c) {
+		if gates, err = w.gateAlerts(r, c); err != nil {
+			return err
+		}
 	}
 	d.GateCount = len(gates)
 	d.Gates = gates[:min(len(gates), urgentShown)]
