@@ -485,3 +485,19 @@ func TestCommitmentGateFailsFromTheStatusEntry(t *testing.T) {
 		t.Errorf("the alerts that stand: %+v, %v", st, err)
 	}
 }
+
+// A gate on a zone the parties have not agreed fails from the zone's
+// first proposal: the page can say since when.
+func TestUnagreedZoneGateFailsFromItsProposal(t *testing.T) {
+	f := newFixture(t)
+	proposed := f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": "north", "name": "North zone", "kind": "economic",
+		"geometry": json.RawMessage(`{"type":"Polygon","coordinates":[[[35.8,33.2],[35.9,33.2],[35.9,33.3],[35.8,33.3],[35.8,33.2]]]}`)}}).Index
+	f.OK("il.com", commerce.KindProjectRegister, project("w", map[string]any{"kind": "zone_quiet", "zone": "north", "days": 7}))
+	d, err := commerce.GetProject(f.Ctx, f.ViewOf("sy.com"), "w", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := d.States[1].Gates[0]; g.Holds || !strings.Contains(g.Reason, "not agreed") || g.Cause != proposed {
+		t.Errorf("the gate on the unagreed zone: %+v, want failing from entry %d", g, proposed)
+	}
+}

@@ -45,7 +45,11 @@ func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateSta
 			return st, err
 		}
 		if z.Agreed == 0 {
-			return GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not agreed by the parties", g.Zone)}, nil
+			st := GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not agreed by the parties", g.Zone)}
+			if len(z.Versions) > 0 {
+				st.Cause = z.Versions[0].Entry // unagreed since it was first proposed
+			}
+			return st, nil
 		}
 		incs, err := zoneIncidents(ctx, v, g.Zone)
 		if err != nil {
