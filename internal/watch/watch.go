@@ -1,5 +1,7 @@
 // Package watch runs the cell's clocks: it escalates acknowledgements that
-// miss their deadline and sends the scheduled link tests. One node at a
+// miss their deadline, sends the scheduled link tests, and alerts the gates
+// that fail under the commercial desk's projects in implementation (from
+// a GateEvery after it starts). One node at a
 // time runs it (store.TryLeader); every write it makes has a deterministic
 // idempotency id and is re-checked by the domain, so a timer fires once
 // even across restarts and nodes.
