@@ -243,6 +243,18 @@ func projectsShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 
+	if len(d.Alerts) > 0 {
+		// The watch's alerts, as far as the member's party reads what fails.
+		fmt.Fprintln(stdout, "\nAlerts (a gate failing while the project is in implementation):")
+		for _, a := range d.Alerts {
+			since := ""
+			if !a.Since.IsZero() {
+				since = ", failing since " + utc(a.Since)
+			}
+			fmt.Fprintf(stdout, "  %s: milestone %s: %s%s (entry %d)\n", utc(a.At), a.Milestone, a.Reason, since, a.Entry)
+		}
+	}
+
 	fmt.Fprintln(stdout, "\nFunding:")
 	if f := d.Funding; f != nil {
 		fmt.Fprintf(stdout, "  published total: %s from %d confidential pledges, published at %s (entry %d)\n", money(f.Total, f.Currency), f.Funders, utc(f.At), f.Entry)

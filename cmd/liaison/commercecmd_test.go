@@ -44,7 +44,10 @@ func TestProjectsVerbs(t *testing.T) {
 	show := sy.asOK("", "projects", "show", "hermon-ski")
 	mustContain(t, "the ski resort", show, "Project hermon-ski: Hermon slopes ski resort", "he: אתר הסקי", "tourism (IATI 33210)", "stage implementation",
 		"road: Access road", "REACHED", "lifts: Lift installation", "HELD", "zone quneitra-econ agreed and quiet", "FAILS since ", "Drone over the planned lift station", "is open",
-		"published total: none published")
+		"published total: none published", "Alerts (a gate failing while the project is in implementation):", "milestone lifts: incident ")
+	if show := joDuty.asOK("", "projects", "show", "hermon-ski"); strings.Contains(show, "Alerts") || strings.Contains(show, "Drone") {
+		t.Errorf("Jordan, who does not read the drone incident, reads its alert:\n%s", show)
+	}
 	mustContain(t, "the wind farm", sy.asOK("", "projects", "show", "golan-wind"), "published total: USD 87,000,000 from 3 confidential pledges",
 		"survey: Environmental survey", "REACHED", "the cell's posture at normal: FAILS since", "the cell's posture is operations_suspended", "Jordan's national grid operator")
 

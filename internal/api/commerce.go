@@ -162,7 +162,11 @@ func (s *Server) exportIATI(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil {
 		return err
 	}
-	b, err := commerce.IATI(ps, commerce.Reporter{Ref: "XM-LIAISON-" + p.Cell, Name: info.Name}, time.Now())
+	places, err := commerce.Places(r.Context(), s.view(p), ps)
+	if err != nil {
+		return err
+	}
+	b, err := commerce.IATI(ps, places, commerce.Reporter{Ref: "XM-LIAISON-" + p.Cell, Name: info.Name}, time.Now())
 	if err != nil {
 		return err
 	}

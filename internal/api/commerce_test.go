@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/commerce"
 )
@@ -46,6 +49,36 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		if r := il.submit(t, "PUT", "/api/v1/projects/hermon-ski", put); r.Status != http.StatusCreated {
 			t.Errorf("PUT of a project: %s", r)
 		}
+		// Another officer's edit, made from the reading before that PUT,
+		// is refused with what stands now, rather than undoing it.
+		stale := ski.Project
+		stale.Description = "A lodge alone."
+		r = il.submit(t, "PUT", "/api/v1/projects/hermon-ski", il.sign(commerce.KindProjectUpdate, map[string]any{"project": stale}))
+		var conflict struct {
+			Type, Detail string
+			Stale        commerce.StaleProject
+		}
+		if r.Status != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(r.Body, &conflict) != nil {
+			t.Fatalf("a PUT from a stale reading: %s", r)
+		}
+		if conflict.Stale.Version != ski.Version+1 || conflict.Stale.Read != ski.Version || !strings.Contains(conflict.Detail, "read it again") {
+			t.Errorf("the stale PUT's problem: %+v", conflict)
+		}
+		// A gate on a commitment at risk: the desk knows the entry that set
+		// the status, and the project says since when, from that entry.
+		il.submitOK(t, "POST", "/api/v1/projects", il.sign(commerce.KindProjectRegister, map[string]any{"project": map[string]any{
+			"id": "crossing-market", "title": "Crossing market", "description": "Stalls at the crossing.", "sector": "infrastructure",
+			"zone": "quneitra-econ", "currency": "USD", "milestones": []map[string]any{{"id": "stalls", "title": "Stalls built",
+				"due":   time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339),
+				"gates": []map[string]any{{"kind": "commitment", "commitment": "withdrawal-timetable"}}}}}}), http.StatusCreated)
+		var market commerce.ProjectDetail
+		sy.getJSON(t, "/api/v1/projects/crossing-market", &market)
+		g := market.States[0].Gates[0]
+		var cause struct{ Time time.Time }
+		sy.getJSON(t, "/api/v1/log/entries/"+strconv.FormatInt(g.Cause, 10), &cause)
+		if g.Holds || !strings.Contains(g.Reason, "at_risk") || g.Cause == 0 || g.Since.IsZero() || !g.Since.Equal(cause.Time) {
+			t.Errorf("the commitment gate, as Syria reads it: %+v (its cause at %v)", g, cause.Time)
+		}
 		var mine struct{ Pledges []commerce.Pledge }
 		sy.getJSON(t, "/api/v1/pledges", &mine)
 		if len(mine.Pledges) != 0 {
@@ -75,6 +108,17 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		}
 		if r := sy.get(t, "/api/v1/export/iati.xml"); !bytes.Contains(r.Body, []byte("Anonymous funders (3)")) {
 			t.Error("the IATI export lacks the published total's anonymous funders")
+		} else {
+			// Every project in the economic zone, the orchards also at their
+			// village, each at its shape's centroid.
+			for _, want := range []string{`<location ref="quneitra-econ">`, `<location ref="majdal-shams">`, `<point srsName="http://www.opengis.net/def/crs/EPSG/0/4326">`} {
+				if !bytes.Contains(r.Body, []byte(want)) {
+					t.Errorf("the IATI export lacks %s", want)
+				}
+			}
+			if n := bytes.Count(r.Body, []byte(`<location ref="quneitra-econ">`)); n != 4 {
+				t.Errorf("the zone is the location of %d activities, want 4: the demo's 3 and the crossing market", n)
+			}
 		}
 	})
 }

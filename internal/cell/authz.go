@@ -166,6 +166,12 @@ const (
 	// theirs: what a party's mirror does with the writes its members made
 	// while the line to the cell was cut.
 	RelayCommand Action = "relay command"
+	// HearAlert: be shown, among what needs attention now, an alert the
+	// server wrote for the desks of Target.Roles (a gate failing under a
+	// project in implementation, for the commercial desks): a member who
+	// holds one of them. Reading the alert at all is its audience's, as
+	// for every entry; this says whom of its readers it is news for.
+	HearAlert Action = "hear alert"
 )
 
 // Target is what an action is about; only the fields the action names are
@@ -179,6 +185,8 @@ type Target struct {
 	// it has one, the mediator's admins may manage its members, which is how
 	// a new party gets its first administrator.
 	PartyHasAdmin bool
+	// Roles are the desks an alert is for (HearAlert).
+	Roles []string
 }
 
 // May is the one authorization rule book: every endpoint and every command
@@ -269,6 +277,11 @@ func May(a Actor, act Action, t Target) error {
 		return forbidden("the mediator's commercial desk publishes funding totals")
 	case RelayCommand:
 		return mayRelay(a, t)
+	case HearAlert:
+		if slices.ContainsFunc(t.Roles, a.has) {
+			return nil
+		}
+		return forbidden("the alert is for the %v desks", t.Roles)
 	}
 	return forbidden("unknown action %q", act)
 }

@@ -82,6 +82,7 @@ var actions = map[string]cell.Action{
 	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
 	"RaiseAlarm":   cell.RaiseAlarm,
 	"RelayCommand": cell.RelayCommand,
+	"HearAlert":    cell.HearAlert,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -119,6 +120,10 @@ func mayCases() []mayCase {
 		{"a member.update is relayed", ilDesk, cell.RelayCommand, relay(ilAdmin, cell.KindMemberUpdate), false},
 		{"nothing to relay", ilAdmin, cell.RelayCommand, cell.Target{}, false},
 
+		{"a side's commercial desk hears a gate alert", actor(il, "il.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
+		{"a funder's commercial desk hears a gate alert", actor(jo, "jo.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
+		{"a side's military desk does not hear a gate alert", ilDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
+		{"the mediator's military desk does not hear a gate alert", usDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
 		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},

@@ -32,6 +32,7 @@ type Alert struct {
 	Gate      int       `json:"gate"`
 	Reason    string    `json:"reason"`
 	Since     time.Time `json:"since,omitzero"`
+	Cause     int64     `json:"cause,omitempty"` // the entry from which the gate fails
 	At        time.Time `json:"at"`
 	Entry     int64     `json:"entry"`
 	// NotifyRoles are the roles to alert: the commercial desks.
@@ -45,12 +46,27 @@ type AlertPayload struct {
 	Milestone string    `json:"milestone"`
 	Gate      int       `json:"gate"`
 	Since     time.Time `json:"since,omitzero"`
+	// Cause tells apart failures the desk cannot date (a commitment's):
+	// the entry from which it fails.
+	Cause int64 `json:"cause,omitempty"`
 }
 
 // AlertID is the idempotency id of the alert of one failure: the same on
-// every node and after every restart, so that each fires once.
-func AlertID(project, milestone string, gate int, since time.Time) string {
-	return "alert/" + project + "/" + milestone + "/" + strconv.Itoa(gate) + "/" + strconv.FormatInt(since.Unix(), 10)
+// every node and after every restart, so that each fires once. A failure
+// without a time is told by the entry it fails from: a commitment at risk
+// again after being on track is a new failure.
+func AlertID(project, milestone string, gate int, st GateState) string {
+	id := "alert/" + project + "/" + milestone + "/" + strconv.Itoa(gate) + "/" + strconv.FormatInt(st.Since.Unix(), 10)
+	if st.Since.IsZero() && st.Cause != 0 {
+		id += "/e" + strconv.FormatInt(st.Cause, 10)
+	}
+	return id
+}
+
+// sameFailure reports whether a gate's state now is the failure an alert
+// was raised for.
+func sameFailure(st GateState, since time.Time, cause int64) bool {
+	return !st.Holds && st.Since.Equal(since) && (!st.Since.IsZero() || cause == st.Cause)
 }
 
 // Failing lists, for the watch, the alerts owed now: each failing gate of
@@ -78,9 +94,11 @@ func Failing(ctx context.Context, v store.View, now time.Time) ([]map[string]any
 				if st.Holds {
 					continue
 				}
-				f := map[string]any{"id": AlertID(p.ID, m.ID, i, st.Since), "project": p.ID, "milestone": m.ID, "gate": i}
+				f := map[string]any{"id": AlertID(p.ID, m.ID, i, st), "project": p.ID, "milestone": m.ID, "gate": i}
 				if !st.Since.IsZero() {
 					f["since"] = st.Since
+				} else if st.Cause != 0 {
+					f["cause"] = st.Cause
 				}
 				out = append(out, f)
 			}
@@ -153,14 +171,14 @@ func gateAlert(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	if st.Holds || !st.Since.Equal(p.Since) {
+	if !sameFailure(st, p.Since, p.Cause) {
 		return store.Effect{}, conflict("gate %d of %s/%s no longer fails as alerted", p.Gate, x.ID, p.Milestone)
 	}
 	aud, mask, err := gateAudience(c, g)
 	if err != nil {
 		return store.Effect{}, err
 	}
-	a := Alert{ID: p.ID, Project: x.ID, Milestone: p.Milestone, Gate: p.Gate, Reason: st.Reason, Since: st.Since, At: now, Entry: idx,
+	a := Alert{ID: p.ID, Project: x.ID, Milestone: p.Milestone, Gate: p.Gate, Reason: st.Reason, Since: st.Since, Cause: st.Cause, At: now, Entry: idx,
 		NotifyRoles: []string{cell.RoleCommercial}}
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjAlert, p.ID, x.ID, a)}}, nil
 }
@@ -170,4 +188,56 @@ func Alerts(ctx context.Context, v store.View, project string) ([]Alert, error) 
 	as, err := listOf[Alert](ctx, v, ObjAlert, project)
 	slices.Reverse(as)
 	return as, err
+}
+
+// StandingAlert is an alert whose failure still stands, with the project
+// and milestone it is about, named.
+type StandingAlert struct {
+	Alert
+	Title          string            `json:"title"`
+	Titles         map[string]string `json:"titles,omitempty"`
+	MilestoneTitle string            `json:"milestone_title"`
+}
+
+// Standing lists the alerts the reader reads whose failure stands at now,
+// newest first: the project still in implementation, the milestone not
+// reached, and the gate, judged on what the reader reads, failing since
+// the same time. An alert whose gate holds again, or fails for a newer
+// reason (which the watch alerts anew), is history, on the project's page.
+func Standing(ctx context.Context, v store.View, now time.Time) ([]StandingAlert, error) {
+	ps, err := Projects(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var out []StandingAlert
+	judged := map[Gate]GateState{}
+	for _, p := range ps {
+		if p.Stage != Implementation {
+			continue
+		}
+		as, err := Alerts(ctx, v, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			i := slices.IndexFunc(p.Milestones, func(m Milestone) bool { return m.ID == a.Milestone })
+			if i < 0 || p.Milestones[i].Entry != 0 || a.Gate < 0 || a.Gate >= len(p.Milestones[i].Gates) {
+				continue
+			}
+			g := p.Milestones[i].Gates[a.Gate]
+			st, ok := judged[g]
+			if !ok {
+				if st, err = Evaluate(ctx, v, g, now); err != nil {
+					return nil, err
+				}
+				judged[g] = st
+			}
+			if !sameFailure(st, a.Since, a.Cause) {
+				continue
+			}
+			out = append(out, StandingAlert{Alert: a, Title: p.Title, Titles: p.Titles, MilestoneTitle: p.Milestones[i].Title})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b StandingAlert) int { return int(b.Entry - a.Entry) })
+	return out, nil
 }

@@ -50,9 +50,13 @@ func BenchmarkIATIExport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	places, err := commerce.Places(f.Ctx, v, ds)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := commerce.IATI(ds, commerce.Reporter{Ref: "XM-LIAISON-c1", Name: "bench"}, time.Now()); err != nil {
+		if _, err := commerce.IATI(ds, places, commerce.Reporter{Ref: "XM-LIAISON-c1", Name: "bench"}, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 	"github.com/liaison-cell/liaison/internal/desks/deskstest"
+	"github.com/liaison-cell/liaison/internal/diplomacy"
 	"github.com/liaison-cell/liaison/internal/hotline"
 	"github.com/liaison-cell/liaison/internal/seed"
 	"github.com/liaison-cell/liaison/internal/watch"
@@ -28,6 +30,7 @@ var funders = []seed.PartySpec{
 var members = []seed.MemberSpec{
 	{ID: "us.com", Party: "us", Name: "Mediator commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "us.mil", Party: "us", Name: "Mediator military", Roles: []string{cell.RoleMilitary}},
+	{ID: "us.dip", Party: "us", Name: "Mediator diplomatic", Roles: []string{cell.RoleDiplomatic}},
 	{ID: "il.com", Party: "il", Name: "IL commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "il.mil", Party: "il", Name: "IL military", Roles: []string{cell.RoleMilitary}},
 	{ID: "sy.com", Party: "sy", Name: "SY commercial", Roles: []string{cell.RoleCommercial}},
@@ -60,6 +63,23 @@ func project(id string, gates ...map[string]any) map[string]any {
 		"sector": "energy", "zone": "econ", "currency": "USD", "milestones": ms}}
 }
 
+// version is the project's version as a member reads it now, which an
+// update restates.
+func version(f *deskstest.Fixture, who, id string) int {
+	f.T.Helper()
+	p, ok := deskstest.Get[commerce.Project](f, f.ViewOf(who), commerce.ObjProject, id)
+	if !ok {
+		f.T.Fatalf("%s does not read project %s", who, id)
+	}
+	return p.Version
+}
+
+// restated is an update of project p read at version v.
+func restated(p map[string]any, v int) map[string]any {
+	p["project"].(map[string]any)["version"] = v
+	return p
+}
+
 func TestProjectStages(t *testing.T) {
 	f := newFixture(t)
 	f.Fails(cell.ErrForbidden, "il.mil", commerce.KindProjectRegister, project("w"))
@@ -73,7 +93,7 @@ func TestProjectStages(t *testing.T) {
 	up := func(stage string) map[string]any {
 		p := project("w")
 		p["project"].(map[string]any)["stage"] = stage
-		return p
+		return restated(p, version(f, "us.com", "w"))
 	}
 	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, up(commerce.Financing))
 	f.Fails(cell.ErrForbidden, "sy.com", commerce.KindProjectUpdate, up(commerce.Feasibility))
@@ -270,18 +290,30 @@ func TestGateAlert(t *testing.T) {
 	f.OK("il.com", commerce.KindProjectRegister, p)
 	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
 		p["project"].(map[string]any)["stage"] = st
-		f.OK("il.com", commerce.KindProjectUpdate, p)
+		f.OK("il.com", commerce.KindProjectUpdate, restated(p, version(f, "il.com", "ski")))
 	}
 	incident(f, "sy.mil", []string{"il"}, time.Now().Add(-time.Hour).Truncate(time.Second))
-	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// The watch's clock is the test's: it judges the gates a period after
+	// it starts, and each period after that.
+	clk := time.Now()
+	cfg := watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute}
+	w, err := watch.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
+	tick := func(w *watch.Watch) {
+		t.Helper()
 		if err := w.Tick(f.Ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
+	tick(w)
+	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("us.com"), "ski"); len(as) != 0 {
+		t.Fatalf("the watch alerted the moment it started, before a period passed: %+v", as)
+	}
+	clk = clk.Add(time.Minute)
+	tick(w)
+	tick(w)
 	as, err := commerce.Alerts(f.Ctx, f.ViewOf("il.com"), "ski")
 	if err != nil || len(as) != 1 || !strings.Contains(as[0].Reason, "Drone over the ridge") || as[0].NotifyRoles[0] != cell.RoleCommercial {
 		t.Fatalf("Israel's alerts of the ski resort: %+v, %v", as, err)
@@ -290,13 +322,12 @@ func TestGateAlert(t *testing.T) {
 		t.Errorf("the observer, who does not read the incident, reads its alert: %+v", as)
 	}
 	// Another node (or this one restarted) judges again: once per failure.
-	w2, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	w2, err := watch.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w2.Tick(f.Ctx); err != nil {
-		t.Fatal(err)
-	}
+	clk = clk.Add(time.Minute)
+	tick(w2)
 	if as, _ := commerce.Alerts(f.Ctx, f.ViewOf("us.com"), "ski"); len(as) != 1 {
 		t.Errorf("the alert fired %d times", len(as))
 	}
@@ -338,8 +369,135 @@ func TestProjectDocuments(t *testing.T) {
 	}
 	without := project("w")
 	without["project"].(map[string]any)["stage"] = commerce.Concept
-	f.OK("il.com", commerce.KindProjectUpdate, without)
+	f.OK("il.com", commerce.KindProjectUpdate, restated(without, 1))
 	if refs, _ := f.ViewOf("sy.com").List(f.Ctx, hotline.ObjAttachment, sha, -1, 10); len(refs) != 0 {
 		t.Errorf("a document dropped from the project is still downloadable through it: %v", refs)
+	}
+}
+
+// An officer who edits a project from a page read before someone else's
+// update is refused, told which version stands and whose it is, rather
+// than silently undoing it; an update that does not say what it amends is
+// refused too.
+func TestProjectUpdateFromAStaleReading(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	read := version(f, "il.com", "w") // both read version 1
+	mediator := project("w")
+	mediator["project"].(map[string]any)["stage"] = commerce.Concept
+	mediator["project"].(map[string]any)["title"] = "Ridge wind farm, as the mediator renamed it"
+	f.OK("us.com", commerce.KindProjectUpdate, restated(mediator, read))
+
+	israel := project("w")
+	israel["project"].(map[string]any)["stage"] = commerce.Concept
+	israel["project"].(map[string]any)["description"] = "Turbines on the ridge, and a substation."
+	err := f.Fails(cell.ErrConflict, "il.com", commerce.KindProjectUpdate, restated(israel, read))
+	var stale *commerce.StaleProject
+	if !errors.As(err, &stale) || stale.Version != 2 || stale.Read != 1 || stale.By != "us.com" {
+		t.Fatalf("the stale update's refusal: %v (%+v)", err, stale)
+	}
+	for _, want := range []string{"version 2", "not 1", "us.com", "read it again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal %q does not say %q", err, want)
+		}
+	}
+	if p, _ := deskstest.Get[commerce.Project](f, f.ViewOf("sy.com"), commerce.ObjProject, "w"); p.Title != "Ridge wind farm, as the mediator renamed it" {
+		t.Errorf("the mediator's change was lost: %q", p.Title)
+	}
+	delete(israel["project"].(map[string]any), "version")
+	f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectUpdate, israel)
+	// Read again, the change goes through on top of the mediator's.
+	f.OK("il.com", commerce.KindProjectUpdate, restated(israel, version(f, "il.com", "w")))
+}
+
+// A project's site is a place inside its zone: one that does not even
+// touch the zone is refused as the mistake it is.
+func TestProjectSiteLiesInItsZone(t *testing.T) {
+	f := newFixture(t)
+	for _, s := range []struct {
+		id  string
+		lng float64
+	}{{"village", 35.85}, {"far-village", 36.3}} {
+		f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": s.id, "name": "Village " + s.id, "kind": deconflict.ZoneProtected,
+			"geometry": json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%v,33.05]}`, s.lng)), "radius_m": 300}})
+	}
+	at := func(id, site string) map[string]any {
+		p := project(id)
+		p["project"].(map[string]any)["site"] = site
+		return p
+	}
+	err := f.Fails(cell.ErrInvalid, "il.com", commerce.KindProjectRegister, at("w", "far-village"))
+	if !strings.Contains(err.Error(), `site "far-village" lies outside zone "econ"`) {
+		t.Errorf("the refusal of a site outside the zone: %v", err)
+	}
+	f.OK("il.com", commerce.KindProjectRegister, at("w", "village"))
+}
+
+// A gate on a commitment fails from the entry that set the commitment's
+// status, the one thing the diplomatic desk keeps of when: the project
+// says so, and each time the commitment falls back at risk is a failure
+// of its own, alerted once.
+func TestCommitmentGateFailsFromTheStatusEntry(t *testing.T) {
+	f := newFixture(t)
+	f.OK("us.dip", diplomacy.KindAgreementRecord, map[string]any{"agreement": map[string]any{"id": "paris", "title": "Paris arrangement", "authoritative": "en",
+		"articles": []map[string]any{{"number": "1", "texts": map[string]string{"en": "The parties keep the zone demilitarized."}}}}})
+	f.OK("us.dip", diplomacy.KindCommitmentCreate, map[string]any{"commitment": map[string]any{"id": "pullback", "kind": "commitment", "title": "Pull back the guns",
+		"article": map[string]any{"agreement": "paris", "article": "1"}, "party": "sy",
+		"milestones": []map[string]any{{"id": "declared", "title": "Declare the guns withdrawn", "due": time.Now().Add(20 * 24 * time.Hour).UTC().Format(time.RFC3339)}}}})
+	status := func(st string) int64 {
+		return f.OK("us.dip", diplomacy.KindCommitmentStatus, map[string]any{"commitment": "pullback", "milestone": "declared", "status": st, "reason": "As reported."}).Index
+	}
+	p := project("depot", map[string]any{"kind": "commitment", "commitment": "pullback"})
+	f.OK("il.com", commerce.KindProjectRegister, p)
+	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
+		p["project"].(map[string]any)["stage"] = st
+		f.OK("il.com", commerce.KindProjectUpdate, restated(p, version(f, "il.com", "depot")))
+	}
+	clk := time.Now()
+	w, err := watch.New(watch.Config{Ledger: f.Led, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := func() {
+		t.Helper()
+		clk = clk.Add(time.Minute)
+		if err := w.Tick(f.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := status(diplomacy.AtRisk)
+	d, err := commerce.GetProject(f.Ctx, f.ViewOf("sy.com"), "depot", time.Now())
+	if err != nil || d.States[1].Gates[0].Holds || d.States[1].Gates[0].Cause != first {
+		t.Fatalf("the gate on the commitment at risk: %+v, %v (want it failing from entry %d)", d.States[1].Gates, err, first)
+	}
+	judge()
+	status(diplomacy.OnTrack)
+	judge()
+	again := status(diplomacy.AtRisk)
+	judge()
+	judge()
+	as, err := commerce.Alerts(f.Ctx, f.ViewOf("il.com"), "depot")
+	if err != nil || len(as) != 2 || as[0].Cause != again || as[1].Cause != first {
+		t.Fatalf("the alerts of the commitment at risk twice: %+v, %v", as, err)
+	}
+	st, err := commerce.Standing(f.Ctx, f.ViewOf("il.com"), time.Now())
+	if err != nil || len(st) != 1 || st[0].Cause != again {
+		t.Errorf("the alerts that stand: %+v, %v", st, err)
+	}
+}
+
+// A gate on a zone the parties have not agreed fails from the zone's
+// first proposal: the page can say since when.
+func TestUnagreedZoneGateFailsFromItsProposal(t *testing.T) {
+	f := newFixture(t)
+	proposed := f.OK("us.mil", deconflict.KindZonePropose, map[string]any{"zone": map[string]any{"id": "north", "name": "North zone", "kind": "economic",
+		"geometry": json.RawMessage(`{"type":"Polygon","coordinates":[[[35.8,33.2],[35.9,33.2],[35.9,33.3],[35.8,33.3],[35.8,33.2]]]}`)}}).Index
+	f.OK("il.com", commerce.KindProjectRegister, project("w", map[string]any{"kind": "zone_quiet", "zone": "north", "days": 7}))
+	d, err := commerce.GetProject(f.Ctx, f.ViewOf("sy.com"), "w", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := d.States[1].Gates[0]; g.Holds || !strings.Contains(g.Reason, "not agreed") || g.Cause != proposed {
+		t.Errorf("the gate on the unagreed zone: %+v, want failing from entry %d", g, proposed)
 	}
 }

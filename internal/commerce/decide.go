@@ -119,6 +119,15 @@ func checkProject(c *cell.Command, p *Project) error {
 	if p.Site != "" && !deconflict.ZoneExists(c.Ctx, c.View, p.Site) {
 		return invalid("site %q: no zone or site of the de-escalation desk", p.Site)
 	}
+	if p.Site != "" {
+		meet, err := deconflict.ZonesMeet(c.Ctx, c.View, p.Site, p.Zone)
+		if err != nil {
+			return err
+		}
+		if !meet {
+			return invalid("site %q lies outside zone %q: a project's site is a place inside its zone", p.Site, p.Zone)
+		}
+	}
 	if !currencyRe.MatchString(p.Currency) {
 		return invalid("currency %q: an ISO 4217 code (USD, EUR)", p.Currency)
 	}
@@ -247,6 +256,14 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	if !c.Actor.IsMediator() && c.Actor.Party.ID != old.Party {
 		return store.Effect{}, forbidden("project %s is %s's and the mediator's to update", old.ID, old.Party)
 	}
+	// An update restates the whole project: one made from a reading older
+	// than the project's last version would silently undo that version.
+	if p.Project.Version == 0 {
+		return store.Effect{}, invalid("project.version: the version of project %s that this update amends, as you read it (it is at version %d)", old.ID, old.Version)
+	}
+	if p.Project.Version != old.Version {
+		return store.Effect{}, &StaleProject{Project: old.ID, Read: p.Project.Version, Version: old.Version, Entry: old.Entry, By: old.By, At: old.At}
+	}
 	x := p.Project
 	reached := map[string]Milestone{}
 	for _, m := range old.Milestones {
@@ -297,6 +314,31 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	x.Version, x.Entry, x.By, x.Party, x.At = old.Version+1, idx, c.Actor.Member.ID, old.Party, now
 	aud, mask := everyone()
 	return store.Effect{Audience: aud, Mask: mask, Changes: append([]store.Change{put(ObjProject, x.ID, "", x)}, docs...)}, nil
+}
+
+// StaleProject refuses a project.update made from a reading of an older
+// version than the project's: the changes made since would be lost. It
+// says which version is current and who made it, so that the officer reads
+// it again before restating the change.
+type StaleProject struct {
+	Project string    `json:"project"`
+	Read    int       `json:"read_version"` // the version the update amends
+	Version int       `json:"version"`      // the project's version now
+	Entry   int64     `json:"entry"`        // the entry that made it
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+func (e *StaleProject) Error() string {
+	return fmt.Sprintf("%v: project %s is at version %d (entry %d, by %s at %s), not %d as this update was read: read it again and restate the change",
+		cell.ErrConflict, e.Project, e.Version, e.Entry, e.By, e.At.UTC().Format(time.RFC3339), e.Read)
+}
+
+func (e *StaleProject) Unwrap() error { return cell.ErrConflict }
+
+// Extensions implements cell.Detailed.
+func (e *StaleProject) Extensions() map[string]any {
+	return map[string]any{"stale": e}
 }
 
 // documents checks the files a project lists, as a message's attachments

@@ -18,6 +18,11 @@ type GateState struct {
 	Holds  bool      `json:"holds"`
 	Reason string    `json:"reason,omitempty"`
 	Since  time.Time `json:"since,omitzero"`
+	// Cause is the log index of the entry from which the gate fails (the
+	// incident's report, the step that set the commitment's status), when
+	// the desk can tell; a page that knows only it reads the entry's time
+	// for Since.
+	Cause int64 `json:"cause,omitempty"`
 }
 
 // zoneIncidents are the incidents v reads in zone.
@@ -40,7 +45,11 @@ func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateSta
 			return st, err
 		}
 		if z.Agreed == 0 {
-			return GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not agreed by the parties", g.Zone)}, nil
+			st := GateState{Gate: g, Reason: fmt.Sprintf("zone %s is not agreed by the parties", g.Zone)}
+			if len(z.Versions) > 0 {
+				st.Cause = z.Versions[0].Entry // unagreed since it was first proposed
+			}
+			return st, nil
 		}
 		incs, err := zoneIncidents(ctx, v, g.Zone)
 		if err != nil {
@@ -54,7 +63,7 @@ func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateSta
 			}
 			if open || inc.OccurredAt.After(quiet) {
 				if st.Holds || inc.OccurredAt.After(st.Since) {
-					st.Since = inc.OccurredAt
+					st.Since, st.Cause = inc.OccurredAt, inc.ID
 					if open {
 						st.Reason = fmt.Sprintf("incident %d in zone %s (%s) is open", inc.ID, g.Zone, inc.Title)
 					} else {
@@ -74,6 +83,14 @@ func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateSta
 		}
 		if s := cm.Status(); s != diplomacy.OnTrack && s != diplomacy.Fulfilled {
 			st.Holds, st.Reason = false, fmt.Sprintf("commitment %s (%s) is %s", cm.ID, cm.Title, s)
+			// The commitment's status is its worst milestone's: it fails
+			// from the entry that set that milestone so (the latest, of
+			// several as bad).
+			for _, m := range cm.Milestones {
+				if m.Status == s && m.Entry > st.Cause {
+					st.Cause = m.Entry
+				}
+			}
 		}
 	case GatePosture:
 		p, err := deconflict.GetPosture(ctx, v)
@@ -87,7 +104,7 @@ func Evaluate(ctx context.Context, v store.View, g Gate, now time.Time) (GateSta
 		if state != g.Posture {
 			st.Holds, st.Reason = false, fmt.Sprintf("the cell's posture is %s, not %s", state, g.Posture)
 			if p != nil {
-				st.Since = p.Since
+				st.Since, st.Cause = p.Since, p.Entry
 			}
 		}
 	}

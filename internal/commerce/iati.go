@@ -2,14 +2,19 @@ package commerce
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/liaison-cell/liaison/internal/deconflict"
+	"github.com/liaison-cell/liaison/internal/store"
 )
 
 // The registry as the field reads it: IATI 2.03 activity XML, which
@@ -71,6 +76,27 @@ type iatiDateOf struct {
 	ISODate string `xml:"iso-date,attr"`
 }
 
+// iatiLocation is where an activity takes place (IATI's location): the
+// zone of the de-escalation desk a project lies in, or its site, by name
+// and the centroid of its shape.
+type iatiLocation struct {
+	Ref         string     `xml:"ref,attr,omitempty"`
+	Reach       iatiCode   `xml:"location-reach"`
+	Name        iatiText   `xml:"name"`
+	Description *iatiText  `xml:"description,omitempty"`
+	Point       *iatiPoint `xml:"point,omitempty"`
+	Exactness   *iatiCode  `xml:"exactness,omitempty"`
+}
+
+// iatiPoint is GML's point as IATI takes it: "lat lng", in WGS 84.
+type iatiPoint struct {
+	SRSName string `xml:"srsName,attr"`
+	Pos     string `xml:"pos"`
+}
+
+// srsWGS84 is the one reference system IATI's point takes.
+const srsWGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+
 type iatiActivity struct {
 	XMLName         xml.Name          `xml:"iati-activity"`
 	LastUpdated     string            `xml:"last-updated-datetime,attr"`
@@ -83,6 +109,7 @@ type iatiActivity struct {
 	Participating   []iatiOrg         `xml:"participating-org"`
 	Status          iatiCode          `xml:"activity-status"`
 	Dates           []iatiDate        `xml:"activity-date"`
+	Locations       []iatiLocation    `xml:"location"`
 	Sectors         []iatiCode        `xml:"sector"`
 	Transactions    []iatiTransaction `xml:"transaction"`
 }
@@ -118,11 +145,57 @@ func narratives(text string, texts map[string]string) []iatiNarrative {
 	return out
 }
 
+// Places returns the place of every zone and site the projects lie in, as
+// v reads them, for IATI: a zone the reader does not read is left out, and
+// its project's location is then named by the zone's id alone.
+func Places(ctx context.Context, v store.View, projects []ProjectDetail) (map[string]deconflict.Place, error) {
+	out := map[string]deconflict.Place{}
+	for _, p := range projects {
+		for _, id := range []string{p.Zone, p.Site} {
+			if _, done := out[id]; done || id == "" {
+				continue
+			}
+			pl, err := deconflict.PlaceOf(ctx, v, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[id] = pl
+		}
+	}
+	return out, nil
+}
+
+// location is a zone's or site's IATI location: its names, and its
+// centroid as the point, approximate (exactness 2) since a zone is an
+// area.
+func location(id string, places map[string]deconflict.Place) iatiLocation {
+	l := iatiLocation{Ref: id, Reach: iatiCode{Code: "1"}, Name: iatiText{Narratives: []iatiNarrative{{Text: id}}}}
+	pl, ok := places[id]
+	if !ok {
+		return l
+	}
+	l.Name.Narratives = narratives(pl.Name, pl.Names)
+	if pl.Point != nil {
+		what := fmt.Sprintf("The centroid of version %d of the zone, agreed by the parties", pl.Version)
+		if !pl.Agreed {
+			what = fmt.Sprintf("The centroid of version %d of the zone, proposed and not yet agreed", pl.Version)
+		}
+		l.Description = &iatiText{Narratives: []iatiNarrative{{Text: what}}}
+		l.Point = &iatiPoint{SRSName: srsWGS84, Pos: strconv.FormatFloat(pl.Point.Lat, 'f', 6, 64) + " " + strconv.FormatFloat(pl.Point.Lng, 'f', 6, 64)}
+		l.Exactness = &iatiCode{Code: "2"}
+	}
+	return l
+}
+
 // IATI writes projects as an IATI 2.03 activities file, as their reader
-// reads them (ProjectDetail from GetProject over the reader's view):
-// published totals and disclosed pledges as incoming commitments
-// (transaction type 11), confidential pledges never.
-func IATI(projects []ProjectDetail, r Reporter, now time.Time) ([]byte, error) {
+// reads them (ProjectDetail from GetProject over the reader's view, places
+// from Places over the same): published totals and disclosed pledges as
+// incoming commitments (transaction type 11), confidential pledges never;
+// the project's zone, and its site, as its locations.
+func IATI(projects []ProjectDetail, places map[string]deconflict.Place, r Reporter, now time.Time) ([]byte, error) {
 	if r.Type == "" {
 		r.Type = "10"
 	}
@@ -163,6 +236,10 @@ func IATI(projects []ProjectDetail, r Reporter, now time.Time) ([]byte, error) {
 		if len(p.Milestones) > 0 {
 			last := slices.MaxFunc(p.Milestones, func(x, y Milestone) int { return x.Due.Compare(y.Due) })
 			a.Dates = append(a.Dates, iatiDate{Type: "3", ISODate: last.Due.UTC().Format(time.DateOnly)})
+		}
+		a.Locations = append(a.Locations, location(p.Zone, places))
+		if p.Site != "" {
+			a.Locations = append(a.Locations, location(p.Site, places))
 		}
 		doc.Activities = append(doc.Activities, a)
 	}

@@ -58,7 +58,11 @@ func exports(t *testing.T) ([]byte, []byte) {
 		}
 		ds = append(ds, d)
 	}
-	x, err := commerce.IATI(ds, commerce.Reporter{Ref: "XM-LIAISON-c1", Name: "Test liaison mechanism"}, time.Now())
+	places, err := commerce.Places(f.Ctx, f.ViewOf("sy.com"), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := commerce.IATI(ds, places, commerce.Reporter{Ref: "XM-LIAISON-c1", Name: "Test liaison mechanism"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +84,10 @@ func TestIATIExportValidates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("xmllint refuses the export: %v\n%s\n%s", err, out, x)
 	}
-	for _, want := range []string{"<iati-identifier>XM-LIAISON-c1-w</iati-identifier>", `<sector code="23210" vocabulary="1">`, "Anonymous funders (3)", ">39000000<", `xml:lang="ar"`, "&lt;east&gt;"} {
+	for _, want := range []string{"<iati-identifier>XM-LIAISON-c1-w</iati-identifier>", `<sector code="23210" vocabulary="1">`, "Anonymous funders (3)", ">39000000<", `xml:lang="ar"`, "&lt;east&gt;",
+		// The zone, a square 35.8-35.9 E by 33.0-33.1 N, at its centre.
+		`<location ref="econ">`, `<location-reach code="1"></location-reach>`, "<narrative>Economic zone</narrative>",
+		`<point srsName="http://www.opengis.net/def/crs/EPSG/0/4326">`, "<pos>33.050", " 35.850000</pos>", `<exactness code="2">`} {
 		if !bytes.Contains(x, []byte(want)) {
 			t.Errorf("the export lacks %s", want)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/dues"
+	"github.com/liaison-cell/liaison/internal/geo"
 	"github.com/liaison-cell/liaison/internal/store"
 )
 
@@ -353,4 +354,68 @@ func IncidentsIn(ctx context.Context, v store.View, zone string) ([]Incident, er
 		}
 		after = last
 	}
+}
+
+// Place is a zone as another desk places it (the commercial desk's IATI
+// export): its names, and the centroid of the version in force, or of the
+// latest while none is.
+type Place struct {
+	Zone    string
+	Name    string
+	Names   map[string]string
+	Version int
+	Agreed  bool
+	Point   *geo.Position // nil when the shape cannot be read back
+}
+
+// PlaceOf returns zone id's place, as v reads it.
+func PlaceOf(ctx context.Context, v store.View, id string) (Place, error) {
+	z, ver, fp, err := shapeOf(ctx, v, id)
+	if err != nil {
+		return Place{}, err
+	}
+	p := Place{Zone: z.ID, Name: z.Name, Names: z.Names, Version: ver.Version, Agreed: ver.Version != 0 && z.Agreed == ver.Version}
+	if fp != nil {
+		c := fp.f.Centroid()
+		p.Point = &c
+	}
+	return p, nil
+}
+
+// ZonesMeet reports whether zones a and b, as v reads the version of each
+// in force (or its latest while none is), share a point: a site said to
+// lie in a zone that does not even touch it is a mistake.
+func ZonesMeet(ctx context.Context, v store.View, a, b string) (bool, error) {
+	_, _, fa, err := shapeOf(ctx, v, a)
+	if err != nil {
+		return false, err
+	}
+	_, _, fb, err := shapeOf(ctx, v, b)
+	if err != nil || fa == nil || fb == nil {
+		return false, err
+	}
+	return geo.Intersects(fa.f, fb.f, 0), nil
+}
+
+// shapeOf is a zone with its version in force, or its latest while none
+// is, and that version's footprint (nil when it cannot be read back).
+func shapeOf(ctx context.Context, v store.View, id string) (ZoneDetail, ZoneVersion, *footprint, error) {
+	z, err := GetZone(ctx, v, id)
+	if err != nil {
+		return z, ZoneVersion{}, nil, err
+	}
+	n := z.Agreed
+	if n == 0 {
+		n = z.Latest
+	}
+	for _, ver := range z.Versions {
+		if ver.Version == n {
+			fp, err := parseShape(ver.Content.Shape, nil)
+			if err != nil {
+				return z, ver, nil, nil
+			}
+			return z, ver, fp, nil
+		}
+	}
+	return z, ZoneVersion{}, nil, nil
 }

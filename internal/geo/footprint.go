@@ -249,3 +249,30 @@ func (f *Footprint) setCap(pts []s2.Point) {
 	// Widened for the rounding of the distances above.
 	f.capRad = r*(1+1e-9) + 1e-12
 }
+
+// Centroid is the footprint's centre on the sphere, where another system
+// that takes one point for a place (IATI's location) is to put it: a
+// Point's own position, a LineString's centre by length, an area's by area
+// (its holes taken out). The radius or width is not weighed: the shape's
+// centre is the disc's or the corridor's.
+func (f *Footprint) Centroid() Position {
+	if f.kind == Point {
+		return f.pos[0]
+	}
+	var sum s2.Point
+	if f.kind == LineString {
+		line := s2.Polyline(appendPoints(nil, f.pos))
+		sum = line.Centroid()
+	} else {
+		// A hole is clockwise: s2 takes its loop's inside to be the rest of
+		// the sphere, whose centroid is the hole's, negated.
+		for i := range f.rings {
+			sum.Vector = sum.Vector.Add(s2.LoopFromPoints(appendPoints(nil, f.ring(i))).Centroid().Vector)
+		}
+	}
+	if sum.Norm() == 0 {
+		return f.pos[0]
+	}
+	ll := s2.LatLngFromPoint(s2.Point{Vector: sum.Normalize()})
+	return Position{Lng: ll.Lng.Degrees(), Lat: ll.Lat.Degrees()}
+}

@@ -12,8 +12,8 @@ import (
 
 // The commercial desk's demo traffic, invented for the demo: a wind farm
 // financed by three anonymous pledges whose total is published, a ski
-// resort whose next milestone an open incident in its zone holds, and the
-// Druze villages' orchards in feasibility.
+// resort whose next milestone an open incident in its zone holds (and the
+// watch's alert of it), and the Druze villages' orchards in feasibility.
 
 // invented marks the projects' texts.
 const invented = "Invented for the demo."
@@ -45,7 +45,7 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 	if err := as("us.commercial", commerce.KindProjectMilestone, map[string]any{"project": "golan-wind", "milestone": "survey", "note": "Survey filed; no objection from either side."}); err != nil {
 		return err
 	}
-	wind["stage"] = commerce.Financing
+	wind["stage"], wind["version"] = commerce.Financing, 1 // an update says which version it amends
 	if err := as("us.commercial", commerce.KindProjectUpdate, map[string]any{"project": wind}); err != nil {
 		return err
 	}
@@ -80,8 +80,8 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 	if err := as("il.commercial", commerce.KindProjectRegister, map[string]any{"project": ski}); err != nil {
 		return err
 	}
-	for _, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
-		ski["stage"] = st
+	for i, st := range []string{commerce.Feasibility, commerce.Financing, commerce.Implementation} {
+		ski["stage"], ski["version"] = st, i+1
 		if err := as("il.commercial", commerce.KindProjectUpdate, map[string]any{"project": ski}); err != nil {
 			return fmt.Errorf("the ski resort to %s: %w", st, err)
 		}
@@ -95,6 +95,19 @@ func (s *Seeder) commerce(ctx context.Context, keys map[string]*record.DeviceKey
 		"description": "A small drone circled the survey team for ten minutes, then flew east.", "addressed": []string{"sy"},
 		"location": map[string]any{"geometry": pointAt(35.80, 33.13), "radius_m": 300}}); err != nil {
 		return err
+	}
+	// The alert the watch raises of the held lifts, as it writes it (a
+	// minute after it starts, on a served cell): the demo's commercial
+	// desks find it in their banner from the first page.
+	// unfiltered: the seeder judges the gates as the watch does, on everything.
+	failing, err := commerce.Failing(ctx, s.Store.View(DemoCell), time.Now())
+	if err != nil {
+		return err
+	}
+	for _, f := range failing {
+		if _, err := s.Ledger.SubmitServer(ctx, DemoCell, commerce.KindGateAlert, f); err != nil {
+			return fmt.Errorf("the alert of %v: %w", f["id"], err)
+		}
 	}
 
 	orchards := map[string]any{"id": "druze-orchards", "title": "Terraced orchards of the Druze villages", "sector": "agriculture",

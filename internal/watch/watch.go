@@ -1,5 +1,7 @@
 // Package watch runs the cell's clocks: it escalates acknowledgements that
-// miss their deadline and sends the scheduled link tests. One node at a
+// miss their deadline, sends the scheduled link tests, and alerts the gates
+// that fail under the commercial desk's projects in implementation (from
+// a GateEvery after it starts). One node at a
 // time runs it (store.TryLeader); every write it makes has a deterministic
 // idempotency id and is re-checked by the domain, so a timer fires once
 // even across restarts and nodes.
@@ -43,6 +45,12 @@ type Config struct {
 	Now      func() time.Time
 	Webhooks []Webhook
 	Client   *http.Client
+	// GateEvery is how often the watch judges the gates of the projects in
+	// implementation (default DefaultGateEvery), and how long after its start
+	// it first does: a watch that writes the moment it starts races whatever
+	// the operator runs at the same time on the data (a rebuild), and an
+	// alert a minute late is not news lost.
+	GateEvery time.Duration
 }
 
 // Watch is the timer runner.
@@ -52,11 +60,13 @@ type Watch struct {
 	// gatesAt is when each cell's commercial gates were last judged: they
 	// read every incident of a zone, so not every tick.
 	gatesAt map[string]time.Time
+	// started is when the watch started: no cell's gates are judged before
+	// a GateEvery has passed since.
+	started time.Time
 }
 
-// GateEvery is how often the watch judges the gates of the projects in
-// implementation.
-const GateEvery = time.Minute
+// DefaultGateEvery is how often the watch judges the gates unless told.
+const DefaultGateEvery = time.Minute
 
 // New returns a watch.
 func New(cfg Config) (*Watch, error) {
@@ -75,12 +85,15 @@ func New(cfg Config) (*Watch, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
+	if cfg.GateEvery <= 0 {
+		cfg.GateEvery = DefaultGateEvery
+	}
 	for _, w := range cfg.Webhooks {
 		if w.Party == "" || w.URL == "" || len(w.Secret) < 16 {
 			return nil, fmt.Errorf("webhook for %q: party, url and a secret of at least 16 characters are required", w.Party)
 		}
 	}
-	return &Watch{cfg: cfg, st: cfg.Ledger.Store(), gatesAt: map[string]time.Time{}}, nil
+	return &Watch{cfg: cfg, st: cfg.Ledger.Store(), gatesAt: map[string]time.Time{}, started: cfg.Now()}, nil
 }
 
 // Run looks at the clocks every interval until ctx ends.
@@ -226,7 +239,11 @@ func (w *Watch) escalateDues(ctx context.Context, cellID string) error {
 // the project depends on no longer holds.
 func (w *Watch) gateAlerts(ctx context.Context, cellID string) error {
 	now := w.cfg.Now()
-	if at, ok := w.gatesAt[cellID]; ok && now.Sub(at) < GateEvery {
+	at, ok := w.gatesAt[cellID]
+	if !ok {
+		at = w.started
+	}
+	if now.Sub(at) < w.cfg.GateEvery {
 		return nil
 	}
 	w.gatesAt[cellID] = now

@@ -11,20 +11,10 @@ package web
 import (
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/liaison-cell/liaison/internal/commerce"
 	"github.com/liaison-cell/liaison/internal/deconflict"
 )
-
-// localUTC is an instant as a datetime-local input holds it, in UTC (the
-// forms label it so): "2026-03-01T14:00".
-func localUTC(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04")
-}
 
 // ---- a pledge ----
 
@@ -58,7 +48,7 @@ func (c *ctx) pledgeEditor(p commerce.Pledge) *pledgeEditor {
 	e := &pledgeEditor{dipForm: newPut(commerce.KindPledgeUpdate, "/pledges/"+p.ID, map[string]any{"pledge": map[string]any{"id": p.ID, "project": p.Project}}),
 		ID: p.ID, Amount: p.Amount, Min: p.Disbursed, MinText: money(p.Disbursed, p.Currency), Conditions: p.Conditions}
 	for _, t := range p.Schedule {
-		e.Tranches = append(e.Tranches, trancheRow{N: len(e.Tranches) + 1, Due: localUTC(t.Due), Amount: t.Amount})
+		e.Tranches = append(e.Tranches, trancheRow{N: len(e.Tranches) + 1, Due: inputUTC(t.Due), Amount: t.Amount})
 	}
 	return e
 }
@@ -154,7 +144,7 @@ func (w *Web) projectEditor(r *http.Request, c *ctx, form dipForm, prefix string
 			e.Reached = append(e.Reached, m.Title)
 			continue
 		}
-		row := msRow{N: len(e.Milestones) + 1, Prefix: prefix, ID: m.ID, Title: m.Title, Due: localUTC(m.Due)}
+		row := msRow{N: len(e.Milestones) + 1, Prefix: prefix, ID: m.ID, Title: m.Title, Due: inputUTC(m.Due)}
 		for i, g := range m.Gates {
 			gr := c.gateRow(ch, g)
 			gr.N = i + 1

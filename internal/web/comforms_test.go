@@ -78,7 +78,9 @@ func TestCommercePledgeUpdateFormOnlyForItsFunder(t *testing.T) {
 	}
 	// What the form sends: the page's fields, the amount, conditions and
 	// schedule the funder typed.
-	due := time.Now().UTC().Add(90 * 24 * time.Hour).Truncate(time.Minute)
+	// Typed to the second: the page shows it, and its form holds it, as
+	// signed.
+	due := time.Now().UTC().Add(90 * 24 * time.Hour).Truncate(time.Minute).Add(30 * time.Second)
 	fields := func() map[string]any {
 		p := map[string]any{}
 		for k, v := range f.Fields["pledge"].(map[string]any) {
@@ -109,7 +111,8 @@ func TestCommercePledgeUpdateFormOnlyForItsFunder(t *testing.T) {
 		t.Fatalf("Jordan's update: %d %s", r.Status, r.Body)
 	}
 	after := jo.page("/pledges")
-	mustContain(t, "Jordan's pledge after", after, "Half once the turbines are ordered.", "9,000,000 USD", `value="`+due.Format("2006-01-02T15:04")+`"`)
+	mustContain(t, "Jordan's pledge after", after, "Half once the turbines are ordered.", "9,000,000 USD", `value="`+due.Format("2006-01-02T15:04:05")+`"`,
+		due.Format("2006-01-02 15:04:05")+" UTC")
 	// A disclosed pledge is pledged anew, not changed: no form.
 	jo.submit("/pledges/jo-wind/disclose", "pledge.disclose", map[string]any{"pledge": "jo-wind", "name": "Jordan", "amount": 18_500_000, "currency": "USD"})
 	if got := formsOf(t, jo.page("/pledges"), "pledge.update"); len(got) != 0 {
@@ -170,6 +173,12 @@ func TestCommerceProjectEditFormForItsPartyAndTheMediator(t *testing.T) {
 	}
 	if r := il.send(f.Method, f.Path, f.Kind, fields()); r.Status != http.StatusCreated {
 		t.Fatalf("Israel's update: %d %s", r.Status, r.Body)
+	}
+	// The same form again, as a second officer would send it from a page
+	// loaded before Israel's update: refused, saying what stands.
+	if r := il.send(f.Method, f.Path, f.Kind, fields()); r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "read it again") ||
+		!strings.Contains(string(r.Body), `"stale":`) {
+		t.Errorf("an update from the page before Israel's: %d %s", r.Status, r.Body)
 	}
 	after := il.page("/projects/hermon-ski")
 	mustContain(t, "the ski resort after", after, `id="m-lodge"`, "Lodge opened", "the cell&#39;s posture is Normal", "Lodge plans.pdf", sha,

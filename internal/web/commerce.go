@@ -155,7 +155,7 @@ func (c *ctx) projectCard(d commerce.ProjectDetail, zones map[string]string) pro
 	if next != nil {
 		left, over := c.dueIn(next.Due)
 		// A card is small: its date in UTC; the project's page gives the zones.
-		pc.Next = &nextItem{Title: next.Title, Due: newStamp(next.Due, nil), Left: left, Over: over, Held: next.Held}
+		pc.Next = &nextItem{Title: next.Title, Due: typedStamp(next.Due, nil), Left: left, Over: over, Held: next.Held}
 		for _, g := range next.Gates {
 			if !g.Holds {
 				pc.Next.Reason = g.Reason
@@ -447,7 +447,7 @@ func (w *Web) projectData(r *http.Request, c *ctx) (*projectData, error) {
 	slices.SortStableFunc(states, func(a, b commerce.MilestoneState) int { return a.Due.Compare(b.Due) })
 	base := "/projects/" + p.ID
 	for _, m := range states {
-		mi := comMilestone{ID: m.ID, Title: m.Title, Due: newStamp(m.Due, tz), Held: m.Held && m.Entry == 0, Entry: m.Entry, By: m.By, Note: m.Note}
+		mi := comMilestone{ID: m.ID, Title: m.Title, Due: typedStamp(m.Due, tz), Held: m.Held && m.Entry == 0, Entry: m.Entry, By: m.By, Note: m.Note}
 		if m.Entry != 0 {
 			at := newStamp(m.Reached, tz)
 			mi.Reached = &at
@@ -611,7 +611,7 @@ func (w *Web) pledgesData(r *http.Request, c *ctx) (*pledgesData, error) {
 			}
 			mp := myPledge{pledgeItem: c.pledgeItem(p), Project: title, ProjectHref: pp.Href, Currency: p.Currency, Remaining: p.Amount - p.Disbursed}
 			for _, t := range p.Schedule {
-				mp.Schedule = append(mp.Schedule, trancheItem{Due: newStamp(t.Due, c.deskZones(p.Funder)), Amount: money(t.Amount, p.Currency)})
+				mp.Schedule = append(mp.Schedule, trancheItem{Due: typedStamp(t.Due, c.deskZones(p.Funder)), Amount: money(t.Amount, p.Currency)})
 			}
 			for _, db := range pd.Disbursals {
 				mp.Disbursals = append(mp.Disbursals, disbursalItem{Amount: money(db.Amount, p.Currency), Date: db.Date, Note: db.Note, By: db.By, Entry: db.ID})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/watch"
 )
@@ -161,19 +162,49 @@ func TestCommercePledgeReachesOnlyItsFunderAndTheMediator(t *testing.T) {
 	}
 }
 
-// The watch's alert of the ski resort's held lifts is on the project's page
-// for the sides, who read the drone incident, and not for an observer, who
-// does not.
+// The watch's alert of the ski resort's held lifts (the demo holds it, as
+// the watch writes it) is on the project's page for the sides, who read
+// the drone incident, and not for an observer, who does not; the urgent
+// banner of every page carries it to the sides' commercial desks alone;
+// and the watch, judging the gates again, does not raise it twice.
 func TestCommerceGateAlertOnTheProjectPage(t *testing.T) {
 	ts := newServer(t)
-	w, err := watch.New(watch.Config{Ledger: ts.Ledger, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	il := ts.signInEnglish(t, "il.commercial")
+	check := func(when string) {
+		t.Helper()
+		page := il.page("/projects/hermon-ski")
+		mustContain(t, "Israel's ski resort page "+when, page, "Alerts: a gate fails while the project is being built", "Lift installation", "Drone over the planned lift station")
+		mustNotContain(t, "Jordan's ski resort page "+when, ts.signInEnglish(t, "jo.commercial").page("/projects/hermon-ski"), "Alerts: a gate fails")
+		banner := il.page("/urgent?fragment=urgent")
+		mustContain(t, "Israel's commercial banner "+when, banner, "Project gates failing while the project is being built: 1", `href="/projects/hermon-ski#m-lifts"`,
+			"Hermon slopes ski resort", "Lift installation", "Drone over the planned lift station", `data-gate-count="1"`)
+		mustContain(t, "Syria's commercial banner "+when, ts.signInEnglish(t, "sy.commercial").page("/urgent?fragment=urgent"), `data-gate-alert=`)
+		for _, m := range []string{"il.military", "il.duty", "jo.commercial", "rpa.commercial"} {
+			mustNotContain(t, m+"'s banner "+when, ts.signInEnglish(t, m).page("/urgent?fragment=urgent"), "data-gate-alert", "Lift installation")
+		}
+	}
+	check("as seeded")
+	// The watch screen carries no banner: the commercial desks find the
+	// alert in a panel of its own, the other desks no such panel.
+	mustContain(t, "Israel's commercial watch screen", il.page("/dashboard"), `id="h-gates"`, `data-gate-alert=`, "Lift installation")
+	mustContain(t, "Israel's commercial watch screen's part", il.page("/dashboard?fragment=gates"), "Drone over the planned lift station")
+	mustNotContain(t, "Israel's duty watch screen", ts.signInEnglish(t, "il.duty").page("/dashboard"), `id="h-gates"`, "data-gate-alert")
+	mustContain(t, "Jordan's commercial watch screen", ts.signInEnglish(t, "jo.commercial").page("/dashboard"), `id="h-gates"`,
+		"No security gate fails on a project in implementation.")
+	for _, lang := range []string{"ar", "he"} {
+		mustContain(t, "Israel's banner in "+lang, il.page("/urgent?fragment=urgent&lang="+lang), `data-gate-alert=`, `id="gates-head"`)
+	}
+	clk := time.Now()
+	w, err := watch.New(watch.Config{Ledger: ts.Ledger, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clk }, GateEvery: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Tick(context.Background()); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		clk = clk.Add(time.Minute)
+		if err := w.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	page := ts.signInEnglish(t, "il.commercial").page("/projects/hermon-ski")
-	mustContain(t, "Israel's ski resort page", page, "Alerts: a gate fails while the project is being built", "Lift installation", "Drone over the planned lift station")
-	mustNotContain(t, "Jordan's ski resort page", ts.signInEnglish(t, "jo.commercial").page("/projects/hermon-ski"), "Alerts: a gate fails")
+	il.page("/projects?lang=en")
+	check("after the watch judged again")
 }

@@ -119,14 +119,19 @@ type dashboardData struct {
 	Posture     posture
 	// Board is the de-escalation desk's status board (deconflict.go).
 	Board *deskBoard
+	// Gates are, for the commercial desks the rule book says they alert,
+	// the gate alerts that stand (urgent.go): the watch screen carries no
+	// banner, so it lists them in a panel of their own.
+	HearsGates bool
+	Gates      []gateAlertItem
 }
 
 // dashboardFragments are the parts of the watch screen a script refreshes.
-var dashboardFragments = []string{"awaiting", "owing", "readbacks", "escalations", "linktests", "posture"}
+var dashboardFragments = []string{"awaiting", "owing", "readbacks", "gates", "escalations", "linktests", "posture"}
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	frag := r.URL.Query().Get("fragment")
-	if frag != "" && !slices.Contains(dashboardFragments, frag) || frag == "owing" && c.p.Party.Kind != cell.Mediator {
+	if frag != "" && !slices.Contains(dashboardFragments, frag) || frag == "owing" && c.p.Party.Kind != cell.Mediator || frag == "gates" && !hearsGateAlerts(c) {
 		return errNoFragment
 	}
 	d, err := w.dashboardData(r, c)
@@ -201,6 +206,11 @@ func (w *Web) dashboardData(r *http.Request, c *ctx) (*dashboardData, error) {
 	d.Posture = w.posture(c, d)
 	if d.Board, err = w.deskBoard(r, c); err != nil {
 		return nil, err
+	}
+	if d.HearsGates = hearsGateAlerts(c); d.HearsGates {
+		if d.Gates, err = w.gateAlerts(r, c); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

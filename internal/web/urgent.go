@@ -3,9 +3,11 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
+	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/hotline"
 )
 
@@ -26,6 +28,26 @@ type urgentData struct {
 	Readbacks     []readbackItem // the newest urgentShown of them
 	ReadbackCount int
 	ReadbackMore  int
+
+	// Gates are the gate alerts of projects in implementation whose
+	// failure stands, for the commercial desks that read them: the project
+	// can go no further until what it depends on holds again.
+	Gates     []gateAlertItem // the newest urgentShown of them
+	GateCount int
+	GateMore  int
+
+	// Labelledby names the heads of the parts shown.
+	Labelledby string
+}
+
+type gateAlertItem struct {
+	Project   string
+	Href      string
+	Title     string
+	Milestone string
+	Reason    string
+	Since     *stamp
+	Entry     int64
 }
 
 // urgentShown is how many items the banner lists at least, room allowing;
@@ -73,6 +95,27 @@ func (w *Web) urgent(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 	d.ReadbackCount = len(rbs)
 	d.Readbacks = rbs[:min(len(rbs), urgentShown)]
 	d.ReadbackMore = d.ReadbackCount - len(d.Readbacks)
+	// Every page reads the banner: the gates are judged only for the
+	// desks they alert.
+	var gates []gateAlertItem
+	if hearsGateAlerts(c) {
+		if gates, err = w.gateAlerts(r, c); err != nil {
+			return err
+		}
+	}
+	d.GateCount = len(gates)
+	d.Gates = gates[:min(len(gates), urgentShown)]
+	d.GateMore = d.GateCount - len(d.Gates)
+	var heads []string
+	for _, h := range []struct {
+		n  int
+		id string
+	}{{d.Count, "urgent-head"}, {d.ReadbackCount, "readbacks-head"}, {d.GateCount, "gates-head"}} {
+		if h.n > 0 {
+			heads = append(heads, h.id)
+		}
+	}
+	d.Labelledby = strings.Join(heads, " ")
 	w.renderFragment(rw, r, "dashboard", "frag-urgent", w.page(c, "", "", "", d))
 	return nil
 }
@@ -107,4 +150,32 @@ func lastEscalated(it api.InboxItem) time.Time {
 		return it.Due
 	}
 	return d.Start.Add(time.Duration(max(d.Level, 1)) * d.Window)
+}
+
+// gateAlerts are the gate alerts that stand and that the rule book says
+// are news for c's member, newest first, for the banner and the watch
+// screen.
+func (w *Web) gateAlerts(r *http.Request, c *ctx) ([]gateAlertItem, error) {
+	as, err := w.api.GateAlerts(r, c.p, c.now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gateAlertItem, 0, len(as))
+	for _, a := range as {
+		it := gateAlertItem{Project: a.Project, Href: "/projects/" + a.Project + "#m-" + a.Milestone, Title: named(c.l, a.Title, a.Titles),
+			Milestone: a.MilestoneTitle, Reason: a.Reason, Entry: a.Entry}
+		if !a.Since.IsZero() {
+			s := newStamp(a.Since, c.deskZones(c.p.Party.ID))
+			it.Since = &s
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// hearsGateAlerts is whether the rule book makes c's member one of the
+// desks the gate alerts are for: the watch screen then keeps a panel of
+// them, empty or not.
+func hearsGateAlerts(c *ctx) bool {
+	return cell.May(c.p.Actor(), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}) == nil
 }

@@ -64,16 +64,45 @@ type zonedStamp struct {
 	Text  string
 }
 
-func newStamp(t time.Time, zones []zone) stamp {
+func newStamp(t time.Time, zones []zone) stamp { return stampAt(t, zones, "15:04", time.RFC3339) }
+
+// typedStamp is an instant a member typed (a milestone's due time, a
+// tranche's), shown as typed: to the minute, or to the second, or the
+// millisecond, when it was typed so. newStamp's minutes would show
+// 12:00:30 as 12:00, which is not what was signed.
+func typedStamp(t time.Time, zones []zone) stamp {
+	clock := "15:04"
+	switch {
+	case t.Nanosecond() != 0:
+		clock = "15:04:05.999"
+	case t.Second() != 0:
+		clock = "15:04:05"
+	}
+	return stampAt(t, zones, clock, time.RFC3339Nano)
+}
+
+// inputUTC is an instant as a datetime-local input the form labels UTC
+// holds it ("2026-03-01T14:00:30"), to the second, or the millisecond
+// when it has them: what a form shows again is what was signed, and a form
+// that restates an instant (a project's other milestones, a pledge's other
+// tranches) does not move it by the seconds it dropped.
+func inputUTC(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.999")
+}
+
+func stampAt(t time.Time, zones []zone, clock, attr string) stamp {
 	u := t.UTC()
-	s := stamp{Attr: u.Format(time.RFC3339), Text: u.Format("2006-01-02 15:04") + " UTC"}
+	s := stamp{Attr: u.Format(attr), Text: u.Format("2006-01-02 "+clock) + " UTC"}
 	for _, z := range zones {
 		lt := t.In(z.Loc)
-		text := lt.Format("15:04")
+		text := lt.Format(clock)
 		if lt.Format("20060102") != u.Format("20060102") {
-			text = lt.Format("2006-01-02 15:04")
+			text = lt.Format("2006-01-02 " + clock)
 		}
-		s.Zones = append(s.Zones, zonedStamp{Party: z.Party, Attr: lt.Format(time.RFC3339), Text: text + " " + utcOffset(lt)})
+		s.Zones = append(s.Zones, zonedStamp{Party: z.Party, Attr: lt.Format(attr), Text: text + " " + utcOffset(lt)})
 	}
 	return s
 }

@@ -34,7 +34,8 @@ test('Jordan changes its pledge\'s conditions and a tranche in the browser; Syri
     await form.getByLabel('Conditions').fill(conditions);
     await form.getByRole('button', { name: 'Add a tranche' }).click();
     const tranche = form.locator('[data-list="pledge.schedule"] > li').last();
-    await tranche.getByLabel('Due (UTC)').fill('2027-03-01T12:00');
+    // To the second: what the funder types is what is signed and shown.
+    await tranche.getByLabel('Due (UTC)').fill('2027-03-01T12:00:30');
     await tranche.getByLabel('Amount (whole units)').fill('9250000');
     await send(jo.page, form);
 
@@ -42,8 +43,12 @@ test('Jordan changes its pledge\'s conditions and a tranche in the browser; Syri
     const x = p.pledge ?? p;
     assert.equal(x.conditions, conditions);
     assert.equal(x.amount, 18_500_000, 'the amount is kept as the form held it');
-    assert.deepEqual(x.schedule.map((t) => [t.due.slice(0, 16), t.amount]), [['2027-03-01T12:00', 9_250_000]]);
+    assert.deepEqual(x.schedule.map((t) => [t.due, t.amount]), [['2027-03-01T12:00:30Z', 9_250_000]]);
     await jo.page.locator('#pledge-jo-wind', { hasText: '9,250,000 USD' }).waitFor();
+    assert.match(await jo.page.locator('#pledge-jo-wind').innerText(), /2027-03-01 12:00:30 UTC/);
+    await jo.page.locator('#pledge-jo-wind .pledge-update > summary').first().click();
+    assert.equal(await jo.page.locator('#pledge-jo-wind [data-list="pledge.schedule"] input[data-key="due"]').last().inputValue(), '2027-03-01T12:00:30',
+      'the form shows again the time as typed');
     assert.match(await jo.page.locator('#pledge-jo-wind').innerText(), /Paid in two tranches/);
 
     for (const url of ['/pledges?lang=en', '/projects/golan-wind?lang=en', '/projects?lang=en']) {
@@ -101,6 +106,33 @@ test('Israel adds a milestone with a posture gate and a document to the ski reso
     assert.deepEqual(proj.documents.find((x) => x.sha256 === sha), { sha256: sha, name: 'lodge-plans.pdf' });
   } finally {
     await il.context.close();
+  }
+});
+
+test('an edit from a page loaded before the mediator\'s change is refused, and the form says whose change came between', async () => {
+  const il = await signIn(browser, 'il.commercial');
+  const us = await signIn(browser, 'us.commercial');
+  try {
+    await il.page.goto('/projects/hermon-ski?lang=en');
+    await il.page.getByText('Edit the milestones and documents', { exact: true }).first().click();
+    const before = (await api(il.page, '/projects/hermon-ski')).version;
+    // The mediator signs its own edit meanwhile.
+    await us.page.goto('/projects/hermon-ski?lang=en');
+    await us.page.getByText('Edit the milestones and documents', { exact: true }).first().click();
+    await send(us.page, us.page.locator('#edit-project'));
+    const form = il.page.locator('#edit-project');
+    await form.locator('#pe-ms > li').first().getByLabel('Title').fill('Lift installation, both slopes');
+    await form.locator('button[type="submit"]').last().click();
+    const error = form.locator('[data-error]');
+    await error.filter({ hasText: 'changed after you loaded the page' }).waitFor();
+    const said = await error.innerText();
+    assert.match(said, new RegExp(`version ${before + 1}, by us\\.commercial`));
+    assert.match(said, new RegExp(`made on version ${before}\\b`));
+    const now = await api(il.page, '/projects/hermon-ski');
+    assert.equal(now.version, before + 1);
+    assert.ok(!now.milestones.some((m) => m.title === 'Lift installation, both slopes'), 'the stale edit was not recorded');
+  } finally {
+    await Promise.all([il.context.close(), us.context.close()]);
   }
 });
 

@@ -4,7 +4,7 @@
 // forms.js reads every desk's), the registry's
 // projects are marked on the de-escalation desk's map of the zones, and
 // the live parts are read again when the stream says the desk changed.
-import { t, say, signAndSubmit, fetchFragment, parseHTML, debounce, problemDetail } from '/static/js/page.js';
+import { t, tIso, say, signAndSubmit, fetchFragment, parseHTML, debounce, problemDetail } from '/static/js/page.js';
 import { newMap, zoneLayers, boundsOf, formBusy } from '/static/js/deskkit.js';
 import { fieldsOf, upload, getPath, editLists } from '/static/js/forms.js';
 
@@ -17,7 +17,11 @@ document.addEventListener('submit', (ev) => {
     const fields = fieldsOf(form);
     await upload(form, fields, status);
     say(status, t('sending'));
-    await signAndSubmit(form.dataset.path, form.dataset.kind, fields, form.dataset.method || 'POST');
+    try {
+      await signAndSubmit(form.dataset.path, form.dataset.kind, fields, form.dataset.method || 'POST');
+    } catch (e) {
+      throw staleAsSaid(e);
+    }
     const then = form.dataset.then;
     if (then) {
       location.assign(then.replace('{id}', encodeURIComponent(String(getPath(fields, form.dataset.thenField)))));
@@ -28,6 +32,20 @@ document.addEventListener('submit', (ev) => {
 });
 
 editLists();
+
+// staleAsSaid turns the desk's refusal of an edit made on an older version
+// of the project than the one that stands (409, with what stands in its
+// stale member) into the officer's words: whose change came between, and
+// to read it before making the edit again.
+function staleAsSaid(e) {
+  const s = e.problem?.stale;
+  if (e.status !== 409 || !s) return e;
+  const at = new Date(s.at);
+  const out = new Error(e.message);
+  out.nodes = tIso('com.stale', { version: s.version, read: s.read_version, by: s.by,
+    at: Number.isNaN(at.getTime()) ? s.at : at.toISOString().slice(0, 19).replace('T', ' ') + ' UTC' }, ['version', 'read', 'by', 'at']);
+  return out;
+}
 
 // A form being filled in is not swapped away by a live part's refresh.
 document.addEventListener('input', (ev) => {

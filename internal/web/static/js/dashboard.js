@@ -8,7 +8,7 @@ const parts = [...document.querySelectorAll('[data-fragment]')];
 function itemKey(el) {
   const li = el?.closest?.('li');
   if (!li) return null;
-  for (const a of ['data-escalation', 'data-message-id', 'data-line']) {
+  for (const a of ['data-escalation', 'data-message-id', 'data-line', 'data-gate-alert']) {
     if (li.hasAttribute(a)) return `li[${a}="${CSS.escape(li.getAttribute(a))}"]`;
   }
   return null;
@@ -32,7 +32,8 @@ const refreshAll = debounce(async () => {
 
 document.addEventListener('liaison:entry', (ev) => {
   const kind = ev.detail?.kind || '';
-  if (/^(message|translation|channel|cell|party)\./.test(kind)) refreshAll();
+  // The hotline's entries, and what raises or clears a gate alert.
+  if (/^(message|translation|channel|cell|party|project|incident|commitment|posture)\./.test(kind)) refreshAll();
 });
 document.addEventListener('liaison:resync', refreshAll);
 // Belt and braces: a slow refresh catches what no event announces.

@@ -286,7 +286,8 @@ export async function formBusy(form, work) {
     await work(status);
   } catch (e) {
     status.textContent = '';
-    say(error, e.message);
+    // An error may carry its message as nodes (tIso), its parts isolated.
+    say(error, e.nodes ?? e.message);
   } finally {
     button.disabled = false;
   }

@@ -312,7 +312,7 @@ async function refreshUrgent() {
   if (html === null) return;
   const frag = parseHTML(html);
   const section = frag.querySelector('[data-urgent-count]');
-  const n = Number(section?.dataset.urgentCount || 0) + Number(section?.dataset.readbackCount || 0);
+  const n = Number(section?.dataset.urgentCount || 0) + Number(section?.dataset.readbackCount || 0) + Number(section?.dataset.gateCount || 0);
   for (const [key, index] of asking) {
     heardReadbacks.delete(key);
     const li = frag.querySelector(`li[data-readback="${CSS.escape(key)}"]`);
@@ -430,7 +430,10 @@ function alertUrgent(a, index) {
 
 document.addEventListener('liaison:entry', (ev) => {
   const e = ev.detail || {};
-  if ((e.kind || '').startsWith('message.')) refreshUrgentSoon();
+  // What the banner lists changes with the hotline's traffic, and with a
+  // gate alert or what clears it (a milestone, a stage, an incident's
+  // finding, a commitment's step, the posture).
+  if (/^(message|project|incident|commitment|posture)\./.test(e.kind || '')) refreshUrgentSoon();
   if (e.kind === 'message.ack' && e.payload?.readback && e.party !== party) {
     heardReadbacks.set(`${e.payload.message}/${e.party}`, e.index);
   }
