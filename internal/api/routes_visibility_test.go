@@ -435,25 +435,46 @@ func (w *walker) check(route, path string, body []byte) {
 		}
 	}
 	for s, idx := range w.secrets {
-		if bytes.Contains(body, needle(s)) {
+		if shows(body, s) {
 			w.t.Errorf("%s: %s (route %s) shows %q of entry %d, outside %s's audience", w.c.member, path, route, s, idx, w.c.member)
 		}
 	}
 }
 
-// needle is how a secret is looked for in an answer: a long one anywhere,
-// a short one (a word, a name) only as a whole JSON string, or a short
-// Arabic word would be found inside every longer text that uses it.
-func needle(s string) []byte {
-	if _, err := strconv.ParseFloat(s, 64); err == nil || utf8.RuneCountInString(s) >= 20 {
-		return []byte(s) // a number is written bare, a long text anywhere
+// shows reports whether body holds secret s: a long text anywhere; a
+// number as a whole number (written bare, but "33.13" is not in
+// "33.135" nor in a time's "05:12:33.13"); a short text (a word, a name)
+// only as a whole JSON string, or a short Arabic word would be found
+// inside every longer text that uses it.
+func shows(body []byte, s string) bool {
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		for i := 0; ; {
+			j := bytes.Index(body[i:], []byte(s))
+			if j < 0 {
+				return false
+			}
+			at, end := i+j, i+j+len(s)
+			// Inside a longer number, or a time's seconds ("12:33.13"):
+			// not a JSON member's ("lat":33.13).
+			before := at > 0 && (isDigit(body[at-1]) || body[at-1] == '.' || (body[at-1] == ':' && at > 1 && isDigit(body[at-2])))
+			after := end < len(body) && isDigit(body[end])
+			if !before && !after {
+				return true
+			}
+			i = at + 1
+		}
+	}
+	if utf8.RuneCountInString(s) >= 20 {
+		return bytes.Contains(body, []byte(s))
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.Encode(s) //nolint:errcheck
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return bytes.Contains(body, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func (w *walker) get(route, path string) {
 	w.t.Helper()
