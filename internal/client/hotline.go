@@ -93,8 +93,16 @@ type StreamOptions struct {
 	// Reconnect is how long to wait before reconnecting after a dropped
 	// connection (default 2 s).
 	Reconnect time.Duration
+	// MaxReconnect, when above Reconnect, backs off: each attempt in a row
+	// that fails to open the stream doubles the wait, up to MaxReconnect,
+	// so that a server that is down is not hammered; a stream that opened
+	// starts again from Reconnect.
+	MaxReconnect time.Duration
 	// OnReconnect, if set, is told of each drop and its cause.
 	OnReconnect func(err error)
+	// OnConnect, if set, is called each time the stream opens, before its
+	// first event: what happened while it was down is replayed after it.
+	OnConnect func()
 }
 
 // Stream follows the live stream, calling fn for each entry in log order,
@@ -107,8 +115,10 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 		opt.Reconnect = 2 * time.Second
 	}
 	last := opt.After
+	wait := opt.Reconnect
 	for {
 		var err error
+		opened := false
 		if last < -1 {
 			// "From now" must be fixed once: a reconnect that again asked
 			// for the log's end would lose whatever was appended while the
@@ -120,7 +130,12 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 			}
 		}
 		if err == nil {
-			err = c.streamOnce(ctx, &last, fn)
+			err = c.streamOnce(ctx, &last, fn, func() {
+				opened = true
+				if opt.OnConnect != nil {
+					opt.OnConnect()
+				}
+			})
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -136,10 +151,16 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 		if opt.OnReconnect != nil {
 			opt.OnReconnect(err)
 		}
+		if opened {
+			wait = opt.Reconnect
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(opt.Reconnect):
+		case <-time.After(wait):
+		}
+		if opt.MaxReconnect > opt.Reconnect {
+			wait = min(2*wait, opt.MaxReconnect)
 		}
 	}
 }
@@ -169,7 +190,7 @@ func (e fnError) Error() string { return e.err.Error() }
 
 var errStreamEnded = errors.New("the server ended the stream")
 
-func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error) error {
+func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, opened func()) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.path("/stream"), nil)
 	if err != nil {
 		return err
@@ -197,6 +218,7 @@ func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) err
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		return fmt.Errorf("the stream answered %q, not text/event-stream", mt)
 	}
+	opened()
 	br := bufio.NewReaderSize(resp.Body, 64<<10)
 	var id, event string
 	var data strings.Builder

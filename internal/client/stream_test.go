@@ -53,8 +53,10 @@ func TestStreamResumesExactlyOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var got []int64
-	drops := 0
-	err := c.Stream(ctx, client.StreamOptions{After: -1, Reconnect: 10 * time.Millisecond, OnReconnect: func(error) { drops++ }}, func(e client.Event) error {
+	drops, opens := 0, 0
+	opt := client.StreamOptions{After: -1, Reconnect: 10 * time.Millisecond, MaxReconnect: 40 * time.Millisecond,
+		OnReconnect: func(error) { drops++ }, OnConnect: func() { opens++ }}
+	err := c.Stream(ctx, opt, func(e client.Event) error {
 		got = append(got, e.Index)
 		if e.Index == 8 {
 			cancel()
@@ -72,6 +74,9 @@ func TestStreamResumesExactlyOnce(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if opens != connects {
+		t.Errorf("told of %d connections, the server answered %d", opens, connects)
+	}
 	if resumedFrom[0] != "-1" || resumedFrom[1] != "2" {
 		t.Errorf("resumed with Last-Event-ID %q, want -1, then the last entry delivered", resumedFrom)
 	}

@@ -1,0 +1,158 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/liaison-cell/liaison/internal/client"
+)
+
+// FollowOptions tunes Follow.
+type FollowOptions struct {
+	// Poll is the fallback: a round at least this often, whatever the
+	// stream says (default 5 s). The stream carries only the entries the
+	// mirror's member may read, so a log that grows by other parties'
+	// entries alone is verified and cosigned at the next poll.
+	Poll time.Duration
+	// Retry is the first wait after a failed round or a dropped stream;
+	// it doubles with each failure in a row, up to Poll (default 250 ms).
+	Retry time.Duration
+	// OnRound, if set, is told of every round Follow runs and its error.
+	OnRound func(*RoundResult, error)
+}
+
+// settle is the first wait after a round that found the signed
+// checkpoint behind the stream: the cell signs one shortly after each
+// commit (its checkpoint interval, 200 ms by default), so the entry the
+// stream announced is covered a moment later.
+const settle = 20 * time.Millisecond
+
+// Follow keeps the mirror following the cell until ctx ends (nil) or a
+// round raises an alarm (an error wrapping ErrAlarm). It subscribes to
+// the cell's live stream and runs a round whenever the stream announces
+// an entry beyond the checkpoint held: one round covers every entry the
+// cell signed meanwhile, so a burst costs a few rounds, not one per
+// entry. A round that finds the signed checkpoint still behind the
+// announced entry is retried shortly, a failed one (the line is down)
+// with backoff; the stream reconnects with backoff and resumes after the
+// last entry it announced, and a round runs on each reconnect, so the
+// mirror catches up as soon as the line returns.
+func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
+	if opt.Poll <= 0 {
+		opt.Poll = 5 * time.Second
+	}
+	if opt.Retry <= 0 {
+		opt.Retry = 250 * time.Millisecond
+	}
+	opt.Retry = min(opt.Retry, opt.Poll)
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	// want is the log size the stream has announced; wake, with room for
+	// one, merges every announcement made during a round into one more.
+	var want atomic.Int64
+	wake := make(chan struct{}, 1)
+	kick := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	wg.Go(func() { m.stream(ctx, opt, &want, kick) })
+
+	failed := opt.Retry
+	behind := settle
+	for {
+		// A round started after this covers whatever was announced before.
+		select {
+		case <-wake:
+		default:
+		}
+		r, err := m.Round(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if opt.OnRound != nil {
+			opt.OnRound(r, err)
+		}
+		var wait time.Duration
+		retry := true
+		switch {
+		case errors.Is(err, ErrAlarm):
+			return err
+		case err != nil:
+			wait, failed = failed, min(2*failed, opt.Poll)
+		case m.size < want.Load():
+			failed = opt.Retry
+			wait, behind = behind, min(2*behind, opt.Poll)
+		default:
+			failed, behind = opt.Retry, settle
+			wait, retry = opt.Poll, false
+		}
+		// An announcement does not cut a retry's wait short: the next
+		// round is due anyway, and a struggling cell is not asked more
+		// often for it.
+		listen := wake
+		if retry {
+			listen = nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-listen:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// stream follows the cell's live stream from the log's end, raising want
+// to each announced entry's index + 1 and kicking the loop; it runs until
+// ctx ends, starting the stream again (from the log's then end) whenever
+// the client gives up on it.
+func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int64, kick func()) {
+	wait := opt.Retry
+	for ctx.Err() == nil {
+		err := m.cfg.Client.Stream(ctx, client.StreamOptions{
+			After:        -2,
+			Reconnect:    opt.Retry,
+			MaxReconnect: opt.Poll,
+			OnConnect:    kick,
+			OnReconnect: func(err error) {
+				m.cfg.Logger.Info("mirror: the cell's stream dropped; reconnecting", "err", err)
+			},
+		}, func(e client.Event) error {
+			for {
+				w := want.Load()
+				if e.Index+1 <= w || want.CompareAndSwap(w, e.Index+1) {
+					break
+				}
+			}
+			kick()
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		// The client does not reconnect on a refusal (the session ended,
+		// or the cell no longer has the entry it would resume after: a
+		// restored cell, which the next round judges). Rounds go on at the
+		// poll; the stream is tried again, later and later.
+		m.cfg.Logger.Warn("mirror: the cell refused its stream; polling meanwhile", "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, opt.Poll)
+	}
+}
