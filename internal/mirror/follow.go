@@ -25,10 +25,16 @@ type FollowOptions struct {
 }
 
 // settle is the first wait after a round that found the signed
-// checkpoint behind the stream: the cell signs one shortly after each
-// commit (its checkpoint interval, 200 ms by default), so the entry the
-// stream announced is covered a moment later.
-const settle = 20 * time.Millisecond
+// checkpoint behind the stream, doubling up to maxSettle: the cell signs
+// one shortly after a commit and then at most once per checkpoint
+// interval (200 ms by default), so the entry the stream announced is
+// covered a moment later. The cap keeps the lag near that interval; a
+// cell that signs nothing new for longer than the poll is asked at the
+// poll.
+const (
+	settle    = 20 * time.Millisecond
+	maxSettle = 100 * time.Millisecond
+)
 
 // Follow keeps the mirror following the cell until ctx ends (nil) or a
 // round raises an alarm (an error wrapping ErrAlarm). It subscribes to
@@ -67,6 +73,7 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 
 	failed := opt.Retry
 	behind := settle
+	var behindSince time.Time
 	for {
 		// A round started after this covers whatever was announced before.
 		select {
@@ -89,9 +96,15 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 			wait, failed = failed, min(2*failed, opt.Poll)
 		case m.size < want.Load():
 			failed = opt.Retry
-			wait, behind = behind, min(2*behind, opt.Poll)
+			if behindSince.IsZero() || r.To > r.From {
+				behindSince = time.Now()
+			}
+			wait, behind = behind, min(2*behind, maxSettle)
+			if time.Since(behindSince) > opt.Poll {
+				wait = opt.Poll
+			}
 		default:
-			failed, behind = opt.Retry, settle
+			failed, behind, behindSince = opt.Retry, settle, time.Time{}
 			wait, retry = opt.Poll, false
 		}
 		// An announcement does not cut a retry's wait short: the next

@@ -164,7 +164,6 @@ func served(t testing.TB, cl *client.Client) map[int64][]byte {
 		}
 		for _, e := range p.Entries {
 			out[e.Index] = e.LeafData
-			after = e.Index
 		}
 		if p.Next == "" {
 			return out
