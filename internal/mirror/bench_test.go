@@ -160,3 +160,51 @@ func benchFollow(b *testing.B, run func(ctx context.Context, m *mirror.Mirror, o
 	b.ReportMetric(float64(cosigned), "cosigned")
 	fmt.Printf("followed %d entries in %s over %d rounds (%d cosigned)\n", len(lags), el.Round(time.Millisecond), rounds, cosigned)
 }
+
+// BenchmarkMirrorCatchUp is the mirror's own ceiling: 10,000 messages on
+// il's line are appended and signed first, then il's mirror follows them
+// in one round (leaves, tree, consistency proof, every entry's leaf and
+// envelope signature, stored) with nothing else running.
+func BenchmarkMirrorCatchUp(b *testing.B) {
+	const total = 10000
+	for b.Loop() {
+		b.StopTimer()
+		d := testlog.NewDemo(b)
+		c := startCell(b, d.Dir, nil)
+		k := registerWitness(b, c, d, "il")
+		m := openMirror(b, c.login(b, "il.duty"), b.TempDir(), k)
+		ctx := context.Background()
+		if _, err := m.Round(ctx); err != nil {
+			b.Fatal(err)
+		}
+		key := d.Key(b, "il.duty")
+		var sent atomic.Int64
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Go(func() {
+				for sent.Add(1) <= total {
+					env, err := client.Sign(key, testlog.Cell, "message.send", map[string]any{
+						"channel": "line-il", "subject": "load", "body": "load", "lang": "en", "precedence": "ROUTINE"})
+					if err != nil {
+						panic(err)
+					}
+					if _, err := c.led.Submit(ctx, testlog.Cell, "il.duty", env); err != nil {
+						panic(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		r, err := m.Round(ctx)
+		el := time.Since(t0)
+		if err != nil || r.Entries < total {
+			b.Fatalf("round %+v, %v", r, err)
+		}
+		b.ReportMetric(float64(r.Entries)/el.Seconds(), "entries/s")
+	}
+}
