@@ -103,6 +103,11 @@ type StreamOptions struct {
 	// OnConnect, if set, is called each time the stream opens, before its
 	// first event: what happened while it was down is replayed after it.
 	OnConnect func()
+	// OnLog, if set, asks the server to announce the log's size as it
+	// grows, whoever the new entries are for, and is told each size, in
+	// order with the entries. A server that does not announce it calls
+	// OnLog never.
+	OnLog func(size int64)
 }
 
 // Stream follows the live stream, calling fn for each entry in log order,
@@ -130,7 +135,7 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 			}
 		}
 		if err == nil {
-			err = c.streamOnce(ctx, &last, fn, func() {
+			err = c.streamOnce(ctx, &last, fn, opt.OnLog, func() {
 				opened = true
 				if opt.OnConnect != nil {
 					opt.OnConnect()
@@ -190,8 +195,12 @@ func (e fnError) Error() string { return e.err.Error() }
 
 var errStreamEnded = errors.New("the server ended the stream")
 
-func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, opened func()) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.path("/stream"), nil)
+func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, onLog func(int64), opened func()) error {
+	path := c.path("/stream")
+	if onLog != nil {
+		path += "?log=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}
@@ -232,6 +241,15 @@ func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) err
 		}
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		if line == "" {
+			if data.Len() > 0 && event == "log" && onLog != nil {
+				var l struct {
+					Size *int64 `json:"size"`
+				}
+				if err := json.Unmarshal([]byte(data.String()), &l); err != nil || l.Size == nil {
+					return fmt.Errorf("stream log event %q: not {\"size\": N}", data.String())
+				}
+				onLog(*l.Size)
+			}
 			if data.Len() > 0 && (event == "" || event == "entry") {
 				var e Event
 				if err := json.Unmarshal([]byte(data.String()), &e); err != nil {

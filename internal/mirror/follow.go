@@ -13,9 +13,9 @@ import (
 // FollowOptions tunes Follow.
 type FollowOptions struct {
 	// Poll is the fallback: a round at least this often, whatever the
-	// stream says (default 5 s). The stream carries only the entries the
-	// mirror's member may read, so a log that grows by other parties'
-	// entries alone is verified and cosigned at the next poll.
+	// stream says (default 5 s), for a stream that is down or a cell too
+	// old to announce its log's size (its stream carries only the entries
+	// the mirror's member may read).
 	Poll time.Duration
 	// Retry is the first wait after a failed round or a dropped stream;
 	// it doubles with each failure in a row, up to Poll (default 250 ms).
@@ -38,14 +38,14 @@ const (
 
 // Follow keeps the mirror following the cell until ctx ends (nil) or a
 // round raises an alarm (an error wrapping ErrAlarm). It subscribes to
-// the cell's live stream and runs a round whenever the stream announces
-// an entry beyond the checkpoint held: one round covers every entry the
+// the cell's live stream and runs a round whenever the stream says the
+// log grew beyond the checkpoint held: one round covers every entry the
 // cell signed meanwhile, so a burst costs a few rounds, not one per
-// entry. A round that finds the signed checkpoint still behind the
-// announced entry is retried shortly, a failed one (the line is down)
-// with backoff; the stream reconnects with backoff and resumes after the
-// last entry it announced, and a round runs on each reconnect, so the
-// mirror catches up as soon as the line returns.
+// entry. A round that finds the signed checkpoint still behind the size
+// announced is retried shortly, a failed one (the line is down) with
+// backoff; the stream reconnects with backoff and resumes where it was,
+// and a round runs on each reconnect, so the mirror catches up as soon
+// as the line returns.
 func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 	if opt.Poll <= 0 {
 		opt.Poll = 5 * time.Second
@@ -131,10 +131,20 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 }
 
 // stream follows the cell's live stream from the log's end, raising want
-// to each announced entry's index + 1 and kicking the loop; it runs until
-// ctx ends, starting the stream again (from the log's then end) whenever
-// the client gives up on it.
+// to each log size the cell announces (and, from a cell that announces
+// none, to each readable entry's index + 1) and kicking the loop; it runs
+// until ctx ends, starting the stream again (from the log's then end)
+// whenever the client gives up on it.
 func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int64, kick func()) {
+	raise := func(size int64) {
+		for {
+			w := want.Load()
+			if size <= w || want.CompareAndSwap(w, size) {
+				break
+			}
+		}
+		kick()
+	}
 	wait := opt.Retry
 	for ctx.Err() == nil {
 		err := m.cfg.Client.Stream(ctx, client.StreamOptions{
@@ -145,14 +155,9 @@ func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int
 			OnReconnect: func(err error) {
 				m.cfg.Logger.Info("mirror: the cell's stream dropped; reconnecting", "err", err)
 			},
+			OnLog: raise,
 		}, func(e client.Event) error {
-			for {
-				w := want.Load()
-				if e.Index+1 <= w || want.CompareAndSwap(w, e.Index+1) {
-					break
-				}
-			}
-			kick()
+			raise(e.Index + 1)
 			return nil
 		})
 		if ctx.Err() != nil {

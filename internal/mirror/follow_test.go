@@ -250,8 +250,9 @@ func holdsExactly(t testing.TB, who string, m *mirror.Mirror, cl *client.Client,
 
 // A cell and two mirrors following its stream, with traffic from three
 // parties at once: the mirrors keep up on the stream alone (the poll is
-// an hour away), and the checkpoint the traffic ends at is cosigned by
-// both, verifiable with x/mod/sumdb/note and either witness key alone.
+// an hour away), to the last entry even when neither party may read it,
+// and the checkpoint the traffic ends at is cosigned by both, verifiable
+// with x/mod/sumdb/note and either witness key alone.
 func TestTwoMirrorsFollowTheStream(t *testing.T) {
 	d := testlog.NewDemo(t)
 	c := startCell(t, d.Dir, nil)
@@ -281,8 +282,6 @@ func TestTwoMirrorsFollowTheStream(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// The last word is on the joint channel, which both parties read: the
-	// stream announces it to both mirrors.
 	c.send(t, d, "us.duty", "joint-general", "end of traffic")
 	reader := c.login(t, "jo.duty")
 	msg, err := reader.Checkpoint(ctx)
@@ -292,6 +291,12 @@ func TestTwoMirrorsFollowTheStream(t *testing.T) {
 	size := checkpointSize(t, msg) // where the traffic ended
 	ilF.cosignedAt(t, "il's mirror at the end of traffic", size)
 	syF.cosignedAt(t, "sy's mirror at the end of traffic", size)
+	// With both mirrors settled, one more word, on Jordan's line, which
+	// neither party reads: the stream tells both mirrors the log grew.
+	c.send(t, d, "us.duty", "line-jo", "unread by il and sy")
+	size++
+	ilF.cosignedAt(t, "il's mirror after an entry it may not read", size)
+	syF.cosignedAt(t, "sy's mirror after an entry it may not read", size)
 	ilF.halt(t)
 	syF.halt(t)
 
