@@ -43,22 +43,27 @@ func BenchmarkCosignatureRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkMirrorFollow has 32 senders append messages on il's line as
-// fast as the cell takes them while il's mirror follows, verifies and
-// cosigns; it reports the entries verified per second and the lag from an
+// BenchmarkMirrorFollow has 32 senders append messages on il's line (on
+// Syria's for stream-unread) as fast as the cell takes them while il's
+// mirror follows, verifies and cosigns; it reports the entries verified per second and the lag from an
 // entry's append to the mirror holding a verified checkpoint that covers
 // it. The mirror follows three ways: "stream" is Follow (a round when the
 // stream announces an entry, as `liaison mirror` runs); "poll-1s" a round
 // every second (what `liaison mirror` did before it followed the stream);
 // "busy" rounds back to back, the most a polling mirror can do.
 func BenchmarkMirrorFollow(b *testing.B) {
+	stream := func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error)) {
+		m.Follow(ctx, mirror.FollowOptions{OnRound: on}) //nolint:errcheck // on sees every round's error
+	}
 	modes := []struct {
 		name string
 		run  func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error))
+		// sender, on the sender's line: il's line is read by il's mirror,
+		// Syria's is not (the stream tells it the log grew, nothing more).
+		sender string
 	}{
-		{"stream", func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error)) {
-			m.Follow(ctx, mirror.FollowOptions{OnRound: on}) //nolint:errcheck // on sees every round's error
-		}},
+		{"stream", stream, "il"},
+		{"stream-unread", stream, "sy"},
 		{"poll-1s", func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error)) {
 			for ctx.Err() == nil {
 				on(m.Round(ctx))
@@ -67,23 +72,23 @@ func BenchmarkMirrorFollow(b *testing.B) {
 				case <-time.After(time.Second):
 				}
 			}
-		}},
+		}, "il"},
 		{"busy", func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error)) {
 			for ctx.Err() == nil {
 				on(m.Round(ctx))
 			}
-		}},
+		}, "il"},
 	}
 	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) {
 			for b.Loop() {
-				benchFollow(b, mode.run)
+				benchFollow(b, mode.run, mode.sender)
 			}
 		})
 	}
 }
 
-func benchFollow(b *testing.B, run func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error))) {
+func benchFollow(b *testing.B, run func(ctx context.Context, m *mirror.Mirror, on func(*mirror.RoundResult, error)), sender string) {
 	const total = 10000
 	d := testlog.NewDemo(b)
 	c := startCell(b, d.Dir, nil)
@@ -95,7 +100,7 @@ func benchFollow(b *testing.B, run func(ctx context.Context, m *mirror.Mirror, o
 		b.Fatal(err)
 	}
 	start := m.Size()
-	key := d.Key(b, "il.duty")
+	key := d.Key(b, sender+".duty")
 	var mu sync.Mutex
 	appended := map[int64]time.Time{}
 	var sent atomic.Int64
@@ -105,11 +110,11 @@ func benchFollow(b *testing.B, run func(ctx context.Context, m *mirror.Mirror, o
 		wg.Go(func() {
 			for sent.Add(1) <= total {
 				env, err := client.Sign(key, testlog.Cell, "message.send", map[string]any{
-					"channel": "line-il", "subject": "load", "body": "load", "lang": "en", "precedence": "ROUTINE"})
+					"channel": "line-" + sender, "subject": "load", "body": "load", "lang": "en", "precedence": "ROUTINE"})
 				if err != nil {
 					panic(err)
 				}
-				r, err := c.led.Submit(context.Background(), testlog.Cell, "il.duty", env)
+				r, err := c.led.Submit(context.Background(), testlog.Cell, sender+".duty", env)
 				if err != nil {
 					panic(err)
 				}
