@@ -146,3 +146,80 @@ func TestStreamFromNowKeepsItsPlaceAcrossADrop(t *testing.T) {
 		t.Errorf("connected with Last-Event-ID %q, want 4 both times (the log's size was 5)", resumedFrom)
 	}
 }
+
+// A client that wants the log's size asks for it, is told each size in
+// order with the entries, and still resumes after the last entry: a size
+// is not an event id. A server that does not announce sizes (one that
+// ignores ?log) costs it nothing but the sizes.
+func TestStreamLogSizes(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Query().Get("log")+"/"+r.Header.Get("Last-Event-ID"))
+		n := len(asked)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		if n == 1 {
+			fmt.Fprint(w, "id: 3\nevent: entry\ndata: {\"index\": 3}\n\nevent: log\ndata: {\"size\":4}\n\n")
+			fmt.Fprint(w, "event: log\ndata: {\"size\":9}\n\n")
+			return // dropped
+		}
+		fmt.Fprint(w, "id: 9\nevent: entry\ndata: {\"index\": 9}\n\nevent: log\ndata: {\"size\":10}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var got []string
+	opt := client.StreamOptions{After: 2, Reconnect: time.Millisecond, OnLog: func(n int64) {
+		got = append(got, "size "+strconv.FormatInt(n, 10))
+		if n == 10 {
+			cancel()
+		}
+	}}
+	err := client.New(srv.URL, "tok").Stream(ctx, opt, func(e client.Event) error {
+		got = append(got, "entry "+strconv.FormatInt(e.Index, 10))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"entry 3", "size 4", "size 9", "entry 9", "size 10"}; !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"1/2", "1/3"}; !slices.Equal(asked, want) {
+		t.Errorf("asked with log/Last-Event-ID %q, want %q", asked, want)
+	}
+}
+
+// A log event that is not {"size": N} is a broken server, not a size.
+func TestStreamBadLogEvent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "event: log\ndata: {\"size\":\"many\"}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	drops := 0
+	opt := client.StreamOptions{After: -1, Reconnect: time.Millisecond, OnLog: func(int64) { t.Error("told a size") },
+		OnReconnect: func(err error) {
+			t.Log(err)
+			if drops++; drops == 2 {
+				cancel()
+			}
+		}}
+	if err := client.New(srv.URL, "tok").Stream(ctx, opt, func(client.Event) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if drops < 2 {
+		t.Errorf("%d drops, want the stream dropped on the bad event", drops)
+	}
+}
