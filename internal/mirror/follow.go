@@ -63,22 +63,29 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 	// one, merges every announcement made during a round into one more.
 	var want atomic.Int64
 	wake := make(chan struct{}, 1)
-	kick := func() {
-		select {
-		case wake <- struct{}{}:
-		default:
+	// connected says the stream (re)opened: the cell is back, and a round
+	// waiting out a failure's backoff goes at once.
+	connected := make(chan struct{}, 1)
+	signal := func(ch chan struct{}) func() {
+		return func() {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
 		}
 	}
-	wg.Go(func() { m.stream(ctx, opt, &want, kick) })
+	wg.Go(func() { m.stream(ctx, opt, &want, signal(wake), signal(connected)) })
 
 	failed := opt.Retry
 	behind := settle
 	var behindSince time.Time
 	for {
 		// A round started after this covers whatever was announced before.
-		select {
-		case <-wake:
-		default:
+		for _, ch := range []chan struct{}{wake, connected} {
+			select {
+			case <-ch:
+			default:
+			}
 		}
 		r, err := m.Round(ctx)
 		if ctx.Err() != nil {
@@ -124,6 +131,7 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 			t.Stop()
 			return nil
 		case <-listen:
+		case <-connected:
 		case <-t.C:
 		}
 		t.Stop()
@@ -132,10 +140,11 @@ func (m *Mirror) Follow(ctx context.Context, opt FollowOptions) error {
 
 // stream follows the cell's live stream from the log's end, raising want
 // to each log size the cell announces (and, from a cell that announces
-// none, to each readable entry's index + 1) and kicking the loop; it runs
+// none, to each readable entry's index + 1) and kicking the loop, which
+// it also tells of each (re)connection; it runs
 // until ctx ends, starting the stream again (from the log's then end)
 // whenever the client gives up on it.
-func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int64, kick func()) {
+func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int64, kick, connected func()) {
 	raise := func(size int64) {
 		for {
 			w := want.Load()
@@ -151,7 +160,7 @@ func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int
 			After:        -2,
 			Reconnect:    opt.Retry,
 			MaxReconnect: opt.Poll,
-			OnConnect:    kick,
+			OnConnect:    connected,
 			OnReconnect: func(err error) {
 				m.cfg.Logger.Info("mirror: the cell's stream dropped; reconnecting", "err", err)
 			},
