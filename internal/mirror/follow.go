@@ -163,6 +163,9 @@ func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int
 			OnConnect:    connected,
 			OnReconnect: func(err error) {
 				m.cfg.Logger.Info("mirror: the cell's stream dropped; reconnecting", "err", err)
+				// A round now says whether the line is down, rather than
+				// at the next poll.
+				kick()
 			},
 			OnLog: raise,
 		}, func(e client.Event) error {
