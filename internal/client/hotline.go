@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/hotline"
@@ -108,6 +109,11 @@ type StreamOptions struct {
 	// order with the entries. A server that does not announce it calls
 	// OnLog never.
 	OnLog func(size int64)
+	// Idle, if set, drops a connection on which nothing (not even the
+	// server's heartbeat comment, every 15 s) arrived for so long, and
+	// reconnects: a line cut without a word (no reset reaches the client)
+	// would otherwise hold a dead connection open for ever.
+	Idle time.Duration
 }
 
 // Stream follows the live stream, calling fn for each entry in log order,
@@ -135,7 +141,7 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 			}
 		}
 		if err == nil {
-			err = c.streamOnce(ctx, &last, fn, opt.OnLog, func() {
+			err = c.streamOnce(ctx, &last, fn, opt, func() {
 				opened = true
 				if opt.OnConnect != nil {
 					opt.OnConnect()
@@ -195,7 +201,22 @@ func (e fnError) Error() string { return e.err.Error() }
 
 var errStreamEnded = errors.New("the server ended the stream")
 
-func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, onLog func(int64), opened func()) error {
+// readNotify calls read after each read that got bytes.
+type readNotify struct {
+	r    io.Reader
+	read func()
+}
+
+func (r readNotify) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.read()
+	}
+	return n, err
+}
+
+func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, opt StreamOptions, opened func()) error {
+	onLog := opt.OnLog
 	path := c.path("/stream")
 	if onLog != nil {
 		path += "?log=1"
@@ -228,12 +249,25 @@ func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) err
 		return fmt.Errorf("the stream answered %q, not text/event-stream", mt)
 	}
 	opened()
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	var idle atomic.Bool
+	var body io.Reader = resp.Body
+	if opt.Idle > 0 {
+		t := time.AfterFunc(opt.Idle, func() {
+			idle.Store(true)
+			resp.Body.Close()
+		})
+		defer t.Stop()
+		body = readNotify{resp.Body, func() { t.Reset(opt.Idle) }}
+	}
+	br := bufio.NewReaderSize(body, 64<<10)
 	var id, event string
 	var data strings.Builder
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
+			if idle.Load() {
+				return fmt.Errorf("nothing from the stream in %s", opt.Idle)
+			}
 			if err == io.EOF {
 				return errStreamEnded
 			}

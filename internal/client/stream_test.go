@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +222,45 @@ func TestStreamBadLogEvent(t *testing.T) {
 	}
 	if drops < 2 {
 		t.Errorf("%d drops, want the stream dropped on the bad event", drops)
+	}
+}
+
+// A connection on which nothing arrives, not even a heartbeat, is dropped
+// and made again: a line cut without a reset does not hold the stream.
+func TestStreamIdleConnectionIsDropped(t *testing.T) {
+	var mu sync.Mutex
+	connects := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		connects++
+		n := connects
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		if n >= 2 {
+			fmt.Fprint(w, "id: 0\nevent: entry\ndata: {\"index\": 0}\n\n")
+		}
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // then silence
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var drops []string
+	opt := client.StreamOptions{After: -1, Reconnect: time.Millisecond, Idle: 100 * time.Millisecond,
+		OnReconnect: func(err error) { drops = append(drops, err.Error()) }}
+	err := client.New(srv.URL, "tok").Stream(ctx, opt, func(e client.Event) error {
+		cancel()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drops) == 0 {
+		t.Error("the silent connection was never dropped")
+	}
+	for _, d := range drops {
+		if !strings.Contains(d, "nothing from the stream") {
+			t.Errorf("dropped for %q, want for silence", d)
+		}
 	}
 }

@@ -168,6 +168,9 @@ func (m *Mirror) stream(ctx context.Context, opt FollowOptions, want *atomic.Int
 				kick()
 			},
 			OnLog: raise,
+			// Three of the cell's 15 s heartbeats missed: the line was
+			// cut without a word.
+			Idle: 45 * time.Second,
 		}, func(e client.Event) error {
 			raise(e.Index + 1)
 			return nil
