@@ -190,21 +190,17 @@ func demoMirrorLogins(ctx context.Context, st store.Store, cellID, party, dir st
 	return nil
 }
 
-// followDemoMirror runs the mirror's rounds until ctx ends. An alarm stops
-// the mirror (its proof kept) and is logged; the demo cell goes on.
+// followDemoMirror follows the cell's stream until ctx ends, as
+// `liaison mirror` does. An alarm stops the mirror (its proof kept) and is
+// logged; the demo cell goes on.
 func followDemoMirror(ctx context.Context, d *demoMirror, log *slog.Logger) {
-	for {
-		if _, err := d.m.Round(ctx); errors.Is(err, mirror.ErrAlarm) {
-			log.Error("mirror alarm", "party", d.party, "err", err)
-			return
-		} else if err != nil && ctx.Err() == nil {
+	err := d.m.Follow(ctx, mirror.FollowOptions{OnRound: func(_ *mirror.RoundResult, err error) {
+		if err != nil && !errors.Is(err, mirror.ErrAlarm) {
 			log.Warn("mirror round", "party", d.party, "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
+	}})
+	if err != nil {
+		log.Error("mirror alarm", "party", d.party, "err", err)
 	}
 }
 

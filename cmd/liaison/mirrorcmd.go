@@ -23,8 +23,8 @@ import (
 )
 
 // runMirror keeps a party's own copy of the cell's log, as the signed-in
-// member reads it: it follows the cell, verifies and cosigns each
-// checkpoint, keeps the party's replica, and with --listen serves the
+// member reads it: it follows the cell's stream, verifies and cosigns each
+// checkpoint as it arrives, keeps the party's replica, and with --listen serves the
 // party's members from it, read-only, the line to the cell up or down. It
 // stops with exit code 4 on an alarm, the proof kept in --data.
 func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,8 +39,8 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	party := fs.String("party", "", "the party whose record this mirror keeps (must be the signed-in member's)")
 	data := fs.String("data", "", "the mirror's data directory (required)")
 	keyFile := fs.String("witness-key", "", "witness key to cosign with (default <config>/keys/witness.key if it exists; none: verify only)")
-	once := fs.Bool("once", false, "follow once and stop")
-	interval := fs.Duration("interval", time.Second, "time between rounds")
+	once := fs.Bool("once", false, "follow once (one round: checkpoint, proofs, entries, cosignature) and stop")
+	interval := fs.Duration("interval", 5*time.Second, "the longest time between two rounds: the cell's stream wakes the mirror as soon as the log grows, and this poll is the fallback while the stream is down")
 	listen := fs.String("listen", "", "serve the party's members from the mirror, read-only, at this address (127.0.0.1:PORT); sign them in with 'liaison mirror user'")
 	insecure := fs.Bool("insecure-cookies", false, "with --listen: session cookies without Secure, for plain-HTTP loopback only")
 	if err := fs.Parse(args); err != nil {
@@ -129,11 +129,7 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer stop()
 		fmt.Fprintf(stdout, "Serving %s's mirror read-only at %s\n", partyName, url)
 	}
-	for {
-		r, err := m.Round(ctx)
-		if errors.Is(err, mirror.ErrAlarm) {
-			return &exitError{code: 4, err: fmt.Errorf("%w; the two signed checkpoints are kept in %s", err, *data)}
-		}
+	report := func(r *mirror.RoundResult) {
 		if r.Sent > 0 || r.Refused > 0 {
 			fmt.Fprintf(stdout, "%s  sent %d queued writes to the cell", time.Now().UTC().Format(time.RFC3339), r.Sent)
 			if r.Refused > 0 {
@@ -141,34 +137,55 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "; %d wait\n", r.Waiting)
 		}
-		switch {
-		case err != nil && *once:
-			return sessionError(err)
-		case err != nil && ctx.Err() != nil:
-			return nil
-		case err != nil:
-			log.Warn("the cell does not answer; trying again", "err", err, "writes waiting", r.Waiting)
-		case r.To > r.From || r.Cosigned:
+		if r.To > r.From || r.Cosigned {
 			cos := ""
 			if r.Cosigned {
 				cos = ", cosigned"
 			}
 			fmt.Fprintf(stdout, "%s  size %d (+%d, %d entries of %s kept)%s\n", time.Now().UTC().Format(time.RFC3339), r.To, r.To-r.From, r.Entries, partyID, cos)
 		}
-		if *once {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(*interval):
-		}
 	}
+	alarm := func(err error) error {
+		return &exitError{code: 4, err: fmt.Errorf("%w; the two signed checkpoints are kept in %s", err, *data)}
+	}
+	if *once {
+		r, err := m.Round(ctx)
+		switch {
+		case errors.Is(err, mirror.ErrAlarm):
+			return alarm(err)
+		case err != nil:
+			return sessionError(err)
+		}
+		report(r)
+		return nil
+	}
+	down := false
+	err = m.Follow(ctx, mirror.FollowOptions{Poll: *interval, OnRound: func(r *mirror.RoundResult, err error) {
+		switch {
+		case errors.Is(err, mirror.ErrAlarm):
+		case err != nil:
+			// Said once per outage, not once per retry.
+			if !down {
+				log.Warn("the cell does not answer; trying again", "err", err, "writes waiting", r.Waiting)
+			}
+			down = true
+		default:
+			if down {
+				fmt.Fprintf(stdout, "%s  the cell answers again\n", time.Now().UTC().Format(time.RFC3339))
+			}
+			down = false
+			report(r)
+		}
+	}})
+	if errors.Is(err, mirror.ErrAlarm) {
+		return alarm(err)
+	}
+	return err
 }
 
 // serveMirror serves the API and pages over the mirror's replica, with a
-// read-only ledger: every read as at the cell, no write (api.Config.Relay
-// is where the mirror's outbox will take them).
+// read-only ledger: every read as at the cell; its members' writes go to
+// the mirror's outbox (api.Config.Relay), for the cell.
 func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cellID, addr string, secure bool, log *slog.Logger) (string, func(), error) {
 	led, err := ledger.New(ledger.Config{Store: m.Store(), Registry: reg, Logger: log})
 	if err != nil {

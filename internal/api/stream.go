@@ -199,8 +199,25 @@ var StreamHeartbeat = 15 * time.Second
 // stream serves Server-Sent Events: one "entry" event per log entry the
 // caller may read, with the log index as event id. A client resumes with
 // Last-Event-ID (or ?after=N) and receives every later entry exactly once;
-// without either it starts at the log's current end.
+// without either it starts at the log's current end. With ?log=1 it also
+// announces the log's size as it grows ("log" events, no id), whoever the
+// new entries are for: a party's mirror verifies every checkpoint, not
+// only those its party's entries are in, and the size is what the signed
+// checkpoint tells every reader of the log a moment later.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	announce := false
+	if v := r.URL.Query().Get("log"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("log must be 1 (announce the log's size as it grows) or 0")
+		}
+		if b {
+			if err := cell.May(p.Actor(), cell.ReadLog, cell.Target{}); err != nil {
+				return err
+			}
+		}
+		announce = b
+	}
 	after := int64(-2)
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -259,6 +276,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 	visible := func(m uint64, members []string, e *record.Entry) bool {
 		return reader.Reads(m, members) && cell.May(actor, cell.ReadEntry, cell.Target{Entry: e}) == nil
 	}
+	told := after + 1 // the log size announced, or known to the client
 	for {
 		buf.Reset()
 		more := false
@@ -298,6 +316,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *Principal) er
 				}
 				more = true
 			}
+		}
+		if announce && !more && after+1 > told {
+			// After the entries it covers, once caught up: one event per
+			// burst, not per entry.
+			told = after + 1
+			fmt.Fprintf(&buf, "event: log\ndata: {\"size\":%d}\n\n", told)
 		}
 		if buf.Len() > 0 {
 			rc.SetWriteDeadline(time.Now().Add(30 * time.Second)) //nolint:errcheck

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/hotline"
@@ -93,8 +94,26 @@ type StreamOptions struct {
 	// Reconnect is how long to wait before reconnecting after a dropped
 	// connection (default 2 s).
 	Reconnect time.Duration
+	// MaxReconnect, when above Reconnect, backs off: each attempt in a row
+	// that fails to open the stream doubles the wait, up to MaxReconnect,
+	// so that a server that is down is not hammered; a stream that opened
+	// starts again from Reconnect.
+	MaxReconnect time.Duration
 	// OnReconnect, if set, is told of each drop and its cause.
 	OnReconnect func(err error)
+	// OnConnect, if set, is called each time the stream opens, before its
+	// first event: what happened while it was down is replayed after it.
+	OnConnect func()
+	// OnLog, if set, asks the server to announce the log's size as it
+	// grows, whoever the new entries are for, and is told each size, in
+	// order with the entries. A server that does not announce it calls
+	// OnLog never.
+	OnLog func(size int64)
+	// Idle, if set, drops a connection on which nothing (not even the
+	// server's heartbeat comment, every 15 s) arrived for so long, and
+	// reconnects: a line cut without a word (no reset reaches the client)
+	// would otherwise hold a dead connection open for ever.
+	Idle time.Duration
 }
 
 // Stream follows the live stream, calling fn for each entry in log order,
@@ -107,8 +126,10 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 		opt.Reconnect = 2 * time.Second
 	}
 	last := opt.After
+	wait := opt.Reconnect
 	for {
 		var err error
+		opened := false
 		if last < -1 {
 			// "From now" must be fixed once: a reconnect that again asked
 			// for the log's end would lose whatever was appended while the
@@ -120,7 +141,12 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 			}
 		}
 		if err == nil {
-			err = c.streamOnce(ctx, &last, fn)
+			err = c.streamOnce(ctx, &last, fn, opt, func() {
+				opened = true
+				if opt.OnConnect != nil {
+					opt.OnConnect()
+				}
+			})
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -136,10 +162,16 @@ func (c *Client) Stream(ctx context.Context, opt StreamOptions, fn func(Event) e
 		if opt.OnReconnect != nil {
 			opt.OnReconnect(err)
 		}
+		if opened {
+			wait = opt.Reconnect
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(opt.Reconnect):
+		case <-time.After(wait):
+		}
+		if opt.MaxReconnect > opt.Reconnect {
+			wait = min(2*wait, opt.MaxReconnect)
 		}
 	}
 }
@@ -169,8 +201,27 @@ func (e fnError) Error() string { return e.err.Error() }
 
 var errStreamEnded = errors.New("the server ended the stream")
 
-func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.path("/stream"), nil)
+// readNotify calls read after each read that got bytes.
+type readNotify struct {
+	r    io.Reader
+	read func()
+}
+
+func (r readNotify) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.read()
+	}
+	return n, err
+}
+
+func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) error, opt StreamOptions, opened func()) error {
+	onLog := opt.OnLog
+	path := c.path("/stream")
+	if onLog != nil {
+		path += "?log=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}
@@ -197,12 +248,26 @@ func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) err
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		return fmt.Errorf("the stream answered %q, not text/event-stream", mt)
 	}
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	opened()
+	var idle atomic.Bool
+	var body io.Reader = resp.Body
+	if opt.Idle > 0 {
+		t := time.AfterFunc(opt.Idle, func() {
+			idle.Store(true)
+			resp.Body.Close()
+		})
+		defer t.Stop()
+		body = readNotify{resp.Body, func() { t.Reset(opt.Idle) }}
+	}
+	br := bufio.NewReaderSize(body, 64<<10)
 	var id, event string
 	var data strings.Builder
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
+			if idle.Load() {
+				return fmt.Errorf("nothing from the stream in %s", opt.Idle)
+			}
 			if err == io.EOF {
 				return errStreamEnded
 			}
@@ -210,6 +275,15 @@ func (c *Client) streamOnce(ctx context.Context, last *int64, fn func(Event) err
 		}
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		if line == "" {
+			if data.Len() > 0 && event == "log" && onLog != nil {
+				var l struct {
+					Size *int64 `json:"size"`
+				}
+				if err := json.Unmarshal([]byte(data.String()), &l); err != nil || l.Size == nil {
+					return fmt.Errorf("stream log event %q: not {\"size\": N}", data.String())
+				}
+				onLog(*l.Size)
+			}
 			if data.Len() > 0 && (event == "" || event == "entry") {
 				var e Event
 				if err := json.Unmarshal([]byte(data.String()), &e); err != nil {
