@@ -1,6 +1,8 @@
 package main
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,13 +15,27 @@ func TestWitnessCLI(t *testing.T) {
 	d := testlog.NewFreshDemo(t)
 	url := startServer(t, d)
 	clis := map[string]*cli{}
+	tok, err := outsideLogin(url, "jo.duty", testlog.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := regexp.MustCompile(`at entry (\d+)`)
 	for _, party := range []string{"il", "sy"} {
 		c := signIn(t, d, url, party+".duty")
 		clis[party] = c
 		out := c.asOK("", "witness", "key", "new")
 		mustContain(t, "witness key new", out, "liaison-witness/"+testlog.Cell+"/"+party+"+")
 		c.asFail("", "witness", "key", "new") // never overwritten without --force
-		mustContain(t, "witness register", c.asOK("", "witness", "register", "--label", "mirror"), "Registered witness key")
+		out = c.asOK("", "witness", "register", "--label", "mirror")
+		mustContain(t, "witness register", out, "Registered witness key")
+		// A cosignature counts for a checkpoint that holds its key's
+		// registration; the cell signs one a moment after each commit.
+		m := registered.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("witness register names no entry: %s", out)
+		}
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		waitCheckpoint(t, url, tok, n+1)
 		out = c.asOK("", "witness", "cosign")
 		mustContain(t, "witness cosign", out, "Log of cell", "Cosigned the checkpoint of size")
 		// A second round proves the log only grew since the first.
