@@ -278,8 +278,26 @@ func mirrorStatus(m *mirror.Mirror) api.MirrorStatus {
 	if !s.LastHeard.IsZero() {
 		out.LastHeard = &s.LastHeard
 	}
+	out.Waiting, out.Refused = s.Waiting, s.Refused
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	// The outbox as it is now: a write queued a moment ago is on the
+	// page that answers its member, not only after the next round.
+	if q, err := m.Outbox(ctx); err == nil {
+		out.Waiting, out.Refused = 0, 0
+		for _, w := range q {
+			switch w.State {
+			case mirror.Waiting:
+				out.Waiting++
+			case mirror.Refused:
+				out.Refused++
+			default:
+				continue
+			}
+			out.Queue = append(out.Queue, api.MirrorWrite{Member: w.Member, Kind: w.Kind, ID: w.ID, Queued: w.Queued,
+				State: w.State, Tries: w.Tries, Reason: w.Reason})
+		}
+	}
 	if p, err := cell.GetParty(ctx, m.Store().View(s.Cell), s.Party); err == nil {
 		out.PartyName, out.PartyNames = p.Name, p.Names
 	}

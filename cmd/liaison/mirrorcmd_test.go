@@ -106,8 +106,12 @@ func TestMirrorListenCLI(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, body := getAt("/dashboard?lang=en"); !strings.Contains(body, "down") {
-		t.Errorf("the mirror's page does not say the line is down")
+	if _, body := getAt("/dashboard?lang=en"); !strings.Contains(body, "The line to the cell is down") ||
+		!strings.Contains(body, "<bdi>1</bdi> of your party&#39;s writes wait here to be sent") || !strings.Contains(body, ">message.send</code>") {
+		t.Errorf("the mirror's page does not say the line is down and what waits to be sent:\n%s", body)
+	}
+	if _, body := getAt("/api/v1/mirror/status"); !strings.Contains(body, `"waiting":1`) || !strings.Contains(body, `"kind":"message.send"`) {
+		t.Errorf("the mirror's status does not list the write that waits: %s", body)
 	}
 	startServerAt(t, d, strings.TrimPrefix(url, "http://"))
 	lr, err := client.New(url, "").Login(ctx, "", "sy.duty", testlog.Password)

@@ -45,6 +45,38 @@ type MirrorStatus struct {
 	Alarm       string `json:"alarm,omitempty"`
 	// Relayed reports whether members' writes are taken for the cell.
 	Relayed bool `json:"writes_relayed"`
+	// Waiting and Refused count the party's members' writes in the
+	// mirror's outbox: to be sent when the line is up, and refused by the
+	// cell. Queue lists them; each member is shown only their own.
+	Waiting int           `json:"waiting"`
+	Refused int           `json:"refused"`
+	Queue   []MirrorWrite `json:"queue"`
+}
+
+// MirrorWrite is a member's write in the mirror's outbox: what it is and
+// what became of it, never its content (the cell's entry will say that to
+// its audience).
+type MirrorWrite struct {
+	Member string    `json:"member"`
+	Kind   string    `json:"kind"`
+	ID     string    `json:"id"`
+	Queued time.Time `json:"queued"`
+	State  string    `json:"state"` // waiting, refused
+	Tries  int       `json:"tries"`
+	// Reason is the cell's, for a refused write.
+	Reason string `json:"reason,omitempty"`
+}
+
+// OwnQueue is st with only member's own writes listed.
+func (st MirrorStatus) OwnQueue(member string) MirrorStatus {
+	var own []MirrorWrite
+	for _, w := range st.Queue {
+		if w.Member == member {
+			own = append(own, w)
+		}
+	}
+	st.Queue = own
+	return st
 }
 
 // RelayAnswer is what Config.Relay says of a member's command it took:
@@ -84,6 +116,10 @@ func (s *Server) mirrorStatus(w http.ResponseWriter, r *http.Request, p *Princip
 	st, ok := s.MirrorStatus()
 	if !ok {
 		return notFound("this server is the cell itself, not a party's mirror")
+	}
+	st = st.OwnQueue(p.Member.ID)
+	if st.Queue == nil {
+		st.Queue = []MirrorWrite{}
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil

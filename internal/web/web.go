@@ -335,15 +335,28 @@ type mirrorBanner struct {
 	LineDown    bool
 	Relayed     bool
 	Unprojected int
+	// Waiting and Refused count the party's writes in the mirror's
+	// outbox; Queue lists the reader's own.
+	Waiting, Refused int
+	Queue            []mirrorWrite
 }
 
-func (w *Web) mirrorBanner(l *Localizer) *mirrorBanner {
+type mirrorWrite struct {
+	Kind, ID, Queued, State, Reason string
+}
+
+func (w *Web) mirrorBanner(p *api.Principal, l *Localizer) *mirrorBanner {
 	st, ok := w.api.MirrorStatus()
 	if !ok {
 		return nil
 	}
 	b := &mirrorBanner{Party: partyName(l, cell.Party{ID: st.Party, Name: st.PartyName, Names: st.PartyNames}), Size: st.Size,
-		LineDown: st.LineDown, Relayed: st.Relayed, Unprojected: st.Unprojected}
+		LineDown: st.LineDown, Relayed: st.Relayed, Unprojected: st.Unprojected, Waiting: st.Waiting, Refused: st.Refused}
+	if p != nil {
+		for _, q := range st.OwnQueue(p.Member.ID).Queue {
+			b.Queue = append(b.Queue, mirrorWrite{Kind: q.Kind, ID: q.ID, Queued: newStamp(q.Queued, nil).Text, State: q.State, Reason: q.Reason})
+		}
+	}
 	if b.Party == "" {
 		b.Party = st.Party
 	}
@@ -370,7 +383,7 @@ func (w *Web) pageData(p *api.Principal, l *Localizer, title, nav, script string
 	}
 	b, _ := json.Marshal(js)
 	pg.Strings = string(b)
-	pg.Mirror = w.mirrorBanner(l)
+	pg.Mirror = w.mirrorBanner(p, l)
 	for _, lang := range Languages {
 		pg.Langs = append(pg.Langs, langLink{Lang: lang, Name: langNames[lang], Href: "?lang=" + lang, Current: lang == l.Lang})
 	}
