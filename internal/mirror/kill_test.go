@@ -2,12 +2,14 @@ package mirror_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -212,6 +214,20 @@ func TestMirrorsResumeAfterTheCellIsKilled(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	// While the cell is down, sy's officer writes through sy's mirror:
+	// each write waits in its outbox.
+	const queuedWrites = 3
+	for i := range queuedWrites {
+		env, err := client.Sign(d.Key(t, "sy.duty"), testlog.Cell, "message.send", map[string]any{
+			"channel": "line-sy", "subject": fmt.Sprintf("queued %d", i), "body": "written while the cell was down", "lang": "en", "precedence": "ROUTINE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := sy.Submit(ctx, "sy.duty", env)
+		if err != nil || o.State != mirror.Waiting {
+			t.Fatalf("write %d at sy's mirror with the cell down: %+v, %v; want it waiting", i, o, err)
+		}
+	}
 	startServe(t, bin, d.Dir, addr) // killed at the test's end
 	waitAcked(killedAt + 120)
 	close(stop)
@@ -274,6 +290,25 @@ func TestMirrorsResumeAfterTheCellIsKilled(t *testing.T) {
 		if ilHas[i] || syHas[i] {
 			t.Errorf("entry %d on Jordan's line is in a mirror of il or sy", i)
 		}
+	}
+	// The writes queued while the cell was down landed, once each, in
+	// the order they were written, as sy.duty's.
+	var queued []int64
+	sy.Entries(ctx, func(e *record.Entry) error { //nolint:errcheck // holdsExactly read them
+		var p struct{ Subject string }
+		if e.Envelope.Kind() == "message.send" && json.Unmarshal(e.Envelope.Payload, &p) == nil && strings.HasPrefix(p.Subject, "queued ") {
+			if p.Subject != fmt.Sprintf("queued %d", len(queued)) || e.Member != "sy.duty" {
+				t.Errorf("entry %d: %q by %s, want \"queued %d\" by sy.duty", e.Index, p.Subject, e.Member, len(queued))
+			}
+			queued = append(queued, e.Index)
+		}
+		return nil
+	})
+	if len(queued) != queuedWrites {
+		t.Errorf("the %d writes queued at sy's mirror while the cell was down are %d entries: %v", queuedWrites, len(queued), queued)
+	}
+	if q, err := sy.Outbox(ctx); err != nil || len(q) != 0 {
+		t.Errorf("sy's outbox after the line returned: %+v, %v; want nothing waiting or refused", q, err)
 	}
 	for name, m := range map[string]*mirror.Mirror{"il": il, "sy": sy} {
 		if alarms, _ := m.Alarms(ctx); len(alarms) != 0 {
