@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,17 +20,7 @@ import (
 // officer signs in at Israel's mirror with the password of the cell, reads
 // Israel's line there as at the cell, and not Syria's.
 func TestDemoMirrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the binary with")
-	}
-	bin := filepath.Join(t.TempDir(), "liaison")
-	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	p := startDemo(t, bin, filepath.Join(t.TempDir(), "data"), "127.0.0.1:0", "--mirrors")
 
 	mirrors := map[string]string{}

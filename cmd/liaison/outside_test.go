@@ -109,11 +109,10 @@ func waitCheckpoint(t *testing.T, base, token string, size int64) {
 	}
 }
 
-// TestOutsideVerifier builds the liaison binary, runs the demo, and
-// verifies its log with nothing but net/http, encoding/json and
-// golang.org/x/mod/sumdb — before and after writes, and after the server
-// is killed with SIGKILL and restarted on the same data.
-func TestOutsideVerifier(t *testing.T) {
+// buildBinary builds the liaison binary for a test that runs it as users
+// do; it skips in -short mode and where there is no go command.
+func buildBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -125,6 +124,15 @@ func TestOutsideVerifier(t *testing.T) {
 	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestOutsideVerifier builds the liaison binary, runs the demo, and
+// verifies its log with nothing but net/http, encoding/json and
+// golang.org/x/mod/sumdb — before and after writes, and after the server
+// is killed with SIGKILL and restarted on the same data.
+func TestOutsideVerifier(t *testing.T) {
+	bin := buildBinary(t)
 	data := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
 
