@@ -174,7 +174,9 @@ test('an officer draws an activity, names the conflict it overlaps, and Syria ob
     // reads and must name.
     const conflict = form.locator(`[data-conflicts] li[data-conflict="${convoy.id}"]`);
     await conflict.waitFor({ timeout: 20000 });
-    assert.match(await form.locator('[data-error]').innerText(), /overlaps 1 notification/);
+    // The error is said in the next frame (a fresh node, for the screen
+    // reader to announce): wait for it, not only for the list.
+    await form.locator('[data-error]', { hasText: /overlaps 1 notification/ }).waitFor();
     await il.page.screenshot({ path: path.join(artifacts, 'notify-409-en.png') });
     // Submitting again without ticking it is refused here, before signing.
     await form.getByRole('button', { name: 'Sign and notify' }).click();
