@@ -50,6 +50,7 @@ type Handler func(c *Command) (store.Effect, error)
 type Registry struct {
 	m         map[string]Handler
 	bulk      map[string]bool
+	replay    map[string]Handler
 	followers []Follower
 }
 
@@ -76,7 +77,7 @@ func (r *Registry) Committed(ctx context.Context, cellID string, v store.View, s
 
 // NewRegistry returns a registry holding this package's commands.
 func NewRegistry() *Registry {
-	r := &Registry{m: map[string]Handler{}, bulk: map[string]bool{}}
+	r := &Registry{m: map[string]Handler{}, bulk: map[string]bool{}, replay: map[string]Handler{}}
 	r.Handle(KindCellCreate, cellCreate)
 	r.Handle(KindCellSettings, cellSettings)
 	r.Handle(KindCellRename, cellRename)
@@ -108,6 +109,40 @@ func (r *Registry) Handle(kind string, h Handler) {
 func (r *Registry) HandleBulk(kind string, h Handler) {
 	r.Handle(kind, h)
 	r.bulk[kind] = true
+}
+
+// HandleReplay registers how an entry of kind, which the cell accepted, is
+// projected for a reader who does not read what its decision needed: a
+// party's mirror, which holds only its party's entries, replays an
+// intelligence release without the mediator's proposal behind it, a
+// published total without the confidential pledges. h derives the changes
+// the reader may read from the entry alone (its payload, its logged
+// audience, its position) and judges nothing again: the cell judged it,
+// and the entry is in a log the mirror verified. It must give the logged
+// audience. A kind without one is kept unprojected where its decision
+// fails.
+func (r *Registry) HandleReplay(kind string, h Handler) {
+	if _, ok := r.m[kind]; !ok {
+		panic("cell: a replay for a kind without a handler: " + kind)
+	}
+	r.replay[kind] = h
+}
+
+// Replay returns the replay of e (HandleReplay), false when its kind has
+// none. It checks nothing of the signer beyond what the view says of them:
+// the cell checked it.
+func (r *Registry) Replay(e *record.Entry) (func(context.Context, store.View) (store.Effect, error), bool) {
+	h, ok := r.replay[e.Envelope.Kind()]
+	if !ok {
+		return nil, false
+	}
+	return func(ctx context.Context, v store.View) (store.Effect, error) {
+		a, err := ActorFor(ctx, v, e.Member)
+		if err != nil {
+			return store.Effect{}, err
+		}
+		return h(&Command{Ctx: ctx, View: v, Entry: e, Payload: e.Envelope.Payload, Actor: a})
+	}, true
 }
 
 // Bulk reports whether kind was registered with HandleBulk.

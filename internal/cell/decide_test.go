@@ -445,3 +445,23 @@ func TestSigninAlertProjection(t *testing.T) {
 		t.Errorf("il's list holds sy's alert: %v", objs)
 	}
 }
+
+// A kind's replay is found for its entries only, and a replay for a kind
+// the registry does not decide is a programming error caught at start.
+func TestRegistryReplay(t *testing.T) {
+	r := cell.NewRegistry()
+	e := &record.Entry{Envelope: &record.Envelope{PayloadType: record.PayloadType(cell.KindCellRename)}}
+	if _, ok := r.Replay(e); ok {
+		t.Fatal("a replay for a kind that registered none")
+	}
+	r.HandleReplay(cell.KindCellRename, func(*cell.Command) (store.Effect, error) { return store.Effect{}, nil })
+	if _, ok := r.Replay(e); !ok {
+		t.Fatal("no replay for the kind that registered it")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a replay for an unknown kind was accepted")
+		}
+	}()
+	r.HandleReplay("no.such", func(*cell.Command) (store.Effect, error) { return store.Effect{}, nil })
+}

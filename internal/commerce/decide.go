@@ -41,6 +41,7 @@ func Register(r *cell.Registry) {
 	r.Handle(KindPledgeDisburse, pledgeDisburse)
 	r.Handle(KindPledgeDisclose, pledgeDisclose)
 	r.Handle(KindFundingPublish, fundingPublish)
+	r.HandleReplay(KindFundingPublish, replayFundingPublish)
 	r.Handle(KindGateAlert, gateAlert)
 }
 

@@ -327,6 +327,29 @@ func fundingPublish(c *cell.Command) (store.Effect, error) {
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjFunding, p.Project, "", f), b}}, nil
 }
 
+// replayFundingPublish projects a published total for a reader who does
+// not read the confidential pledges it was made of (a party's mirror): the
+// total and the count of funders are the entry's own, as the mediator
+// signed them and the cell checked them against the pledges; the currency
+// is the project's. What the total was made of stays the mediator's.
+func replayFundingPublish(c *cell.Command) (store.Effect, error) {
+	var p PublishPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	proj, err := getOf[Project](c.Ctx, c.View, ObjProject, p.Project)
+	if err != nil {
+		return store.Effect{}, invalid("project %q: not in this view", p.Project)
+	}
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	f := Funding{Project: p.Project, Total: p.Total, Currency: proj.Currency, Funders: p.Funders, Entry: idx, At: now}
+	aud, mask := everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjFunding, p.Project, "", f)}}, nil
+}
+
 func sortByID[T any](xs []T, id func(T) string) {
 	slices.SortFunc(xs, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
 }

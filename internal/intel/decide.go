@@ -30,6 +30,8 @@ func Register(r *cell.Registry) {
 	r.Handle(KindPropose, propose)
 	r.Handle(KindApprove, approve)
 	r.HandleBulk(KindRelease, release)
+	r.HandleReplay(KindRelease, replayRelease)
+	r.HandleReplay(KindApprove, replayApprove)
 }
 
 var put = store.Put

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/dues"
@@ -37,18 +39,24 @@ type ProposePayload struct {
 // release it is empty, the analyst's rationale staying with the mediator.
 type ApprovePayload struct {
 	record.Header
-	Proposal  string   `json:"proposal"`
-	Decision  string   `json:"decision"`
-	To        []string `json:"to,omitempty"`
-	Members   []string `json:"members,omitempty"`
-	Sanitized bool     `json:"sanitized,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
+	Proposal string `json:"proposal"`
+	// Submission and ProposedBy restate what is decided and whose
+	// proposal it is: the four eyes are the proposer's and the
+	// approver's, and the submitter, who reads the approval but not the
+	// proposal, learns both from it.
+	Submission int64    `json:"submission"`
+	ProposedBy string   `json:"proposed_by"`
+	Decision   string   `json:"decision"`
+	To         []string `json:"to,omitempty"`
+	Members    []string `json:"members,omitempty"`
+	Sanitized  bool     `json:"sanitized,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
 }
 
 // Approval is the approve payload's restatement of p, what the approving
 // member signs.
 func Approval(p Proposal) map[string]any {
-	m := map[string]any{"proposal": p.ID, "decision": p.Decision}
+	m := map[string]any{"proposal": p.ID, "submission": p.Submission, "proposed_by": p.ProposedBy, "decision": p.Decision}
 	if len(p.To) > 0 {
 		m["to"] = p.To
 	}
@@ -326,8 +334,8 @@ func approve(c *cell.Command) (store.Effect, error) {
 		wantReason = ""
 	}
 	if p.Decision != prop.Decision || !slices.Equal(p.To, prop.To) || !slices.Equal(p.Members, prop.Members) ||
-		p.Sanitized != (prop.Sanitize != nil) || p.Reason != wantReason {
-		return store.Effect{}, invalid("the approval restates proposal %s as it stands (decision, to, members, sanitized, and the reason of a withholding or a return): re-read it", prop.ID)
+		p.Sanitized != (prop.Sanitize != nil) || p.Reason != wantReason || p.Submission != prop.Submission || p.ProposedBy != prop.ProposedBy {
+		return store.Effect{}, invalid("the approval restates proposal %s as it stands (submission, proposer, decision, to, members, sanitized, and the reason of a withholding or a return): re-read it", prop.ID)
 	}
 	sub, _, err := get[Submission](c, ObjSubmission, itoa(prop.Submission))
 	if err != nil {
@@ -340,14 +348,25 @@ func approve(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	idx, now, err := position(c)
+	eff, idx, now, err := approvalEffect(c, g, sub, p)
 	if err != nil {
 		return store.Effect{}, err
 	}
 	prop.Status, prop.ApprovedBy, prop.ApprovedAt, prop.Approval = ProposalApproved, c.Actor.Member.ID, now, idx
+	eff.Changes = append(eff.Changes, narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil))
+	return eff, nil
+}
+
+// approvalEffect is what an approval writes for the submitter: the
+// gate's decision on its submission, and the mediator's review done.
+func approvalEffect(c *cell.Command, g gateCtx, sub Submission, p ApprovePayload) (store.Effect, int64, time.Time, error) {
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, 0, now, err
+	}
 	sub.Decision = &Decision{Decision: p.Decision, To: p.To, Members: p.Members, Sanitized: p.Sanitized,
-		Reason: p.Reason, ProposedBy: prop.ProposedBy, ApprovedBy: c.Actor.Member.ID, At: now, Entry: idx}
-	switch prop.Decision {
+		Reason: p.Reason, ProposedBy: p.ProposedBy, ApprovedBy: c.Actor.Member.ID, At: now, Entry: idx}
+	switch p.Decision {
 	case Release:
 		sub.Status = StatusReleased
 	case Withhold:
@@ -357,13 +376,33 @@ func approve(c *cell.Command) (store.Effect, error) {
 	}
 	aud, mask, err := cell.Audience(g.parties, sub.Party)
 	if err != nil {
-		return store.Effect{}, err
+		return store.Effect{}, 0, now, err
 	}
 	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{
 		put(ObjSubmission, itoa(sub.ID), sub.Party, sub),
-		narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil),
 		dues.Done(DueReview, sub.ID, g.med.ID),
-	}}, nil
+	}}, idx, now, nil
+}
+
+// replayApprove projects an approval for its submitter's mirror, which
+// does not read the mediator's proposal: the approval restates the
+// decision, the submission and the proposer, which the cell checked
+// against the proposal.
+func replayApprove(c *cell.Command) (store.Effect, error) {
+	var p ApprovePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	sub, _, err := get[Submission](c, ObjSubmission, itoa(p.Submission))
+	if err != nil {
+		return store.Effect{}, invalid("submission %d: not in this view", p.Submission)
+	}
+	g, err := newGate(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	eff, _, _, err := approvalEffect(c, g, sub, p)
+	return eff, err
 }
 
 // release publishes an approved release to its recipients: each party's
@@ -419,50 +458,106 @@ func release(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	idx, now, err := position(c)
+	eff, idx, err := releaseEffect(c, g, releaseSpec{id: prop.ID, title: p.Title, raw: p.Bundle, out: out, to: prop.To, members: ms, answer: sub.ReplyTo})
 	if err != nil {
 		return store.Effect{}, err
-	}
-	aud, mask, err := cell.Audience(g.parties, prop.To...)
-	if err != nil {
-		return store.Effect{}, err
-	}
-	aud, named := cell.WithMembers(aud, ms)
-	info := ReleaseInfo{ID: prop.ID, Title: p.Title, BundleID: out.bundle.ID(), To: prop.To, Members: prop.Members,
-		TLP: out.tlp.String(), Count: out.bundle.Len(), Types: typesOf(out.bundle), At: now, Entry: idx}
-	if sub.ReplyTo != "" {
-		info.Answer = sub.ReplyTo
 	}
 	prop.Status, prop.Released = ProposalReleased, idx
-	changes := []store.Change{
-		put(ObjRelease, prop.ID, CollParent, info),
-		{Kind: ObjReleaseBundle, ID: prop.ID, Doc: p.Bundle},
+	eff.Changes = append(eff.Changes,
 		narrowed(put(ObjProposal, prop.ID, itoa(prop.Submission), prop), g.med.Bit(), nil),
-		narrowed(put(ObjDerivation, prop.ID, "", Derivation{Release: prop.ID, Submission: sub.ID, Sanitized: prop.Sanitize != nil, IDs: out.ids}), g.med.Bit(), nil),
+		narrowed(put(ObjDerivation, prop.ID, "", Derivation{Release: prop.ID, Submission: sub.ID, Sanitized: prop.Sanitize != nil, IDs: out.ids}), g.med.Bit(), nil))
+	return eff, nil
+}
+
+// releaseSpec is what a release publishes, as its decision judged it.
+type releaseSpec struct {
+	id, title string
+	raw       []byte // the bundle as signed
+	out       outcome
+	to        []string
+	members   []cell.Member
+	answer    string
+}
+
+// releaseEffect is what a release writes for its readers: the release,
+// its bundle, and the objects each recipient's collection holds.
+func releaseEffect(c *cell.Command, g gateCtx, r releaseSpec) (store.Effect, int64, error) {
+	idx, now, err := position(c)
+	if err != nil {
+		return store.Effect{}, 0, err
 	}
-	for _, party := range prop.To {
+	aud, mask, err := cell.Audience(g.parties, r.to...)
+	if err != nil {
+		return store.Effect{}, 0, err
+	}
+	aud, named := cell.WithMembers(aud, r.members)
+	memberIDs := make([]string, len(r.members))
+	for i, m := range r.members {
+		memberIDs[i] = m.ID
+	}
+	info := ReleaseInfo{ID: r.id, Title: r.title, BundleID: r.out.bundle.ID(), To: r.to, Members: memberIDs,
+		TLP: r.out.tlp.String(), Count: r.out.bundle.Len(), Types: typesOf(r.out.bundle), At: now, Entry: idx, Answer: r.answer}
+	changes := []store.Change{
+		put(ObjRelease, r.id, CollParent, info),
+		{Kind: ObjReleaseBundle, ID: r.id, Doc: r.raw},
+	}
+	for _, party := range r.to {
 		pt, err := cell.GetParty(c.Ctx, c.View, party)
 		if err != nil {
-			return store.Effect{}, err
+			return store.Effect{}, 0, err
 		}
-		objs, err := putObjects(c, Released(party), out.bundle, now, idx, pt.Bit()|g.med.Bit(), nil)
+		objs, err := putObjects(c, Released(party), r.out.bundle, now, idx, pt.Bit()|g.med.Bit(), nil)
 		if err != nil {
-			return store.Effect{}, err
+			return store.Effect{}, 0, err
 		}
 		changes = append(changes, objs...)
 	}
 	byParty := map[string][]string{}
-	for _, m := range ms {
-		if !slices.Contains(prop.To, m.Party) {
+	for _, m := range r.members {
+		if !slices.Contains(r.to, m.Party) {
 			byParty[m.Party] = append(byParty[m.Party], m.ID)
 		}
 	}
 	for _, party := range sortedKeys(byParty) {
-		objs, err := putObjects(c, Released(party), out.bundle, now, idx, g.med.Bit(), byParty[party])
+		objs, err := putObjects(c, Released(party), r.out.bundle, now, idx, g.med.Bit(), byParty[party])
 		if err != nil {
-			return store.Effect{}, err
+			return store.Effect{}, 0, err
 		}
 		changes = append(changes, objs...)
 	}
-	return store.Effect{Audience: aud, Mask: mask, Members: named, Changes: changes}, nil
+	return store.Effect{Audience: aud, Mask: mask, Members: named, Changes: changes}, idx, nil
+}
+
+// replayRelease projects a release for a reader who does not read the
+// mediator's proposal behind it (a recipient party's mirror): the bundle
+// is the one signed into the entry, the recipients are the entry's logged
+// audience. Which earlier release it answers is the submission's, which
+// the reader may not read: it is left out.
+func replayRelease(c *cell.Command) (store.Effect, error) {
+	var p ReleasePayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	b, err := parseBundle(p.Bundle)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	m := b.Resolver().Max(b.Objects())
+	g, err := newGate(c)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	var to []string
+	var members []cell.Member
+	for _, a := range c.Entry.Audience {
+		if id := record.NamedMember(a); id != "" {
+			party, _, _ := strings.Cut(a, "/")
+			members = append(members, cell.Member{ID: id, Party: party})
+		} else if a != g.med.ID && a != record.Everyone {
+			to = append(to, a)
+		}
+	}
+	slices.Sort(to)
+	eff, _, err := releaseEffect(c, g, releaseSpec{id: p.Proposal, title: p.Title, raw: p.Bundle, out: outcome{bundle: b, tlp: m.TLP}, to: to, members: members})
+	return eff, err
 }

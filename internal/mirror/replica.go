@@ -215,17 +215,29 @@ func (m *Mirror) replicaReader(ctx context.Context) (store.Reader, error) {
 // party's view does not hold what it needs, e kept without projection.
 func (r *replica) decide(e *record.Entry, skipped *[]Unprojected) func(context.Context, store.View) (store.Effect, error) {
 	return func(ctx context.Context, v store.View) (store.Effect, error) {
-		eff, err := r.reg.Decide(e)(ctx, standIn{View: v, e: e})
-		if err == nil {
+		sv := standIn{View: v, e: e}
+		checked := func(eff store.Effect, err error) (store.Effect, error) {
+			if err != nil {
+				return eff, err
+			}
 			logged, got := slices.Sorted(slices.Values(e.Audience)), slices.Sorted(slices.Values(eff.Audience))
 			if !slices.Equal(logged, got) {
-				err = fmt.Errorf("decided on the party's view, its audience is %v, not %v as logged", got, logged)
-			} else {
-				err = eff.Resolve()
+				return eff, fmt.Errorf("decided on the party's view, its audience is %v, not %v as logged", got, logged)
 			}
+			return eff, eff.Resolve()
 		}
+		eff, err := checked(r.reg.Decide(e)(ctx, sv))
 		if err == nil {
 			return eff, nil
+		}
+		// What the decision needed is not the party's to read: the
+		// kind's replay projects what is, from the entry itself.
+		if replay, ok := r.reg.Replay(e); ok {
+			reff, rerr := checked(replay(ctx, sv))
+			if rerr == nil {
+				return reff, nil
+			}
+			err = fmt.Errorf("%w; replayed from the entry alone: %v", err, rerr)
 		}
 		mask, members, merr := maskOf(ctx, v, e.Audience)
 		if merr != nil {
