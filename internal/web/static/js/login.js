@@ -36,7 +36,10 @@ form.addEventListener('submit', async (ev) => {
       // No signing in this browser: the pages still read, and the device
       // page explains.
     }
-    if (c) {
+    // At a party's mirror a new key cannot be registered: the cell
+    // registers device keys itself, and the mirror reads without one.
+    // A key this browser already holds for the member is used as it is.
+    if (c && form.dataset.mirror === undefined) {
       const state = await c.keyStatus(memberId);
       if (state === 'missing') {
         say(status, t('signin.key'));

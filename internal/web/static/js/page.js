@@ -265,6 +265,9 @@ async function checkKey() {
   }
   if (status === 'revoked' || status === 'unknown') {
     location.assign('/device');
+  } else if (status === 'missing' && document.querySelector('section.mirror')) {
+    // A party's mirror registers no key: the cell does.
+    say(pageAlert, t('device.mirror'));
   } else if (status === 'missing') {
     const a = document.createElement('a');
     a.href = '/device';

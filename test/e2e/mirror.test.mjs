@@ -1,0 +1,90 @@
+// A party's own mirror in the browser: Syria's officer runs `liaison
+// mirror --listen` beside the demo cell, as Damascus would, and signs in
+// there; every page says whose mirror it is and at which size it verified
+// the record, Syria's line reads as at the cell, Israel's line is not
+// there at all, and the pages run right to left in Arabic.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launch, base, password } from './harness.mjs';
+
+const bin = process.env.LIAISON_E2E_BIN;
+// test/e2e/run keeps the demo's data beside the binary.
+const keyDir = path.join(path.dirname(bin), 'data', 'demo-keys');
+
+let browser, dir, mirror, mirrorURL;
+
+before(async () => {
+  browser = await launch();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'liaison-mirror-'));
+  const env = { ...process.env, LIAISON_CONFIG_DIR: path.join(dir, 'config'), LIAISON_INSECURE_FAST_PASSWORDS: '1' };
+  const cli = (args, input) => execFileSync(bin, args, { env, input, encoding: 'utf8' });
+  cli(['login', '--server', base, '--username', 'sy.duty', '--key', path.join(keyDir, 'sy.duty.key'), '--password-stdin'], password + '\n');
+  const data = path.join(dir, 'mirror');
+  cli(['mirror', '--once', '--data', data]);
+  cli(['mirror', 'user', '--data', data, '--member', 'sy.duty', '--password-stdin'], password + '\n');
+  mirror = spawn(bin, ['mirror', '--data', data, '--listen', '127.0.0.1:0', '--insecure-cookies'], { env });
+  mirrorURL = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the mirror did not serve within a minute:\n' + out)), 60000);
+    mirror.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/Serving Syria's mirror read-only at (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    mirror.stderr.on('data', (b) => { out += b; });
+    mirror.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the mirror exited (${code}):\n${out}`)); });
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  mirror?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("Syria's officer reads Syria's record at Syria's own mirror, and nothing of Israel's", async () => {
+  const context = await browser.newContext({ baseURL: mirrorURL, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto('/login');
+    const banner = page.getByRole('region', { name: "Your party's mirror" });
+    await banner.getByText("This is Syria's own mirror of the cell's record, read-only.").waitFor();
+    await page.getByLabel('Username').fill('sy.duty');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/dashboard', { timeout: 30000 });
+    assert.match(await banner.innerText(), /This is Syria's own mirror of the cell's record: read-only, verified at size \d+\./);
+    assert.match(await banner.innerText(), /Last heard from the cell: /);
+    assert.doesNotMatch(await banner.innerText(), /line to the cell is down/);
+    // It signs nothing here, and the page says why, not "no device key".
+    await page.getByRole('alert').getByText('device keys are registered at the cell itself').waitFor();
+
+    // Syria's line, as the cell serves it to Syria.
+    const res = await page.goto('/channels/line-sy');
+    if (res.status() !== 200) throw new Error('line-sy: ' + res.status() + await page.content());
+    await page.getByRole('main').getByText('Confirm receipt of the revised patrol schedule for sector south').first().waitFor();
+    const atCell = await (await page.request.get(base + '/healthz')).ok();
+    assert.ok(atCell, 'the cell answers');
+
+    // Israel's line is not held here: not found, and not named.
+    const resp = await page.goto('/channels/line-il');
+    assert.equal(resp.status(), 404);
+    const ids = await (await page.request.get('/api/v1/channels')).json();
+    assert.ok(!JSON.stringify(ids).includes('line-il'), "Israel's line is listed at Syria's mirror");
+
+    // The same banner right to left in Arabic.
+    await page.goto('/dashboard?lang=ar');
+    assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+    assert.match(await page.getByRole('region', { name: 'نسخة طرفك' }).innerText(), /سوريا/);
+    await page.screenshot({ path: path.join(path.dirname(new URL(import.meta.url).pathname), 'artifacts', 'mirror-ar.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
