@@ -21,10 +21,11 @@ type LogProof struct {
 	// of theirs (a witness cosigns only what extends what it cosigned).
 	At int64
 	// Behind are the parties whose witness has not cosigned the latest
-	// checkpoint, those without a witness key among them, in the cell's
-	// order.
-	Behind []string
-	Alarms []cell.Alarm
+	// checkpoint, and NoWitness those without an unrevoked witness key,
+	// each in the cell's order.
+	Behind    []string
+	NoWitness []string
+	Alarms    []cell.Alarm
 }
 
 // PartyWitnessed is one party's latest cosignature.
@@ -79,8 +80,15 @@ func (s *Server) LogProof(r *http.Request, p *Principal) (LogProof, error) {
 	if err != nil {
 		return out, err
 	}
+	has := map[string]bool{}
+	for _, w := range active {
+		has[w.Party] = true
+	}
 	for _, pt := range parties {
-		if b, ok := best[pt.ID]; !ok || b.Size < out.Size {
+		switch b, ok := best[pt.ID]; {
+		case !has[pt.ID]:
+			out.NoWitness = append(out.NoWitness, pt.ID)
+		case !ok || b.Size < out.Size:
 			out.Behind = append(out.Behind, pt.ID)
 		}
 	}

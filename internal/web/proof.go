@@ -58,11 +58,12 @@ type alarmRow struct {
 }
 
 type proofData struct {
-	Line   string
-	Size   int64
-	Rows   []witnessRow
-	Behind string
-	Alarms []alarmRow
+	Line      string
+	Size      int64
+	Rows      []witnessRow
+	Behind    string
+	NoWitness string
+	Alarms    []alarmRow
 }
 
 func (w *Web) proofPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
@@ -80,6 +81,11 @@ func (w *Web) proofPage(rw http.ResponseWriter, r *http.Request, c *ctx) error {
 		behind = append(behind, c.partyName(id))
 	}
 	d.Behind = andList(c.l, behind)
+	var none []string
+	for _, id := range pr.NoWitness {
+		none = append(none, c.partyName(id))
+	}
+	d.NoWitness = andList(c.l, none)
 	for _, a := range pr.Alarms {
 		base := "/record/proof/alarms/" + a.ID + "/"
 		d.Alarms = append(d.Alarms, alarmRow{ID: a.ID, Kind: c.l.T("proof.kind." + a.Alarm), Detail: a.Detail, Index: a.Raised,

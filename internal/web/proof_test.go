@@ -65,7 +65,7 @@ func TestPagesSayWhoVerifiedTheLogAndRaiseTheAlarm(t *testing.T) {
 	}
 	proof := obs.page("/record/proof")
 	mustContain(t, "the proof page", proof, line, "The latest signed checkpoint covers "+itoa(size)+" entries.",
-		"Not yet cosigned the latest checkpoint: Jordan", "No alarm has been raised.")
+		"Every party&#39;s witness has cosigned the latest checkpoint.", "No witness key registered, so not verifying the log for the others: Jordan, Regional partner A and Regional partner B.", "No alarm has been raised.")
 	if strings.Contains(proof, `id="log-alarm"`) {
 		t.Error("an alarm banner with no alarm")
 	}
