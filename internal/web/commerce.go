@@ -263,11 +263,7 @@ func (w *Web) projectsPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 		return err
 	}
 	pg := w.page(c, c.l.T("com.projects.title"), "commerce", "commerce", d)
-	if r.URL.Query().Get("fragment") == "registry" {
-		w.renderFragment(rw, r, "projects", "frag-registry", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "projects", pg)
+	w.renderLive(rw, r, "projects", "registry", pg)
 	return nil
 }
 
@@ -669,10 +665,6 @@ func (w *Web) pledgesPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 		return err
 	}
 	pg := w.page(c, c.l.T("com.pledges.title"), "commerce", "commerce", d)
-	if r.URL.Query().Get("fragment") == "pledges" {
-		w.renderFragment(rw, r, "pledges", "frag-pledges", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "pledges", pg)
+	w.renderLive(rw, r, "pledges", "pledges", pg)
 	return nil
 }

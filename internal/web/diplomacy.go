@@ -335,11 +335,7 @@ func (w *Web) disputesPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 		return err
 	}
 	pg := w.page(c, c.l.T("dip.disputes.title"), "diplomacy", "diplomacy", d)
-	if r.URL.Query().Get("fragment") == "register" {
-		w.renderFragment(rw, r, "disputes", "frag-register", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "disputes", pg)
+	w.renderLive(rw, r, "disputes", "register", pg)
 	return nil
 }
 
@@ -527,11 +523,7 @@ func (w *Web) disputePage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 		return err
 	}
 	pg := w.page(c, c.l.T("dip.dispute.title", "id", d.ID), "diplomacy", "diplomacy", d)
-	if r.URL.Query().Get("fragment") == "lifecycle" {
-		w.renderFragment(rw, r, "dispute", "frag-lifecycle", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "dispute", pg)
+	w.renderLive(rw, r, "dispute", "lifecycle", pg)
 	return nil
 }
 
@@ -655,11 +647,7 @@ func (w *Web) commitmentsPage(rw http.ResponseWriter, r *http.Request, c *ctx) e
 		return err
 	}
 	pg := w.page(c, c.l.T("dip.commitments.title"), "diplomacy", "diplomacy", d)
-	if r.URL.Query().Get("fragment") == "timeline" {
-		w.renderFragment(rw, r, "commitments", "frag-timeline", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "commitments", pg)
+	w.renderLive(rw, r, "commitments", "timeline", pg)
 	return nil
 }
 
@@ -1313,10 +1301,6 @@ func (w *Web) statementPage(rw http.ResponseWriter, r *http.Request, c *ctx) err
 		d.PublishPayload = jsonString(pub)
 	}
 	pg := w.page(c, c.l.T("dip.statement.title", "title", d.Title), "diplomacy", "diplomacy", d)
-	if r.URL.Query().Get("fragment") == "signatures" {
-		w.renderFragment(rw, r, "statement", "frag-signatures", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "statement", pg)
+	w.renderLive(rw, r, "statement", "signatures", pg)
 	return nil
 }

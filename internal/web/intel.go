@@ -554,11 +554,7 @@ func (w *Web) intelReleasedPage(rw http.ResponseWriter, r *http.Request, c *ctx)
 		items = append(items, it)
 	}
 	pg := w.page(c, c.l.T("intel.released.title"), "intel", "intel", items)
-	if r.URL.Query().Get("fragment") == "released" {
-		w.renderFragment(rw, r, "intel-released", "frag-released", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "intel-released", pg)
+	w.renderLive(rw, r, "intel-released", "released", pg)
 	return nil
 }
 
@@ -708,11 +704,7 @@ func (w *Web) intelQueuePage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 		}
 	}
 	pg := w.page(c, c.l.T("intel.queue.title"), "intel", "intel", d)
-	if r.URL.Query().Get("fragment") == "queue" {
-		w.renderFragment(rw, r, "intel-queue", "frag-queue", pg)
-		return nil
-	}
-	w.render(rw, r, http.StatusOK, "intel-queue", pg)
+	w.renderLive(rw, r, "intel-queue", "queue", pg)
 	return nil
 }
 

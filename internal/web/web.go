@@ -407,6 +407,17 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 
 // renderFragment renders one named part of a page, for a script that
 // refreshes that part live.
+// renderLive renders page name, or only its part frag-<fragment> when the
+// page's script asks for it (?fragment=<fragment>) to refresh it in place
+// on the stream's news.
+func (w *Web) renderLive(rw http.ResponseWriter, r *http.Request, name, fragment string, pg *page) {
+	if r.URL.Query().Get("fragment") == fragment {
+		w.renderFragment(rw, r, name, "frag-"+fragment, pg)
+		return
+	}
+	w.render(rw, r, http.StatusOK, name, pg)
+}
+
 func (w *Web) renderFragment(rw http.ResponseWriter, r *http.Request, name, fragment string, pg *page) {
 	w.renderTemplate(rw, r, http.StatusOK, name, fragment, pg)
 }
