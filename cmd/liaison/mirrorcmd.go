@@ -66,16 +66,12 @@ func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	var wk *record.WitnessKey
-	switch {
-	case *keyFile != "":
-		if wk, err = record.ReadWitnessKey(*keyFile); err != nil {
-			return err
-		}
-	case fileExists(cfg.defaultWitnessKey()):
-		if wk, err = record.ReadWitnessKey(cfg.defaultWitnessKey()); err != nil {
+	if *keyFile != "" || fileExists(cfg.defaultWitnessKey()) {
+		if wk, err = readWitnessKey(cfg, *keyFile); err != nil {
 			return err
 		}
 	}
+
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// With the member's device key the mirror raises its alarms in the
 	// cell's log as well; without one it keeps them here only.

@@ -55,6 +55,15 @@ func witnessKeyFile(cfg *config, file string) (string, error) {
 	return filepath.Abs(file)
 }
 
+// readWitnessKey reads the witness key in file, or the default one.
+func readWitnessKey(cfg *config, file string) (*record.WitnessKey, error) {
+	path, err := witnessKeyFile(cfg, file)
+	if err != nil {
+		return nil, err
+	}
+	return record.ReadWitnessKey(path)
+}
+
 func witnessKeyNew(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("witness key new", stderr)
 	out := fs.String("out", "", "key file to write (default <config>/keys/witness.key)")
@@ -107,10 +116,7 @@ func witnessRegister(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if *file, err = witnessKeyFile(cfg, *file); err != nil {
-		return err
-	}
-	wk, err := record.ReadWitnessKey(*file)
+	wk, err := readWitnessKey(cfg, *file)
 	if err != nil {
 		return err
 	}
@@ -195,10 +201,7 @@ func witnessCosign(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if *file, err = witnessKeyFile(cfg, *file); err != nil {
-		return err
-	}
-	wk, err := record.ReadWitnessKey(*file)
+	wk, err := readWitnessKey(cfg, *file)
 	if err != nil {
 		return err
 	}
