@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -220,17 +219,7 @@ func (k *WitnessKey) ProvePossession(cellID, party string) string {
 }
 
 // WriteFile stores the key readable by its owner only.
-func (k *WitnessKey) WriteFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(k, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+func (k *WitnessKey) WriteFile(path string) error { return writeKeyFile(path, k) }
 
 // ReadWitnessKey loads a key written by WriteFile.
 func ReadWitnessKey(path string) (*WitnessKey, error) {

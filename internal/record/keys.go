@@ -56,11 +56,18 @@ func (k *DeviceKey) Public() ed25519.PublicKey { return k.Private.Public().(ed25
 func (k *DeviceKey) ID() string { return KeyID(k.Public()) }
 
 // WriteFile stores the key readable by its owner only.
-func (k *DeviceKey) WriteFile(path string) error {
+func (k *DeviceKey) WriteFile(path string) error { return writeKeyFile(path, k) }
+
+// writeKeyFile stores a key as JSON, readable by its owner only, whole or
+// not at all (written aside, then renamed).
+func writeKeyFile(path string, k any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(k, "", "  ")
+	b, err := json.MarshalIndent(k, "", "  ")
+	if err != nil {
+		return err
+	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return err
