@@ -9,13 +9,11 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/liaison-cell/liaison/internal/api"
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
-	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/testlog/testcell"
 )
 
 func TestMain(m *testing.M) { testlog.Main(m) }
@@ -23,25 +21,10 @@ func TestMain(m *testing.M) { testlog.Main(m) }
 func newServer(t *testing.T) (*httptest.Server, *ledger.Ledger, *testlog.Demo) {
 	t.Helper()
 	d := testlog.NewDemo(t)
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, d.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	led, err := ledger.New(ledger.Config{Store: st, Registry: testlog.Registry(), Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := led.OpenAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{Ledger: led, DefaultCell: testlog.Cell, Password: auth.TestParams, Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close(); led.Close(); st.Close() })
-	return hs, led, d
+	tc := testcell.Open(t, d.Dir)
+	hs := httptest.NewServer(tc.Server.Handler())
+	t.Cleanup(func() { hs.Close(); tc.Close() })
+	return hs, tc.Ledger, d
 }
 
 // TestAgainstServer drives the client against the real API.

@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/testlog/testcell"
 )
 
 // serveProcess is a `liaison serve` process.
@@ -122,15 +123,7 @@ func TestMirrorsResumeAfterTheCellIsKilled(t *testing.T) {
 	cell := startServe(t, bin, d.Dir, addr)
 	url := "http://" + addr
 	ctx := context.Background()
-	login := func(member string) *client.Client {
-		t.Helper()
-		cl := client.New(url, "")
-		r, err := cl.Login(ctx, "", member, testlog.Password)
-		if err != nil {
-			t.Fatalf("login %s: %v", member, err)
-		}
-		return cl.WithToken(r.Token).WithCell(testlog.Cell)
-	}
+	login := func(member string) *client.Client { t.Helper(); return testcell.Login(t, url, member) }
 	witness := func(party string) *record.WitnessKey {
 		t.Helper()
 		k, err := record.NewWitnessKey("mirror.test/" + party)

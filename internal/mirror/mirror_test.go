@@ -15,14 +15,13 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/liaison-cell/liaison/internal/api"
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/testlog/testcell"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
@@ -49,23 +48,8 @@ func startCell(t testing.TB, dir string, wrap func(http.Handler) http.Handler) *
 // know it.
 func startCellAt(t testing.TB, dir string, wrap func(http.Handler) http.Handler, addr string) *cell {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	led, err := ledger.New(ledger.Config{Store: st, Registry: testlog.Registry(), Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := led.OpenAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{Ledger: led, DefaultCell: testlog.Cell, Password: auth.TestParams, Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = srv.Handler()
+	tc := testcell.Open(t, dir)
+	var h http.Handler = tc.Server.Handler()
 	if wrap != nil {
 		h = wrap(h)
 	}
@@ -77,13 +61,11 @@ func startCellAt(t testing.TB, dir string, wrap func(http.Handler) http.Handler,
 	hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()
-	c := &cell{URL: hs.URL, Addr: ln.Addr().String(), led: led, dir: dir}
+	c := &cell{URL: hs.URL, Addr: ln.Addr().String(), led: tc.Ledger, dir: dir}
 	c.stop = func() {
 		c.once.Do(func() {
 			hs.Close()
-			srv.Close()
-			led.Close()
-			st.Close()
+			tc.Close()
 		})
 	}
 	t.Cleanup(c.stop)
@@ -92,12 +74,7 @@ func startCellAt(t testing.TB, dir string, wrap func(http.Handler) http.Handler,
 
 func (c *cell) login(t testing.TB, member string) *client.Client {
 	t.Helper()
-	cl := client.New(c.URL, "")
-	r, err := cl.Login(context.Background(), "", member, testlog.Password)
-	if err != nil {
-		t.Fatalf("login %s: %v", member, err)
-	}
-	return cl.WithToken(r.Token).WithCell(testlog.Cell)
+	return testcell.Login(t, c.URL, member)
 }
 
 // send has member send a message on the party's line to the mediator,

@@ -13,13 +13,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/liaison-cell/liaison/internal/api"
-	"github.com/liaison-cell/liaison/internal/auth"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
-	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/testlog/testcell"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
@@ -32,44 +30,22 @@ type testServer struct {
 
 func newTestServer(t *testing.T, d *testlog.Demo, wrap func(http.Handler) http.Handler) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, d.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	led, err := ledger.New(ledger.Config{Store: st, Registry: testlog.Registry(), Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := led.OpenAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{Ledger: led, DefaultCell: testlog.Cell, Password: auth.TestParams, Logger: testlog.Quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = srv.Handler()
+	tc := testcell.Open(t, d.Dir)
+	var h http.Handler = tc.Server.Handler()
 	if wrap != nil {
 		h = wrap(h)
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(func() {
 		hs.Close()
-		srv.Close()
-		led.Close()
-		st.Close()
+		tc.Close()
 	})
-	return &testServer{Server: hs, led: led}
+	return &testServer{Server: hs, led: tc.Ledger}
 }
 
 func (s *testServer) login(t *testing.T, member string) *client.Client {
 	t.Helper()
-	c := client.New(s.URL, "")
-	r, err := c.Login(context.Background(), "", member, testlog.Password)
-	if err != nil {
-		t.Fatalf("login %s: %v", member, err)
-	}
-	return c.WithToken(r.Token)
+	return testcell.Login(t, s.URL, member)
 }
 
 func verifyHTTP(t *testing.T, c *client.Client, stateDir string) (*verify.Result, error) {
