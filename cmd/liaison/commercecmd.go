@@ -60,24 +60,10 @@ func runPledge(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // money renders an amount of whole units, grouped by thousands as a
 // treasury writes it, so that 18500000 is not misread by a digit.
 func money(amount int64, currency string) string {
-	s := strconv.FormatInt(amount, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if neg {
-		out = "-" + out
-	}
 	if currency == "" {
-		return out
+		return commerce.Grouped(amount)
 	}
-	return currency + " " + out
+	return currency + " " + commerce.Grouped(amount)
 }
 
 // parseAmount reads whole units, with the grouping money writes (commas or

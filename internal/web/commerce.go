@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/liaison-cell/liaison/internal/api"
@@ -57,20 +56,7 @@ func mayExpress(p *api.Principal) bool { return onComDesk(p) || p.Member.Has(cel
 // money renders an amount with its currency: "87,000,000 USD". The
 // digits are grouped the same in every language, laid out left to right.
 func money(n int64, currency string) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if neg {
-		out = "-" + out
-	}
+	out := commerce.Grouped(n)
 	if currency != "" {
 		out += " " + currency
 	}
