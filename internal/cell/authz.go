@@ -156,6 +156,17 @@ const (
 	// PublishFunding: ask and publish a project's confidential total: the
 	// mediator's commercial desk or admins.
 	PublishFunding Action = "publish funding"
+	// WorkCommerce: the commercial desk's work (register a project,
+	// record a disbursal): the commercial role or an admin's, of any
+	// party. With Target.Party, on that party's project (update it, mark
+	// its milestones): its own party's desk or the mediator's.
+	WorkCommerce Action = "work commerce"
+	// Fund: pledge, change a pledge, disclose it: the commercial desk of
+	// an observer party, the cell's funders.
+	Fund Action = "fund"
+	// ExpressInterest: say a party's interest in a project: a commercial,
+	// duty or admin member of any party.
+	ExpressInterest Action = "express interest"
 	// RaiseAlarm: record that the cell's key signed two conflicting
 	// checkpoints (witness.alarm). Any member of any party: the proof
 	// speaks, not the rank of who carries it. Never the server, whose own
@@ -196,6 +207,10 @@ func May(a Actor, act Action, t Target) error {
 		return forbidden("the server does not raise alarms about its own checkpoints; the parties' mirrors do")
 	}
 	if a.Server {
+		switch act {
+		case WorkCommerce, Fund, ExpressInterest:
+			return forbidden("the commercial desk's work is the parties', not the server's")
+		}
 		return nil
 	}
 	if a.Member == nil || a.Party == nil {
@@ -275,6 +290,27 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return forbidden("the mediator's commercial desk publishes funding totals")
+	case WorkCommerce:
+		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
+			return forbidden("the commercial desk's work takes the commercial role")
+		}
+		if t.Party != "" && !a.IsMediator() && a.Party.ID != t.Party {
+			return forbidden("the project is %s's and the mediator's to change", t.Party)
+		}
+		return nil
+	case Fund:
+		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
+			return forbidden("pledging takes the commercial role")
+		}
+		if a.Party.Kind != Observer {
+			return forbidden("pledges are a funder's: an observer party of the cell")
+		}
+		return nil
+	case ExpressInterest:
+		if a.has(RoleCommercial) || a.has(RoleAdmin) || a.has(RoleDuty) {
+			return nil
+		}
+		return forbidden("expressing interest takes the commercial, duty or admin role")
 	case RelayCommand:
 		return mayRelay(a, t)
 	case HearAlert:

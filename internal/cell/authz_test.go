@@ -83,6 +83,7 @@ var actions = map[string]cell.Action{
 	"RaiseAlarm":   cell.RaiseAlarm,
 	"RelayCommand": cell.RelayCommand,
 	"HearAlert":    cell.HearAlert,
+	"WorkCommerce": cell.WorkCommerce, "Fund": cell.Fund, "ExpressInterest": cell.ExpressInterest,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -120,6 +121,23 @@ func mayCases() []mayCase {
 		{"a member.update is relayed", ilDesk, cell.RelayCommand, relay(ilAdmin, cell.KindMemberUpdate), false},
 		{"nothing to relay", ilAdmin, cell.RelayCommand, cell.Target{}, false},
 
+		// The commercial desk: projects are their party's and the
+		// mediator's; pledges the observers'; interest any party's desk.
+		{"a side's commercial desk registers a project", actor(il, "il.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{}, true},
+		{"a side's military desk does not work the commercial desk", ilDesk, cell.WorkCommerce, cell.Target{}, false},
+		{"the server does not work the commercial desk", server, cell.WorkCommerce, cell.Target{}, false},
+		{"a side changes its own project", actor(il, "il.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{Party: "il"}, true},
+		{"the mediator changes a side's project", actor(us, "us.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{Party: "il"}, true},
+		{"a side does not change the other side's project", actor(sy, "sy.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{Party: "il"}, false},
+		{"an observer does not change a side's project", joAdmin, cell.WorkCommerce, cell.Target{Party: "il"}, false},
+		{"a funder pledges", actor(jo, "jo.commercial", cell.RoleCommercial), cell.Fund, cell.Target{}, true},
+		{"a side does not pledge", actor(il, "il.commercial", cell.RoleCommercial), cell.Fund, cell.Target{}, false},
+		{"the mediator does not pledge", actor(us, "us.commercial", cell.RoleCommercial), cell.Fund, cell.Target{}, false},
+		{"a funder's military desk does not pledge", actor(jo, "jo.military", cell.RoleMilitary), cell.Fund, cell.Target{}, false},
+		{"the server does not pledge", server, cell.Fund, cell.Target{}, false},
+		{"a duty officer expresses interest", ilAdmin, cell.ExpressInterest, cell.Target{}, true},
+		{"a military desk does not express interest", ilDesk, cell.ExpressInterest, cell.Target{}, false},
+		{"the server does not express interest", server, cell.ExpressInterest, cell.Target{}, false},
 		{"a side's commercial desk hears a gate alert", actor(il, "il.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
 		{"a funder's commercial desk hears a gate alert", actor(jo, "jo.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
 		{"a side's military desk does not hear a gate alert", ilDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
@@ -222,7 +240,8 @@ func mayCases() []mayCase {
 	}
 	// A disabled member may do nothing at all, not even read; nor may an
 	// actor without a member or party. The server may do everything but
-	// raise an alarm about its own checkpoints.
+	// raise an alarm about its own checkpoints and work the commercial
+	// desk, which is the parties'.
 	for _, act := range actions {
 		n := string(act) + ": "
 		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
@@ -230,11 +249,14 @@ func mayCases() []mayCase {
 			mayCase{n + "disabled member", ilDisabled, act, all, false},
 			mayCase{n + "no member", nobody, act, all, false},
 			mayCase{n + "member without party", noParty, act, all, false},
-			mayCase{n + "server", server, act, cell.Target{}, act != cell.RaiseAlarm},
+			mayCase{n + "server", server, act, cell.Target{}, !slices.Contains(serverRefused, act)},
 		)
 	}
 	return cases
 }
+
+// serverRefused are the actions the server may not take.
+var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest}
 
 func TestMay(t *testing.T) {
 	for _, tc := range mayCases() {

@@ -61,17 +61,17 @@ func position(c *cell.Command) (int64, time.Time, error) {
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
-// mayWork refuses an actor who may not work the desk: the server, or a
-// member without the commercial role (or an admin's).
-func mayWork(a cell.Actor, what string) error {
-	if a.Server || a.Member == nil || a.Party == nil {
-		return forbidden("%s is the parties'", what)
-	}
-	if !a.Member.Has(cell.RoleCommercial) && !a.Member.Has(cell.RoleAdmin) {
-		return forbidden("%s takes the commercial role", what)
+// may asks the rule book whether a may do what (act), saying what was
+// refused.
+func may(a cell.Actor, act cell.Action, t cell.Target, what string) error {
+	if err := cell.May(a, act, t); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
+
+// mayWork is the rule book's cell.WorkCommerce.
+func mayWork(a cell.Actor, what string) error { return may(a, cell.WorkCommerce, cell.Target{}, what) }
 
 func everyone() ([]string, uint64) { return cell.Everyone() }
 
@@ -254,8 +254,8 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, invalid("project %q: no such project", p.Project.ID)
 	}
-	if !c.Actor.IsMediator() && c.Actor.Party.ID != old.Party {
-		return store.Effect{}, forbidden("project %s is %s's and the mediator's to update", old.ID, old.Party)
+	if err := may(c.Actor, cell.WorkCommerce, cell.Target{Party: old.Party}, "updating project "+old.ID); err != nil {
+		return store.Effect{}, err
 	}
 	// An update restates the whole project: one made from a reading older
 	// than the project's last version would silently undo that version.
@@ -430,8 +430,8 @@ func projectMilestone(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, invalid("project %q: no such project", p.Project)
 	}
-	if !c.Actor.IsMediator() && c.Actor.Party.ID != x.Party {
-		return store.Effect{}, forbidden("project %s is %s's and the mediator's to mark", x.ID, x.Party)
+	if err := may(c.Actor, cell.WorkCommerce, cell.Target{Party: x.Party}, "marking a milestone of project "+x.ID); err != nil {
+		return store.Effect{}, err
 	}
 	i := slices.IndexFunc(x.Milestones, func(m Milestone) bool { return m.ID == p.Milestone })
 	if i < 0 {
@@ -499,11 +499,8 @@ type InterestPayload struct {
 // projectInterest records an expression of interest by any party, an
 // observer organization among them.
 func projectInterest(c *cell.Command) (store.Effect, error) {
-	if c.Actor.Server || c.Actor.Member == nil {
-		return store.Effect{}, forbidden("interest is a party's")
-	}
-	if !c.Actor.Member.Has(cell.RoleCommercial) && !c.Actor.Member.Has(cell.RoleAdmin) && !c.Actor.Member.Has(cell.RoleDuty) {
-		return store.Effect{}, forbidden("expressing interest takes the commercial, duty or admin role")
+	if err := may(c.Actor, cell.ExpressInterest, cell.Target{}, "expressing interest"); err != nil {
+		return store.Effect{}, err
 	}
 	var p InterestPayload
 	if err := c.Decode(&p); err != nil {

@@ -23,15 +23,7 @@ type PledgePayload struct {
 // mayFund refuses an actor who may not pledge: funders are the cell's
 // observer parties (the regional partners), through a commercial member
 // or an admin.
-func mayFund(a cell.Actor, what string) error {
-	if err := mayWork(a, what); err != nil {
-		return err
-	}
-	if a.Party.Kind != cell.Observer {
-		return forbidden("%s is a funder's: an observer party of the cell", what)
-	}
-	return nil
-}
+func mayFund(a cell.Actor, what string) error { return may(a, cell.Fund, cell.Target{}, what) }
 
 func checkPledge(x *Pledge) error {
 	if !idPattern.MatchString(x.ID) {

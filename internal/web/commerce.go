@@ -35,23 +35,23 @@ func (w *Web) comRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /pledges", w.authed(w.pledgesPage))
 }
 
-// onComDesk mirrors commerce.mayWork: the commercial role or an admin's.
+// onComDesk, funds, mayMark and mayExpress ask the rule book what the
+// desk's forms offer, as the decisions ask it what they accept.
 func onComDesk(p *api.Principal) bool {
-	return p.Member.Has(cell.RoleCommercial) || p.Member.Has(cell.RoleAdmin)
+	return cell.May(p.Actor(), cell.WorkCommerce, cell.Target{}) == nil
 }
 
-// funds mirrors commerce.mayFund: funders are the observer parties.
-func funds(p *api.Principal) bool { return onComDesk(p) && p.Party.Kind == cell.Observer }
+func funds(p *api.Principal) bool { return cell.May(p.Actor(), cell.Fund, cell.Target{}) == nil }
 
-// mayMark mirrors who marks a milestone or moves a stage: the project's
-// party and the mediator, on the desk.
+// mayMark: the project's party and the mediator mark its milestones and
+// move its stage.
 func mayMark(p *api.Principal, proj commerce.Project) bool {
-	return onComDesk(p) && (isMediator(p) || p.Party.ID == proj.Party)
+	return cell.May(p.Actor(), cell.WorkCommerce, cell.Target{Party: proj.Party}) == nil
 }
 
-// mayExpress mirrors commerce.projectInterest: any party's commercial,
-// duty or admin member, an observer's among them.
-func mayExpress(p *api.Principal) bool { return onComDesk(p) || p.Member.Has(cell.RoleDuty) }
+func mayExpress(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.ExpressInterest, cell.Target{}) == nil
+}
 
 // money renders an amount with its currency: "87,000,000 USD". The
 // digits are grouped the same in every language, laid out left to right.
