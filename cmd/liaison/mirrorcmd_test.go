@@ -27,6 +27,7 @@ func TestMirrorListenCLI(t *testing.T) {
 
 	const pw = "a mirror's own password"
 	mustContain(t, "mirror user", sy.asOK(pw+"\n", "mirror", "user", "--data", dir, "--member", "sy.duty", "--password-stdin"), "sy.duty signs in at the mirror")
+	mustContain(t, "mirror user, a colleague", sy.asOK(pw+"\n", "mirror", "user", "--data", dir, "--member", "sy.military", "--password-stdin"), "sy.military signs in at the mirror")
 	mustContain(t, "mirror user of another party", sy.asFail(pw+"\n", "mirror", "user", "--data", dir, "--member", "il.duty", "--password-stdin"), "not a member of the mirror's party", `no member "il.duty" of party sy`)
 	mustContain(t, "mirror user, short password", sy.asFail("short\n", "mirror", "user", "--data", dir, "--member", "sy.duty", "--password-stdin"), "characters")
 
@@ -112,6 +113,23 @@ func TestMirrorListenCLI(t *testing.T) {
 	}
 	if _, body := getAt("/api/v1/mirror/status"); !strings.Contains(body, `"waiting":1`) || !strings.Contains(body, `"kind":"message.send"`) {
 		t.Errorf("the mirror's status does not list the write that waits: %s", body)
+	}
+	// A colleague at the mirror is told that a write waits, not whose or
+	// what: each member is shown their own.
+	col, err := client.New(murl, "").Login(ctx, "", "sy.military", pw)
+	if err != nil {
+		t.Fatalf("sy.military signs in at the mirror: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, murl+"/api/v1/mirror/status", nil)
+	req.Header.Set("Authorization", "Bearer "+col.Token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `"waiting":1`) || !strings.Contains(string(b), `"queue":[]`) || strings.Contains(string(b), "sy.duty") {
+			t.Errorf("a colleague's status at the mirror: %s", b)
+		}
 	}
 	startServerAt(t, d, strings.TrimPrefix(url, "http://"))
 	lr, err := client.New(url, "").Login(ctx, "", "sy.duty", testlog.Password)
