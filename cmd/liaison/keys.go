@@ -122,13 +122,19 @@ func keyRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		host, _ := os.Hostname()
 		*label = "liaison CLI on " + host
 	}
-	sub, err := c.RegisterKey(ctx, cfg.Cell, k, *label)
+	sub, err := c.RegisterKey(ctx, cfg.Cell, cfg.Member, k, *label)
 	if err != nil {
 		return sessionError(err)
 	}
 	cfg.KeyFile = *file
 	if err := cfg.save(); err != nil {
 		return err
+	}
+	if r := sub.Relayed; r != nil && !r.Landed {
+		// At a party's mirror with the line down: the key signs at once,
+		// and the mirror sends what it signs after its registration.
+		fmt.Fprintf(stdout, "Device key %s for %s is vouched for by your party's mirror; it signs your commands from now on, and they reach the cell after it.\n", k.ID(), cfg.Member)
+		return queuedAt(sub, err)
 	}
 	fmt.Fprintf(stdout, "Registered device key %s for %s at entry %d; it signs your commands from now on.\n", k.ID(), cfg.Member, sub.Entry.Index)
 	return nil

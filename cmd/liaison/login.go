@@ -88,12 +88,13 @@ func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "Signed in to %s as %s (%s, party %s) in cell %s; the session ends %s.\n",
 		srv, me.Member.ID, me.Member.Name, me.Party.ID, res.Cell, res.Expires.UTC().Format(time.RFC3339))
-	fmt.Fprintln(stdout, keyStatus(cfg, me))
+	fmt.Fprintln(stdout, keyStatus(ctx, c, cfg, me))
 	return nil
 }
 
 // keyStatus describes the remembered device key as the server sees it.
-func keyStatus(cfg *config, me *client.Me) string {
+// At a party's mirror, c says of a key the mirror vouched for.
+func keyStatus(ctx context.Context, c *client.Client, cfg *config, me *client.Me) string {
 	if cfg.KeyFile == "" {
 		return "No device key: create and register one with 'liaison key new' and 'liaison key register'."
 	}
@@ -109,6 +110,9 @@ func keyStatus(cfg *config, me *client.Me) string {
 			return fmt.Sprintf("Device key %s (%s) was revoked at entry %d: create a new one with 'liaison key new'.", k.ID(), cfg.KeyFile, rk.RevokedAt)
 		}
 		return fmt.Sprintf("Device key %s (%s), registered at entry %d.", k.ID(), cfg.KeyFile, rk.Registered)
+	}
+	if rk, pending, err := c.KeyState(ctx, k.ID()); err == nil && pending && rk.Member == me.Member.ID {
+		return fmt.Sprintf("Device key %s (%s), vouched for by your party's mirror: it signs now, and reaches the cell's log when the line is up.", k.ID(), cfg.KeyFile)
 	}
 	return fmt.Sprintf("Device key %s (%s) is not registered: run 'liaison key register'.", k.ID(), cfg.KeyFile)
 }
@@ -159,7 +163,7 @@ func runWhoami(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(tw, "cell\t%s at %s\n", me.Cell, cfg.Server)
 	fmt.Fprintf(tw, "session\t%s, ends %s\n", me.Session.Kind, me.Session.Expires.UTC().Format(time.RFC3339))
 	tw.Flush()
-	fmt.Fprintln(stdout, keyStatus(cfg, me))
+	fmt.Fprintln(stdout, keyStatus(ctx, c, cfg, me))
 	return nil
 }
 

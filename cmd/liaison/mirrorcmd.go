@@ -194,8 +194,12 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 	srv, err := api.New(api.Config{Ledger: led, DefaultCell: cellID, Logger: log, Password: passwordParams(), SecureCookies: secure,
 		Mirror: func() api.MirrorStatus { return mirrorStatus(m) },
 		Relay: func(ctx context.Context, member string, env *record.Envelope) (api.RelayAnswer, error) {
-			return relayToOutbox(ctx, m, member, env)
-		}})
+			return relayAnswer(m.Submit(ctx, member, env))
+		},
+		Vouch: func(ctx context.Context, member string, reg *record.Envelope) (api.RelayAnswer, error) {
+			return relayAnswer(m.Vouch(ctx, member, reg))
+		},
+		PendingKey: m.PendingKey})
 	if err != nil {
 		led.Close()
 		return "", nil, err
@@ -225,13 +229,13 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 	}, nil
 }
 
-// relayToOutbox takes a member's signed write at the mirror into its
-// outbox, and says what became of it: landed (the cell's entry), refused
-// (the cell's own problem, passed on as it said it), or waiting for the
-// line. What the outbox does not take (not signed by the member's active
-// key, too large) is refused here, before anything is kept.
-func relayToOutbox(ctx context.Context, m *mirror.Mirror, member string, env *record.Envelope) (api.RelayAnswer, error) {
-	o, err := m.Submit(ctx, member, env)
+// relayAnswer says what became of a member's signed write that the
+// mirror's outbox was given (Mirror.Submit, Mirror.Vouch): landed (the
+// cell's entry), refused (the cell's own problem, passed on as it said
+// it), or waiting for the line. What the outbox does not take (not signed
+// by the member's active key, too large) was refused before anything was
+// kept.
+func relayAnswer(o *mirror.Outcome, err error) (api.RelayAnswer, error) {
 	var ce *client.Error
 	switch {
 	case errors.As(err, &ce):

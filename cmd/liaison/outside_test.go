@@ -175,7 +175,7 @@ func TestOutsideVerifier(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if last, err = c.RegisterKey(ctx, "il-sy", k, "outside "+strconv.Itoa(i)); err != nil {
+		if last, err = c.RegisterKey(ctx, "il-sy", "", k, "outside "+strconv.Itoa(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -194,7 +194,7 @@ func TestOutsideVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acked, err := c.RegisterKey(ctx, "il-sy", k, "just before the kill")
+	acked, err := c.RegisterKey(ctx, "il-sy", "", k, "just before the kill")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
 )
 
 // A party's mirror (internal/mirror) serves this same API over its
@@ -178,12 +179,9 @@ func (s *Server) readOnly(cellID string) error {
 }
 
 // relay checks a member's signed command as the cell will (their active
-// device key, this cell) and hands it to Config.Relay.
+// device key, this cell) and hands it to Config.Relay; a key.register goes
+// to Config.Vouch.
 func (s *Server) relay(ctx context.Context, p *Principal, env *record.Envelope) error {
-	if env.Kind() == cell.KindKeyRegister {
-		return problem(http.StatusServiceUnavailable, "mirror-read-only", "Read-only mirror",
-			"a device key is registered at the cell's server itself: a mirror can relay only commands signed with a key the cell knows")
-	}
 	h, err := record.ParseHeader(env.Payload)
 	if err != nil {
 		return fmt.Errorf("%w: %v", cell.ErrInvalid, err)
@@ -194,11 +192,20 @@ func (s *Server) relay(ctx context.Context, p *Principal, env *record.Envelope) 
 	if len(env.Signatures) != 1 {
 		return fmt.Errorf("%w: want exactly one signature", cell.ErrInvalid)
 	}
+	if env.Kind() == cell.KindKeyRegister {
+		return s.vouch(ctx, p, env)
+	}
 	// unfiltered: device keys are every party's to read (key.register's
 	// audience); the relay checks a signature before queueing it.
-	k, err := cell.GetKey(ctx, s.st.View(p.Cell), env.Signatures[0].KeyID)
+	id := env.Signatures[0].KeyID
+	k, err := cell.GetKey(ctx, s.st.View(p.Cell), id)
+	if errors.Is(err, store.ErrNotFound) && s.cfg.PendingKey != nil {
+		if pk, ok := s.cfg.PendingKey(ctx, id); ok {
+			k, err = pk, nil
+		}
+	}
 	if err != nil || k.Member != p.Member.ID || k.Revoked {
-		return fmt.Errorf("%w: key %s is not an active key of member %s", ledger.ErrUnknownKey, env.Signatures[0].KeyID, p.Member.ID)
+		return fmt.Errorf("%w: key %s is not an active key of member %s", ledger.ErrUnknownKey, id, p.Member.ID)
 	}
 	pub, err := record.DecodePublicKey(k.Public)
 	if err != nil {
@@ -212,6 +219,36 @@ func (s *Server) relay(ctx context.Context, p *Principal, env *record.Envelope) 
 		return err
 	}
 	return &relayed{a}
+}
+
+// vouch hands the key.register of the member signed in at the mirror to
+// Config.Vouch.
+func (s *Server) vouch(ctx context.Context, p *Principal, env *record.Envelope) error {
+	if s.cfg.Vouch == nil {
+		return problem(http.StatusServiceUnavailable, "mirror-read-only", "Read-only mirror",
+			"this mirror vouches for no device key: register the key at the cell's server itself")
+	}
+	_, reg, err := cell.OpenRegistration(p.Cell, env.Marshal())
+	if err != nil {
+		return err
+	}
+	if reg.Member != p.Member.ID {
+		return fmt.Errorf("%w: the key.register names member %q; a key registered at a party's mirror must name its member, %s", cell.ErrInvalid, reg.Member, p.Member.ID)
+	}
+	a, err := s.cfg.Vouch(ctx, p.Member.ID, env)
+	if err != nil {
+		return err
+	}
+	return &relayed{a}
+}
+
+// pendingKey is GET /api/v1/keys/{key}'s answer at a mirror for a key
+// whose vouch the outbox holds.
+type pendingKey struct {
+	cell.Key
+	// Pending: the mirror vouched for the key, and the log it verified
+	// does not hold the key yet.
+	Pending bool `json:"pending"`
 }
 
 // writeRelayed answers a write the relay took, if err is one.

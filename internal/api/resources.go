@@ -508,6 +508,15 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *Principal) 
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	k, err := cell.GetKey(r.Context(), s.view(p), r.PathValue("key"))
+	if errors.Is(err, store.ErrNotFound) && s.cfg.PendingKey != nil {
+		if pk, ok := s.cfg.PendingKey(r.Context(), r.PathValue("key")); ok {
+			if err := cell.May(p.Actor(), cell.ReadKey, cell.Target{Key: &pk}); err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, pendingKey{Key: pk, Pending: true})
+			return nil
+		}
+	}
 	if err != nil {
 		return err
 	}

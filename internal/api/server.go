@@ -95,6 +95,16 @@ type Config struct {
 	// (cell.ErrInvalid, store.ErrConflict, a *Problem). With Relay nil, a
 	// mirror refuses every write with 503 and a problem that says so.
 	Relay func(ctx context.Context, member string, env *record.Envelope) (RelayAnswer, error)
+	// Vouch, at a mirror that relays, takes member's key.register of a key
+	// they hold (POST /api/v1/keys, signed in at the mirror) for the cell,
+	// in a key.vouch of the mirror's own member, a party admin's: the cell
+	// never sees a session at the mirror. The registration names member.
+	// With Vouch nil a mirror registers no key.
+	Vouch func(ctx context.Context, member string, reg *record.Envelope) (RelayAnswer, error)
+	// PendingKey, at a mirror, is a device key that Vouch took and the
+	// replica does not hold yet: it signs the member's writes at the mirror
+	// meanwhile, and GET /api/v1/keys/{key} answers it as pending.
+	PendingKey func(ctx context.Context, id string) (cell.Key, bool)
 }
 
 // Validate fills defaults and checks the configuration.

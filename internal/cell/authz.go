@@ -144,6 +144,12 @@ const (
 	ManageParty   Action = "manage party"   // Target.Party (+ Target.PartyHasAdmin)
 	ManageMembers Action = "manage members" // Target.Party (+ Target.PartyHasAdmin)
 	RevokeKey     Action = "revoke key"     // Target.Key
+	// VouchKey: register a device key for Target.Member, who holds it and
+	// signed in elsewhere than at the cell (at the party's mirror, with
+	// the credentials its operator gave them there): an admin of the
+	// member's party, who could as well reset the member's password and
+	// so vouches for no more than it already holds.
+	VouchKey Action = "vouch key"
 	// ReadSigninAlerts: the failed sign-ins of Target.Party's members, or
 	// of every party's when Target.Party is "".
 	ReadSigninAlerts Action = "read sign-in alerts"
@@ -210,6 +216,8 @@ func May(a Actor, act Action, t Target) error {
 		switch act {
 		case WorkCommerce, Fund, ExpressInterest:
 			return forbidden("the commercial desk's work is the parties', not the server's")
+		case VouchKey:
+			return forbidden("device keys belong to members, and an admin vouches for them")
 		}
 		return nil
 	}
@@ -264,6 +272,16 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return forbidden("only the key's member or an admin of party %s may revoke it", t.Key.Party)
+	case VouchKey:
+		switch {
+		case t.Member == nil:
+			return forbidden("no member")
+		case t.Member.Disabled:
+			return forbidden("member %s is disabled", t.Member.ID)
+		case a.has(RoleAdmin) && a.Party.ID == t.Member.Party:
+			return nil
+		}
+		return forbidden("only an admin of party %s vouches for a device key of its member %s", t.Member.Party, t.Member.ID)
 	case ReadSigninAlerts:
 		// Who is being guessed at, how hard and from how many places is
 		// the business of those who manage the members: the party's
@@ -344,7 +362,9 @@ func mayRelay(a Actor, t Target) error {
 		return forbidden("key %s is not an active key of member %s", t.Key.ID, t.Member.ID)
 	}
 	switch k := t.Entry.Envelope.Kind(); k {
-	case KindCellCreate, KindKeyRegister, KindMemberCreate, KindMemberUpdate:
+	case KindKeyRegister:
+		return forbidden("a key.register is not relayed: a party's mirror registers a key its member holds with a key.vouch of the party's admin")
+	case KindCellCreate, KindMemberCreate, KindMemberUpdate:
 		return forbidden("%s is not relayed: its member sends it to the cell itself", k)
 	}
 	return nil

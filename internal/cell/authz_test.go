@@ -78,6 +78,7 @@ var actions = map[string]cell.Action{
 	"ReadEntry": cell.ReadEntry, "ReadLog": cell.ReadLog, "ReadParty": cell.ReadParty,
 	"ReadMember": cell.ReadMember, "ReadKey": cell.ReadKey, "ManageParties": cell.ManageParties,
 	"ManageParty": cell.ManageParty, "ManageMembers": cell.ManageMembers, "RevokeKey": cell.RevokeKey,
+	"VouchKey":  cell.VouchKey,
 	"ReadInbox": cell.ReadInbox, "ReadSigninAlerts": cell.ReadSigninAlerts,
 	"SubmitIntel": cell.SubmitIntel, "ReviewIntel": cell.ReviewIntel, "PublishFunding": cell.PublishFunding,
 	"RaiseAlarm":   cell.RaiseAlarm,
@@ -218,6 +219,15 @@ func mayCases() []mayCase {
 		mayCase{"observer admin revokes a party's key", joAdmin, cell.RevokeKey, cell.Target{Key: key(syDesk)}, false},
 		mayCase{"mediator admin revokes a mediator key", usAdmin, cell.RevokeKey, cell.Target{Key: key(usDesk)}, true},
 		mayCase{"no key", ilAdmin, cell.RevokeKey, cell.Target{}, false},
+		mayCase{"party admin vouches for its member's key", ilAdmin, cell.VouchKey, cell.Target{Member: ilMember}, true},
+		mayCase{"party admin vouches for its own key", ilAdmin, cell.VouchKey, cell.Target{Member: ilAdmin.Member}, true},
+		mayCase{"party desk vouches for its colleague's key", ilDesk, cell.VouchKey, cell.Target{Member: ilAdmin.Member}, false},
+		mayCase{"party admin vouches for another party's member", syAdmin, cell.VouchKey, cell.Target{Member: ilMember}, false},
+		mayCase{"mediator admin vouches for a party's member", usAdmin, cell.VouchKey, cell.Target{Member: ilMember}, false},
+		mayCase{"observer admin vouches for a party's member", joAdmin, cell.VouchKey, cell.Target{Member: syMember}, false},
+		mayCase{"party admin vouches for a disabled member", ilAdmin, cell.VouchKey, cell.Target{Member: &cell.Member{ID: "il.gone", Party: "il", Disabled: true}}, false},
+		mayCase{"the server vouches for a key", cell.Actor{Server: true}, cell.VouchKey, cell.Target{Member: ilMember}, false},
+		mayCase{"vouching for no member", ilAdmin, cell.VouchKey, cell.Target{}, false},
 
 		// Failed sign-ins: the party's admins, the mediator's for all.
 		mayCase{"party admin reads its sign-in alerts", ilAdmin, cell.ReadSigninAlerts, cell.Target{Party: "il"}, true},
@@ -240,8 +250,8 @@ func mayCases() []mayCase {
 	}
 	// A disabled member may do nothing at all, not even read; nor may an
 	// actor without a member or party. The server may do everything but
-	// raise an alarm about its own checkpoints and work the commercial
-	// desk, which is the parties'.
+	// raise an alarm about its own checkpoints, work the commercial desk,
+	// which is the parties', and vouch for a member's key.
 	for _, act := range actions {
 		n := string(act) + ": "
 		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
@@ -256,7 +266,7 @@ func mayCases() []mayCase {
 }
 
 // serverRefused are the actions the server may not take.
-var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest}
+var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest, cell.VouchKey}
 
 func TestMay(t *testing.T) {
 	for _, tc := range mayCases() {

@@ -86,6 +86,7 @@ func NewRegistry() *Registry {
 	r.Handle(KindMemberCreate, memberCreate)
 	r.Handle(KindMemberUpdate, memberUpdate)
 	r.Handle(KindKeyRegister, keyRegister)
+	r.Handle(KindKeyVouch, keyVouch)
 	r.Handle(KindKeyRevoke, keyRevoke)
 	r.Handle(KindMemberSigninAlert, memberSigninAlert)
 	r.Handle(KindWitnessRegister, witnessRegister)
@@ -680,10 +681,15 @@ func memberUpdate(c *Command) (store.Effect, error) {
 
 // KeyRegisterPayload is the payload of key.register. The envelope is signed
 // by the key being registered (proof of possession); the session says whose.
+// Member, when set, names the member the key is for: a registration sent
+// at the cell may name its sender only, and one a party's mirror carries
+// in a key.vouch must name its member, so that the key itself says whose
+// it is and the admin cannot give it to another.
 type KeyRegisterPayload struct {
 	record.Header
 	PublicKey string `json:"public_key"`
 	Label     string `json:"label,omitempty"`
+	Member    string `json:"member,omitempty"`
 }
 
 func keyRegister(c *Command) (store.Effect, error) {
@@ -694,23 +700,124 @@ func keyRegister(c *Command) (store.Effect, error) {
 	if err := c.Decode(&p); err != nil {
 		return store.Effect{}, err
 	}
-	pub, err := record.DecodePublicKey(p.PublicKey)
+	if p.Member != "" && p.Member != c.Actor.Member.ID {
+		return store.Effect{}, invalid("the key.register names member %s, but member %s sends it", p.Member, c.Actor.Member.ID)
+	}
+	k, err := newKey(c, p, c.Entry.KeyID, *c.Actor.Member)
 	if err != nil {
-		return store.Effect{}, invalid("public_key: %v", err)
-	}
-	id := record.KeyID(pub)
-	if id != c.Entry.KeyID {
-		return store.Effect{}, invalid("key.register must be signed by the key it registers")
-	}
-	if err := checkText("label", p.Label, 100, false); err != nil {
 		return store.Effect{}, err
 	}
-	if _, err := GetKey(c.Ctx, c.View, id); err == nil {
-		return store.Effect{}, fmt.Errorf("%w: key %s is already registered", ErrConflict, id)
-	}
-	k := Key{ID: id, Member: c.Actor.Member.ID, Party: c.Actor.Party.ID, Public: p.PublicKey, Label: p.Label}
 	aud, mask := Everyone()
-	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, id, k.Member, k)}}, nil
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, k.ID, k.Member, k)}}, nil
+}
+
+// newKey is member's key that p registers, signed by key signedBy, if it
+// may be: the key's own signature, a label that fits, a key not known.
+func newKey(c *Command, p KeyRegisterPayload, signedBy string, member Member) (Key, error) {
+	pub, err := record.DecodePublicKey(p.PublicKey)
+	if err != nil {
+		return Key{}, invalid("public_key: %v", err)
+	}
+	id := record.KeyID(pub)
+	if id != signedBy {
+		return Key{}, invalid("key.register must be signed by the key it registers")
+	}
+	if err := checkText("label", p.Label, 100, false); err != nil {
+		return Key{}, err
+	}
+	if _, err := GetKey(c.Ctx, c.View, id); err == nil {
+		return Key{}, fmt.Errorf("%w: key %s is already registered", ErrConflict, id)
+	}
+	return Key{ID: id, Member: member.ID, Party: member.Party, Public: p.PublicKey, Label: p.Label}, nil
+}
+
+// KeyVouchPayload is the payload of key.vouch: an admin of a party
+// registers a device key for one of its members who signed in at the
+// party's mirror, where the cell cannot see their session. Registration
+// is the member's own key.register envelope, kept whole: signed by the
+// key it registers and naming the member, it is the key's proof of
+// possession that anyone can check; the vouch's signature is the admin's
+// word that the member holds it.
+type KeyVouchPayload struct {
+	record.Header
+	Registration json.RawMessage `json:"registration"`
+}
+
+// OpenVouch returns the registration a key.vouch payload carries
+// (OpenRegistration).
+func OpenVouch(cellID string, p KeyVouchPayload) (*record.Envelope, KeyRegisterPayload, error) {
+	if len(p.Registration) == 0 {
+		return nil, KeyRegisterPayload{}, invalid("registration: missing")
+	}
+	return OpenRegistration(cellID, p.Registration)
+}
+
+// OpenRegistration parses raw, a member's key.register to be carried in a
+// key.vouch, and checks what the registration must say for itself: its
+// kind, its cell, the member it names, and its signature with the key it
+// registers. Whether the member may have it is the vouch's decision.
+func OpenRegistration(cellID string, raw []byte) (*record.Envelope, KeyRegisterPayload, error) {
+	var reg KeyRegisterPayload
+	env, err := record.ParseEnvelope(raw)
+	if err != nil {
+		return nil, reg, invalid("registration: %v", err)
+	}
+	if env.Kind() != KindKeyRegister {
+		return nil, reg, invalid("registration: a %s, not a %s", env.Kind(), KindKeyRegister)
+	}
+	if len(env.Signatures) != 1 {
+		return nil, reg, invalid("registration: want exactly one signature")
+	}
+	if err := json.Unmarshal(env.Payload, &reg); err != nil {
+		return nil, reg, invalid("registration payload: %v", err)
+	}
+	if err := exactKeys(env.Payload, reflect.TypeOf(&reg)); err != nil {
+		return nil, reg, invalid("registration payload: %v", err)
+	}
+	if reg.Cell != cellID {
+		return nil, reg, invalid("registration: signed for cell %q", reg.Cell)
+	}
+	if reg.Member == "" {
+		return nil, reg, invalid("registration: names no member: a vouched key must say whose it is")
+	}
+	pub, err := record.DecodePublicKey(reg.PublicKey)
+	if err != nil {
+		return nil, reg, invalid("registration public_key: %v", err)
+	}
+	if record.KeyID(pub) != env.Signatures[0].KeyID {
+		return nil, reg, invalid("key.register must be signed by the key it registers")
+	}
+	if err := env.Verify(pub); err != nil {
+		return nil, reg, invalid("registration: %v", err)
+	}
+	return env, reg, nil
+}
+
+func keyVouch(c *Command) (store.Effect, error) {
+	var p KeyVouchPayload
+	if err := c.Decode(&p); err != nil {
+		return store.Effect{}, err
+	}
+	env, reg, err := OpenVouch(c.Entry.Cell, p)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	m, err := GetMember(c.Ctx, c.View, reg.Member)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Effect{}, invalid("registration: member %s is not a member of this cell", reg.Member)
+	} else if err != nil {
+		return store.Effect{}, err
+	}
+	if err := May(c.Actor, VouchKey, Target{Member: &m}); err != nil {
+		return store.Effect{}, err
+	}
+	k, err := newKey(c, reg, env.Signatures[0].KeyID, m)
+	if err != nil {
+		return store.Effect{}, err
+	}
+	k.VouchedBy = c.Actor.Member.ID
+	aud, mask := Everyone()
+	return store.Effect{Audience: aud, Mask: mask, Changes: []store.Change{put(ObjKey, k.ID, k.Member, k)}}, nil
 }
 
 // KeyRevokePayload is the payload of key.revoke.

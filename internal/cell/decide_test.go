@@ -465,3 +465,113 @@ func TestRegistryReplay(t *testing.T) {
 	}()
 	r.HandleReplay("no.such", func(*cell.Command) (store.Effect, error) { return store.Effect{}, nil })
 }
+
+// registration is a key.register of k's for member, signed by k, as a
+// party's mirror takes it from the member's browser.
+func registration(t *testing.T, k *record.DeviceKey, cellID, member string) json.RawMessage {
+	t.Helper()
+	fields := map[string]any{"id": "reg-" + k.ID(), "time": time.Now().UTC(), "cell": cellID, "public_key": record.EncodePublicKey(k.Public()), "label": "browser at the mirror"}
+	if member != "" {
+		fields["member"] = member
+	}
+	payload, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return record.Sign(cell.KindKeyRegister, payload, k.Private).Marshal()
+}
+
+// TestDecideKeyVouch: a party's admin registers a key that a member of the
+// party holds, and no one else may; the key then signs as the member's.
+func TestDecideKeyVouch(t *testing.T) {
+	w := newWorld(t)
+	fresh := func() *record.DeviceKey {
+		k, err := record.NewDeviceKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	vouch := func(by string, reg json.RawMessage) error {
+		_, err := w.submit(by, cell.KindKeyVouch, map[string]any{"registration": reg})
+		return err
+	}
+	k := fresh()
+	if err := vouch("il.duty", registration(t, k, testCell, "il.military")); err != nil {
+		t.Fatalf("il's admin vouches for il.military's key: %v", err)
+	}
+	got, err := cell.GetKey(context.Background(), w.v, k.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Member != "il.military" || got.Party != "il" || got.VouchedBy != "il.duty" || got.Revoked {
+		t.Fatalf("vouched key = %+v", got)
+	}
+	// The key now signs as il.military's own.
+	w.keys["il.military"] = k
+	if _, err := w.register("il.military"); err != nil {
+		t.Fatalf("signing with the vouched key: %v", err)
+	}
+
+	tampered := func() json.RawMessage {
+		var env map[string]any
+		if err := json.Unmarshal(registration(t, fresh(), testCell, "il.military"), &env); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := json.Marshal(map[string]any{"id": "x", "time": time.Now().UTC(), "cell": testCell, "public_key": record.EncodePublicKey(fresh().Public()), "member": "il.military"})
+		env["payload"] = other
+		b, _ := json.Marshal(env)
+		return b
+	}
+	signedByOther := func() json.RawMessage {
+		k, signer := fresh(), fresh()
+		payload, _ := json.Marshal(map[string]any{"id": "y", "time": time.Now().UTC(), "cell": testCell, "public_key": record.EncodePublicKey(k.Public()), "member": "il.military"})
+		return record.Sign(cell.KindKeyRegister, payload, signer.Private).Marshal()
+	}
+	notARegistration := func() json.RawMessage {
+		k := fresh()
+		payload, _ := json.Marshal(map[string]any{"id": "z", "time": time.Now().UTC(), "cell": testCell, "key_id": k.ID()})
+		return record.Sign(cell.KindKeyRevoke, payload, k.Private).Marshal()
+	}
+	w.must("il.duty", cell.KindMemberCreate, memberFields("il.gone", "il", "military"))
+	w.must("il.duty", cell.KindMemberUpdate, map[string]any{"member": map[string]any{"id": "il.gone", "name": "x", "roles": []string{"military"}, "disabled": true}})
+	for _, tc := range []struct {
+		name, by string
+		reg      json.RawMessage
+		want     error
+	}{
+		{"a member who is not an admin", "il.military", registration(t, fresh(), testCell, "il.duty"), cell.ErrForbidden},
+		{"another side's admin", "sy.duty", registration(t, fresh(), testCell, "il.military"), cell.ErrForbidden},
+		{"the mediator's admin, for a side's member", "us.duty", registration(t, fresh(), testCell, "il.military"), cell.ErrForbidden},
+		{"an observer's admin", "jo.duty", registration(t, fresh(), testCell, "il.military"), cell.ErrForbidden},
+		{"the server", "", registration(t, fresh(), testCell, "il.military"), cell.ErrForbidden},
+		{"for a disabled member", "il.duty", registration(t, fresh(), testCell, "il.gone"), cell.ErrForbidden},
+		{"for no such member", "il.duty", registration(t, fresh(), testCell, "il.nobody"), cell.ErrInvalid},
+		{"a registration naming no member", "il.duty", registration(t, fresh(), testCell, ""), cell.ErrInvalid},
+		{"a registration for another cell", "il.duty", registration(t, fresh(), "other", "il.military"), cell.ErrInvalid},
+		{"a registration signed by another key", "il.duty", signedByOther(), cell.ErrInvalid},
+		{"a registration changed after it was signed", "il.duty", tampered(), cell.ErrInvalid},
+		{"a command that is no registration", "il.duty", notARegistration(), cell.ErrInvalid},
+		{"no registration", "il.duty", nil, cell.ErrInvalid},
+		{"a key registered before", "il.duty", registration(t, k, testCell, "il.military"), cell.ErrConflict},
+	} {
+		before := len(w.v.objs)
+		if err := vouch(tc.by, tc.reg); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+		if len(w.v.objs) != before {
+			t.Errorf("%s: refused but changed the projections", tc.name)
+		}
+	}
+	// At the cell a member registers a key for themself only.
+	if _, err := w.submitWith("il.military", fresh().Private, cell.KindKeyRegister, nil); err == nil {
+		t.Error("a key.register of no key was taken")
+	}
+	other := fresh()
+	if _, err := w.submitWith("il.military", other.Private, cell.KindKeyRegister, map[string]any{"public_key": record.EncodePublicKey(other.Public()), "member": "il.duty"}); !errors.Is(err, cell.ErrInvalid) {
+		t.Errorf("a key.register naming another member: %v", err)
+	}
+	if _, err := w.submitWith("il.military", other.Private, cell.KindKeyRegister, map[string]any{"public_key": record.EncodePublicKey(other.Public()), "member": "il.military"}); err != nil {
+		t.Errorf("a key.register naming its own member: %v", err)
+	}
+}

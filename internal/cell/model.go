@@ -62,6 +62,9 @@ const (
 	KindMemberUpdate = "member.update"
 	KindKeyRegister  = "key.register"
 	KindKeyRevoke    = "key.revoke"
+	// KindKeyVouch is a party admin's registration of a device key for a
+	// member of the party who signed in elsewhere than at the cell.
+	KindKeyVouch = "key.vouch"
 	// KindMemberSigninAlert is written by the server, never a member,
 	// when a member's failed sign-ins cross a threshold.
 	KindMemberSigninAlert = "member.signin_alert"
@@ -208,11 +211,15 @@ func (m *Member) Has(role string) bool { return slices.Contains(m.Roles, role) }
 
 // Key is a registered device key.
 type Key struct {
-	ID         string `json:"id"`
-	Member     string `json:"member"`
-	Party      string `json:"party"`
-	Public     string `json:"public"` // base64 Ed25519 public key
-	Label      string `json:"label,omitempty"`
+	ID     string `json:"id"`
+	Member string `json:"member"`
+	Party  string `json:"party"`
+	Public string `json:"public"` // base64 Ed25519 public key
+	Label  string `json:"label,omitempty"`
+	// VouchedBy is the admin whose key.vouch registered the key, for a
+	// key its member registered at the party's mirror; "" for a key the
+	// member registered at the cell in their own session.
+	VouchedBy  string `json:"vouched_by,omitempty"`
 	Registered int64  `json:"registered"` // log index
 	Revoked    bool   `json:"revoked,omitempty"`
 	RevokedAt  int64  `json:"revoked_at,omitempty"`

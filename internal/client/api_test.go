@@ -59,7 +59,7 @@ func TestAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := c.RegisterKey(ctx, testlog.Cell, k, "laptop")
+	sub, err := c.RegisterKey(ctx, testlog.Cell, "", k, "laptop")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RegisterKey(ctx, testlog.Cell, k, "again"); !client.IsStatus(err, http.StatusConflict) {
+	if _, err := c.RegisterKey(ctx, testlog.Cell, "", k, "again"); !client.IsStatus(err, http.StatusConflict) {
 		t.Errorf("registering a key twice: %v", err)
 	}
 	if err := led.SignCheckpoint(ctx, testlog.Cell); err != nil {

@@ -260,9 +260,20 @@ func (c *Client) Keys(ctx context.Context, member string) ([]cell.Key, error) {
 // Key reads one device key, whoever holds it (keys are every party's to
 // read: verifiers need them).
 func (c *Client) Key(ctx context.Context, id string) (cell.Key, error) {
-	var k cell.Key
-	err := c.getJSON(ctx, "/keys/"+url.PathEscape(id), &k)
+	k, _, err := c.KeyState(ctx, id)
 	return k, err
+}
+
+// KeyState reads one device key as Key does, and whether it is pending: at
+// a party's mirror, a key the mirror vouched for and whose vouch is not
+// yet in the log it verified.
+func (c *Client) KeyState(ctx context.Context, id string) (cell.Key, bool, error) {
+	var k struct {
+		cell.Key
+		Pending bool `json:"pending"`
+	}
+	err := c.getJSON(ctx, "/keys/"+url.PathEscape(id), &k)
+	return k.Key, k.Pending, err
 }
 
 // Entry is a log entry as the API shows it. LeafData holds the exact bytes
@@ -377,18 +388,30 @@ func withHeader(cellID string, fields map[string]any) map[string]any {
 	return p
 }
 
-// RegisterKey registers key as a device key of the signed-in member: the
-// key.register command is signed by the key itself.
-func (c *Client) RegisterKey(ctx context.Context, cellID string, key *record.DeviceKey, label string) (*Submitted, error) {
-	fields := map[string]any{"public_key": record.EncodePublicKey(key.Public())}
-	if label != "" {
-		fields["label"] = label
-	}
-	env, err := Sign(key, cellID, cell.KindKeyRegister, fields)
+// RegisterKey registers key as a device key of the signed-in member, who
+// is member when not "": the key.register command is signed by the key
+// itself. At a party's mirror the member must be named (Registration).
+func (c *Client) RegisterKey(ctx context.Context, cellID, member string, key *record.DeviceKey, label string) (*Submitted, error) {
+	env, err := Registration(key, cellID, member, label)
 	if err != nil {
 		return nil, err
 	}
 	return c.Submit(ctx, "/keys", env)
+}
+
+// Registration is key's key.register, signed by key, for member when not
+// "". Naming the member lets the registration travel: a party's mirror
+// carries it to the cell inside its admin's key.vouch, and the key's own
+// signature then says whose it is.
+func Registration(key *record.DeviceKey, cellID, member, label string) (*record.Envelope, error) {
+	fields := map[string]any{"public_key": record.EncodePublicKey(key.Public())}
+	if label != "" {
+		fields["label"] = label
+	}
+	if member != "" {
+		fields["member"] = member
+	}
+	return Sign(key, cellID, cell.KindKeyRegister, fields)
 }
 
 // RevokeKey revokes the device key id, signing with signer (an active key

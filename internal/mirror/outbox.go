@@ -151,6 +151,16 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 		return nil, fmt.Errorf("mirror: %w: an envelope of %d bytes exceeds the %d the cell takes relayed", ErrNotQueued, len(raw), record.MaxEnvelopeSize)
 	}
 	signer, signerParty, err := ring.Signer(env)
+	if err != nil && len(env.Signatures) == 1 && !ring.Knows(env.Signatures[0].KeyID) {
+		// A key the mirror vouched for signs before the log holds it.
+		var ok bool
+		var perr error
+		if signer, signerParty, ok, perr = m.pendingSigner(ctx, env); perr != nil {
+			err = perr
+		} else if ok {
+			err = nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mirror: %w: %v", ErrNotQueued, err)
 	}

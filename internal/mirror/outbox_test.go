@@ -332,7 +332,7 @@ func TestQueuedWriteOfARevokedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := officer.RegisterKey(ctx, testlog.Cell, k2, "tablet"); err != nil {
+	if _, err := officer.RegisterKey(ctx, testlog.Cell, "", k2, "tablet"); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.led.SignCheckpoint(ctx, testlog.Cell); err != nil {

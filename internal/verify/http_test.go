@@ -104,7 +104,7 @@ func TestVerifyHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := il.RegisterKey(ctx, testlog.Cell, k, "second"); err != nil {
+	if _, err := il.RegisterKey(ctx, testlog.Cell, "", k, "second"); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.led.SignCheckpoint(ctx, testlog.Cell); err != nil {

@@ -12,8 +12,8 @@ import (
 
 // keyring follows the log's device keys as the log itself declares them:
 // the server key in entry 0 (cell.create), members' keys in key.register
-// entries, revocations in key.revoke entries. All three are addressed to
-// every party, so any verifier sees every key.
+// and key.vouch entries, revocations in key.revoke entries. All are
+// addressed to every party, so any verifier sees every key.
 type keyring struct {
 	cell     string
 	vkey     string
@@ -129,6 +129,8 @@ func (r *keyring) check(e *record.Entry) error {
 func (r *keyring) follow(e *record.Entry) error {
 	i, payload := e.Index, e.Envelope.Payload
 	switch e.Envelope.Kind() {
+	case cell.KindKeyVouch:
+		return r.keyVouch(e)
 	case cell.KindPartyCreate, cell.KindPartyUpdate:
 		var p struct {
 			Party struct{ ID, Name string } `json:"party"`
@@ -244,6 +246,28 @@ func (r *keyring) keyRegister(e *record.Entry) error {
 	return nil
 }
 
+// keyVouch notes the key a verified key.vouch registers: its registration
+// checks with the key it registers, and the key is its named member's, of
+// the vouching admin's party (the cell allows no other).
+func (r *keyring) keyVouch(e *record.Entry) error {
+	i := e.Index
+	var p cell.KeyVouchPayload
+	if err := json.Unmarshal(e.Envelope.Payload, &p); err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "key.vouch payload", Err: err}
+	}
+	env, reg, err := cell.OpenVouch(r.cell, p)
+	if err != nil {
+		return &Error{Index: i, End: i + 1, Msg: "key.vouch registration", Err: err}
+	}
+	pub, _ := record.DecodePublicKey(reg.PublicKey)
+	id := env.Signatures[0].KeyID
+	if k, ok := r.keys[id]; ok {
+		return entryErr(i, "vouches for key %s, registered before (at entry %d)", id, k.registered)
+	}
+	r.keys[id] = &keyInfo{pub: pub, member: reg.Member, party: e.Party, registered: i, revoked: -1}
+	return nil
+}
+
 // Keyring checks entries' envelope signatures one at a time, in log order,
 // with the keys the log declares: for a mirror that verifies entries as
 // they arrive rather than a whole log at once. Entry 0 must come first.
@@ -296,6 +320,10 @@ func (k *Keyring) Clone() *Keyring {
 	}
 	return &Keyring{r: &r}
 }
+
+// Knows reports whether the entries checked so far registered key id,
+// whatever became of it since.
+func (k *Keyring) Knows(id string) bool { _, ok := k.r.keys[id]; return ok }
 
 // Signer verifies env, a command not yet in the log, with the key it
 // names, which must be a member's key registered and unrevoked in the
