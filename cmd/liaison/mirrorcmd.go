@@ -294,7 +294,7 @@ func mirrorStatus(m *mirror.Mirror) api.MirrorStatus {
 			default:
 				continue
 			}
-			out.Queue = append(out.Queue, api.MirrorWrite{Member: w.Member, Kind: w.Kind, ID: w.ID, Queued: w.Queued,
+			out.Queue = append(out.Queue, api.MirrorWrite{Member: w.For(), Kind: w.Kind, ID: w.ID, Queued: w.Queued,
 				State: w.State, Tries: w.Tries, Reason: w.Reason})
 		}
 	}

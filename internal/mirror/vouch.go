@@ -144,3 +144,26 @@ func (m *Mirror) pendingSigner(ctx context.Context, env *record.Envelope) (membe
 	}
 	return k.Member, k.Party, true, nil
 }
+
+// For is the member a queued write is for: its signer's, but for a vouch
+// the member whose key it registers, who asked for it at the mirror and
+// is shown it among their own writes.
+func (q Queued) For() string {
+	if q.Kind != cell.KindKeyVouch || q.Envelope == nil {
+		return q.Member
+	}
+	var p cell.KeyVouchPayload
+	if json.Unmarshal(q.Envelope.Payload, &p) != nil {
+		return q.Member
+	}
+	var reg struct {
+		Payload []byte `json:"payload"`
+	}
+	var named struct {
+		Member string `json:"member"`
+	}
+	if json.Unmarshal(p.Registration, &reg) != nil || json.Unmarshal(reg.Payload, &named) != nil || named.Member == "" {
+		return q.Member
+	}
+	return named.Member
+}

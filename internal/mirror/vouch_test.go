@@ -86,6 +86,10 @@ func TestVouchedKeyWritesWhileTheLineIsDown(t *testing.T) {
 	if again, err := m.Vouch(ctx, "il.military", registration(t, k, "il.military")); err != nil || again.Seq != o.Seq || again.Waiting != 1 {
 		t.Fatalf("vouching again: %+v, %v; want the queued vouch", again, err)
 	}
+	// The member who asked is shown the vouch among their own writes.
+	if box, err := m.Outbox(ctx); err != nil || len(box) != 1 || box[0].For() != "il.military" {
+		t.Fatalf("the outbox: %+v, %v; want the vouch, for il.military", box, err)
+	}
 	pk, ok := m.PendingKey(ctx, k.ID())
 	if !ok || pk.Member != "il.military" || pk.Party != "il" || pk.VouchedBy != "il.duty" {
 		t.Fatalf("the pending key: %+v, %v", pk, ok)

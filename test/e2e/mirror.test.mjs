@@ -2,14 +2,16 @@
 // mirror --listen` beside the demo cell, as Damascus would, and signs in
 // there; every page says whose mirror it is and at which size it verified
 // the record, Syria's line reads as at the cell, Israel's line is not
-// there at all, and the pages run right to left in Arabic.
+// there at all, and the pages run right to left in Arabic. A colleague who
+// signs in there makes a device key that the mirror vouches for in its
+// admin's name, and writes through it to the cell.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, base, password } from './harness.mjs';
+import { launch, base, password, signIn, api, unique } from './harness.mjs';
 
 const bin = process.env.LIAISON_E2E_BIN;
 // test/e2e/run keeps the demo's data beside the binary.
@@ -26,6 +28,7 @@ before(async () => {
   const data = path.join(dir, 'mirror');
   cli(['mirror', '--once', '--data', data]);
   cli(['mirror', 'user', '--data', data, '--member', 'sy.duty', '--password-stdin'], password + '\n');
+  cli(['mirror', 'user', '--data', data, '--member', 'sy.military', '--password-stdin'], password + '\n');
   mirror = spawn(bin, ['mirror', '--data', data, '--listen', '127.0.0.1:0', '--insecure-cookies'], { env });
   mirrorURL = await new Promise((resolve, reject) => {
     let out = '';
@@ -62,8 +65,9 @@ test("Syria's officer reads Syria's record at Syria's own mirror, and nothing of
     assert.match(await banner.innerText(), /This is Syria's own mirror of the cell's record: read-only, verified at size \d+\./);
     assert.match(await banner.innerText(), /Last heard from the cell: /);
     assert.doesNotMatch(await banner.innerText(), /line to the cell is down/);
-    // It signs nothing here, and the page says why, not "no device key".
-    await page.getByRole('alert').getByText('device keys are registered at the cell itself').waitFor();
+    // Its browser key, made here, is vouched for by the mirror: no alert.
+    await page.goto('/device');
+    await page.getByText('This browser holds a registered device key.').waitFor({ timeout: 20000 });
 
     // Syria's line, as the cell serves it to Syria.
     const res = await page.goto('/channels/line-sy');
@@ -85,6 +89,50 @@ test("Syria's officer reads Syria's record at Syria's own mirror, and nothing of
     await page.screenshot({ path: path.join(path.dirname(new URL(import.meta.url).pathname), 'artifacts', 'mirror-ar.png') });
     assert.deepEqual(errors, []);
   } finally {
+    await context.close();
+  }
+});
+
+test("A colleague's new browser key is vouched for by Syria's mirror, and what it signs lands at the cell as theirs", async () => {
+  const context = await browser.newContext({ baseURL: mirrorURL, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  let us;
+  try {
+    await page.goto('/login');
+    await page.getByLabel('Username').fill('sy.military');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/dashboard', { timeout: 30000 });
+    const keyId = await page.evaluate(async () => (await (await import('/static/js/crypto.js')).loadKey('sy.military')).keyId);
+    assert.ok(keyId, 'no key was made at the mirror');
+
+    await page.goto('/channels/line-sy');
+    const subject = unique('Written at the mirror');
+    const compose = page.getByRole('form', { name: 'Compose' });
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByLabel('Message', { exact: true }).fill('Signed in Damascus with a key the mirror vouched for.');
+    await compose.getByRole('button', { name: 'Send' }).click();
+    await compose.getByText('Sent.', { exact: true }).waitFor({ timeout: 20000 });
+
+    // At the cell, the mediator reads the message as sy.military's, and the
+    // key as vouched for by the mirror's admin.
+    us = await signIn(browser, 'us.duty');
+    const key = await api(us.page, '/keys/' + encodeURIComponent(keyId));
+    assert.equal(key.member, 'sy.military');
+    assert.equal(key.vouched_by, 'sy.duty');
+    const msgs = await api(us.page, '/channels/line-sy/messages');
+    const mine = msgs.messages.find((x) => x.subject === subject);
+    assert.ok(mine, 'the message did not reach the cell');
+    assert.equal(mine.sender, 'sy.military');
+
+    // And back at the mirror, once it followed, the message is on the line.
+    await page.goto('/channels/line-sy');
+    await page.getByRole('main').getByText(subject).first().waitFor({ timeout: 30000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await us?.context.close();
     await context.close();
   }
 });

@@ -199,6 +199,8 @@ root.addEventListener('click', async (ev) => {
       const note = box.querySelector('[data-rl-note]').value.trim();
       return act(button, errorEl, async () => {
         const sent = await signAndSubmit('/messages', 'message.send', fields);
+        // Queued at a party's mirror, the copy has no entry to link yet.
+        if (!sent.entry) throw new Error(t('relay.queued'));
         const copy = sent.entry.index;
         try {
           await signAndSubmit(`/messages/${message}/relay`, 'message.relay', note ? { origin: message, copy, note } : { origin: message, copy });
@@ -305,11 +307,11 @@ if (compose) {
       const fields = { channel, subject, body: bodyText, lang: compose.elements.namedItem('lang').value, precedence: compose.elements.namedItem('precedence').value };
       if (attachments.length) fields.attachments = attachments;
       if (ref) fields[ref.field] = ref.message;
-      await signAndSubmit('/messages', 'message.send', fields);
+      const res = await signAndSubmit('/messages', 'message.send', fields);
       compose.reset();
       setRef(null);
       drafting();
-      say(status, t('sent'));
+      say(status, res?.queued ? t('mirror.queued_write', { detail: res.detail || '' }) : t('sent'));
       // Back to the newest, where it arrives.
       scroller.scrollTop = scroller.scrollHeight;
       refresh();

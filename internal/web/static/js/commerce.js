@@ -17,13 +17,16 @@ document.addEventListener('submit', (ev) => {
     const fields = fieldsOf(form);
     await upload(form, fields, status);
     say(status, t('sending'));
+    let res;
     try {
-      await signAndSubmit(form.dataset.path, form.dataset.kind, fields, form.dataset.method || 'POST');
+      res = await signAndSubmit(form.dataset.path, form.dataset.kind, fields, form.dataset.method || 'POST');
     } catch (e) {
       throw staleAsSaid(e);
     }
     const then = form.dataset.then;
-    if (then) {
+    // A write queued at a party's mirror has no page yet: this one, again,
+    // lists it among what waits.
+    if (then && !res?.queued) {
       location.assign(then.replace('{id}', encodeURIComponent(String(getPath(fields, form.dataset.thenField)))));
     } else {
       location.reload();

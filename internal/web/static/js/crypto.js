@@ -195,18 +195,21 @@ export async function submit(path, envelope, csrf, method = 'POST') {
 }
 
 // registerKey registers this browser's key; the command is signed by the
-// key itself, which is how the server knows the browser holds it.
+// key itself, which is how the server knows the browser holds it. It names
+// its member: at a party's mirror, which carries it to the cell in its
+// admin's vouch, the key's own signature then says whose it is.
 export async function registerKey(memberId, cell, label, csrf) {
   const k = await stored(memberId);
   if (!k) throw new Error('this browser holds no device key for ' + memberId);
-  const fields = { public_key: k.publicKey };
+  const fields = { public_key: k.publicKey, member: memberId };
   if (label) fields.label = label;
   return submit('/keys', await sign(memberId, cell, 'key.register', fields), csrf);
 }
 
 // keyStatus tells whether this browser can sign for the member: "missing"
 // (no key here), "unknown" (the server does not know it: never registered,
-// or another server's), "revoked", or "ok".
+// or another server's), "revoked", "ok", or "pending" (at a party's
+// mirror, vouched for and signing, not yet in the record it verified).
 export async function keyStatus(memberId) {
   const k = await loadKey(memberId);
   if (!k) return 'missing';
@@ -215,7 +218,8 @@ export async function keyStatus(memberId) {
   if (!r.ok) throw new Error(`key ${k.keyId}: ${r.status} ${r.statusText}`);
   const key = await r.json();
   if (key.member !== memberId) return 'unknown';
-  return key.revoked ? 'revoked' : 'ok';
+  if (key.revoked) return 'revoked';
+  return key.pending ? 'pending' : 'ok';
 }
 
 // ---- the record ----

@@ -21,7 +21,7 @@ async function show() {
   say(state, t('device.' + status));
   const key = await c.loadKey(member);
   keyLine.textContent = key ? key.keyId : '';
-  cont.hidden = status !== 'ok';
+  cont.hidden = status !== 'ok' && status !== 'pending';
 }
 
 create.addEventListener('click', async () => {
@@ -33,8 +33,10 @@ create.addEventListener('click', async () => {
     await c.forgetKey(member);
     await c.createKey(member);
     await c.registerKey(member, cell, `web browser, ${new Date().toISOString().slice(0, 10)}`, csrf);
+    sessionStorage.removeItem('liaison.mirror.unregistered');
     await show();
-    say(state, t('device.created') + ' ' + t('device.ok'));
+    const status = await c.keyStatus(member);
+    say(state, t('device.created') + ' ' + t('device.' + status));
     cont.hidden = false;
     cont.focus();
   } catch (e) {

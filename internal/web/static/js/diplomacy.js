@@ -18,7 +18,8 @@ for (const form of document.querySelectorAll('form.dip-form')) {
       say(status, t('sending'));
       const res = await signAndSubmit(form.dataset.path, form.dataset.kind, fields);
       const then = form.dataset.then;
-      if (then) {
+      // A write queued at a party's mirror has no page yet.
+      if (then && !res?.queued) {
         const id = form.dataset.thenField ? getPath(fields, form.dataset.thenField) : res?.dispute?.id ?? res?.entry?.index;
         const url = new URL(then.replace('{id}', encodeURIComponent(String(id))), location.href);
         // The same page again (an amendment, shown at its diff) is reloaded:

@@ -3,6 +3,8 @@
 import { t, say, crypto, problemDetail } from '/static/js/page.js';
 
 const form = document.getElementById('login-form');
+// Why a party's mirror registered no key for this browser, for the pages.
+const unregistered = 'liaison.mirror.unregistered';
 const error = form.querySelector('[data-error]');
 const status = form.querySelector('[data-status]');
 
@@ -36,16 +38,25 @@ form.addEventListener('submit', async (ev) => {
       // No signing in this browser: the pages still read, and the device
       // page explains.
     }
-    // At a party's mirror a new key cannot be registered: the cell
-    // registers device keys itself, and the mirror reads without one.
-    // A key this browser already holds for the member is used as it is.
-    if (c && form.dataset.mirror === undefined) {
+    // A new key is registered where the member signed in: at the cell in
+    // their own session; at a party's mirror through the mirror, which
+    // vouches for it in its admin's name. A mirror that cannot vouch says
+    // why; the browser then keeps no key and reads only, and the pages say
+    // so.
+    if (c) {
       const state = await c.keyStatus(memberId);
       if (state === 'missing') {
         say(status, t('signin.key'));
         await c.createKey(memberId);
-        await c.registerKey(memberId, answer.cell, keyLabel(), answer.csrf_token);
-      } else if (state !== 'ok') {
+        try {
+          await c.registerKey(memberId, answer.cell, keyLabel(), answer.csrf_token);
+          sessionStorage.removeItem(unregistered);
+        } catch (e) {
+          if (form.dataset.mirror === undefined) throw e;
+          await c.forgetKey(memberId);
+          sessionStorage.setItem(unregistered, e.message);
+        }
+      } else if (state !== 'ok' && state !== 'pending') {
         next = '/device';
       }
     }

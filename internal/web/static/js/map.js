@@ -584,10 +584,14 @@ if (report) {
       result.replaceChildren();
       const p = document.createElement('p');
       p.className = 'result-head';
-      const a = document.createElement('a');
-      a.href = '/incidents/' + res.entry.index;
-      a.textContent = t('map.result.incident_link', { id: res.entry.index });
-      p.append(t('map.result.reported') + ' ', a);
+      if (res.entry) {
+        const a = document.createElement('a');
+        a.href = '/incidents/' + res.entry.index;
+        a.textContent = t('map.result.incident_link', { id: res.entry.index });
+        p.append(t('map.result.reported') + ' ', a);
+      } else {
+        p.append(t('mirror.queued_write', { detail: res.detail || '' }));
+      }
       result.append(p);
       result.hidden = false;
       result.focus();

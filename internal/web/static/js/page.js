@@ -64,7 +64,18 @@ export async function crypto() {
 export async function signAndSubmit(path, kind, fields, method = 'POST') {
   const c = await crypto();
   const env = await c.sign(member, cell, kind, fields);
-  return c.submit(path, env, csrf, method);
+  return relayed(await c.submit(path, env, csrf, method));
+}
+
+// relayed reads a party's mirror's answer to a write it took for the cell
+// (202): landed, with the cell's entry index, as any answer; or waiting
+// in the mirror's outbox for the line (queued), with no entry yet, which
+// the page says at once and the mirror's banner lists.
+function relayed(answer) {
+  if (!answer || answer.entry || typeof answer.landed !== 'boolean') return answer;
+  if (answer.landed) return { ...answer, entry: { index: answer.index } };
+  say(pageAlert, t('mirror.queued_write', { detail: answer.detail || '' }));
+  return { ...answer, entry: null, queued: true };
 }
 
 // signAndSubmitSpliced is signAndSubmit with one field's exact JSON bytes
@@ -72,7 +83,7 @@ export async function signAndSubmit(path, kind, fields, method = 'POST') {
 export async function signAndSubmitSpliced(path, kind, fields, name, raw) {
   const c = await crypto();
   const env = await c.signSpliced(member, cell, kind, fields, name, raw);
-  return c.submit(path, env, csrf);
+  return relayed(await c.submit(path, env, csrf));
 }
 
 // problemDetail reads an error answer: an RFC 9457 problem's detail, or
@@ -263,11 +274,12 @@ async function checkKey() {
   } catch {
     return; // no signing here; reading still works
   }
+  const refused = sessionStorage.getItem('liaison.mirror.unregistered');
   if (status === 'revoked' || status === 'unknown') {
     location.assign('/device');
-  } else if (status === 'missing' && document.querySelector('section.mirror')) {
-    // A party's mirror registers no key: the cell does.
-    say(pageAlert, t('device.mirror'));
+  } else if (status === 'missing' && refused && document.querySelector('section.mirror')) {
+    // The party's mirror could not vouch for a key here, and said why.
+    say(pageAlert, t('device.mirror', { reason: refused }));
   } else if (status === 'missing') {
     const a = document.createElement('a');
     a.href = '/device';
