@@ -168,7 +168,8 @@ const (
 	// its milestones): its own party's desk or the mediator's.
 	WorkCommerce Action = "work commerce"
 	// Fund: pledge, change a pledge, disclose it: the commercial desk of
-	// an observer party, the cell's funders.
+	// an observer party, the cell's funders. With Target.Party, on that
+	// funder's pledge (change it, disclose it): the funder's own desk.
 	Fund Action = "fund"
 	// ExpressInterest: say a party's interest in a project: a commercial,
 	// duty or admin member of any party.
@@ -183,6 +184,39 @@ const (
 	// theirs: what a party's mirror does with the writes its members made
 	// while the line to the cell was cut.
 	RelayCommand Action = "relay command"
+	// ActDeconflict: act on the de-escalation desk (notify, answer and end
+	// activities, propose and sign zones, declare forces, report
+	// incidents): a side's or the mediator's member with the military or
+	// duty role, or the server. Observers read the table; they do not
+	// sit at it.
+	ActDeconflict Action = "act on the de-escalation desk"
+	// ActDiplomacy: act on the diplomatic desk (draft and comment
+	// statements, file and answer disputes, report a commitment's
+	// status): a side's or the mediator's member with the diplomatic or
+	// duty role; never the server, which negotiates nothing.
+	ActDiplomacy Action = "act on the diplomatic desk"
+	// SignForParty: what commits a party on the diplomatic desk (a
+	// signature, an answer to a finding, a phase's sign-off): a side's or
+	// the mediator's diplomatic member or admin. A duty officer keeps the
+	// desk but does not bind the party.
+	SignForParty Action = "sign for a party"
+	// MediateDiplomacy: keep the diplomatic record (agreements, rounds,
+	// commitments, findings on disputes): the mediator's members on the
+	// diplomatic desk, as ActDiplomacy.
+	MediateDiplomacy Action = "mediate diplomacy"
+	// AnalyseIntel: submit intelligence to the gate or propose what the
+	// gate does with a submission: a member SubmitIntel allows; never the
+	// server, which has no intelligence of its own.
+	AnalyseIntel Action = "analyse intelligence"
+	// DecideIntel: the gate's second step (approve a proposal, publish a
+	// release): the mediator's member with the intelligence, duty or
+	// admin role. That it is not the proposer is the desk's to check.
+	DecideIntel Action = "decide intelligence"
+	// ActOnDesk: act for one's party on a hotline channel of Target.Desk
+	// (send, acknowledge): that desk's role or duty; on the general desk,
+	// any member. The server sends on every desk (link tests,
+	// escalations).
+	ActOnDesk Action = "act on a desk"
 	// HearAlert: be shown, among what needs attention now, an alert the
 	// server wrote for the desks of Target.Roles (a gate failing under a
 	// project in implementation, for the commercial desks): a member who
@@ -204,6 +238,21 @@ type Target struct {
 	PartyHasAdmin bool
 	// Roles are the desks an alert is for (HearAlert).
 	Roles []string
+	// Desk is the hotline desk a channel belongs to (ActOnDesk).
+	Desk string
+	// Doing says in words what the actor asks, for the refusal of a
+	// desk's action to name ("signing a zone is for the sides and the
+	// mediator"); without it the refusal names the action's work.
+	Doing string
+}
+
+// refuse words the refusal of a desk's action: what t.Doing names, or
+// work when it names nothing, then why.
+func refuse(t Target, work, why string) error {
+	if t.Doing != "" {
+		work = t.Doing
+	}
+	return forbidden("%s %s", work, why)
 }
 
 // May is the one authorization rule book: every endpoint and every command
@@ -218,6 +267,16 @@ func May(a Actor, act Action, t Target) error {
 			return forbidden("the commercial desk's work is the parties', not the server's")
 		case VouchKey:
 			return forbidden("device keys belong to members, and an admin vouches for them")
+		case ActDiplomacy:
+			return refuse(t, "the diplomatic desk's work", "is the parties'")
+		case MediateDiplomacy:
+			return refuse(t, "keeping the diplomatic record", "is the parties'")
+		case SignForParty:
+			return refuse(t, "signing for a party", "is for the sides and the mediator")
+		case AnalyseIntel:
+			return refuse(t, "the intelligence desk's work", "is the parties'")
+		case DecideIntel:
+			return refuse(t, "the gate's decision", "is the mediator's")
 		}
 		return nil
 	}
@@ -323,12 +382,67 @@ func May(a Actor, act Action, t Target) error {
 		if a.Party.Kind != Observer {
 			return forbidden("pledges are a funder's: an observer party of the cell")
 		}
+		if t.Party != "" && a.Party.ID != t.Party {
+			return forbidden("the pledge is %s's to change", t.Party)
+		}
 		return nil
 	case ExpressInterest:
 		if a.has(RoleCommercial) || a.has(RoleAdmin) || a.has(RoleDuty) {
 			return nil
 		}
 		return forbidden("expressing interest takes the commercial, duty or admin role")
+	case ActDeconflict:
+		if a.Party.Kind == Observer {
+			return refuse(t, "the de-escalation desk's work", "is for the sides and the mediator")
+		}
+		if !a.has(RoleMilitary) && !a.has(RoleDuty) {
+			return refuse(t, "the de-escalation desk's work", "takes the military or duty role")
+		}
+		return nil
+	case ActDiplomacy, MediateDiplomacy:
+		work := "the diplomatic desk's work"
+		if act == MediateDiplomacy {
+			work = "keeping the diplomatic record"
+		}
+		if a.Party.Kind == Observer {
+			return refuse(t, work, "is for the sides and the mediator")
+		}
+		if !a.has(RoleDiplomatic) && !a.has(RoleDuty) {
+			return refuse(t, work, "takes the diplomatic or duty role")
+		}
+		if act == MediateDiplomacy && !a.IsMediator() {
+			return refuse(t, work, "is the mediator's")
+		}
+		return nil
+	case SignForParty:
+		if a.Party.Kind == Observer {
+			return refuse(t, "signing for a party", "is for the sides and the mediator")
+		}
+		if !a.has(RoleDiplomatic) && !a.has(RoleAdmin) {
+			return refuse(t, "signing for a party", "takes the diplomatic role or an admin: it commits the party")
+		}
+		return nil
+	case AnalyseIntel:
+		if err := May(a, SubmitIntel, Target{}); err != nil {
+			return refuse(t, "the intelligence desk's work", "takes the intelligence role")
+		}
+		return nil
+	case DecideIntel:
+		if !a.IsMediator() {
+			return refuse(t, "the gate's decision", "is the mediator's")
+		}
+		if !a.has(RoleIntelligence) && !a.has(RoleDuty) && !a.has(RoleAdmin) {
+			return refuse(t, "the gate's decision", "takes the intelligence, duty or admin role")
+		}
+		return nil
+	case ActOnDesk:
+		switch {
+		case t.Desk == "":
+			return forbidden("no desk")
+		case t.Desk == DeskGeneral || a.has(t.Desk) || a.has(RoleDuty):
+			return nil
+		}
+		return refuse(t, "the "+t.Desk+" desk's work", "takes the "+t.Desk+" or duty role")
 	case RelayCommand:
 		return mayRelay(a, t)
 	case HearAlert:

@@ -85,6 +85,9 @@ var actions = map[string]cell.Action{
 	"RelayCommand": cell.RelayCommand,
 	"HearAlert":    cell.HearAlert,
 	"WorkCommerce": cell.WorkCommerce, "Fund": cell.Fund, "ExpressInterest": cell.ExpressInterest,
+	"ActDeconflict": cell.ActDeconflict, "ActDiplomacy": cell.ActDiplomacy, "SignForParty": cell.SignForParty,
+	"MediateDiplomacy": cell.MediateDiplomacy, "AnalyseIntel": cell.AnalyseIntel, "DecideIntel": cell.DecideIntel,
+	"ActOnDesk": cell.ActOnDesk,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -136,6 +139,9 @@ func mayCases() []mayCase {
 		{"the mediator does not pledge", actor(us, "us.commercial", cell.RoleCommercial), cell.Fund, cell.Target{}, false},
 		{"a funder's military desk does not pledge", actor(jo, "jo.military", cell.RoleMilitary), cell.Fund, cell.Target{}, false},
 		{"the server does not pledge", server, cell.Fund, cell.Target{}, false},
+		{"a funder changes its own pledge", actor(jo, "jo.commercial", cell.RoleCommercial), cell.Fund, cell.Target{Party: "jo"}, true},
+		{"a funder does not change another funder's pledge", actor(jo, "jo.commercial", cell.RoleCommercial), cell.Fund, cell.Target{Party: "qa"}, false},
+		{"the mediator does not change a funder's pledge", actor(us, "us.commercial", cell.RoleCommercial), cell.Fund, cell.Target{Party: "jo"}, false},
 		{"a duty officer expresses interest", ilAdmin, cell.ExpressInterest, cell.Target{}, true},
 		{"a military desk does not express interest", ilDesk, cell.ExpressInterest, cell.Target{}, false},
 		{"the server does not express interest", server, cell.ExpressInterest, cell.Target{}, false},
@@ -143,6 +149,68 @@ func mayCases() []mayCase {
 		{"a funder's commercial desk hears a gate alert", actor(jo, "jo.commercial", cell.RoleCommercial), cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, true},
 		{"a side's military desk does not hear a gate alert", ilDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
 		{"the mediator's military desk does not hear a gate alert", usDesk, cell.HearAlert, cell.Target{Roles: []string{cell.RoleCommercial}}, false},
+
+		// The de-escalation desk: the sides' and the mediator's military
+		// or duty members; the observers read the table only.
+		{"a side's military desk acts on de-escalation", ilDesk, cell.ActDeconflict, cell.Target{}, true},
+		{"the mediator's duty officer acts on de-escalation", usAdmin, cell.ActDeconflict, cell.Target{}, true},
+		{"an observer's duty officer does not act on de-escalation", joAdmin, cell.ActDeconflict, cell.Target{}, false},
+		{"an observer's military desk does not act on de-escalation", actor(jo, "jo.military", cell.RoleMilitary), cell.ActDeconflict, cell.Target{}, false},
+		{"a side's diplomatic desk does not act on de-escalation", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.ActDeconflict, cell.Target{}, false},
+		{"a side's admin alone does not act on de-escalation", actor(il, "il.admin", cell.RoleAdmin), cell.ActDeconflict, cell.Target{}, false},
+
+		// The diplomatic desk: the sides' and the mediator's diplomatic
+		// or duty members act; diplomats and admins commit their party;
+		// the mediator's desk keeps the record; never the server.
+		{"a side's diplomat acts on diplomacy", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.ActDiplomacy, cell.Target{}, true},
+		{"a side's duty officer acts on diplomacy", ilAdmin, cell.ActDiplomacy, cell.Target{}, true},
+		{"a side's military desk does not act on diplomacy", ilDesk, cell.ActDiplomacy, cell.Target{}, false},
+		{"a side's admin alone does not act on diplomacy", actor(il, "il.admin", cell.RoleAdmin), cell.ActDiplomacy, cell.Target{}, false},
+		{"an observer's diplomat does not act on diplomacy", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.ActDiplomacy, cell.Target{}, false},
+		{"the server does not act on diplomacy", server, cell.ActDiplomacy, cell.Target{}, false},
+		{"a side's diplomat signs for it", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.SignForParty, cell.Target{}, true},
+		{"a side's admin signs for it", actor(il, "il.admin", cell.RoleAdmin), cell.SignForParty, cell.Target{}, true},
+		{"the mediator's diplomat signs for it", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.SignForParty, cell.Target{}, true},
+		{"a side's duty officer does not sign for it", actor(il, "il.duty", cell.RoleDuty), cell.SignForParty, cell.Target{}, false},
+		{"a side's military desk does not sign for it", syDesk, cell.SignForParty, cell.Target{}, false},
+		{"an observer's diplomat does not sign", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.SignForParty, cell.Target{}, false},
+		{"the server does not sign for a party", server, cell.SignForParty, cell.Target{}, false},
+		{"the mediator's diplomat keeps the record", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.MediateDiplomacy, cell.Target{}, true},
+		{"the mediator's duty officer keeps the record", usAdmin, cell.MediateDiplomacy, cell.Target{}, true},
+		{"a side's diplomat does not keep the record", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.MediateDiplomacy, cell.Target{}, false},
+		{"an observer's diplomat does not keep the record", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.MediateDiplomacy, cell.Target{}, false},
+		{"the mediator's military desk does not keep the record", usDesk, cell.MediateDiplomacy, cell.Target{}, false},
+		{"the server does not keep the record", server, cell.MediateDiplomacy, cell.Target{}, false},
+
+		// The intelligence desk: analysts of any party submit and
+		// propose; the mediator's intelligence, duty or admin members
+		// decide; never the server.
+		{"a side's analyst works intelligence", actor(il, "il.intelligence", cell.RoleIntelligence), cell.AnalyseIntel, cell.Target{}, true},
+		{"a side's admin works intelligence", ilAdmin, cell.AnalyseIntel, cell.Target{}, true},
+		{"an observer's analyst works intelligence", actor(jo, "jo.intelligence", cell.RoleIntelligence), cell.AnalyseIntel, cell.Target{}, true},
+		{"a side's military desk does not work intelligence", ilDesk, cell.AnalyseIntel, cell.Target{}, false},
+		{"a side's duty officer does not work intelligence", actor(il, "il.duty", cell.RoleDuty), cell.AnalyseIntel, cell.Target{}, false},
+		{"the server does not work intelligence", server, cell.AnalyseIntel, cell.Target{}, false},
+		{"the mediator's analyst decides", actor(us, "us.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{}, true},
+		{"the mediator's duty officer decides", actor(us, "us.duty", cell.RoleDuty), cell.DecideIntel, cell.Target{}, true},
+		{"the mediator's admin decides", actor(us, "us.admin", cell.RoleAdmin), cell.DecideIntel, cell.Target{}, true},
+		{"the mediator's military desk does not decide", usDesk, cell.DecideIntel, cell.Target{}, false},
+		{"a side's analyst does not decide", actor(il, "il.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{}, false},
+		{"an observer's admin does not decide", joAdmin, cell.DecideIntel, cell.Target{}, false},
+		{"the server does not decide", server, cell.DecideIntel, cell.Target{}, false},
+
+		// The hotline's desks: a channel's desk role or duty; on the
+		// general desk any member; the server on every desk.
+		{"a military desk sends on the military desk", ilDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleMilitary}, true},
+		{"a duty officer sends on any desk", actor(sy, "sy.duty", cell.RoleDuty), cell.ActOnDesk, cell.Target{Desk: cell.RoleIntelligence}, true},
+		{"a diplomat sends on the general desk", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.ActOnDesk, cell.Target{Desk: cell.DeskGeneral}, true},
+		{"an observer's military desk sends on the military desk", actor(jo, "jo.military", cell.RoleMilitary), cell.ActOnDesk, cell.Target{Desk: cell.RoleMilitary}, true},
+		{"the server sends on the military desk", server, cell.ActOnDesk, cell.Target{Desk: cell.RoleMilitary}, true},
+		{"a military desk does not send on the diplomatic desk", ilDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleDiplomatic}, false},
+		{"the mediator's military desk does not send on the intelligence desk", usDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleIntelligence}, false},
+		{"an admin alone does not send on the military desk", actor(il, "il.admin", cell.RoleAdmin), cell.ActOnDesk, cell.Target{Desk: cell.RoleMilitary}, false},
+		{"no desk to act on", ilAdmin, cell.ActOnDesk, cell.Target{}, false},
+
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
 		{"party desk reads the log", syDesk, cell.ReadLog, cell.Target{}, true},
@@ -250,8 +318,9 @@ func mayCases() []mayCase {
 	}
 	// A disabled member may do nothing at all, not even read; nor may an
 	// actor without a member or party. The server may do everything but
-	// raise an alarm about its own checkpoints, work the commercial desk,
-	// which is the parties', and vouch for a member's key.
+	// raise an alarm about its own checkpoints, vouch for a member's key,
+	// and what is the parties': the commercial and diplomatic desks' work,
+	// intelligence's analysis and the gate's decisions.
 	for _, act := range actions {
 		n := string(act) + ": "
 		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
@@ -266,7 +335,8 @@ func mayCases() []mayCase {
 }
 
 // serverRefused are the actions the server may not take.
-var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest, cell.VouchKey}
+var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest, cell.VouchKey,
+	cell.ActDiplomacy, cell.SignForParty, cell.MediateDiplomacy, cell.AnalyseIntel, cell.DecideIntel}
 
 func TestMay(t *testing.T) {
 	for _, tc := range mayCases() {
@@ -283,6 +353,32 @@ func TestMay(t *testing.T) {
 	// An action the rule book does not know is refused to members.
 	if err := cell.May(usAdmin, cell.Action("drop the log"), cell.Target{}); !errors.Is(err, cell.ErrForbidden) {
 		t.Errorf("unknown action: %v", err)
+	}
+}
+
+// A desk's refusal names what the member asked for, in the desk's words,
+// which is what the API and the CLI tell them.
+func TestMayNamesWhatItRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		actor  cell.Actor
+		act    cell.Action
+		target cell.Target
+		want   string
+	}{
+		{joAdmin, cell.ActDeconflict, cell.Target{Doing: "signing a zone"}, "signing a zone is for the sides and the mediator"},
+		{actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.ActDeconflict, cell.Target{Doing: "notifying an activity"}, "notifying an activity takes the military or duty role"},
+		{joAdmin, cell.ActDeconflict, cell.Target{}, "the de-escalation desk's work is for the sides and the mediator"},
+		{server, cell.ActDiplomacy, cell.Target{Doing: "filing a dispute"}, "filing a dispute is the parties'"},
+		{syDesk, cell.SignForParty, cell.Target{Doing: "signing a statement"}, "signing a statement takes the diplomatic role or an admin: it commits the party"},
+		{actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.MediateDiplomacy, cell.Target{Doing: "calling a round"}, "calling a round is the mediator's"},
+		{ilDesk, cell.AnalyseIntel, cell.Target{Doing: "submitting intelligence"}, "submitting intelligence takes the intelligence role"},
+		{actor(il, "il.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{Doing: "approving a decision"}, "approving a decision is the mediator's"},
+		{ilDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleDiplomatic, Doing: "sending on the diplomatic desk"}, "sending on the diplomatic desk takes the diplomatic or duty role"},
+	} {
+		err := cell.May(tc.actor, tc.act, tc.target)
+		if want := "forbidden: " + tc.want; err == nil || err.Error() != want {
+			t.Errorf("%s by %v: %v, want %q", tc.act, tc.actor.Member, err, want)
+		}
 	}
 }
 

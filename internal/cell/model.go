@@ -51,6 +51,10 @@ var Roles = []string{RoleMilitary, RoleIntelligence, RoleDiplomatic, RoleCommerc
 // Desks lists the desk roles (lines of effort).
 var Desks = []string{RoleMilitary, RoleIntelligence, RoleDiplomatic, RoleCommercial}
 
+// DeskGeneral is the hotline's desk that no role holds: every member
+// works it (ActOnDesk).
+const DeskGeneral = "general"
+
 // Command kinds owned by this package.
 const (
 	KindCellCreate   = "cell.create"

@@ -102,7 +102,9 @@ func pledgeUpdate(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	old, _, err := get[Pledge](c, ObjPledge, p.Pledge.ID)
-	if err != nil || old.Funder != c.Actor.Party.ID {
+	// Another funder's pledge is refused as one that does not exist: its
+	// funder and the mediator alone know it is there.
+	if err != nil || cell.May(c.Actor, cell.Fund, cell.Target{Party: old.Funder}) != nil {
 		return store.Effect{}, invalid("pledge %q: no pledge of your party's", p.Pledge.ID)
 	}
 	if old.Disclosed {
@@ -153,7 +155,7 @@ func pledgeDisburse(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	x, o, err := get[Pledge](c, ObjPledge, p.Pledge)
-	if err != nil || !cell.MayReadObject(c.Actor, o) || (!c.Actor.IsMediator() && x.Funder != c.Actor.Party.ID) {
+	if err != nil || !cell.MayReadObject(c.Actor, o) || cell.May(c.Actor, cell.WorkCommerce, cell.Target{Party: x.Funder}) != nil {
 		return store.Effect{}, invalid("pledge %q: no pledge of your party's", p.Pledge)
 	}
 	if p.Amount <= 0 || x.Disbursed+p.Amount > x.Amount {
@@ -198,7 +200,7 @@ func pledgeDisclose(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	x, o, err := get[Pledge](c, ObjPledge, p.Pledge)
-	if err != nil || x.Funder != c.Actor.Party.ID {
+	if err != nil || cell.May(c.Actor, cell.Fund, cell.Target{Party: x.Funder}) != nil {
 		return store.Effect{}, invalid("pledge %q: no pledge of your party's", p.Pledge)
 	}
 	if x.Disclosed {

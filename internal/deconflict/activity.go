@@ -393,7 +393,7 @@ func conflictID(x Conflict) string {
 
 func activityNotify(d *Desk) cell.Handler {
 	return func(c *cell.Command) (store.Effect, error) {
-		if err := mayAct(c.Actor, "notifying an activity"); err != nil {
+		if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "notifying an activity"}); err != nil {
 			return store.Effect{}, err
 		}
 		if c.Actor.Server {
@@ -454,7 +454,7 @@ func activityNotify(d *Desk) cell.Handler {
 
 func activityAmend(d *Desk) cell.Handler {
 	return func(c *cell.Command) (store.Effect, error) {
-		if err := mayAct(c.Actor, "amending an activity"); err != nil {
+		if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "amending an activity"}); err != nil {
 			return store.Effect{}, err
 		}
 		var p AmendPayload
@@ -568,7 +568,7 @@ type AnswerPayload struct {
 // version: no objection, or an objection with its reason. The mediator may
 // object too.
 func activityAnswer(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "answering a notification"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "answering a notification"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p AnswerPayload
@@ -632,7 +632,7 @@ type EndPayload struct {
 }
 
 func activityEnd(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "ending an activity"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "ending an activity"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p EndPayload
@@ -685,7 +685,7 @@ type ClearPayload struct {
 }
 
 func conflictClear(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "clearing a conflict"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "clearing a conflict"}); err != nil {
 		return store.Effect{}, err
 	}
 	if !c.Actor.IsMediator() {

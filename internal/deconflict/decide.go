@@ -72,27 +72,6 @@ func member(a cell.Actor) string {
 	return a.Member.ID
 }
 
-// onMilitaryDesk reports whether the actor acts on this desk: the military
-// role, or duty.
-func onMilitaryDesk(a cell.Actor) bool {
-	return a.Server || a.Member != nil && (a.Member.Has(cell.RoleMilitary) || a.Member.Has(cell.RoleDuty))
-}
-
-// mayAct refuses an actor who may not act on the desk: an observer, or a
-// member without the military or duty role.
-func mayAct(a cell.Actor, what string) error {
-	if a.Server {
-		return nil
-	}
-	if a.Party == nil || a.Party.Kind == cell.Observer {
-		return forbidden("%s is for the sides and the mediator", what)
-	}
-	if !onMilitaryDesk(a) {
-		return forbidden("%s takes the military or duty role", what)
-	}
-	return nil
-}
-
 // table is the audience of what the sides and the mediator read: every
 // party but the observers.
 func table(parties []cell.Party) ([]string, uint64, error) {

@@ -52,7 +52,7 @@ func incidentReport(d *Desk) cell.Handler {
 		if c.Actor.Server {
 			return store.Effect{}, forbidden("incidents are reported by the parties")
 		}
-		if err := mayAct(c.Actor, "reporting an incident"); err != nil {
+		if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "reporting an incident"}); err != nil {
 			return store.Effect{}, err
 		}
 		var p IncidentPayload
@@ -184,7 +184,7 @@ type IncidentAckPayload struct {
 // FLASH and IMMEDIATE incidents are acknowledged with a readback, as on
 // the hotline.
 func incidentAck(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "acknowledging an incident"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "acknowledging an incident"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p IncidentAckPayload
@@ -231,7 +231,7 @@ type VerifyRequestPayload struct {
 // verificationRequest asks the mediator to verify an incident, by the
 // cell's verification deadline.
 func verificationRequest(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "requesting verification"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "requesting verification"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p VerifyRequestPayload
@@ -284,7 +284,7 @@ type FindingPayload struct {
 // verificationFinding records the mediator's finding, for the parties
 // concerned (the incident's audience) and no one else.
 func verificationFinding(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "recording a finding"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "recording a finding"}); err != nil {
 		return store.Effect{}, err
 	}
 	if !c.Actor.IsMediator() {

@@ -111,7 +111,7 @@ func checkRule(field string, r Rule) error {
 // one until every side and the mediator sign its hash. Any side or the
 // mediator proposes (a protected site, say); observers do not.
 func zonePropose(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "proposing a zone"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "proposing a zone"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ZonePayload
@@ -178,7 +178,7 @@ type SignPayload struct {
 // sides and the mediator signs, the version is agreed and in force; an
 // agreed version earlier than it is superseded.
 func zoneSign(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "signing a zone"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "signing a zone"}); err != nil {
 		return store.Effect{}, err
 	}
 	if c.Actor.Server {
@@ -330,7 +330,7 @@ func zoneInForce(c *cell.Command, id string) (ZoneVersion, error) {
 // forceDeclare records a side's forces in a zone and checks them against
 // the zone's limits in force. The sides and the mediator read it.
 func forceDeclare(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "declaring forces"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "declaring forces"}); err != nil {
 		return store.Effect{}, err
 	}
 	if c.Actor.Server || c.Actor.Party.Kind != cell.Side {
@@ -390,7 +390,7 @@ type InspectPayload struct {
 // zone; a difference from the side's latest declaration, or a count over
 // a limit, becomes an incident addressed to the side.
 func forceInspect(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "inspecting"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "inspecting"}); err != nil {
 		return store.Effect{}, err
 	}
 	if !c.Actor.IsMediator() {

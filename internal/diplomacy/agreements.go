@@ -63,7 +63,7 @@ func checkAgreement(a *AgreementContent) error {
 // agreementRecord records a version of an agreement. The mediator keeps
 // the texts the parties agreed, as it keeps the glossary.
 func agreementRecord(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "recording an agreement"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "recording an agreement"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p AgreementPayload

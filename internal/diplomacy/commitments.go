@@ -79,7 +79,7 @@ func checkCommitment(c *cell.Command, x *Commitment) error {
 // commitmentCreate records a commitment under an article: the mediator
 // records what the parties undertook (a round's outcome may too).
 func commitmentCreate(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "recording a commitment"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "recording a commitment"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p CommitmentPayload
@@ -134,7 +134,7 @@ type StatusPayload struct {
 // mediator sets any; the responsible party may report itself on track or
 // at risk, never its own breach or fulfilment.
 func commitmentStatus(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "setting a commitment's status"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "setting a commitment's status"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p StatusPayload
@@ -192,7 +192,7 @@ type ReportPayload struct {
 }
 
 func phaseReport(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "reporting on a phase"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "reporting on a phase"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ReportPayload
@@ -271,7 +271,7 @@ type SignoffPayload struct {
 // complete: accepted, the phase is fulfilled; refused, it is at risk, with
 // the reason.
 func phaseSignoff(c *cell.Command) (store.Effect, error) {
-	if err := maySign(c.Actor, "signing off a phase"); err != nil {
+	if err := cell.May(c.Actor, cell.SignForParty, cell.Target{Doing: "signing off a phase"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p SignoffPayload

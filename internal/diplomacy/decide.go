@@ -92,43 +92,6 @@ func party(a cell.Actor) string {
 	return a.Party.ID
 }
 
-// mayAct refuses an actor who may not act on the desk: the server, an
-// observer, or a member without the diplomatic or duty role.
-func mayAct(a cell.Actor, what string) error {
-	if a.Server {
-		return forbidden("%s is the parties'", what)
-	}
-	if a.Party == nil || a.Party.Kind == cell.Observer {
-		return forbidden("%s is for the sides and the mediator", what)
-	}
-	if a.Member == nil || !(a.Member.Has(cell.RoleDiplomatic) || a.Member.Has(cell.RoleDuty)) {
-		return forbidden("%s takes the diplomatic or duty role", what)
-	}
-	return nil
-}
-
-// maySign refuses a member who may not commit their party with a
-// signature: the diplomatic desk or an admin may; a duty officer may not.
-func maySign(a cell.Actor, what string) error {
-	if a.Server || a.Party == nil || a.Party.Kind == cell.Observer || a.Member == nil {
-		return forbidden("%s is for the sides and the mediator", what)
-	}
-	if !a.Member.Has(cell.RoleDiplomatic) && !a.Member.Has(cell.RoleAdmin) {
-		return forbidden("%s takes the diplomatic role or an admin: it commits the party", what)
-	}
-	return nil
-}
-
-func mediatorOnly(a cell.Actor, what string) error {
-	if err := mayAct(a, what); err != nil {
-		return err
-	}
-	if !a.IsMediator() {
-		return forbidden("%s is the mediator's", what)
-	}
-	return nil
-}
-
 // table is the audience of what the sides and the mediator read.
 func table(c *cell.Command) ([]string, uint64, error) {
 	parties, err := cell.Parties(c.Ctx, c.View)

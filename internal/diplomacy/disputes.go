@@ -62,7 +62,7 @@ func deadline(c *cell.Command, name string, def time.Duration) (time.Duration, e
 // what happened, on evidence both sides read: a cite the respondent may not
 // read could not travel with the dispute, and is refused.
 func disputeFile(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "filing a dispute"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "filing a dispute"}); err != nil {
 		return store.Effect{}, err
 	}
 	if c.Actor.IsMediator() {
@@ -208,7 +208,7 @@ func step(c *cell.Command, id int64, want string, who func(d Dispute) bool, whoW
 }
 
 func disputeAck(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "acknowledging a dispute"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "acknowledging a dispute"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DisputeRef
@@ -229,7 +229,7 @@ func disputeAck(c *cell.Command) (store.Effect, error) {
 }
 
 func disputeRespond(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "responding to a dispute"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "responding to a dispute"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DisputeRef
@@ -260,7 +260,7 @@ func disputeRespond(c *cell.Command) (store.Effect, error) {
 var FindingOutcomes = []string{"upheld", "not_upheld", "partly_upheld"}
 
 func disputeFinding(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "a dispute's finding"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "a dispute's finding"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DisputeRef
@@ -298,7 +298,7 @@ type AcceptPayload struct {
 // resolves the dispute; one refusing escalates it to the agenda of the next
 // talks round (or, with none called, to the first one called).
 func disputeAccept(c *cell.Command) (store.Effect, error) {
-	if err := maySign(c.Actor, "answering a finding"); err != nil {
+	if err := cell.May(c.Actor, cell.SignForParty, cell.Target{Doing: "answering a finding"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p AcceptPayload
@@ -375,7 +375,7 @@ type SharePayload struct {
 }
 
 func disputeShare(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "sharing a dispute"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "sharing a dispute"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p SharePayload

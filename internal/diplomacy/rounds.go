@@ -44,7 +44,7 @@ func nextRound(c *cell.Command, now time.Time) (string, error) {
 // dispute escalated, an item carried) join its agenda, each keeping its
 // own audience.
 func roundCreate(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "calling a round"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "calling a round"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p RoundPayload
@@ -123,7 +123,7 @@ type AgendaPayload struct {
 }
 
 func roundAgenda(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "setting a round's agenda"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "setting a round's agenda"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p AgendaPayload
@@ -166,7 +166,7 @@ type MinutesPayload struct {
 }
 
 func roundMinutes(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "keeping a round's minutes"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "keeping a round's minutes"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p MinutesPayload
@@ -204,7 +204,7 @@ type OutcomePayload struct {
 }
 
 func roundOutcome(c *cell.Command) (store.Effect, error) {
-	if err := mediatorOnly(c.Actor, "recording an outcome"); err != nil {
+	if err := cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{Doing: "recording an outcome"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p OutcomePayload

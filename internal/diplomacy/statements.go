@@ -63,7 +63,7 @@ func checkTexts(texts map[string][]Paragraph) error {
 // a party the statement requires, drafts; a new version carries no
 // signature, whatever the earlier ones had.
 func statementDraft(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "drafting a statement"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "drafting a statement"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DraftPayload
@@ -196,7 +196,7 @@ type CommentPayload struct {
 }
 
 func statementComment(c *cell.Command) (store.Effect, error) {
-	if err := mayAct(c.Actor, "commenting a statement"); err != nil {
+	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "commenting a statement"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p CommentPayload
@@ -241,7 +241,7 @@ type SignStatementPayload struct {
 // a text that is no longer on the table. The version is agreed when every
 // required party has signed it.
 func statementSign(c *cell.Command) (store.Effect, error) {
-	if err := maySign(c.Actor, "signing a statement"); err != nil {
+	if err := cell.May(c.Actor, cell.SignForParty, cell.Target{Doing: "signing a statement"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p SignStatementPayload
@@ -330,7 +330,7 @@ type Published struct {
 const ObjPublished = "statement.published"
 
 func statementPublish(c *cell.Command) (store.Effect, error) {
-	if err := maySign(c.Actor, "publishing a statement"); err != nil {
+	if err := cell.May(c.Actor, cell.SignForParty, cell.Target{Doing: "publishing a statement"}); err != nil {
 		return store.Effect{}, err
 	}
 	if !c.Actor.IsMediator() {

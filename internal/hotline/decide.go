@@ -94,18 +94,6 @@ func GetChannel(c *cell.Command, id string) (Channel, error) {
 	return ch.Channel, err
 }
 
-// holdsDesk reports whether a member may act for their party on the
-// channel's desk: the desk role, or duty; on the general desk any member.
-func holdsDesk(a cell.Actor, ch Channel) bool {
-	if a.Server {
-		return true
-	}
-	if a.Member == nil {
-		return false
-	}
-	return ch.Desk == DeskGeneral || a.Member.Has(ch.Desk) || a.Member.Has(cell.RoleDuty)
-}
-
 func channelAudience(c *cell.Command, ch Channel) ([]string, uint64, error) {
 	parties, err := cell.Parties(c.Ctx, c.View)
 	if err != nil {
@@ -405,8 +393,8 @@ func messageSend(c *cell.Command) (store.Effect, error) {
 	if !cell.MayRead(a, cho.mask) {
 		return store.Effect{}, invalid("no channel %q", p.Channel) // do not confirm a line exists
 	}
-	if !holdsDesk(a, ch) {
-		return store.Effect{}, forbidden("sending on the %s desk takes the %s or duty role", ch.Desk, ch.Desk)
+	if err := cell.May(a, cell.ActOnDesk, cell.Target{Desk: ch.Desk, Doing: "sending on the " + ch.Desk + " desk"}); err != nil {
+		return store.Effect{}, err
 	}
 	if p.LinkTest && !a.Server {
 		return store.Effect{}, forbidden("link tests are sent by the server")
@@ -568,8 +556,8 @@ func messageAck(c *cell.Command) (store.Effect, error) {
 	if a.Server || a.Party == nil || !slices.Contains(m.Recipients, a.Party.ID) {
 		return store.Effect{}, forbidden("party is not a recipient that must acknowledge message %d", m.ID)
 	}
-	if !holdsDesk(a, ch) {
-		return store.Effect{}, forbidden("acknowledging on the %s desk takes the %s or duty role", ch.Desk, ch.Desk)
+	if err := cell.May(a, cell.ActOnDesk, cell.Target{Desk: ch.Desk, Doing: "acknowledging on the " + ch.Desk + " desk"}); err != nil {
+		return store.Effect{}, err
 	}
 	ack, _, err := get[Ack](c, ObjAck, AckID(m.ID, a.Party.ID))
 	if err != nil {
@@ -649,7 +637,7 @@ func readbackMark(c *cell.Command) (store.Effect, error) {
 	if a.Server || a.Party == nil || a.Party.ID != m.SenderParty {
 		return store.Effect{}, forbidden("only the sending party judges a readback")
 	}
-	if a.Member.ID != m.Sender && !holdsDesk(a, ch) {
+	if a.Member.ID != m.Sender && cell.May(a, cell.ActOnDesk, cell.Target{Desk: ch.Desk}) != nil {
 		return store.Effect{}, forbidden("judging a readback takes the sender, the %s desk or duty", ch.Desk)
 	}
 	ack, _, err := get[Ack](c, ObjAck, AckID(m.ID, p.Party))

@@ -274,7 +274,8 @@ func TestAck(t *testing.T) {
 func itoa(i int64) string { return hotline.MsgID(i) }
 
 // On the general desk (the lines, joint-general) any member of the party
-// may act for it, as holdsDesk says: there is no "general" role to hold.
+// may act for it, as the rule book's ActOnDesk says: there is no "general"
+// role to hold.
 func TestAckOnTheGeneralDesk(t *testing.T) {
 	f := newFixture(t, cell.Settings{})
 	line := f.send("us.admin", "line-sy", hotline.Flash, "confirm the schedule")

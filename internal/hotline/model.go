@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/liaison-cell/liaison/internal/cell"
 )
 
 // Command kinds.
@@ -56,7 +58,7 @@ const (
 const (
 	Joint       = "joint"
 	Line        = "line"
-	DeskGeneral = "general"
+	DeskGeneral = cell.DeskGeneral
 )
 
 // Desks a channel can belong to.

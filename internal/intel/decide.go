@@ -55,32 +55,6 @@ func position(c *cell.Command) (int64, time.Time, error) {
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
-// mayAnalyse refuses an actor who may not work the desk: the server, or a
-// member the rule book does not let submit intelligence (the intelligence
-// role or an admin's), which TAXII's collections ask too.
-func mayAnalyse(a cell.Actor, what string) error {
-	if a.Server || a.Member == nil || a.Party == nil {
-		return forbidden("%s is the parties'", what)
-	}
-	if err := cell.May(a, cell.SubmitIntel, cell.Target{}); err != nil {
-		return forbidden("%s takes the intelligence role", what)
-	}
-	return nil
-}
-
-// mayDecide refuses an actor who may not take the gate's second step: a
-// member of the mediator with the intelligence, duty or admin role (a
-// supervisor who did not propose).
-func mayDecide(a cell.Actor, what string) error {
-	if a.Server || a.Member == nil || !a.IsMediator() {
-		return forbidden("%s is the mediator's", what)
-	}
-	if !a.Member.Has(cell.RoleIntelligence) && !a.Member.Has(cell.RoleDuty) && !a.Member.Has(cell.RoleAdmin) {
-		return forbidden("%s takes the intelligence, duty or admin role", what)
-	}
-	return nil
-}
-
 func mediator(parties []cell.Party) (cell.Party, error) {
 	for _, p := range parties {
 		if p.Kind == cell.Mediator {

@@ -223,7 +223,7 @@ func (g gateCtx) checkRecipients(tlp stix.TLP, to, members []string) ([]cell.Mem
 // member of the mediator approves it. A new proposal supersedes an open
 // one.
 func propose(c *cell.Command) (store.Effect, error) {
-	if err := mayAnalyse(c.Actor, "proposing a decision"); err != nil {
+	if err := cell.May(c.Actor, cell.AnalyseIntel, cell.Target{Doing: "proposing a decision"}); err != nil {
 		return store.Effect{}, err
 	}
 	if !c.Actor.IsMediator() {
@@ -312,7 +312,7 @@ func propose(c *cell.Command) (store.Effect, error) {
 // approve is the second member's decision: the submitter learns it. A
 // release is then published by intel.release, for its recipients alone.
 func approve(c *cell.Command) (store.Effect, error) {
-	if err := mayDecide(c.Actor, "approving a decision"); err != nil {
+	if err := cell.May(c.Actor, cell.DecideIntel, cell.Target{Doing: "approving a decision"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ApprovePayload
@@ -409,7 +409,7 @@ func replayApprove(c *cell.Command) (store.Effect, error) {
 // objects in its "released" collection, for it and the mediator; named
 // members' for them alone.
 func release(c *cell.Command) (store.Effect, error) {
-	if err := mayDecide(c.Actor, "publishing a release"); err != nil {
+	if err := cell.May(c.Actor, cell.DecideIntel, cell.Target{Doing: "publishing a release"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ReleasePayload

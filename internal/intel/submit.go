@@ -54,7 +54,7 @@ func parseBundle(raw []byte) (*stix.Bundle, error) {
 // submit puts a party's bundle before the gate: for the party and the
 // mediator, due for a decision by the cell's review deadline.
 func submit(c *cell.Command) (store.Effect, error) {
-	if err := mayAnalyse(c.Actor, "submitting intelligence"); err != nil {
+	if err := cell.May(c.Actor, cell.AnalyseIntel, cell.Target{Doing: "submitting intelligence"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p SubmitPayload

@@ -34,10 +34,10 @@ type trancheRow struct {
 	Amount int64
 }
 
-// mayUpdatePledge mirrors commerce.pledgeUpdate: the funder's own pledge,
-// not disclosed (a disclosed pledge is pledged anew).
+// mayUpdatePledge: the rule book says who changes a pledge (its funder);
+// a disclosed one is pledged anew.
 func mayUpdatePledge(c *ctx, p commerce.Pledge) bool {
-	return funds(c.p) && p.Funder == c.p.Party.ID && !p.Disclosed
+	return fundsPledge(c.p, p) && !p.Disclosed
 }
 
 func (c *ctx) pledgeEditor(p commerce.Pledge) *pledgeEditor {

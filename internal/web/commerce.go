@@ -43,6 +43,11 @@ func onComDesk(p *api.Principal) bool {
 
 func funds(p *api.Principal) bool { return cell.May(p.Actor(), cell.Fund, cell.Target{}) == nil }
 
+// fundsPledge: a pledge is changed and disclosed by its funder.
+func fundsPledge(p *api.Principal, x commerce.Pledge) bool {
+	return cell.May(p.Actor(), cell.Fund, cell.Target{Party: x.Funder}) == nil
+}
+
 // mayMark: the project's party and the mediator mark its milestones and
 // move its stage.
 func mayMark(p *api.Principal, proj commerce.Project) bool {
@@ -598,11 +603,11 @@ func (w *Web) pledgesData(r *http.Request, c *ctx) (*pledgesData, error) {
 			for _, db := range pd.Disbursals {
 				mp.Disbursals = append(mp.Disbursals, disbursalItem{Amount: money(db.Amount, p.Currency), Date: db.Date, Note: db.Note, By: db.By, Entry: db.ID})
 			}
-			if funds(c.p) && p.Funder == c.p.Party.ID && !p.Disclosed && p.Amount > 0 {
+			if fundsPledge(c.p, p) && !p.Disclosed && p.Amount > 0 {
 				f := newForm(commerce.KindPledgeDisclose, "/pledges/"+p.ID+"/disclose", map[string]any{"pledge": p.ID, "amount": p.Amount, "currency": p.Currency})
 				mp.Disclose, mp.DiscloseAmount, mp.DiscloseName = &f, money(p.Amount, p.Currency), partyName(c.l, c.p.Party)
 			}
-			if onComDesk(c.p) && (med || p.Funder == c.p.Party.ID) && mp.Remaining > 0 {
+			if cell.May(c.p.Actor(), cell.WorkCommerce, cell.Target{Party: p.Funder}) == nil && mp.Remaining > 0 {
 				f := newForm(commerce.KindPledgeDisburse, "/pledges/"+p.ID+"/disbursals", map[string]any{"pledge": p.ID})
 				mp.Disburse = &f
 			}

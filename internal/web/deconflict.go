@@ -49,11 +49,10 @@ func (w *Web) deskRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /board", w.authed(w.boardFragment))
 }
 
-// onDesk mirrors the desk's rule for acting on it (deconflict.mayAct): a
-// side's or the mediator's member with the military or the duty role. The
-// pages offer only what the server will accept; the server decides again.
+// onDesk asks the rule book whether p acts on the de-escalation desk, so
+// that the pages offer only what the desk will accept; it decides again.
 func onDesk(p *api.Principal) bool {
-	return p.Party.Kind != cell.Observer && (p.Member.Has(cell.RoleMilitary) || p.Member.Has(cell.RoleDuty))
+	return cell.May(p.Actor(), cell.ActDeconflict, cell.Target{}) == nil
 }
 
 func isMediator(p *api.Principal) bool { return p.Party.Kind == cell.Mediator }

@@ -3,9 +3,9 @@ package web
 // The diplomatic desk's writing forms: drafting a statement and its
 // versions, recording and amending an agreement, calling a round and
 // keeping its agenda, minutes and outcomes, recording a commitment. Each
-// is offered to whom the desk accepts it from (diplomacy.mayAct and
-// mediatorOnly): the server decides again, and a form offered to someone
-// it would refuse only wastes an officer's typing.
+// is offered to whom the rule book lets send it (cell.ActDiplomacy and
+// cell.MediateDiplomacy): the desk asks it again, and a form offered to
+// someone it would refuse only wastes an officer's typing.
 
 import (
 	"net/http"
@@ -13,14 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/liaison-cell/liaison/internal/api"
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/diplomacy"
 )
-
-// mediatesDesk mirrors diplomacy.mediatorOnly: the mediator's members on
-// the desk keep the agreements, the rounds and the commitments.
-func mediatesDesk(p *api.Principal) bool { return isMediator(p) && onDipDesk(p) }
 
 // paraEditor is one language's paragraphs of a statement being drafted.
 type paraEditor struct {

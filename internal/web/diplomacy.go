@@ -48,17 +48,22 @@ func (w *Web) dipRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /statements/{statement}", w.authed(w.statementPage))
 }
 
-// onDipDesk mirrors the desk's rule for acting (diplomacy.mayAct): a side's
-// or the mediator's member with the diplomatic or the duty role.
+// onDipDesk, commitsParty and mediatesDesk ask the rule book what the
+// diplomatic desk's forms offer, as the desk asks it what it accepts.
 func onDipDesk(p *api.Principal) bool {
-	return p.Party.Kind != cell.Observer && (p.Member.Has(cell.RoleDiplomatic) || p.Member.Has(cell.RoleDuty))
+	return cell.May(p.Actor(), cell.ActDiplomacy, cell.Target{}) == nil
 }
 
-// commitsParty mirrors diplomacy.maySign: what commits the party (a
-// signature, an answer to a finding, a sign-off) takes the diplomatic
-// role or an admin; a duty officer may not.
+// commitsParty: a signature, an answer to a finding, a sign-off commit
+// the party, which a duty officer may not do.
 func commitsParty(p *api.Principal) bool {
-	return p.Party.Kind != cell.Observer && (p.Member.Has(cell.RoleDiplomatic) || p.Member.Has(cell.RoleAdmin))
+	return cell.May(p.Actor(), cell.SignForParty, cell.Target{}) == nil
+}
+
+// mediatesDesk: the mediator keeps the agreements, the rounds and the
+// commitments.
+func mediatesDesk(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.MediateDiplomacy, cell.Target{}) == nil
 }
 
 // named picks a title in the reader's language when it has one.

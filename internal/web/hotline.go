@@ -397,11 +397,10 @@ func (w *Web) relayTargets(r *http.Request, c *ctx, ch hotline.Channel) ([]optio
 	return out, nil
 }
 
-// holdsDesk mirrors hotline's rule for acting on a channel's desk (its
-// role, or duty; any member on the general desk), to offer only the
-// actions the server will accept; the server decides again.
+// holdsDesk asks the rule book whether p acts on ch's desk, to offer only
+// the actions the hotline will accept; it asks again.
 func holdsDesk(p *api.Principal, ch hotline.Channel) bool {
-	return ch.Desk == hotline.DeskGeneral || p.Member.Has(ch.Desk) || p.Member.Has(cell.RoleDuty)
+	return cell.May(p.Actor(), cell.ActOnDesk, cell.Target{Desk: ch.Desk}) == nil
 }
 
 func baseLang(tag string) string {

@@ -40,16 +40,14 @@ func (w *Web) intelRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /intel/submissions/{submission}", w.authed(w.intelSubmissionPage))
 }
 
-// analyst mirrors intel.mayAnalyse: submitting and proposing take the
-// intelligence role or an admin's.
+// analyst (submitting, proposing) and decider (the gate's second step)
+// ask the rule book what the intelligence desk's forms offer.
 func analyst(p *api.Principal) bool {
-	return p.Member.Has(cell.RoleIntelligence) || p.Member.Has(cell.RoleAdmin)
+	return cell.May(p.Actor(), cell.AnalyseIntel, cell.Target{}) == nil
 }
 
-// decider mirrors intel.mayDecide: the gate's second step is a mediator
-// member's with the intelligence, duty or admin role.
 func decider(p *api.Principal) bool {
-	return isMediator(p) && (p.Member.Has(cell.RoleIntelligence) || p.Member.Has(cell.RoleDuty) || p.Member.Has(cell.RoleAdmin))
+	return cell.May(p.Actor(), cell.DecideIntel, cell.Target{}) == nil
 }
 
 // tlpBadge is a TLP as the standard badge shows it: its own words (TLP
