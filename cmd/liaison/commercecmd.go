@@ -662,7 +662,8 @@ func pledgeUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return sessionError(err)
 	}
 	// The new version keeps the pledge's conditions and schedule as they
-	// stand: only the amount changes.
+	// stand: only the amount changes. It restates the version read, so that
+	// a colleague's change made since is refused, not undone.
 	p := old.Pledge
 	p.Amount = amount
 	env, err := client.Sign(key, cfg.Cell, commerce.KindPledgeUpdate, map[string]any{"pledge": p})
@@ -677,7 +678,7 @@ func pledgeUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if st.Pledge.Amount == 0 {
 		now = "withdrawn"
 	}
-	fmt.Fprintf(stdout, "Pledge %s: %s, was %s (log index %d).\n", id, now, money(old.Amount, old.Currency), st.Entry.Index)
+	fmt.Fprintf(stdout, "Pledge %s: %s, was %s (version %d, log index %d).\n", id, now, money(old.Amount, old.Currency), st.Pledge.Version, st.Entry.Index)
 	return nil
 }
 

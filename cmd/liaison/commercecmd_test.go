@@ -145,7 +145,9 @@ func TestPledgeVerbs(t *testing.T) {
 	mustContain(t, "the mediator's pledges", us.asOK("", "pledge"), "jo-wind", "rpa-wind", "rpb-wind", "jo-orchards")
 	mustContain(t, "the mediator's view of the orchards", us.asOK("", "projects", "show", "druze-orchards"), "Every pledge", "jo-orchards")
 
-	mustContain(t, "update", jo.asOK("", "pledge", "update", "jo-orchards", "6000000"), "Pledge jo-orchards: USD 6,000,000, was USD 5,000,000")
+	// Each update restates the version it read: the second amends the first's.
+	mustContain(t, "update", jo.asOK("", "pledge", "update", "jo-orchards", "5500000"), "Pledge jo-orchards: USD 5,500,000, was USD 5,000,000 (version 2")
+	mustContain(t, "update again", jo.asOK("", "pledge", "update", "jo-orchards", "6000000"), "Pledge jo-orchards: USD 6,000,000, was USD 5,500,000 (version 3")
 	mustContain(t, "a bad date", jo.asFail("", "pledge", "disburse", "jo-orchards", "1000000", "--date", "1 Dec"), `--date "1 Dec"`, "nothing was sent")
 	mustContain(t, "too much", jo.asFail("", "pledge", "disburse", "jo-orchards", "7000000", "--date", "2026-12-01"), "was refused", "at most what remains")
 	mustContain(t, "disburse", jo.asOK("", "pledge", "disburse", "jo-orchards", "1000000", "--date", "2026-12-01", "--note", "First tranche."),

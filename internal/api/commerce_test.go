@@ -56,7 +56,7 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 		r = il.submit(t, "PUT", "/api/v1/projects/hermon-ski", il.sign(commerce.KindProjectUpdate, map[string]any{"project": stale}))
 		var conflict struct {
 			Type, Detail string
-			Stale        commerce.StaleProject
+			Stale        commerce.Stale
 		}
 		if r.Status != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(r.Body, &conflict) != nil {
 			t.Fatalf("a PUT from a stale reading: %s", r)
@@ -88,6 +88,31 @@ func TestCommerceThroughTheAPI(t *testing.T) {
 			wantProblem(t, sy.get(t, "/api/v1/pledges/"+id), http.StatusNotFound)
 		}
 		wantProblem(t, jo.get(t, "/api/v1/pledges/rpa-wind"), http.StatusNotFound)
+		// A colleague at the funder changes the pledge; a change made from
+		// the reading before it is refused in the same way as a project's,
+		// naming the pledge.
+		var read commerce.Pledge
+		jo.getJSON(t, "/api/v1/pledges/jo-wind", &read)
+		duty := ts.login(t, "jo.duty")
+		theirs := read
+		theirs.Conditions = "Paid once the turbines are ordered."
+		duty.submitOK(t, "PUT", "/api/v1/pledges/jo-wind", duty.sign(commerce.KindPledgeUpdate, map[string]any{"pledge": theirs}), http.StatusCreated)
+		ours := read
+		ours.Amount = 19_000_000
+		r = jo.submit(t, "PUT", "/api/v1/pledges/jo-wind", jo.sign(commerce.KindPledgeUpdate, map[string]any{"pledge": ours}))
+		conflict.Stale = commerce.Stale{}
+		if r.Status != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(r.Body, &conflict) != nil {
+			t.Fatalf("a pledge's PUT from a stale reading: %s", r)
+		}
+		if s := conflict.Stale; s.Pledge != "jo-wind" || s.Version != read.Version+1 || s.Read != read.Version || s.By != "jo.duty" || s.Entry == 0 ||
+			!strings.Contains(conflict.Detail, "pledge jo-wind is at version") {
+			t.Errorf("the stale pledge PUT's problem: %+v", conflict)
+		}
+		var now commerce.Pledge
+		jo.getJSON(t, "/api/v1/pledges/jo-wind", &now)
+		if now.Amount != read.Amount || now.Conditions != theirs.Conditions {
+			t.Errorf("the pledge after the stale PUT: %+v", now)
+		}
 		if r := rpa.get(t, "/api/v1/pledges/rpa-wind"); r.Status != 200 {
 			t.Errorf("a funder's own pledge: %s", r)
 		}

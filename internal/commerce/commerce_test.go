@@ -36,6 +36,7 @@ var members = []seed.MemberSpec{
 	{ID: "sy.com", Party: "sy", Name: "SY commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "sy.mil", Party: "sy", Name: "SY military", Roles: []string{cell.RoleMilitary}},
 	{ID: "jo.com", Party: "jo", Name: "JO commercial", Roles: []string{cell.RoleCommercial}},
+	{ID: "jo.fin", Party: "jo", Name: "JO finance", Roles: []string{cell.RoleCommercial}},
 	{ID: "gf.com", Party: "gf", Name: "GF commercial", Roles: []string{cell.RoleCommercial}},
 	{ID: "eu.com", Party: "eu", Name: "EU commercial", Roles: []string{cell.RoleCommercial}},
 }
@@ -67,16 +68,25 @@ func project(id string, gates ...map[string]any) map[string]any {
 // update restates.
 func version(f *deskstest.Fixture, who, id string) int {
 	f.T.Helper()
-	p, ok := deskstest.Get[commerce.Project](f, f.ViewOf(who), commerce.ObjProject, id)
-	if !ok {
-		f.T.Fatalf("%s does not read project %s", who, id)
-	}
-	return p.Version
+	return versionOf(f, who, commerce.ObjProject, id)
 }
 
-// restated is an update of project p read at version v.
+// versionOf is the version of a project or a pledge as a member reads it.
+func versionOf(f *deskstest.Fixture, who, kind, id string) int {
+	f.T.Helper()
+	x, ok := deskstest.Get[struct{ Version int }](f, f.ViewOf(who), kind, id)
+	if !ok {
+		f.T.Fatalf("%s does not read %s %s", who, kind, id)
+	}
+	return x.Version
+}
+
+// restated is an update (of a project or a pledge: the payload's one
+// member) read at version v.
 func restated(p map[string]any, v int) map[string]any {
-	p["project"].(map[string]any)["version"] = v
+	for _, x := range p {
+		x.(map[string]any)["version"] = v
+	}
 	return p
 }
 
@@ -206,11 +216,11 @@ func TestPledgesAreConfidential(t *testing.T) {
 	}
 	// One funder changes its pledge: a new total would show that change
 	// alone, and so would two.
-	f.OK("gf.com", commerce.KindPledgeUpdate, pledge("gf-1", 25_000_000))
+	f.OK("gf.com", commerce.KindPledgeUpdate, restated(pledge("gf-1", 25_000_000), 1))
 	publish("us.com", cell.ErrConflict)
-	f.OK("jo.com", commerce.KindPledgeUpdate, pledge("jo-1", 13_000_000))
+	f.OK("jo.com", commerce.KindPledgeUpdate, restated(pledge("jo-1", 13_000_000), 1))
 	publish("us.com", cell.ErrConflict)
-	f.OK("eu.com", commerce.KindPledgeUpdate, pledge("eu-1", 8_000_000))
+	f.OK("eu.com", commerce.KindPledgeUpdate, restated(pledge("eu-1", 8_000_000), 1))
 	publish("us.com", nil)
 
 	for _, who := range []string{"sy.com", "il.com", "il.mil"} {
@@ -344,6 +354,51 @@ func TestPledgeIDsAreTheFunders(t *testing.T) {
 	f.Fails(cell.ErrConflict, "jo.com", commerce.KindPledgeMake, pledge("jo-1", 2_000))
 }
 
+// A colleague at the funder who changes a pledge from a page read before
+// another's change is refused, told which version stands, whose it is and
+// at which entry, rather than silently undoing it; an update that does not
+// say what it amends is refused too. The first update amends the pledge as
+// it was made, and a disbursal between a reading and an update does not
+// make the update stale: the update keeps what the disbursal recorded.
+func TestPledgeUpdateFromAStaleReading(t *testing.T) {
+	f := newFixture(t)
+	f.OK("il.com", commerce.KindProjectRegister, project("w"))
+	made := f.OK("jo.com", commerce.KindPledgeMake, pledge("jo-1", 5_000_000))
+	if v := versionOf(f, "jo.com", commerce.ObjPledge, "jo-1"); v != 1 {
+		t.Fatalf("a pledge as made is at version %d, want 1", v)
+	}
+	f.Fails(cell.ErrInvalid, "jo.com", commerce.KindPledgeUpdate, pledge("jo-1", 6_000_000))
+	f.Fails(cell.ErrConflict, "jo.com", commerce.KindPledgeUpdate, restated(pledge("jo-1", 6_000_000), 2))
+
+	// Both colleagues read version 1. A tranche is paid, and then the
+	// finance officer's change lands first.
+	f.OK("jo.com", commerce.KindPledgeDisburse, map[string]any{"pledge": "jo-1", "amount": 1_000_000, "date": "2026-12-01"})
+	first := f.OK("jo.fin", commerce.KindPledgeUpdate, restated(pledge("jo-1", 6_000_000), 1))
+	err := f.Fails(cell.ErrConflict, "jo.com", commerce.KindPledgeUpdate, restated(pledge("jo-1", 4_000_000), 1))
+	var stale *commerce.Stale
+	if !errors.As(err, &stale) || stale.Pledge != "jo-1" || stale.Project != "" || stale.Version != 2 || stale.Read != 1 ||
+		stale.By != "jo.fin" || stale.Entry != first.Index || !stale.At.Equal(first.Time) {
+		t.Fatalf("the stale update's refusal: %v (%+v; the change it missed is entry %d at %v)", err, stale, first.Index, first.Time)
+	}
+	for _, want := range []string{"pledge jo-1 is at version 2", fmt.Sprintf("entry %d", first.Index), "by jo.fin", "not 1", "read it again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal %q does not say %q", err, want)
+		}
+	}
+	p, _ := deskstest.Get[commerce.Pledge](f, f.ViewOf("jo.com"), commerce.ObjPledge, "jo-1")
+	if p.Amount != 6_000_000 || p.Member != "jo.fin" || p.Disbursed != 1_000_000 {
+		t.Errorf("the finance officer's change or the disbursal was lost: %+v", p)
+	}
+	if p.Entry == made.Index || p.Changed != first.Index {
+		t.Errorf("the pledge's last version is entry %d and its amount changed at %d, want %d for both", p.Entry, p.Changed, first.Index)
+	}
+	// Read again, the change goes through on top of the colleague's.
+	f.OK("jo.com", commerce.KindPledgeUpdate, restated(pledge("jo-1", 4_000_000), versionOf(f, "jo.com", commerce.ObjPledge, "jo-1")))
+	if p, _ := deskstest.Get[commerce.Pledge](f, f.ViewOf("us.com"), commerce.ObjPledge, "jo-1"); p.Version != 3 || p.Amount != 4_000_000 || p.Member != "jo.com" || p.Disbursed != 1_000_000 {
+		t.Errorf("the pledge after the update read again: %+v", p)
+	}
+}
+
 // A project's documents are checked as a message's attachments are: the
 // actor's party uploaded the file. Listed, every party may download it;
 // dropped from the project, no longer through it.
@@ -392,8 +447,8 @@ func TestProjectUpdateFromAStaleReading(t *testing.T) {
 	israel["project"].(map[string]any)["stage"] = commerce.Concept
 	israel["project"].(map[string]any)["description"] = "Turbines on the ridge, and a substation."
 	err := f.Fails(cell.ErrConflict, "il.com", commerce.KindProjectUpdate, restated(israel, read))
-	var stale *commerce.StaleProject
-	if !errors.As(err, &stale) || stale.Version != 2 || stale.Read != 1 || stale.By != "us.com" {
+	var stale *commerce.Stale
+	if !errors.As(err, &stale) || stale.Project != "w" || stale.Version != 2 || stale.Read != 1 || stale.By != "us.com" {
 		t.Fatalf("the stale update's refusal: %v (%+v)", err, stale)
 	}
 	for _, want := range []string{"version 2", "not 1", "us.com", "read it again"} {

@@ -259,11 +259,8 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	}
 	// An update restates the whole project: one made from a reading older
 	// than the project's last version would silently undo that version.
-	if p.Project.Version == 0 {
-		return store.Effect{}, invalid("project.version: the version of project %s that this update amends, as you read it (it is at version %d)", old.ID, old.Version)
-	}
-	if p.Project.Version != old.Version {
-		return store.Effect{}, &StaleProject{Project: old.ID, Read: p.Project.Version, Version: old.Version, Entry: old.Entry, By: old.By, At: old.At}
+	if err := amends(p.Project.Version, Stale{Project: old.ID, Version: old.Version, Entry: old.Entry, By: old.By, At: old.At}); err != nil {
+		return store.Effect{}, err
 	}
 	x := p.Project
 	reached := map[string]Milestone{}
@@ -317,28 +314,54 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	return store.Effect{Audience: aud, Mask: mask, Changes: append([]store.Change{put(ObjProject, x.ID, "", x)}, docs...)}, nil
 }
 
-// StaleProject refuses a project.update made from a reading of an older
-// version than the project's: the changes made since would be lost. It
-// says which version is current and who made it, so that the officer reads
-// it again before restating the change.
-type StaleProject struct {
-	Project string    `json:"project"`
+// Stale refuses an update made from a reading of an older version of a
+// project or a pledge than the one that stands: an update restates the
+// whole of what it updates, so the changes made since would be lost. It
+// says which version stands and who made it, so that the officer reads it
+// again before restating the change. It names what it refuses the update
+// of as the update's payload does, by the kind of thing: Project or Pledge.
+type Stale struct {
+	Project string    `json:"project,omitempty"`
+	Pledge  string    `json:"pledge,omitempty"`
 	Read    int       `json:"read_version"` // the version the update amends
-	Version int       `json:"version"`      // the project's version now
+	Version int       `json:"version"`      // the version that stands
 	Entry   int64     `json:"entry"`        // the entry that made it
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
 }
 
-func (e *StaleProject) Error() string {
-	return fmt.Sprintf("%v: project %s is at version %d (entry %d, by %s at %s), not %d as this update was read: read it again and restate the change",
-		cell.ErrConflict, e.Project, e.Version, e.Entry, e.By, e.At.UTC().Format(time.RFC3339), e.Read)
+// amends refuses an update that does not say which version it amends
+// (read), or says an older one than now, the version that stands.
+func amends(read int, now Stale) error {
+	kind, id := now.of()
+	if read == 0 {
+		return invalid("%s.version: the version of %s %s that this update amends, as you read it (it is at version %d)", kind, kind, id, now.Version)
+	}
+	if read != now.Version {
+		now.Read = read
+		return &now
+	}
+	return nil
 }
 
-func (e *StaleProject) Unwrap() error { return cell.ErrConflict }
+// of is the kind of thing e is about, and its id.
+func (e *Stale) of() (kind, id string) {
+	if e.Pledge != "" {
+		return "pledge", e.Pledge
+	}
+	return "project", e.Project
+}
+
+func (e *Stale) Error() string {
+	kind, id := e.of()
+	return fmt.Sprintf("%v: %s %s is at version %d (entry %d, by %s at %s), not %d as this update was read: read it again and restate the change",
+		cell.ErrConflict, kind, id, e.Version, e.Entry, e.By, e.At.UTC().Format(time.RFC3339), e.Read)
+}
+
+func (e *Stale) Unwrap() error { return cell.ErrConflict }
 
 // Extensions implements cell.Detailed.
-func (e *StaleProject) Extensions() map[string]any {
+func (e *Stale) Extensions() map[string]any {
 	return map[string]any{"stale": e}
 }
 

@@ -199,7 +199,7 @@ type Pledge struct {
 	ID         string    `json:"id"`
 	Project    string    `json:"project"`
 	Funder     string    `json:"funder"` // the funder's party
-	Member     string    `json:"member"`
+	Member     string    `json:"member"` // who stated its version
 	Amount     int64     `json:"amount"` // whole units of the project's currency
 	Currency   string    `json:"currency"`
 	Conditions string    `json:"conditions,omitempty"`
@@ -208,7 +208,13 @@ type Pledge struct {
 	Disclosed  bool      `json:"disclosed,omitempty"`
 	// Changed is the log index of the last change to its amount (or its
 	// making): what the rule of published totals counts.
-	Changed int64     `json:"changed"`
+	Changed int64 `json:"changed"`
+	// Version counts the funder's statements of the pledge, its making
+	// and each update, which an update restates as it read it; Entry,
+	// Member and At are the last one's. A disbursal or a disclosure is not
+	// a version: an update keeps what they record.
+	Version int       `json:"version"`
+	Entry   int64     `json:"entry"`
 	At      time.Time `json:"at"`
 }
 

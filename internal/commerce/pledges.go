@@ -84,6 +84,7 @@ func pledgeMake(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	x.Currency, x.Funder, x.Member, x.Disbursed, x.Disclosed, x.Changed, x.At = proj.Currency, c.Actor.Party.ID, c.Actor.Member.ID, 0, false, idx, now
+	x.Version, x.Entry = 1, idx
 	aud, mask, err := funderAudience(c, x.Funder)
 	if err != nil {
 		return store.Effect{}, err
@@ -92,7 +93,7 @@ func pledgeMake(c *cell.Command) (store.Effect, error) {
 }
 
 // pledgeUpdate changes a pledge's amount (0 withdraws it), conditions or
-// schedule: its funder's.
+// schedule: its funder's, restating the version it amends.
 func pledgeUpdate(c *cell.Command) (store.Effect, error) {
 	if err := mayFund(c.Actor, "changing a pledge"); err != nil {
 		return store.Effect{}, err
@@ -110,6 +111,12 @@ func pledgeUpdate(c *cell.Command) (store.Effect, error) {
 	if old.Disclosed {
 		return store.Effect{}, conflict("pledge %s was disclosed: pledge anew", old.ID)
 	}
+	// An update restates the amount, conditions and schedule: one made from
+	// a reading older than the pledge's last version, by a colleague at the
+	// funder, would silently undo that version.
+	if err := amends(p.Pledge.Version, Stale{Pledge: old.ID, Version: old.Version, Entry: old.Entry, By: old.Member, At: old.At}); err != nil {
+		return store.Effect{}, err
+	}
 	x := p.Pledge
 	if err := checkPledge(&x); err != nil {
 		return store.Effect{}, err
@@ -125,6 +132,7 @@ func pledgeUpdate(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, err
 	}
 	x.Currency, x.Funder, x.Member, x.Disbursed, x.At, x.Changed = old.Currency, old.Funder, c.Actor.Member.ID, old.Disbursed, now, old.Changed
+	x.Version, x.Entry = old.Version+1, idx
 	if x.Amount != old.Amount {
 		x.Changed = idx
 	}

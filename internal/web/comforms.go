@@ -44,8 +44,10 @@ func (c *ctx) pledgeEditor(p commerce.Pledge) *pledgeEditor {
 	if !mayUpdatePledge(c, p) {
 		return nil
 	}
-	// The page fixes what a pledge keeps: its id and its project.
-	e := &pledgeEditor{dipForm: newPut(commerce.KindPledgeUpdate, "/pledges/"+p.ID, map[string]any{"pledge": map[string]any{"id": p.ID, "project": p.Project}}),
+	// The page fixes what a pledge keeps, its id and its project, and the
+	// version it shows, which the update amends.
+	fixed := map[string]any{"id": p.ID, "project": p.Project, "version": p.Version}
+	e := &pledgeEditor{dipForm: newPut(commerce.KindPledgeUpdate, "/pledges/"+p.ID, map[string]any{"pledge": fixed}),
 		ID: p.ID, Amount: p.Amount, Min: p.Disbursed, MinText: money(p.Disbursed, p.Currency), Conditions: p.Conditions}
 	for _, t := range p.Schedule {
 		e.Tranches = append(e.Tranches, trancheRow{N: len(e.Tranches) + 1, Due: inputUTC(t.Due), Amount: t.Amount})

@@ -107,8 +107,17 @@ func TestCommercePledgeUpdateFormOnlyForItsFunder(t *testing.T) {
 	if got := formsOf(t, ts.signInEnglish(t, "jo.duty").page("/pledges"), "pledge.update"); got["/pledges/jo-wind"].Path == "" {
 		t.Errorf("Jordan's admin is not offered its pledge's update: %v", got)
 	}
+	if f.Fields["pledge"].(map[string]any)["version"] != float64(1) {
+		t.Errorf("the form does not restate the version it shows: %v", f.Fields)
+	}
 	if r := jo.send(f.Method, f.Path, f.Kind, fields()); r.Status != http.StatusCreated {
 		t.Fatalf("Jordan's update: %d %s", r.Status, r.Body)
+	}
+	// The same form again, as a colleague would send it from a page
+	// loaded before that update: refused, saying what stands.
+	if r := jo.send(f.Method, f.Path, f.Kind, fields()); r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "read it again") ||
+		!strings.Contains(string(r.Body), `"stale":{"pledge":"jo-wind"`) {
+		t.Errorf("an update from the page before Jordan's: %d %s", r.Status, r.Body)
 	}
 	after := jo.page("/pledges")
 	mustContain(t, "Jordan's pledge after", after, "Half once the turbines are ordered.", "9,000,000 USD", `value="`+due.Format("2006-01-02T15:04:05")+`"`,

@@ -1,9 +1,10 @@
 // The commercial desk's editing forms in a real browser, each signed with
 // the member's own device key: Jordan changes its pledge to the wind farm
 // (its conditions and a tranche of its schedule) while Syria still reads no
-// amount of it; Israel adds a milestone gated on the cell's posture and a
-// document to the ski resort, and the page shows both; and axe-core on the
-// pages with the forms open.
+// amount of it, and a change from pages loaded before a colleague's is
+// refused, saying whose came between; Israel adds a milestone gated on the
+// cell's posture and a document to the ski resort, and the page shows
+// both; and axe-core on the pages with the forms open.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -58,6 +59,52 @@ test('Jordan changes its pledge\'s conditions and a tranche in the browser; Syri
     }
   } finally {
     await Promise.all([jo.context.close(), sy.context.close()]);
+  }
+});
+
+test('a change to Jordan\'s pledge from pages loaded before a colleague\'s is refused, and the form says whose change came between, in English and Hebrew', async () => {
+  const jo = await signIn(browser, 'jo.commercial');
+  const duty = await signIn(browser, 'jo.duty');
+  try {
+    // Two tabs of Jordan's commercial officer, each with the form open and
+    // a change typed in, so that neither is refreshed away under them.
+    const tabs = [];
+    for (const lang of ['en', 'he']) {
+      const page = lang === 'en' ? jo.page : await jo.context.newPage();
+      await page.goto(`/pledges?lang=${lang}`);
+      await page.locator('#pledge-jo-wind .pledge-update > summary').first().click();
+      const form = page.locator('#pledge-jo-wind form.update-form');
+      await form.locator('textarea[name="pledge.conditions"]').fill('Paid on signature, ' + lang + ' ' + stamp());
+      tabs.push({ lang, form });
+    }
+    const before = (await api(jo.page, '/pledges/jo-wind')).version;
+    // Jordan's duty officer changes the pledge meanwhile.
+    await duty.page.goto('/pledges?lang=en');
+    await duty.page.locator('#pledge-jo-wind .pledge-update > summary').first().click();
+    const theirs = 'Paid once the turbines are ordered, as the duty officer agreed. ' + stamp();
+    const dform = duty.page.locator('#pledge-jo-wind form.update-form');
+    await dform.getByLabel('Conditions').fill(theirs);
+    await send(duty.page, dform);
+
+    const said = {};
+    for (const { lang, form } of tabs) {
+      await form.locator('button[type="submit"]').last().click();
+      const error = form.locator('[data-error]');
+      await error.filter({ hasText: lang === 'en' ? 'This pledge changed after you loaded the page' : 'ההתחייבות השתנתה אחרי שטענת את הדף' }).waitFor();
+      said[lang] = await error.innerText();
+      // The version that stands, the one read, who made it: each isolated
+      // in the sentence, whichever its direction.
+      const parts = await error.locator('bdi').allInnerTexts();
+      assert.equal(parts.length, 4, `the ${lang} conflict: ${said[lang]}`);
+      for (const x of [before + 1, 'jo.duty', before]) assert.ok(parts.includes(String(x)), `the ${lang} conflict does not say ${x}: ${said[lang]}`);
+    }
+    assert.match(said.en, new RegExp(`version ${before + 1}, by jo\\.duty at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
+    assert.match(said.en, new RegExp(`made on version ${before}\\b`));
+    const now = await api(jo.page, '/pledges/jo-wind');
+    assert.equal(now.version, before + 1);
+    assert.equal(now.conditions, theirs, 'a stale change undid the duty officer\'s');
+  } finally {
+    await Promise.all([jo.context.close(), duty.context.close()]);
   }
 });
 

@@ -37,16 +37,19 @@ document.addEventListener('submit', (ev) => {
 editLists();
 
 // staleAsSaid turns the desk's refusal of an edit made on an older version
-// of the project than the one that stands (409, with what stands in its
-// stale member) into the officer's words: whose change came between, and
-// to read it before making the edit again.
+// of a project or a pledge than the one that stands (409, with what stands
+// in its stale member, which names a pledge or a project) into the
+// officer's words: whose change came between, and to read it before making
+// the edit again.
 function staleAsSaid(e) {
   const s = e.problem?.stale;
   if (e.status !== 409 || !s) return e;
   const at = new Date(s.at);
+  const args = { version: s.version, read: s.read_version, by: s.by,
+    at: Number.isNaN(at.getTime()) ? s.at : at.toISOString().slice(0, 19).replace('T', ' ') + ' UTC' };
+  const ltr = ['version', 'read', 'by', 'at'];
   const out = new Error(e.message);
-  out.nodes = tIso('com.stale', { version: s.version, read: s.read_version, by: s.by,
-    at: Number.isNaN(at.getTime()) ? s.at : at.toISOString().slice(0, 19).replace('T', ' ') + ' UTC' }, ['version', 'read', 'by', 'at']);
+  out.nodes = s.pledge ? tIso('com.stale_pledge', args, ltr) : tIso('com.stale', args, ltr);
   return out;
 }
 
