@@ -392,9 +392,13 @@ func TestPledgeUpdateFromAStaleReading(t *testing.T) {
 	if p.Entry == made.Index || p.Changed != first.Index {
 		t.Errorf("the pledge's last version is entry %d and its amount changed at %d, want %d for both", p.Entry, p.Changed, first.Index)
 	}
-	// Read again, the change goes through on top of the colleague's.
-	f.OK("jo.com", commerce.KindPledgeUpdate, restated(pledge("jo-1", 4_000_000), versionOf(f, "jo.com", commerce.ObjPledge, "jo-1")))
-	if p, _ := deskstest.Get[commerce.Pledge](f, f.ViewOf("us.com"), commerce.ObjPledge, "jo-1"); p.Version != 3 || p.Amount != 4_000_000 || p.Member != "jo.com" || p.Disbursed != 1_000_000 {
+	// Read again, the change goes through on top of the colleague's. An
+	// update that says "disclosed" does not disclose: that is
+	// pledge.disclose's, which names the funder to every party.
+	again := restated(pledge("jo-1", 4_000_000), versionOf(f, "jo.com", commerce.ObjPledge, "jo-1"))
+	again["pledge"].(map[string]any)["disclosed"] = true
+	f.OK("jo.com", commerce.KindPledgeUpdate, again)
+	if p, _ := deskstest.Get[commerce.Pledge](f, f.ViewOf("us.com"), commerce.ObjPledge, "jo-1"); p.Version != 3 || p.Amount != 4_000_000 || p.Member != "jo.com" || p.Disbursed != 1_000_000 || p.Disclosed {
 		t.Errorf("the pledge after the update read again: %+v", p)
 	}
 }

@@ -131,7 +131,9 @@ func pledgeUpdate(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	x.Currency, x.Funder, x.Member, x.Disbursed, x.At, x.Changed = old.Currency, old.Funder, c.Actor.Member.ID, old.Disbursed, now, old.Changed
+	// Disclosing is pledge.disclose's, which names the funder: an update
+	// never takes a pledge out of the confidential total.
+	x.Currency, x.Funder, x.Member, x.Disbursed, x.Disclosed, x.At, x.Changed = old.Currency, old.Funder, c.Actor.Member.ID, old.Disbursed, false, now, old.Changed
 	x.Version, x.Entry = old.Version+1, idx
 	if x.Amount != old.Amount {
 		x.Changed = idx
