@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/mirror"
+	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/testlog"
 )
 
@@ -211,5 +212,86 @@ func BenchmarkMirrorCatchUp(b *testing.B) {
 			b.Fatalf("round %+v, %v", r, err)
 		}
 		b.ReportMetric(float64(r.Entries)/el.Seconds(), "entries/s")
+	}
+}
+
+// BenchmarkWriteThroughMirror is an officer's write at the party's mirror
+// with the line up, from the mirror taking it to the cell's answer: the
+// outbox's durable commit, the relay over loopback, the cell's checks and
+// append. "direct" is the same member's write straight to the cell, the
+// same commands, beside it in one run; "vouched" is a write signed by a
+// key the mirror vouched for a moment before.
+func BenchmarkWriteThroughMirror(b *testing.B) {
+	ctx := context.Background()
+	d := testlog.NewDemo(b)
+	c := startCell(b, d.Dir, nil)
+	m, err := mirror.Open(ctx, mirror.Config{Client: c.login(b, "il.duty"), Cell: testlog.Cell, Dir: b.TempDir(),
+		Key: d.Key(b, "il.duty"), Registry: testlog.Registry(), Logger: testlog.Quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close() })
+	if _, err := m.Round(ctx); err != nil {
+		b.Fatal(err)
+	}
+	k := d.Key(b, "il.military")
+	direct := c.login(b, "il.military")
+	vk, err := record.NewDeviceKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg, err := client.Registration(vk, testlog.Cell, "il.military", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if o, err := m.Vouch(ctx, "il.military", reg); err != nil || o.State != mirror.Landed {
+		b.Fatalf("vouch: %+v, %v", o, err)
+	}
+	write := func(key *record.DeviceKey, i int) *record.Envelope {
+		env, err := client.Sign(key, testlog.Cell, "message.send", map[string]any{
+			"channel": "joint-military", "subject": fmt.Sprint("bench ", i), "body": "text", "lang": "en", "precedence": "ROUTINE"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return env
+	}
+	for _, mode := range []struct {
+		name string
+		send func(i int) error
+	}{
+		{"mirror", func(i int) error {
+			o, err := m.Submit(ctx, "il.military", write(k, i))
+			if err == nil && o.State != mirror.Landed {
+				err = fmt.Errorf("not landed: %+v", o)
+			}
+			return err
+		}},
+		{"vouched", func(i int) error {
+			o, err := m.Submit(ctx, "il.military", write(vk, i))
+			if err == nil && o.State != mirror.Landed {
+				err = fmt.Errorf("not landed: %+v", o)
+			}
+			return err
+		}},
+		{"direct", func(i int) error {
+			_, err := direct.Submit(ctx, "/entries", write(k, i))
+			return err
+		}},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				if err := mode.send(i); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+				i++
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
 }
