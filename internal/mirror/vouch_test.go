@@ -8,9 +8,11 @@ import (
 
 	cellpkg "github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/client"
+	"github.com/liaison-cell/liaison/internal/evidence"
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
 	"github.com/liaison-cell/liaison/internal/testlog"
+	"github.com/liaison-cell/liaison/internal/verify"
 )
 
 // openServingMirror opens a mirror with its party's replica, signed in as
@@ -138,6 +140,19 @@ func TestVouchedKeyWritesWhileTheLineIsDown(t *testing.T) {
 	}
 	if _, ok := m.PendingKey(ctx, k.ID()); ok {
 		t.Error("the key is still pending once the mirror verified its vouch")
+	}
+	// The other side's evidence bundle of the write checks offline: it
+	// carries the vouch, and the admin's own key registration behind it.
+	b, err := evidence.Build(ctx, verify.NewHTTPSource(c.login(t, "sy.duty"), testlog.Cell), []int64{writeAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := evidence.Check(b)
+	if err != nil {
+		t.Fatalf("Syria's bundle of the write does not check: %v", err)
+	}
+	if len(got.Cited) != 1 || got.Cited[0].Member != "il.military" || got.Cited[0].KeyID != k.ID() {
+		t.Errorf("the bundle cites %+v", got.Cited)
 	}
 }
 
