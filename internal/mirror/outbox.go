@@ -305,7 +305,7 @@ func (m *Mirror) flush(ctx context.Context, upTo int64) (map[int64]*client.Submi
 		now := m.cfg.Now()
 		var ce *client.Error
 		switch {
-		case err == nil && ans == nil:
+		case err == nil && q.Blob != nil:
 			// An upload: the cell answers with the hash, not its entry.
 			m.lineAnswered()
 			err = m.db.landed(keep, q.Seq, -1, now)
