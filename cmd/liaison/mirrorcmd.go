@@ -199,7 +199,11 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 		Vouch: func(ctx context.Context, member string, reg *record.Envelope) (api.RelayAnswer, error) {
 			return relayAnswer(m.Vouch(ctx, member, reg))
 		},
-		PendingKey: m.PendingKey})
+		PendingKey: m.PendingKey,
+		Upload: func(ctx context.Context, member string, data []byte, contentType string) (api.UploadAnswer, error) {
+			return uploadAnswer(m.Upload(ctx, member, data, contentType))
+		},
+		HeldUpload: m.HoldsUpload})
 	if err != nil {
 		led.Close()
 		return "", nil, err
@@ -262,6 +266,24 @@ func relayAnswer(o *mirror.Outcome, err error) (api.RelayAnswer, error) {
 	default:
 		a.Position = int64(o.Waiting)
 		a.Detail = fmt.Sprintf("the line to the cell is down: your party's mirror keeps it and sends it, in order, when the line returns (%d waiting)", o.Waiting)
+	}
+	return a, nil
+}
+
+// uploadAnswer says what became of a file a member uploaded at the mirror
+// (Mirror.Upload): sent to the cell, or waiting in the outbox ahead of
+// what cites it.
+func uploadAnswer(o *mirror.Outcome, err error) (api.UploadAnswer, error) {
+	if err != nil {
+		_, err = relayAnswer(o, err) // the same problems as a write's
+		return api.UploadAnswer{}, err
+	}
+	a := api.UploadAnswer{SHA256: o.Blob.SHA256, Size: o.Blob.Size, RelayAnswer: api.RelayAnswer{ID: o.ID}}
+	if o.State == mirror.Landed {
+		a.Landed, a.Detail = true, "sent through your party's mirror: the cell holds the file"
+	} else {
+		a.Position = int64(o.Waiting)
+		a.Detail = fmt.Sprintf("the line to the cell is down: your party's mirror keeps the file and sends it ahead of what cites it when the line returns (%d waiting)", o.Waiting)
 	}
 	return a, nil
 }
@@ -364,6 +386,9 @@ func runMirrorOutbox(ctx context.Context, args []string, stdout, stderr io.Write
 		return nil
 	}
 	line := func(q mirror.Queued) string {
+		if b := q.Blob; b != nil {
+			return fmt.Sprintf("  #%d  %s  %s  %s  %s, %d bytes", q.Seq, q.Queued.Format(time.RFC3339), q.Member, q.Kind, b.SHA256, b.Size)
+		}
 		return fmt.Sprintf("  #%d  %s  %s  %s  id %s", q.Seq, q.Queued.Format(time.RFC3339), q.Member, q.Kind, q.ID)
 	}
 	if len(waiting) > 0 {

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -142,6 +146,21 @@ func TestMirrorListenCLI(t *testing.T) {
 	mustContain(t, "whoami with the vouched key", milM.asOK("", "whoami"), "vouched for by your party's mirror")
 	mustContain(t, "send with the vouched key, line down", milM.asOK("", "send", "--channel", "line-sy", "--subject", "New device", "--body", "Signed by a key the mirror vouched for."),
 		"Queued at your party's mirror, not yet at the cell", "3 waiting")
+	// A photograph attached at the mirror, the line still cut: the file
+	// waits in the outbox ahead of the message that cites it.
+	photo := filepath.Join(t.TempDir(), "crossing.jpg")
+	photoBytes := []byte("\xff\xd8\xff\xe0 the crossing at 0412Z")
+	if err := os.WriteFile(photo, photoBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "send --attach at the mirror, line down", syM.asOK("", "send", "--channel", "line-sy", "--subject", "Photograph", "--body", "The crossing, photographed while the line was cut.", "--attach", photo),
+		"Queued at your party's mirror, not yet at the cell", "5 waiting")
+	sum := sha256.Sum256(photoBytes)
+	photoSHA := hex.EncodeToString(sum[:])
+	mustContain(t, "mirror outbox with an upload", sy.asOK("", "mirror", "outbox", "--data", dir), fmt.Sprintf("attachment.upload  %s, %d bytes", photoSHA, len(photoBytes)))
+	if _, body := getAt("/api/v1/mirror/status"); !strings.Contains(body, `"kind":"attachment.upload"`) || !strings.Contains(body, `"waiting":5`) {
+		t.Errorf("the mirror's status does not list the upload that waits: %s", body)
+	}
 	startServerAt(t, d, strings.TrimPrefix(url, "http://"))
 	lr, err := client.New(url, "").Login(ctx, "", "sy.duty", testlog.Password)
 	if err != nil {
@@ -157,16 +176,33 @@ func TestMirrorListenCLI(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		out := string(b)
-		n, v := strings.Count(out, "Written while the line to Amman was cut."), strings.Count(out, "Signed by a key the mirror vouched for.")
-		if n == 1 && v == 1 {
+		n, v, p := strings.Count(out, "Written while the line to Amman was cut."), strings.Count(out, "Signed by a key the mirror vouched for."), strings.Count(out, photoSHA)
+		if n == 1 && v == 1 && p == 1 {
 			break
-		} else if n > 1 || v > 1 {
-			t.Fatalf("the queued messages landed %d and %d times:\n%s", n, v, out)
+		} else if n > 1 || v > 1 || p > 1 {
+			t.Fatalf("the queued messages landed %d, %d and %d times:\n%s", n, v, p, out)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the queued message never reached the cell:\n%s", out)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The mediator, to whom the line runs, downloads the photograph at the
+	// cell: its upload reached the cell before the message citing it.
+	ur, err := client.New(url, "").Login(ctx, "", "us.duty", testlog.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, url+"/api/v1/blobs/"+photoSHA, nil)
+	req.Header.Set("Authorization", "Bearer "+ur.Token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != string(photoBytes) {
+			t.Errorf("the mediator downloads the photograph at the cell: %d %q", resp.StatusCode, b)
+		}
 	}
 	cancel()
 	if code := <-done; code != 0 {

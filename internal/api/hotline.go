@@ -474,6 +474,10 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, p *Principal) e
 	if len(data) == 0 {
 		return badRequest("empty attachment")
 	}
+	if s.cfg.Mirror != nil {
+		// The route is open at a mirror only with Config.Upload.
+		return s.uploadAtMirror(w, r, p, data)
+	}
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
 	if err := s.st.PutBlob(r.Context(), sha, data); err != nil {
@@ -511,6 +515,12 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, p *Principal) e
 	}
 	name := ref.Name
 	data, err := s.st.Blob(r.Context(), sha)
+	if errors.Is(err, store.ErrNotFound) && s.cfg.Mirror != nil {
+		// A party's record names the file; a mirror holds the bytes of
+		// those uploaded there only.
+		return problem(http.StatusNotFound, "not-found", "Not found",
+			"this mirror holds the files uploaded through it only, not "+name+": download it at the cell's server")
+	}
 	if err != nil {
 		return err
 	}

@@ -139,13 +139,13 @@ var localWrites = map[string]bool{
 }
 
 // unrelayable are the writes that are not one signed command a relay can
-// carry: an upload (its blob first), a witness's cosignature (for the
-// cell to check), a TAXII client's bundle (staged by the server's key),
-// and a relay itself (the mirror relays its members' own commands, as
-// their member signed them in).
+// carry: an upload (taken by Config.Upload instead, when set), a
+// witness's cosignature (for the cell to check), a TAXII client's bundle
+// (staged by the server's key), and a relay itself (the mirror relays its
+// members' own commands, as their member signed them in).
 var unrelayable = map[string]bool{
 	"POST /api/v1/relay":                                         true,
-	"POST /api/v1/blobs":                                         true,
+	blobsRoute:                                                   true,
 	"POST /api/v1/log/cosignatures":                              true,
 	"POST /api/v1/members/{member}/password":                     true,
 	"POST /taxii2/{root}/collections/{coll}/objects/":            true,
@@ -158,7 +158,7 @@ func (s *Server) mirrorGuard(pattern string, h handler) handler {
 	if s.cfg.Mirror == nil || !ok || method == http.MethodGet || method == http.MethodHead || localWrites[pattern] {
 		return h
 	}
-	if s.cfg.Relay != nil && !unrelayable[pattern] {
+	if s.cfg.Relay != nil && !unrelayable[pattern] || pattern == blobsRoute && s.cfg.Upload != nil {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) error { return s.readOnly(s.cellOf(r)) }
@@ -240,6 +240,34 @@ func (s *Server) vouch(ctx context.Context, p *Principal, env *record.Envelope) 
 		return err
 	}
 	return &relayed{a}
+}
+
+// blobsRoute is the upload's route, which a mirror takes only with
+// Config.Upload.
+const blobsRoute = "POST /api/v1/blobs"
+
+// UploadAnswer is what a mirror says of a file it took (Config.Upload):
+// its hash, to cite it by at once, and whether its upload reached the
+// cell or waits in the outbox (RelayAnswer's landed and position; the
+// cell answers an upload with no entry index).
+type UploadAnswer struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	RelayAnswer
+}
+
+// uploadAtMirror hands an upload's bytes to Config.Upload.
+func (s *Server) uploadAtMirror(w http.ResponseWriter, r *http.Request, p *Principal, data []byte) error {
+	a, err := s.cfg.Upload(r.Context(), p.Member.ID, data, r.Header.Get("Content-Type"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !a.Landed {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, a)
+	return nil
 }
 
 // pendingKey is GET /api/v1/keys/{key}'s answer at a mirror for a key

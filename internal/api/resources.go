@@ -179,11 +179,27 @@ func (s *Server) attachmentsExist(r *http.Request, who *Principal, env *record.E
 		if len(at.SHA256) != 64 || strings.Trim(at.SHA256, "0123456789abcdef") != "" {
 			continue // malformed: the decision says so
 		}
-		if _, err := s.st.Blob(r.Context(), at.SHA256); errors.Is(err, store.ErrNotFound) {
+		if s.cfg.Mirror != nil {
+			// A mirror holds the bytes of the files uploaded there only;
+			// the cell holds those of every file its replica names. One
+			// uploaded there by a member of its party may be attached at
+			// once, its upload ahead of the message in the outbox.
+			if s.cfg.HeldUpload != nil {
+				if held, err := s.cfg.HeldUpload(r.Context(), at.SHA256); err != nil {
+					return err
+				} else if held {
+					continue
+				}
+			}
+		} else if _, err := s.st.Blob(r.Context(), at.SHA256); errors.Is(err, store.ErrNotFound) {
 			return hotline.NoAttachment(at.SHA256)
 		} else if err != nil {
 			return err
 		}
+		// At a mirror the replica holds only what its party reads, so a
+		// file it names is one the party uploaded or reads a message
+		// carrying: the hotline's own rule, asked before the write waits.
+		//
 		// The decision lets a file that no upload entry and no message names
 		// be attached by anyone, because such files predate logged uploads and
 		// old logs must replay. A new message may not: the bytes are

@@ -105,6 +105,17 @@ type Config struct {
 	// replica does not hold yet: it signs the member's writes at the mirror
 	// meanwhile, and GET /api/v1/keys/{key} answers it as pending.
 	PendingKey func(ctx context.Context, id string) (cell.Key, bool)
+	// Upload, at a mirror that relays, takes a file member uploads (POST
+	// /api/v1/blobs, its body within MaxBlob) for the cell: the mirror
+	// keeps the bytes and queues the upload ahead of whatever cites it.
+	// The answer is 201 when it reached the cell, 202 while it waits. With
+	// Upload nil a mirror takes no upload.
+	Upload func(ctx context.Context, member string, data []byte, contentType string) (UploadAnswer, error)
+	// HeldUpload, at a mirror, reports whether a file was uploaded there by
+	// a member of its party, its upload waiting for the cell or sent: a
+	// message may then attach it before the replica holds the cell's
+	// upload entry.
+	HeldUpload func(ctx context.Context, sha256 string) (bool, error)
 }
 
 // Validate fills defaults and checks the configuration.

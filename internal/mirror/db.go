@@ -53,7 +53,53 @@ func openDB(dir string) (*db, error) {
 		s.Close()
 		return nil, fmt.Errorf("mirror database: %w", err)
 	}
+	if err := migrate(s); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("mirror database %s: %w", filepath.Join(dir, "mirror.db"), err)
+	}
 	return &db{sql: s}, nil
+}
+
+// migrations change the tables schema made, in order, each once and in
+// its own transaction; the database's user_version counts those applied,
+// so a mirror.db made by an older binary opens with what it holds, and
+// one made by a newer binary is refused rather than misread.
+var migrations = []string{
+	// 1: the outbox also keeps members' uploads (kind attachment.upload),
+	// whose bytes wait in DIR/blobs: the file's hash, size and type, and
+	// no envelope.
+	`ALTER TABLE outbox ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN content_type TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_blob ON outbox (sha256) WHERE sha256 <> '';`,
+}
+
+func migrate(s *sql.DB) error {
+	var v int
+	if err := s.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("its schema is version %d, newer than this binary's %d: open it with the binary that made it", v, len(migrations))
+	}
+	for ; v < len(migrations); v++ {
+		tx, err := s.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+			tx.Rollback() //nolint:errcheck
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *db) close() error { return d.sql.Close() }

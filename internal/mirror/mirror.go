@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/cell"
 	"github.com/liaison-cell/liaison/internal/client"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store/sqlite"
 	"github.com/liaison-cell/liaison/internal/verify"
 )
 
@@ -83,6 +84,8 @@ type Mirror struct {
 	// mirror's pages say of the line.
 	rep    *replica
 	status status
+	// blobs are the files members uploaded at the mirror (blobs.go).
+	blobs sqlite.Blobs
 
 	// The outbox's: what Submit checks writes against (shareRing), since
 	// when sends fail to reach the cell (zero while they do), and the
@@ -116,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Mirror, error) {
 	if cfg.DownAfter <= 0 {
 		cfg.DownAfter = 3
 	}
-	m := &Mirror{cfg: cfg, db: d, sending: make(chan struct{}, 1)}
+	m := &Mirror{cfg: cfg, db: d, sending: make(chan struct{}, 1), blobs: blobsDir(cfg.Dir)}
 	if err := m.load(ctx); err != nil {
 		d.close()
 		return nil, err

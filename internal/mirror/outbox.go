@@ -25,6 +25,15 @@ import (
 // answer for a repeat is the entry it landed as. What the cell refuses is
 // kept with the cell's reason, to be reported, and does not hold back the
 // writes after it.
+//
+// A file a member uploads at the mirror waits in the same queue, in the
+// same order: its bytes in DIR/blobs (Config.Dir), its row of kind
+// attachment.upload naming them. Sending it is uploading it to the cell as
+// the mirror's own member (POST /blobs), so a message that cites the file,
+// queued after it, always reaches the cell after the file; the cell's
+// upload entry names the mirror's member, of the same party, which is
+// what the cell's rule for attaching a file asks (the party uploaded it).
+// The same bytes sent again are the same upload at the cell.
 
 // States of a write in the outbox.
 const (
@@ -56,10 +65,22 @@ type Queued struct {
 	Entry int64
 	// Status, Problem and Reason are the cell's refusal: its HTTP status,
 	// problem type and detail.
-	Status   int
-	Problem  string
-	Reason   string
+	Status  int
+	Problem string
+	Reason  string
+	// Envelope is the signed command; nil for an upload, which is Blob.
 	Envelope *record.Envelope
+	Blob     *Blob
+}
+
+// Blob is a file a member uploaded at the mirror, whose upload waits in
+// the outbox (kind attachment.upload); its bytes are in the mirror's data
+// directory.
+type Blob struct {
+	SHA256 string // lower-case hex
+	Size   int64
+	// Type is the content type the upload was sent with.
+	Type string
 }
 
 // Outcome is what became of a write given to Submit.
@@ -178,6 +199,12 @@ func (m *Mirror) Submit(ctx context.Context, member string, env *record.Envelope
 	if err != nil {
 		return nil, err
 	}
+	return m.sendQueued(ctx, seq)
+}
+
+// sendQueued sends what waits up to seq, just queued, unless sends are
+// failing, and says what became of seq.
+func (m *Mirror) sendQueued(ctx context.Context, seq int64) (*Outcome, error) {
 	var answers map[int64]*client.Submitted
 	if !m.sendsFail() {
 		sctx, cancel := context.WithTimeout(ctx, m.cfg.SendTimeout)
@@ -256,10 +283,32 @@ func (m *Mirror) flush(ctx context.Context, upTo int64) (map[int64]*client.Submi
 			return answers, err
 		}
 		after = q.Seq
-		ans, err := m.cfg.Client.Relay(ctx, q.Envelope)
+		var ans *client.Submitted
+		if q.Blob != nil {
+			data, gerr := m.blobs.Get(keep, q.Blob.SHA256)
+			if gerr != nil {
+				// Lost from the data directory: no try will find it, and the
+				// writes behind it are not to wait for it; a message citing
+				// it will be refused by the cell, which says why.
+				lost := &client.Error{Status: http.StatusGone, Title: "Lost at the mirror",
+					Detail: fmt.Sprintf("the mirror no longer holds the file %s (%v): upload it again", q.Blob.SHA256, gerr)}
+				m.cfg.Logger.Error("a queued upload's file is lost", "seq", q.Seq, "sha256", q.Blob.SHA256, "err", gerr)
+				if err := m.db.refused(keep, q.Seq, lost, m.cfg.Now()); err != nil {
+					return answers, err
+				}
+				continue
+			}
+			err = m.upload(ctx, *q, data)
+		} else {
+			ans, err = m.cfg.Client.Relay(ctx, q.Envelope)
+		}
 		now := m.cfg.Now()
 		var ce *client.Error
 		switch {
+		case err == nil && q.Blob != nil:
+			// An upload: the cell answers with the hash, not its entry.
+			m.lineAnswered()
+			err = m.db.landed(keep, q.Seq, -1, now)
 		case err == nil:
 			m.lineAnswered()
 			answers[q.Seq] = ans
@@ -312,13 +361,15 @@ func ReadOutbox(ctx context.Context, dir string) ([]Queued, error) {
 	return d.outbox(ctx)
 }
 
-const outboxCols = `seq, member, kind, idem, queued, state, tries, last_try, last_error, done, entry, status, problem, reason, envelope`
+const outboxCols = `seq, member, kind, idem, queued, state, tries, last_try, last_error, done, entry, status, problem, reason, envelope, sha256, size, content_type`
 
 func scanQueued(sc interface{ Scan(...any) error }) (Queued, error) {
 	var q Queued
 	var queued, lastTry, done int64
 	var env []byte
-	if err := sc.Scan(&q.Seq, &q.Member, &q.Kind, &q.ID, &queued, &q.State, &q.Tries, &lastTry, &q.LastError, &done, &q.Entry, &q.Status, &q.Problem, &q.Reason, &env); err != nil {
+	var b Blob
+	if err := sc.Scan(&q.Seq, &q.Member, &q.Kind, &q.ID, &queued, &q.State, &q.Tries, &lastTry, &q.LastError, &done, &q.Entry, &q.Status, &q.Problem, &q.Reason, &env,
+		&b.SHA256, &b.Size, &b.Type); err != nil {
 		return q, err
 	}
 	q.Queued = time.UnixMilli(queued).UTC()
@@ -327,6 +378,10 @@ func scanQueued(sc interface{ Scan(...any) error }) (Queued, error) {
 	}
 	if done != 0 {
 		q.Done = time.UnixMilli(done).UTC()
+	}
+	if b.SHA256 != "" {
+		q.Blob = &b
+		return q, nil
 	}
 	e, err := record.ParseEnvelope(env)
 	if err != nil {

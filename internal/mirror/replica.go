@@ -72,11 +72,13 @@ func openReplica(ctx context.Context, d *db, dir string, reg *cell.Registry) (*r
 
 // Store is the replica the mirror serves its party from, or nil for a
 // mirror without one (Config.Registry unset). Only the mirror writes it.
+// Its blobs are the files the mirror holds, those its members uploaded
+// there (Upload).
 func (m *Mirror) Store() store.Store {
 	if m.rep == nil {
 		return nil
 	}
-	return m.rep.st
+	return replicaStore{Store: m.rep.st, blobs: m.blobs}
 }
 
 // Unprojected returns the entries the replica keeps without their

@@ -29,6 +29,12 @@ import (
 // 'liaison mirror --listen' does; relay, when set, is the write hook.
 func serveMirror(t *testing.T, m *mirror.Mirror, relay func(context.Context, string, *record.Envelope) (api.RelayAnswer, error)) string {
 	t.Helper()
+	return serveMirrorWith(t, m, func(c *api.Config) { c.Relay = relay })
+}
+
+// serveMirrorWith is serveMirror with the write hooks hook sets.
+func serveMirrorWith(t *testing.T, m *mirror.Mirror, hook func(*api.Config)) string {
+	t.Helper()
 	ctx := context.Background()
 	led, err := ledger.New(ledger.Config{Store: m.Store(), Registry: testlog.Registry(), Logger: testlog.Quiet()})
 	if err != nil {
@@ -45,7 +51,9 @@ func serveMirror(t *testing.T, m *mirror.Mirror, relay func(context.Context, str
 		}
 		return out
 	}
-	srv, err := api.New(api.Config{Ledger: led, DefaultCell: testlog.Cell, Password: auth.TestParams, Logger: testlog.Quiet(), Mirror: status, Relay: relay})
+	cfg := api.Config{Ledger: led, DefaultCell: testlog.Cell, Password: auth.TestParams, Logger: testlog.Quiet(), Mirror: status}
+	hook(&cfg)
+	srv, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +392,7 @@ func TestMirrorRelaysWritesThroughTheHook(t *testing.T) {
 	if code, b := post(t, url, tok, "/api/v1/messages", body); code != 403 {
 		t.Errorf("another member's signature at a relaying mirror: %d %s", code, b)
 	}
-	// An upload is no signed command: refused even with the hook.
+	// An upload is no signed command: refused without its own hook.
 	if code, _ := post(t, url, tok, "/api/v1/blobs", []byte("data")); code != 503 {
 		t.Errorf("an upload at a relaying mirror: %d", code)
 	}

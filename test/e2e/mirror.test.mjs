@@ -4,7 +4,7 @@
 // the record, Syria's line reads as at the cell, Israel's line is not
 // there at all, and the pages run right to left in Arabic. A colleague who
 // signs in there makes a device key that the mirror vouches for in its
-// admin's name, and writes through it to the cell.
+// admin's name, and writes through it to the cell, a file attached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -130,6 +130,57 @@ test("A colleague's new browser key is vouched for by Syria's mirror, and what i
     // And back at the mirror, once it followed, the message is on the line.
     await page.goto('/channels/line-sy');
     await page.getByRole('main').getByText(subject).first().waitFor({ timeout: 30000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await us?.context.close();
+    await context.close();
+  }
+});
+
+test("A file attached at Syria's mirror reaches the cell with the message that carries it", async () => {
+  const context = await browser.newContext({ baseURL: mirrorURL, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  let us;
+  try {
+    await page.goto('/login');
+    await page.getByLabel('Username').fill('sy.military');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/dashboard', { timeout: 30000 });
+
+    await page.goto('/channels/line-sy');
+    const subject = unique('Photograph from Damascus');
+    const photo = Buffer.from('a small photograph of the crossing, taken at 0412Z');
+    const compose = page.getByRole('form', { name: 'Compose' });
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByLabel('Message', { exact: true }).fill('The crossing this morning; the photograph is attached.');
+    await compose.getByLabel('Attachments').setInputFiles({ name: 'crossing.txt', mimeType: 'text/plain', buffer: photo });
+    await compose.getByRole('button', { name: 'Send' }).click();
+    await compose.getByText('Sent.', { exact: true }).waitFor({ timeout: 20000 });
+
+    // The mediator, at the cell, reads the message with its attachment,
+    // and downloads the file the mirror sent ahead of it.
+    us = await signIn(browser, 'us.duty');
+    const msgs = await api(us.page, '/channels/line-sy/messages');
+    const mine = msgs.messages.find((x) => x.subject === subject);
+    assert.ok(mine, 'the message did not reach the cell');
+    assert.equal(mine.sender, 'sy.military');
+    assert.equal(mine.attachments?.length, 1, 'the message reached the cell without its attachment');
+    assert.equal(mine.attachments[0].name, 'crossing.txt');
+    const got = await us.page.request.get('/api/v1/blobs/' + mine.attachments[0].sha256);
+    assert.equal(got.status(), 200);
+    assert.deepEqual(Buffer.from(await got.body()), photo);
+
+    // Back at the mirror, once it followed, the message carries its file,
+    // which the mirror serves from what it holds.
+    await page.goto('/channels/line-sy');
+    const link = page.getByRole('main').getByRole('link', { name: 'crossing.txt' });
+    await link.first().waitFor({ timeout: 30000 });
+    const local = await page.request.get('/api/v1/blobs/' + mine.attachments[0].sha256);
+    assert.equal(local.status(), 200);
+    assert.deepEqual(Buffer.from(await local.body()), photo);
     assert.deepEqual(errors, []);
   } finally {
     await us?.context.close();

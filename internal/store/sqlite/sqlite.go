@@ -166,18 +166,36 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	return b, err
 }
 
-func (s *Store) blobPath(sha string) (string, error) {
+// PutBlob implements store.Store: a file under DIR/blobs (Blobs).
+func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
+	return s.blobs().Put(ctx, sha, data)
+}
+
+// Blob implements store.Store.
+func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
+	return s.blobs().Get(ctx, sha)
+}
+
+func (s *Store) blobs() Blobs { return Blobs{Dir: filepath.Join(s.dir, "blobs")} }
+
+// Blobs is a directory of files named by their SHA-256 (lower-case hex),
+// under DIR/xx/ by the first two digits: the store's attachments, and a
+// party's mirror's own uploads, which it keeps beside its database rather
+// than in its replica, a cache it may remake.
+type Blobs struct{ Dir string }
+
+func (b Blobs) path(sha string) (string, error) {
 	if len(sha) != 64 || strings.Trim(sha, "0123456789abcdef") != "" {
 		return "", fmt.Errorf("blob name %q is not a hex SHA-256", sha)
 	}
-	return filepath.Join(s.dir, "blobs", sha[:2], sha), nil
+	return filepath.Join(b.Dir, sha[:2], sha), nil
 }
 
-// PutBlob implements store.Store: a file under DIR/blobs, written to a
-// temporary name, synced, renamed and its directory synced, so a crash
-// leaves no torn blob and loses none that was stored.
-func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
-	p, err := s.blobPath(sha)
+// Put keeps data under sha, written to a temporary name, synced, renamed
+// and its directories synced, so a crash leaves no torn blob and loses
+// none that was stored. A blob already kept is kept as it is.
+func (b Blobs) Put(ctx context.Context, sha string, data []byte) error {
+	p, err := b.path(sha)
 	if err != nil {
 		return err
 	}
@@ -206,24 +224,27 @@ func (s *Store) PutBlob(ctx context.Context, sha string, data []byte) error {
 	if err := os.Rename(f.Name(), p); err != nil {
 		return err
 	}
-	// The upload entry that names the blob is durable once written, so the
-	// blob's name must be too before the caller goes on (and the name of
-	// its directory, which this upload may have made).
-	if err := syncDir(filepath.Dir(p)); err != nil {
-		return err
+	// What names the blob (an upload entry, a mirror's outbox row) is
+	// durable once written, so the blob's name must be too before the
+	// caller goes on, and the names of the directories this upload may
+	// have made.
+	for _, d := range []string{filepath.Dir(p), b.Dir, filepath.Dir(b.Dir)} {
+		if err := syncDir(d); err != nil {
+			return err
+		}
 	}
-	return syncDir(filepath.Dir(filepath.Dir(p)))
+	return nil
 }
 
-// Blob implements store.Store.
-func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
-	p, err := s.blobPath(sha)
+// Get returns the blob sha, or store.ErrNotFound.
+func (b Blobs) Get(ctx context.Context, sha string) ([]byte, error) {
+	p, err := b.path(sha)
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(p)
+	data, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("blob %s: %w", sha, store.ErrNotFound)
 	}
-	return b, err
+	return data, err
 }
