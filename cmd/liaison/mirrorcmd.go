@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-cell/liaison/internal/ledger"
 	"github.com/liaison-cell/liaison/internal/mirror"
 	"github.com/liaison-cell/liaison/internal/record"
+	"github.com/liaison-cell/liaison/internal/store"
 	"github.com/liaison-cell/liaison/internal/web"
 )
 
@@ -200,6 +201,14 @@ func serveMirror(ctx context.Context, m *mirror.Mirror, reg *cell.Registry, cell
 			return relayAnswer(m.Vouch(ctx, member, reg))
 		},
 		PendingKey: m.PendingKey,
+		Dismiss: func(ctx context.Context, member, id string) error {
+			if err := m.Dismiss(ctx, member, id); errors.Is(err, mirror.ErrNotInOutbox) {
+				return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+			} else if err != nil {
+				return err
+			}
+			return nil
+		},
 		Upload: func(ctx context.Context, member string, data []byte, contentType string) (api.UploadAnswer, error) {
 			return uploadAnswer(m.Upload(ctx, member, data, contentType))
 		},

@@ -126,16 +126,34 @@ func (s *Server) mirrorStatus(w http.ResponseWriter, r *http.Request, p *Princip
 	return nil
 }
 
+// dismissRefused is POST /api/v1/mirror/outbox/{id}/dismiss: the member
+// has read why the cell refused their write, and the banner stops saying
+// it.
+func (s *Server) dismissRefused(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if s.cfg.Mirror == nil {
+		return notFound("this server is the cell itself, not a party's mirror")
+	}
+	if s.cfg.Dismiss == nil {
+		return notFound("this mirror keeps no outbox")
+	}
+	if err := s.cfg.Dismiss(r.Context(), p.Member.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // localWrites are the writes a mirror serves itself: they change what it
 // keeps outside the log (sessions, credentials, feed addresses).
 var localWrites = map[string]bool{
-	"POST /api/v1/auth/login":          true,
-	"POST /api/v1/auth/logout":         true,
-	"POST /api/v1/me/password":         true,
-	"POST /api/v1/calendar/token":      true,
-	"DELETE /api/v1/calendar/token":    true,
-	"POST /api/v1/intel/taxii/token":   true,
-	"DELETE /api/v1/intel/taxii/token": true,
+	"POST /api/v1/auth/login":                 true,
+	"POST /api/v1/mirror/outbox/{id}/dismiss": true,
+	"POST /api/v1/auth/logout":                true,
+	"POST /api/v1/me/password":                true,
+	"POST /api/v1/calendar/token":             true,
+	"DELETE /api/v1/calendar/token":           true,
+	"POST /api/v1/intel/taxii/token":          true,
+	"DELETE /api/v1/intel/taxii/token":        true,
 }
 
 // unrelayable are the writes that are not one signed command a relay can

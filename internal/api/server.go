@@ -105,6 +105,10 @@ type Config struct {
 	// replica does not hold yet: it signs the member's writes at the mirror
 	// meanwhile, and GET /api/v1/keys/{key} answers it as pending.
 	PendingKey func(ctx context.Context, id string) (cell.Key, bool)
+	// Dismiss, at a mirror, removes member's own refused write, by its
+	// idempotency id, from the outbox once they have read the cell's
+	// reason; an error wrapping store.ErrNotFound when there is none.
+	Dismiss func(ctx context.Context, member, id string) error
 	// Upload, at a mirror that relays, takes a file member uploads (POST
 	// /api/v1/blobs, its body within MaxBlob) for the cell: the mirror
 	// keeps the bytes and queues the upload ahead of whatever cites it.
@@ -389,6 +393,7 @@ func (s *Server) routesInit() error {
 	s.authed("GET /api/v1/log/proof/consistency", s.proofConsistency)
 	s.authed("GET /api/v1/stream", s.stream)
 	s.authed("GET /api/v1/mirror/status", s.mirrorStatus)
+	s.authed("POST /api/v1/mirror/outbox/{id}/dismiss", s.dismissRefused)
 	s.witnessRoutes()
 	s.hotlineRoutes()
 	s.deconflictRoutes()

@@ -108,6 +108,12 @@ const DefaultSendTimeout = 10 * time.Second
 // that is sent again and the cell answers it with the same entry.
 const landedKeep = 7 * 24 * time.Hour
 
+// refusedKeep is how long a refused write stays in the outbox, for its
+// member to read the cell's reason on every page, unless they dismiss it
+// first (Dismiss): past it, a banner that never clears would teach
+// officers to stop reading it.
+const refusedKeep = 30 * 24 * time.Hour
+
 // shareRing makes the keyring of the entries verified so far, and the
 // party, what Submit checks writes against. Round replaces its keyring
 // rather than change one it shared, so Submit, called from other
@@ -278,7 +284,8 @@ func (m *Mirror) flush(ctx context.Context, upTo int64) (map[int64]*client.Submi
 		q, err := m.db.nextWaiting(keep, after)
 		if err != nil || q == nil || (upTo >= 0 && q.Seq > upTo) {
 			if err == nil {
-				err = m.db.prune(keep, m.cfg.Now().Add(-landedKeep))
+				now := m.cfg.Now()
+				err = m.db.prune(keep, now.Add(-landedKeep), now.Add(-refusedKeep))
 			}
 			return answers, err
 		}
@@ -479,9 +486,49 @@ func (d *db) tried(ctx context.Context, seq int64, why string, now time.Time) er
 	return err
 }
 
-func (d *db) prune(ctx context.Context, before time.Time) error {
-	_, err := d.sql.ExecContext(ctx, `DELETE FROM outbox WHERE state = ? AND done < ?`, Landed, before.UnixMilli())
+func (d *db) prune(ctx context.Context, landedBefore, refusedBefore time.Time) error {
+	_, err := d.sql.ExecContext(ctx, `DELETE FROM outbox WHERE (state = ? AND done < ?) OR (state = ? AND done < ?)`,
+		Landed, landedBefore.UnixMilli(), Refused, refusedBefore.UnixMilli())
 	return err
+}
+
+// ErrNotInOutbox is wrapped by Dismiss's error for a write that is not a
+// refused write of the member's.
+var ErrNotInOutbox = errors.New("not in the outbox")
+
+// Dismiss removes a refused write, by its idempotency id, from the outbox
+// once its member has read the cell's reason: the write is the member's
+// own (For), or any member's when member is "" (the mirror's operator).
+// A write that waits is not dismissed: it is sent, or refused, first.
+func (m *Mirror) Dismiss(ctx context.Context, member, id string) error {
+	rows, err := m.db.sql.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE idem = ? AND state = ?`, id, Refused)
+	if err != nil {
+		return err
+	}
+	var seqs []int64
+	for rows.Next() {
+		q, err := scanQueued(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if member == "" || q.For() == member {
+			seqs = append(seqs, q.Seq)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		return fmt.Errorf("mirror: %w: no refused write %q of %s's", ErrNotInOutbox, id, member)
+	}
+	for _, seq := range seqs {
+		if _, err := m.db.sql.ExecContext(ctx, `DELETE FROM outbox WHERE seq = ? AND state = ?`, seq, Refused); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *db) outbox(ctx context.Context) ([]Queued, error) {

@@ -92,6 +92,9 @@ func TestVouchedKeyWritesWhileTheLineIsDown(t *testing.T) {
 	if box, err := m.Outbox(ctx); err != nil || len(box) != 1 || box[0].For() != "il.military" {
 		t.Fatalf("the outbox: %+v, %v; want the vouch, for il.military", box, err)
 	}
+	if err := m.Dismiss(ctx, "il.military", o.ID); !errors.Is(err, mirror.ErrNotInOutbox) {
+		t.Errorf("a write that waits was dismissed: %v", err)
+	}
 	pk, ok := m.PendingKey(ctx, k.ID())
 	if !ok || pk.Member != "il.military" || pk.Party != "il" || pk.VouchedBy != "il.duty" {
 		t.Fatalf("the pending key: %+v, %v", pk, ok)
@@ -204,5 +207,22 @@ func TestVouchRefused(t *testing.T) {
 	}
 	if _, ok := m.PendingKey(ctx, k.ID()); ok {
 		t.Error("a key whose vouch was refused is pending")
+	}
+	// Read, the refusals are dismissed by the member they are for, and by
+	// no colleague.
+	box, err := m.Outbox(ctx)
+	if err != nil || len(box) != 2 {
+		t.Fatalf("the outbox: %+v, %v", box, err)
+	}
+	for _, q := range box {
+		if err := m.Dismiss(ctx, "il.military", q.ID); !errors.Is(err, mirror.ErrNotInOutbox) {
+			t.Errorf("a colleague dismissed %s: %v", q.Kind, err)
+		}
+		if err := m.Dismiss(ctx, "il.commercial", q.ID); err != nil {
+			t.Errorf("il.commercial dismisses its refused %s: %v", q.Kind, err)
+		}
+	}
+	if box, err := m.Outbox(ctx); err != nil || len(box) != 0 {
+		t.Errorf("after dismissing: %+v, %v", box, err)
 	}
 }

@@ -130,6 +130,27 @@ test("A colleague's new browser key is vouched for by Syria's mirror, and what i
     // And back at the mirror, once it followed, the message is on the line.
     await page.goto('/channels/line-sy');
     await page.getByRole('main').getByText(subject).first().waitFor({ timeout: 30000 });
+
+    // A write the cell refuses (Israel's line is not Syria's to write on)
+    // stays in the banner with the cell's reason until its member, having
+    // read it, dismisses it.
+    const refused = await page.evaluate(async () => {
+      const { signAndSubmit } = await import('/static/js/page.js');
+      try {
+        await signAndSubmit('/messages', 'message.send', { channel: 'line-il', subject: 'Not ours', body: 'x', lang: 'en', precedence: 'ROUTINE' });
+        return null;
+      } catch (e) { return e.message; }
+    });
+    assert.match(refused ?? '', /refused/, 'the refusal was not passed on');
+    await page.goto('/dashboard');
+    const banner = page.getByRole('region', { name: "Your party's mirror" });
+    const dismiss = banner.getByRole('button', { name: 'Dismiss: I have read why the cell refused it' });
+    await dismiss.waitFor();
+    assert.match(await banner.innerText(), /refused by the cell/);
+    await dismiss.click();
+    await page.waitForLoadState('load');
+    await page.waitForFunction(() => !document.querySelector('section.mirror button[data-dismiss]'), null, { timeout: 20000 });
+    assert.doesNotMatch(await banner.innerText(), /refused by the cell/);
     assert.deepEqual(errors, []);
   } finally {
     await us?.context.close();

@@ -71,6 +71,24 @@ export async function signAndSubmit(path, kind, fields, method = 'POST') {
 // (202): landed, with the cell's entry index, as any answer; or waiting
 // in the mirror's outbox for the line (queued), with no entry yet, which
 // the page says at once and the mirror's banner lists.
+// A refused write in the mirror's banner is dismissed once its member has
+// read the cell's reason: the banner then says only what still matters.
+document.querySelector('section.mirror')?.addEventListener('click', async (ev) => {
+  const b = ev.target.closest('button[data-dismiss]');
+  if (!b) return;
+  b.disabled = true;
+  try {
+    const r = await fetch('/api/v1/mirror/outbox/' + encodeURIComponent(b.dataset.dismiss) + '/dismiss', {
+      method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf },
+    });
+    if (!r.ok) throw new Error(await problemDetail(r));
+    location.reload();
+  } catch (e) {
+    b.disabled = false;
+    say(pageAlert, e.message);
+  }
+});
+
 function relayed(answer) {
   if (!answer || answer.entry || typeof answer.landed !== 'boolean') return answer;
   if (answer.landed) return { ...answer, entry: { index: answer.index } };
