@@ -264,7 +264,7 @@ func May(a Actor, act Action, t Target) error {
 	if a.Server {
 		switch act {
 		case WorkCommerce, Fund, ExpressInterest:
-			return forbidden("the commercial desk's work is the parties', not the server's")
+			return refuse(t, "the commercial desk's work", "is the parties', not the server's")
 		case VouchKey:
 			return forbidden("device keys belong to members, and an admin vouches for them")
 		case ActDiplomacy:
@@ -369,28 +369,28 @@ func May(a Actor, act Action, t Target) error {
 		return forbidden("the mediator's commercial desk publishes funding totals")
 	case WorkCommerce:
 		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
-			return forbidden("the commercial desk's work takes the commercial role")
+			return refuse(t, "the commercial desk's work", "takes the commercial role")
 		}
 		if t.Party != "" && !a.IsMediator() && a.Party.ID != t.Party {
-			return forbidden("the project is %s's and the mediator's to change", t.Party)
+			return refuse(t, "changing the project", "is "+t.Party+"'s and the mediator's")
 		}
 		return nil
 	case Fund:
 		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
-			return forbidden("pledging takes the commercial role")
+			return refuse(t, "pledging", "takes the commercial role")
 		}
 		if a.Party.Kind != Observer {
-			return forbidden("pledges are a funder's: an observer party of the cell")
+			return refuse(t, "pledging", "is a funder's: an observer party of the cell")
 		}
 		if t.Party != "" && a.Party.ID != t.Party {
-			return forbidden("the pledge is %s's to change", t.Party)
+			return refuse(t, "changing the pledge", "is "+t.Party+"'s")
 		}
 		return nil
 	case ExpressInterest:
 		if a.has(RoleCommercial) || a.has(RoleAdmin) || a.has(RoleDuty) {
 			return nil
 		}
-		return forbidden("expressing interest takes the commercial, duty or admin role")
+		return refuse(t, "expressing interest", "takes the commercial, duty or admin role")
 	case ActDeconflict:
 		if a.Party.Kind == Observer {
 			return refuse(t, "the de-escalation desk's work", "is for the sides and the mediator")

@@ -374,6 +374,12 @@ func TestMayNamesWhatItRefuses(t *testing.T) {
 		{ilDesk, cell.AnalyseIntel, cell.Target{Doing: "submitting intelligence"}, "submitting intelligence takes the intelligence role"},
 		{actor(il, "il.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{Doing: "approving a decision"}, "approving a decision is the mediator's"},
 		{ilDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleDiplomatic, Doing: "sending on the diplomatic desk"}, "sending on the diplomatic desk takes the diplomatic or duty role"},
+		// The commercial desk says what was asked once, in its own words.
+		{ilDesk, cell.Fund, cell.Target{Doing: "pledging"}, "pledging takes the commercial role"},
+		{actor(il, "il.commercial", cell.RoleCommercial), cell.Fund, cell.Target{Doing: "pledging"}, "pledging is a funder's: an observer party of the cell"},
+		{actor(sy, "sy.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{Party: "il", Doing: "updating project border-market"}, "updating project border-market is il's and the mediator's"},
+		{ilDesk, cell.ExpressInterest, cell.Target{Doing: "expressing interest"}, "expressing interest takes the commercial, duty or admin role"},
+		{server, cell.Fund, cell.Target{Doing: "pledging"}, "pledging is the parties', not the server's"},
 	} {
 		err := cell.May(tc.actor, tc.act, tc.target)
 		if want := "forbidden: " + tc.want; err == nil || err.Error() != want {
