@@ -140,7 +140,7 @@ const (
 	ReadMember    Action = "read member"    // Target.Member
 	ReadKey       Action = "read key"       // Target.Key
 	ReadInbox     Action = "read inbox"     // Target.Party: what that party owes
-	ManageParties Action = "manage parties" // create parties, change cell settings
+	ManageParties Action = "manage parties" // create parties, change cell settings, open channels and invite observers into them
 	ManageParty   Action = "manage party"   // Target.Party (+ Target.PartyHasAdmin)
 	ManageMembers Action = "manage members" // Target.Party (+ Target.PartyHasAdmin)
 	RevokeKey     Action = "revoke key"     // Target.Key
@@ -190,6 +190,16 @@ const (
 	// duty role, or the server. Observers read the table; they do not
 	// sit at it.
 	ActDeconflict Action = "act on the de-escalation desk"
+	// MediateDeconflict: the mediator's part of the de-escalation desk
+	// (decide the conflicts held for it, record findings on incidents,
+	// inspect a side's forces, answer a notification addressed to
+	// others): the mediator's members ActDeconflict allows; never the
+	// server.
+	MediateDeconflict Action = "mediate de-escalation"
+	// RequestVerification: ask the mediator to verify an incident: a
+	// side's member ActDeconflict allows. The mediator verifies; it asks
+	// no one, nor does the server.
+	RequestVerification Action = "request verification"
 	// ActDiplomacy: act on the diplomatic desk (draft and comment
 	// statements, file and answer disputes, report a commitment's
 	// status): a side's or the mediator's member with the diplomatic or
@@ -201,13 +211,23 @@ const (
 	// desk but does not bind the party.
 	SignForParty Action = "sign for a party"
 	// MediateDiplomacy: keep the diplomatic record (agreements, rounds,
-	// commitments, findings on disputes): the mediator's members on the
-	// diplomatic desk, as ActDiplomacy.
+	// commitments and any status of theirs, findings on disputes): the
+	// mediator's members on the diplomatic desk, as ActDiplomacy.
 	MediateDiplomacy Action = "mediate diplomacy"
-	// AnalyseIntel: submit intelligence to the gate or propose what the
-	// gate does with a submission: a member SubmitIntel allows; never the
-	// server, which has no intelligence of its own.
+	// FileDispute: file a dispute against another side: a side's member
+	// ActDiplomacy allows. The mediator settles disputes; it files none.
+	FileDispute Action = "file a dispute"
+	// PublishStatement: publish a statement every required party signed,
+	// for everyone: the mediator's members SignForParty allows, since it
+	// commits the mediator before every party.
+	PublishStatement Action = "publish a statement"
+	// AnalyseIntel: submit intelligence to the gate: a member SubmitIntel
+	// allows; never the server, which has no intelligence of its own.
 	AnalyseIntel Action = "analyse intelligence"
+	// ProposeIntel: propose what the gate does with a submission, the
+	// first of its four eyes: the mediator's members AnalyseIntel allows,
+	// its analysts.
+	ProposeIntel Action = "propose an intelligence decision"
 	// DecideIntel: the gate's second step (approve a proposal, publish a
 	// release): the mediator's member with the intelligence, duty or
 	// admin role. That it is not the proposer is the desk's to check.
@@ -217,6 +237,14 @@ const (
 	// any member. The server sends on every desk (link tests,
 	// escalations).
 	ActOnDesk Action = "act on a desk"
+	// MediateHotline: the mediator's part of the hotline, which takes no
+	// desk's role (relay a message from one party's line to another's,
+	// confirm a translation on any channel): any member of the mediator,
+	// which reads every line; never the server.
+	MediateHotline Action = "mediate the hotline"
+	// KeepGlossary: record the cell's agreed terms: any member of the
+	// mediator, and the server, which seeds the demo's.
+	KeepGlossary Action = "keep the glossary"
 	// HearAlert: be shown, among what needs attention now, an alert the
 	// server wrote for the desks of Target.Roles (a gate failing under a
 	// project in implementation, for the commercial desks): a member who
@@ -264,7 +292,7 @@ func May(a Actor, act Action, t Target) error {
 	if a.Server {
 		switch act {
 		case WorkCommerce, Fund, ExpressInterest:
-			return forbidden("the commercial desk's work is the parties', not the server's")
+			return refuse(t, "the commercial desk's work", "is the parties', not the server's")
 		case VouchKey:
 			return forbidden("device keys belong to members, and an admin vouches for them")
 		case ActDiplomacy:
@@ -275,8 +303,20 @@ func May(a Actor, act Action, t Target) error {
 			return refuse(t, "signing for a party", "is for the sides and the mediator")
 		case AnalyseIntel:
 			return refuse(t, "the intelligence desk's work", "is the parties'")
+		case ProposeIntel:
+			return refuse(t, "proposing the gate's decision", "is for the mediator's analysts")
 		case DecideIntel:
 			return refuse(t, "the gate's decision", "is the mediator's")
+		case MediateDeconflict:
+			return refuse(t, "this part of the de-escalation desk", "is the mediator's")
+		case RequestVerification:
+			return refuse(t, "requesting verification", "is a side's")
+		case FileDispute:
+			return refuse(t, "filing a dispute", "is a side's")
+		case PublishStatement:
+			return refuse(t, "publishing a statement", "is the mediator's")
+		case MediateHotline:
+			return refuse(t, "this part of the hotline", "is the mediator's")
 		}
 		return nil
 	}
@@ -369,34 +409,45 @@ func May(a Actor, act Action, t Target) error {
 		return forbidden("the mediator's commercial desk publishes funding totals")
 	case WorkCommerce:
 		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
-			return forbidden("the commercial desk's work takes the commercial role")
+			return refuse(t, "the commercial desk's work", "takes the commercial role")
 		}
 		if t.Party != "" && !a.IsMediator() && a.Party.ID != t.Party {
-			return forbidden("the project is %s's and the mediator's to change", t.Party)
+			return refuse(t, "changing the project", "is "+t.Party+"'s and the mediator's")
 		}
 		return nil
 	case Fund:
 		if !a.has(RoleCommercial) && !a.has(RoleAdmin) {
-			return forbidden("pledging takes the commercial role")
+			return refuse(t, "pledging", "takes the commercial role")
 		}
 		if a.Party.Kind != Observer {
-			return forbidden("pledges are a funder's: an observer party of the cell")
+			return refuse(t, "pledging", "is a funder's: an observer party of the cell")
 		}
 		if t.Party != "" && a.Party.ID != t.Party {
-			return forbidden("the pledge is %s's to change", t.Party)
+			return refuse(t, "changing the pledge", "is "+t.Party+"'s")
 		}
 		return nil
 	case ExpressInterest:
 		if a.has(RoleCommercial) || a.has(RoleAdmin) || a.has(RoleDuty) {
 			return nil
 		}
-		return forbidden("expressing interest takes the commercial, duty or admin role")
+		return refuse(t, "expressing interest", "takes the commercial, duty or admin role")
 	case ActDeconflict:
 		if a.Party.Kind == Observer {
 			return refuse(t, "the de-escalation desk's work", "is for the sides and the mediator")
 		}
 		if !a.has(RoleMilitary) && !a.has(RoleDuty) {
 			return refuse(t, "the de-escalation desk's work", "takes the military or duty role")
+		}
+		return nil
+	case MediateDeconflict, RequestVerification:
+		if err := May(a, ActDeconflict, t); err != nil {
+			return err
+		}
+		if act == MediateDeconflict && !a.IsMediator() {
+			return refuse(t, "this part of the de-escalation desk", "is the mediator's")
+		}
+		if act == RequestVerification && a.IsMediator() {
+			return refuse(t, "requesting verification", "is a side's: the mediator verifies")
 		}
 		return nil
 	case ActDiplomacy, MediateDiplomacy:
@@ -414,6 +465,22 @@ func May(a Actor, act Action, t Target) error {
 			return refuse(t, work, "is the mediator's")
 		}
 		return nil
+	case FileDispute:
+		if err := May(a, ActDiplomacy, t); err != nil {
+			return err
+		}
+		if a.IsMediator() {
+			return refuse(t, "filing a dispute", "is a side's: the mediator settles it")
+		}
+		return nil
+	case PublishStatement:
+		if err := May(a, SignForParty, t); err != nil {
+			return err
+		}
+		if !a.IsMediator() {
+			return refuse(t, "publishing a statement", "is the mediator's")
+		}
+		return nil
 	case SignForParty:
 		if a.Party.Kind == Observer {
 			return refuse(t, "signing for a party", "is for the sides and the mediator")
@@ -425,6 +492,14 @@ func May(a Actor, act Action, t Target) error {
 	case AnalyseIntel:
 		if err := May(a, SubmitIntel, Target{}); err != nil {
 			return refuse(t, "the intelligence desk's work", "takes the intelligence role")
+		}
+		return nil
+	case ProposeIntel:
+		if err := May(a, AnalyseIntel, t); err != nil {
+			return err
+		}
+		if !a.IsMediator() {
+			return refuse(t, "proposing the gate's decision", "is for the mediator's analysts")
 		}
 		return nil
 	case DecideIntel:
@@ -443,6 +518,16 @@ func May(a Actor, act Action, t Target) error {
 			return nil
 		}
 		return refuse(t, "the "+t.Desk+" desk's work", "takes the "+t.Desk+" or duty role")
+	case MediateHotline:
+		if a.IsMediator() {
+			return nil
+		}
+		return refuse(t, "this part of the hotline", "is the mediator's")
+	case KeepGlossary:
+		if a.IsMediator() {
+			return nil
+		}
+		return refuse(t, "keeping the glossary", "is the mediator's")
 	case RelayCommand:
 		return mayRelay(a, t)
 	case HearAlert:

@@ -87,7 +87,9 @@ var actions = map[string]cell.Action{
 	"WorkCommerce": cell.WorkCommerce, "Fund": cell.Fund, "ExpressInterest": cell.ExpressInterest,
 	"ActDeconflict": cell.ActDeconflict, "ActDiplomacy": cell.ActDiplomacy, "SignForParty": cell.SignForParty,
 	"MediateDiplomacy": cell.MediateDiplomacy, "AnalyseIntel": cell.AnalyseIntel, "DecideIntel": cell.DecideIntel,
-	"ActOnDesk": cell.ActOnDesk,
+	"ActOnDesk": cell.ActOnDesk, "ProposeIntel": cell.ProposeIntel, "MediateDeconflict": cell.MediateDeconflict,
+	"RequestVerification": cell.RequestVerification, "FileDispute": cell.FileDispute, "PublishStatement": cell.PublishStatement,
+	"MediateHotline": cell.MediateHotline, "KeepGlossary": cell.KeepGlossary,
 }
 
 // openToMembers are the actions every active member may take: the log's
@@ -158,6 +160,18 @@ func mayCases() []mayCase {
 		{"an observer's military desk does not act on de-escalation", actor(jo, "jo.military", cell.RoleMilitary), cell.ActDeconflict, cell.Target{}, false},
 		{"a side's diplomatic desk does not act on de-escalation", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.ActDeconflict, cell.Target{}, false},
 		{"a side's admin alone does not act on de-escalation", actor(il, "il.admin", cell.RoleAdmin), cell.ActDeconflict, cell.Target{}, false},
+		{"the mediator's military desk mediates de-escalation", usDesk, cell.MediateDeconflict, cell.Target{}, true},
+		{"the mediator's duty officer mediates de-escalation", usAdmin, cell.MediateDeconflict, cell.Target{}, true},
+		{"an observer does not mediate de-escalation", joAdmin, cell.MediateDeconflict, cell.Target{}, false},
+		{"the mediator's diplomat does not mediate de-escalation", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.MediateDeconflict, cell.Target{}, false},
+		{"a side's military desk does not mediate de-escalation", ilDesk, cell.MediateDeconflict, cell.Target{}, false},
+		{"the server does not mediate de-escalation", server, cell.MediateDeconflict, cell.Target{}, false},
+		{"a side's military desk requests verification", syDesk, cell.RequestVerification, cell.Target{}, true},
+		{"a side's duty officer requests verification", ilAdmin, cell.RequestVerification, cell.Target{}, true},
+		{"an observer does not request verification", joAdmin, cell.RequestVerification, cell.Target{}, false},
+		{"a side's diplomat does not request verification", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.RequestVerification, cell.Target{}, false},
+		{"the mediator does not request verification", usDesk, cell.RequestVerification, cell.Target{}, false},
+		{"the server does not request verification", server, cell.RequestVerification, cell.Target{}, false},
 
 		// The diplomatic desk: the sides' and the mediator's diplomatic
 		// or duty members act; diplomats and admins commit their party;
@@ -181,6 +195,18 @@ func mayCases() []mayCase {
 		{"an observer's diplomat does not keep the record", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.MediateDiplomacy, cell.Target{}, false},
 		{"the mediator's military desk does not keep the record", usDesk, cell.MediateDiplomacy, cell.Target{}, false},
 		{"the server does not keep the record", server, cell.MediateDiplomacy, cell.Target{}, false},
+		{"a side's diplomat files a dispute", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.FileDispute, cell.Target{}, true},
+		{"a side's duty officer files a dispute", ilAdmin, cell.FileDispute, cell.Target{}, true},
+		{"an observer's diplomat does not file a dispute", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.FileDispute, cell.Target{}, false},
+		{"a side's military desk does not file a dispute", syDesk, cell.FileDispute, cell.Target{}, false},
+		{"the mediator's diplomat does not file a dispute", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.FileDispute, cell.Target{}, false},
+		{"the server does not file a dispute", server, cell.FileDispute, cell.Target{}, false},
+		{"the mediator's diplomat publishes a statement", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.PublishStatement, cell.Target{}, true},
+		{"the mediator's admin publishes a statement", actor(us, "us.admin", cell.RoleAdmin), cell.PublishStatement, cell.Target{}, true},
+		{"the mediator's duty officer alone does not publish a statement", actor(us, "us.duty", cell.RoleDuty), cell.PublishStatement, cell.Target{}, false},
+		{"an observer's diplomat does not publish a statement", actor(jo, "jo.diplomatic", cell.RoleDiplomatic), cell.PublishStatement, cell.Target{}, false},
+		{"a side's diplomat does not publish a statement", actor(il, "il.diplomatic", cell.RoleDiplomatic), cell.PublishStatement, cell.Target{}, false},
+		{"the server does not publish a statement", server, cell.PublishStatement, cell.Target{}, false},
 
 		// The intelligence desk: analysts of any party submit and
 		// propose; the mediator's intelligence, duty or admin members
@@ -191,6 +217,13 @@ func mayCases() []mayCase {
 		{"a side's military desk does not work intelligence", ilDesk, cell.AnalyseIntel, cell.Target{}, false},
 		{"a side's duty officer does not work intelligence", actor(il, "il.duty", cell.RoleDuty), cell.AnalyseIntel, cell.Target{}, false},
 		{"the server does not work intelligence", server, cell.AnalyseIntel, cell.Target{}, false},
+		{"the mediator's analyst proposes", actor(us, "us.intelligence", cell.RoleIntelligence), cell.ProposeIntel, cell.Target{}, true},
+		{"the mediator's admin proposes", usAdmin, cell.ProposeIntel, cell.Target{}, true},
+		{"an observer's analyst does not propose", actor(jo, "jo.intelligence", cell.RoleIntelligence), cell.ProposeIntel, cell.Target{}, false},
+		{"the mediator's military desk does not propose", usDesk, cell.ProposeIntel, cell.Target{}, false},
+		{"the mediator's duty officer alone does not propose", actor(us, "us.duty", cell.RoleDuty), cell.ProposeIntel, cell.Target{}, false},
+		{"a side's analyst does not propose", actor(il, "il.intelligence", cell.RoleIntelligence), cell.ProposeIntel, cell.Target{}, false},
+		{"the server does not propose", server, cell.ProposeIntel, cell.Target{}, false},
 		{"the mediator's analyst decides", actor(us, "us.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{}, true},
 		{"the mediator's duty officer decides", actor(us, "us.duty", cell.RoleDuty), cell.DecideIntel, cell.Target{}, true},
 		{"the mediator's admin decides", actor(us, "us.admin", cell.RoleAdmin), cell.DecideIntel, cell.Target{}, true},
@@ -210,6 +243,15 @@ func mayCases() []mayCase {
 		{"the mediator's military desk does not send on the intelligence desk", usDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleIntelligence}, false},
 		{"an admin alone does not send on the military desk", actor(il, "il.admin", cell.RoleAdmin), cell.ActOnDesk, cell.Target{Desk: cell.RoleMilitary}, false},
 		{"no desk to act on", ilAdmin, cell.ActOnDesk, cell.Target{}, false},
+		{"the mediator's military desk mediates the hotline", usDesk, cell.MediateHotline, cell.Target{}, true},
+		{"the mediator's member without a role mediates the hotline", actor(us, "us.clerk"), cell.MediateHotline, cell.Target{}, true},
+		{"an observer does not mediate the hotline", joAdmin, cell.MediateHotline, cell.Target{}, false},
+		{"a side's duty officer does not mediate the hotline", ilAdmin, cell.MediateHotline, cell.Target{}, false},
+		{"the server does not mediate the hotline", server, cell.MediateHotline, cell.Target{}, false},
+		{"the mediator's diplomat keeps the glossary", actor(us, "us.diplomatic", cell.RoleDiplomatic), cell.KeepGlossary, cell.Target{}, true},
+		{"an observer does not keep the glossary", joAdmin, cell.KeepGlossary, cell.Target{}, false},
+		{"a side's admin does not keep the glossary", syAdmin, cell.KeepGlossary, cell.Target{}, false},
+		{"the server keeps the glossary", server, cell.KeepGlossary, cell.Target{}, true},
 
 		// Reading the log's hashes, parties and keys: every member.
 		{"mediator desk reads the log", usDesk, cell.ReadLog, cell.Target{}, true},
@@ -320,7 +362,9 @@ func mayCases() []mayCase {
 	// actor without a member or party. The server may do everything but
 	// raise an alarm about its own checkpoints, vouch for a member's key,
 	// and what is the parties': the commercial and diplomatic desks' work,
-	// intelligence's analysis and the gate's decisions.
+	// intelligence's analysis and the gate's decisions, the mediator's
+	// part of the de-escalation desk and the hotline, and a side's call
+	// on the mediator.
 	for _, act := range actions {
 		n := string(act) + ": "
 		all := cell.Target{Entry: entry(record.Everyone), Party: "il", Member: &cell.Member{ID: "il.gone", Party: "il"}, Key: key(ilDisabled)}
@@ -336,7 +380,8 @@ func mayCases() []mayCase {
 
 // serverRefused are the actions the server may not take.
 var serverRefused = []cell.Action{cell.RaiseAlarm, cell.WorkCommerce, cell.Fund, cell.ExpressInterest, cell.VouchKey,
-	cell.ActDiplomacy, cell.SignForParty, cell.MediateDiplomacy, cell.AnalyseIntel, cell.DecideIntel}
+	cell.ActDiplomacy, cell.SignForParty, cell.MediateDiplomacy, cell.AnalyseIntel, cell.DecideIntel,
+	cell.ProposeIntel, cell.MediateDeconflict, cell.RequestVerification, cell.FileDispute, cell.PublishStatement, cell.MediateHotline}
 
 func TestMay(t *testing.T) {
 	for _, tc := range mayCases() {
@@ -374,6 +419,16 @@ func TestMayNamesWhatItRefuses(t *testing.T) {
 		{ilDesk, cell.AnalyseIntel, cell.Target{Doing: "submitting intelligence"}, "submitting intelligence takes the intelligence role"},
 		{actor(il, "il.intelligence", cell.RoleIntelligence), cell.DecideIntel, cell.Target{Doing: "approving a decision"}, "approving a decision is the mediator's"},
 		{ilDesk, cell.ActOnDesk, cell.Target{Desk: cell.RoleDiplomatic, Doing: "sending on the diplomatic desk"}, "sending on the diplomatic desk takes the diplomatic or duty role"},
+		// An action that takes another's roles refuses in that one's words.
+		{usDesk, cell.ProposeIntel, cell.Target{Doing: "proposing a decision"}, "proposing a decision takes the intelligence role"},
+		{joAdmin, cell.MediateDeconflict, cell.Target{Doing: "recording a finding"}, "recording a finding is for the sides and the mediator"},
+		{actor(us, "us.admin", cell.RoleAdmin), cell.FileDispute, cell.Target{Doing: "filing a dispute"}, "filing a dispute takes the diplomatic or duty role"},
+		// The commercial desk says what was asked once, in its own words.
+		{ilDesk, cell.Fund, cell.Target{Doing: "pledging"}, "pledging takes the commercial role"},
+		{actor(il, "il.commercial", cell.RoleCommercial), cell.Fund, cell.Target{Doing: "pledging"}, "pledging is a funder's: an observer party of the cell"},
+		{actor(sy, "sy.commercial", cell.RoleCommercial), cell.WorkCommerce, cell.Target{Party: "il", Doing: "updating project border-market"}, "updating project border-market is il's and the mediator's"},
+		{ilDesk, cell.ExpressInterest, cell.Target{Doing: "expressing interest"}, "expressing interest takes the commercial, duty or admin role"},
+		{server, cell.Fund, cell.Target{Doing: "pledging"}, "pledging is the parties', not the server's"},
 	} {
 		err := cell.May(tc.actor, tc.act, tc.target)
 		if want := "forbidden: " + tc.want; err == nil || err.Error() != want {

@@ -61,18 +61,6 @@ func position(c *cell.Command) (int64, time.Time, error) {
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
-// may asks the rule book whether a may do what (act), saying what was
-// refused.
-func may(a cell.Actor, act cell.Action, t cell.Target, what string) error {
-	if err := cell.May(a, act, t); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
-// mayWork is the rule book's cell.WorkCommerce.
-func mayWork(a cell.Actor, what string) error { return may(a, cell.WorkCommerce, cell.Target{}, what) }
-
 func everyone() ([]string, uint64) { return cell.Everyone() }
 
 // funderAudience is a pledge's: its funder and the mediator.
@@ -206,7 +194,7 @@ func checkGate(c *cell.Command, g Gate) error {
 
 // projectRegister enters a project in the registry, at its first stage.
 func projectRegister(c *cell.Command) (store.Effect, error) {
-	if err := mayWork(c.Actor, "registering a project"); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Doing: "registering a project"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ProjectPayload
@@ -243,7 +231,7 @@ func projectRegister(c *cell.Command) (store.Effect, error) {
 // and stage. Stages move forward one at a time, or to suspended and back
 // to the stage the suspension interrupted; reached milestones stay reached.
 func projectUpdate(c *cell.Command) (store.Effect, error) {
-	if err := mayWork(c.Actor, "updating a project"); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Doing: "updating a project"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p ProjectPayload
@@ -254,7 +242,7 @@ func projectUpdate(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, invalid("project %q: no such project", p.Project.ID)
 	}
-	if err := may(c.Actor, cell.WorkCommerce, cell.Target{Party: old.Party}, "updating project "+old.ID); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Party: old.Party, Doing: "updating project " + old.ID}); err != nil {
 		return store.Effect{}, err
 	}
 	// An update restates the whole project: one made from a reading older
@@ -439,7 +427,7 @@ type MilestonePayload struct {
 // projectMilestone marks a milestone reached, which its gates must allow:
 // no project moves ahead of the security it depends on.
 func projectMilestone(c *cell.Command) (store.Effect, error) {
-	if err := mayWork(c.Actor, "marking a milestone"); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Doing: "marking a milestone"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p MilestonePayload
@@ -453,7 +441,7 @@ func projectMilestone(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, invalid("project %q: no such project", p.Project)
 	}
-	if err := may(c.Actor, cell.WorkCommerce, cell.Target{Party: x.Party}, "marking a milestone of project "+x.ID); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Party: x.Party, Doing: "marking a milestone of project " + x.ID}); err != nil {
 		return store.Effect{}, err
 	}
 	i := slices.IndexFunc(x.Milestones, func(m Milestone) bool { return m.ID == p.Milestone })
@@ -522,7 +510,7 @@ type InterestPayload struct {
 // projectInterest records an expression of interest by any party, an
 // observer organization among them.
 func projectInterest(c *cell.Command) (store.Effect, error) {
-	if err := may(c.Actor, cell.ExpressInterest, cell.Target{}, "expressing interest"); err != nil {
+	if err := cell.May(c.Actor, cell.ExpressInterest, cell.Target{Doing: "expressing interest"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p InterestPayload

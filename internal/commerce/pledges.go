@@ -20,11 +20,6 @@ type PledgePayload struct {
 	Pledge Pledge `json:"pledge"`
 }
 
-// mayFund refuses an actor who may not pledge: funders are the cell's
-// observer parties (the regional partners), through a commercial member
-// or an admin.
-func mayFund(a cell.Actor, what string) error { return may(a, cell.Fund, cell.Target{}, what) }
-
 func checkPledge(x *Pledge) error {
 	if !idPattern.MatchString(x.ID) {
 		return invalid("pledge id %q: lower-case letters, digits, '.', '_' or '-'", x.ID)
@@ -50,7 +45,7 @@ func checkPledge(x *Pledge) error {
 
 // pledgeMake records a funder's pledge, for the funder and the mediator.
 func pledgeMake(c *cell.Command) (store.Effect, error) {
-	if err := mayFund(c.Actor, "pledging"); err != nil {
+	if err := cell.May(c.Actor, cell.Fund, cell.Target{Doing: "pledging"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p PledgePayload
@@ -95,7 +90,7 @@ func pledgeMake(c *cell.Command) (store.Effect, error) {
 // pledgeUpdate changes a pledge's amount (0 withdraws it), conditions or
 // schedule: its funder's, restating the version it amends.
 func pledgeUpdate(c *cell.Command) (store.Effect, error) {
-	if err := mayFund(c.Actor, "changing a pledge"); err != nil {
+	if err := cell.May(c.Actor, cell.Fund, cell.Target{Doing: "changing a pledge"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p PledgePayload
@@ -157,7 +152,7 @@ type DisbursePayload struct {
 // pledgeDisburse records money paid against a pledge, by its funder or the
 // mediator; as confidential as the pledge.
 func pledgeDisburse(c *cell.Command) (store.Effect, error) {
-	if err := mayWork(c.Actor, "recording a disbursal"); err != nil {
+	if err := cell.May(c.Actor, cell.WorkCommerce, cell.Target{Doing: "recording a disbursal"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DisbursePayload
@@ -202,7 +197,7 @@ type DisclosePayload struct {
 }
 
 func pledgeDisclose(c *cell.Command) (store.Effect, error) {
-	if err := mayFund(c.Actor, "disclosing a pledge"); err != nil {
+	if err := cell.May(c.Actor, cell.Fund, cell.Target{Doing: "disclosing a pledge"}); err != nil {
 		return store.Effect{}, err
 	}
 	var p DisclosePayload

@@ -583,7 +583,7 @@ func activityAnswer(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, forbidden("the parties answer")
 	}
 	party := c.Actor.Party.ID
-	if !slices.Contains(n.Addressed, party) && !c.Actor.IsMediator() {
+	if !slices.Contains(n.Addressed, party) && cell.May(c.Actor, cell.MediateDeconflict, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("%s is not addressed by notification %d", party, n.ID)
 	}
 	if n.State != StateActive {
@@ -688,7 +688,7 @@ func conflictClear(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "clearing a conflict"}); err != nil {
 		return store.Effect{}, err
 	}
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.MediateDeconflict, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator decides the conflicts held for it")
 	}
 	var p ClearPayload

@@ -242,7 +242,7 @@ func verificationRequest(c *cell.Command) (store.Effect, error) {
 	if err != nil {
 		return store.Effect{}, err
 	}
-	if c.Actor.Server || c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.RequestVerification, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("a party requests verification; the mediator verifies")
 	}
 	if err := checkText("note", p.Note, MaxDescription, false); err != nil {
@@ -287,7 +287,7 @@ func verificationFinding(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "recording a finding"}); err != nil {
 		return store.Effect{}, err
 	}
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.MediateDeconflict, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator records findings")
 	}
 	var p FindingPayload

@@ -393,7 +393,7 @@ func forceInspect(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.ActDeconflict, cell.Target{Doing: "inspecting"}); err != nil {
 		return store.Effect{}, err
 	}
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.MediateDeconflict, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator inspects")
 	}
 	var p InspectPayload

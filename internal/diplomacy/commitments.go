@@ -156,7 +156,7 @@ func commitmentStatus(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, invalid("a status is set with its reason")
 	}
 	switch {
-	case c.Actor.IsMediator():
+	case cell.May(c.Actor, cell.MediateDiplomacy, cell.Target{}) == nil:
 	case party(c.Actor) == x.Party && (p.Status == OnTrack || p.Status == AtRisk):
 	default:
 		return store.Effect{}, forbidden("the mediator sets a commitment's status; the responsible party reports itself on track or at risk")

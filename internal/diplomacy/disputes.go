@@ -65,7 +65,7 @@ func disputeFile(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.ActDiplomacy, cell.Target{Doing: "filing a dispute"}); err != nil {
 		return store.Effect{}, err
 	}
-	if c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.FileDispute, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("a side files a dispute; the mediator settles it")
 	}
 	var p FilePayload

@@ -333,7 +333,7 @@ func statementPublish(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.SignForParty, cell.Target{Doing: "publishing a statement"}); err != nil {
 		return store.Effect{}, err
 	}
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.PublishStatement, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator publishes an agreed statement")
 	}
 	var p PublishPayload

@@ -796,7 +796,7 @@ type RelayPayload struct {
 // messageRelay records, for the mediator alone, that a message in one
 // party's line was relayed (possibly reworded) as a message in another's.
 func messageRelay(c *cell.Command) (store.Effect, error) {
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.MediateHotline, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("only the mediator relays between lines")
 	}
 	var p RelayPayload
@@ -904,7 +904,7 @@ func translationConfirm(c *cell.Command) (store.Effect, error) {
 		return store.Effect{}, invalid("no translation %d", p.Translation)
 	}
 	a := c.Actor
-	if a.Server || !(a.IsMediator() || slices.Contains(m.Recipients, a.Party.ID)) || a.Member.ID == t.AddedBy {
+	if a.Server || !(slices.Contains(m.Recipients, a.Party.ID) || cell.May(a, cell.MediateHotline, cell.Target{}) == nil) || a.Member.ID == t.AddedBy {
 		return store.Effect{}, forbidden("a recipient of the message, other than whoever attached the translation, confirms it")
 	}
 	if t.Confirmed {
@@ -930,7 +930,7 @@ type GlossaryPayload struct {
 
 // glossarySet records an agreed term; the mediator keeps the glossary.
 func glossarySet(c *cell.Command) (store.Effect, error) {
-	if !c.Actor.Server && !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.KeepGlossary, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator keeps the glossary")
 	}
 	var p GlossaryPayload

@@ -226,7 +226,7 @@ func propose(c *cell.Command) (store.Effect, error) {
 	if err := cell.May(c.Actor, cell.AnalyseIntel, cell.Target{Doing: "proposing a decision"}); err != nil {
 		return store.Effect{}, err
 	}
-	if !c.Actor.IsMediator() {
+	if cell.May(c.Actor, cell.ProposeIntel, cell.Target{}) != nil {
 		return store.Effect{}, forbidden("the mediator's analysts review submissions")
 	}
 	var p ProposePayload

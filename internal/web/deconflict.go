@@ -51,8 +51,18 @@ func (w *Web) deskRoutes(m *http.ServeMux) {
 
 // onDesk asks the rule book whether p acts on the de-escalation desk, so
 // that the pages offer only what the desk will accept; it decides again.
+// mediatesDeconflict and requestsVerification ask the same of the
+// mediator's part of the desk and of a side's call on it.
 func onDesk(p *api.Principal) bool {
 	return cell.May(p.Actor(), cell.ActDeconflict, cell.Target{}) == nil
+}
+
+func mediatesDeconflict(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.MediateDeconflict, cell.Target{}) == nil
+}
+
+func requestsVerification(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.RequestVerification, cell.Target{}) == nil
 }
 
 func isMediator(p *api.Principal) bool { return p.Party.Kind == cell.Mediator }
@@ -632,10 +642,10 @@ func (w *Web) activityPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 	mine := c.p.Party.ID
 	d.HeldNote = n.Held && !isMediator(c.p)
 	desk := onDesk(c.p)
-	d.CanAnswer = desk && active && mine != n.Party && !answered[mine] && (slices.Contains(n.Addressed, mine) || isMediator(c.p))
+	d.CanAnswer = desk && active && mine != n.Party && !answered[mine] && (slices.Contains(n.Addressed, mine) || mediatesDeconflict(c.p))
 	d.CanAmend = desk && active && mine == n.Party
 	d.CanEnd = d.CanAmend
-	d.CanClear = desk && isMediator(c.p) && n.Held
+	d.CanClear = mediatesDeconflict(c.p) && n.Held
 	w.render(rw, r, http.StatusOK, "activity", w.page(c, c.l.T("desk.activity.title", "id", n.ID), "desk", "desk", d))
 	return nil
 }
@@ -754,8 +764,8 @@ func (w *Web) incidentPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 	desk := onDesk(c.p)
 	d.CanAck = desk && slices.Contains(inc.Addressed, mine) && !acked[mine]
 	d.NeedReadback = inc.Precedence == "FLASH" || inc.Precedence == "IMMEDIATE"
-	d.CanRequest = desk && !isMediator(c.p) && inc.Verification == nil
-	d.CanFind = desk && isMediator(c.p) && inc.Verification != nil && inc.Verification.Finding == ""
+	d.CanRequest = requestsVerification(c.p) && inc.Verification == nil
+	d.CanFind = mediatesDeconflict(c.p) && inc.Verification != nil && inc.Verification.Finding == ""
 	for _, f := range deconflict.Findings {
 		d.Findings = append(d.Findings, option{Value: f, Label: c.l.T("desk.finding." + f)})
 	}

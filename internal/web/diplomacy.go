@@ -48,8 +48,9 @@ func (w *Web) dipRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /statements/{statement}", w.authed(w.statementPage))
 }
 
-// onDipDesk, commitsParty and mediatesDesk ask the rule book what the
-// diplomatic desk's forms offer, as the desk asks it what it accepts.
+// onDipDesk, commitsParty, mediatesDesk, filesDisputes and
+// publishesStatements ask the rule book what the diplomatic desk's forms
+// offer, as the desk asks it what it accepts.
 func onDipDesk(p *api.Principal) bool {
 	return cell.May(p.Actor(), cell.ActDiplomacy, cell.Target{}) == nil
 }
@@ -64,6 +65,14 @@ func commitsParty(p *api.Principal) bool {
 // commitments.
 func mediatesDesk(p *api.Principal) bool {
 	return cell.May(p.Actor(), cell.MediateDiplomacy, cell.Target{}) == nil
+}
+
+func filesDisputes(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.FileDispute, cell.Target{}) == nil
+}
+
+func publishesStatements(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.PublishStatement, cell.Target{}) == nil
 }
 
 // named picks a title in the reader's language when it has one.
@@ -275,7 +284,7 @@ func (w *Web) disputesData(r *http.Request, c *ctx) (*disputesData, error) {
 		{Value: api.SortDeadline, Label: c.l.T("dip.sort.deadline"), Selected: q.Sort == api.SortDeadline}}
 	// A side files against another side; the mediator settles, an
 	// observer reads what it is given.
-	d.CanFile = onDipDesk(c.p) && c.p.Party.Kind == cell.Side
+	d.CanFile = filesDisputes(c.p)
 	if d.CanFile {
 		d.File = newForm(diplomacy.KindDisputeFile, "/disputes", map[string]any{})
 		for _, pa := range c.parties {
@@ -484,16 +493,15 @@ func (w *Web) disputeData(r *http.Request, c *ctx) (*disputeData, error) {
 	base := "/disputes/" + strconv.FormatInt(id, 10)
 	ref := map[string]any{"dispute": id}
 	mine := c.p.Party.ID
-	desk := onDipDesk(c.p)
-	med := isMediator(c.p)
+	desk, med := onDipDesk(c.p), mediatesDesk(c.p)
 	switch {
-	case ds.Status == diplomacy.DisputeFiled && desk && med:
+	case ds.Status == diplomacy.DisputeFiled && med:
 		f := newForm(diplomacy.KindDisputeAck, base+"/ack", ref)
 		d.Ack = &f
 	case ds.Status == diplomacy.DisputeAcknowledged && desk && mine == ds.Respondent:
 		f := newForm(diplomacy.KindDisputeRespond, base+"/respond", ref)
 		d.Respond = &f
-	case ds.Status == diplomacy.DisputeResponded && desk && med:
+	case ds.Status == diplomacy.DisputeResponded && med:
 		f := newForm(diplomacy.KindDisputeFinding, base+"/finding", ref)
 		d.Finding = &f
 		for _, o := range diplomacy.FindingOutcomes {
@@ -505,7 +513,7 @@ func (w *Web) disputeData(r *http.Request, c *ctx) (*disputeData, error) {
 			d.Accept = &f
 		}
 	}
-	if desk && med {
+	if med {
 		for _, pa := range c.parties {
 			if pa.Kind == cell.Observer && !slices.ContainsFunc(dd.Shares, func(s diplomacy.SharedDispute) bool { return s.Observer == pa.ID }) {
 				d.Observers = append(d.Observers, option{Value: pa.ID, Label: partyName(c.l, pa)})
@@ -705,7 +713,7 @@ func (w *Web) commitmentPage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 	if cv.Round != "" {
 		d.Round = &linkItem{Label: cv.Round, Href: "/rounds/" + cv.Round}
 	}
-	desk, med, mine := onDipDesk(c.p), isMediator(c.p), c.p.Party.ID
+	desk, med, mine := onDipDesk(c.p), mediatesDesk(c.p), c.p.Party.ID
 	for _, m := range cv.Milestones {
 		mi := milestoneItem{ID: m.ID, Title: m.Title, Status: m.Status, StatusLabel: c.l.T("dip.cstatus." + m.Status), Reason: m.Reason, Entry: m.Entry,
 			Due: newStamp(m.Due, zones), Over: m.Overdue, Report: m.Report, Signoff: m.Signoff}
@@ -724,7 +732,7 @@ func (w *Web) commitmentPage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 		}
 		path := "/commitments/" + cv.ID + "/milestones/" + m.ID
 		ref := map[string]any{"commitment": cv.ID, "milestone": m.ID}
-		if desk && m.Status != diplomacy.Fulfilled && (med || mine == cv.Party) {
+		if m.Status != diplomacy.Fulfilled && (med || (desk && mine == cv.Party)) {
 			f := newForm(diplomacy.KindCommitmentStatus, path+"/status", ref)
 			mi.SetStatus = &f
 			for _, s := range diplomacy.Statuses {
@@ -735,11 +743,11 @@ func (w *Web) commitmentPage(rw http.ResponseWriter, r *http.Request, c *ctx) er
 				}
 			}
 		}
-		if cv.Kind == diplomacy.KindWithdrawal && desk && med && m.Status != diplomacy.Fulfilled && (m.Report == nil || !m.Report.Complete) {
+		if cv.Kind == diplomacy.KindWithdrawal && med && m.Status != diplomacy.Fulfilled && (m.Report == nil || !m.Report.Complete) {
 			f := newForm(diplomacy.KindPhaseReport, path+"/report", ref)
 			mi.ReportForm = &f
 		}
-		if cv.Kind == diplomacy.KindWithdrawal && commitsParty(c.p) && !med && mine != cv.Party && m.Report != nil && m.Report.Complete &&
+		if cv.Kind == diplomacy.KindWithdrawal && commitsParty(c.p) && !isMediator(c.p) && mine != cv.Party && m.Report != nil && m.Report.Complete &&
 			m.Signoff == nil && m.Status != diplomacy.Fulfilled {
 			f := newForm(diplomacy.KindPhaseSignoff, path+"/signoff", ref)
 			mi.SignoffForm = &f
@@ -1296,7 +1304,7 @@ func (w *Web) statementPage(rw http.ResponseWriter, r *http.Request, c *ctx) err
 		d.Sign = &f
 		d.SignPayload = jsonString(map[string]any{"statement": sd.ID, "version": v.Version, "hashes": v.Hashes})
 	}
-	if isMediator(c.p) && commitsParty(c.p) && v.Status == "agreed" && !sd.StatementInfo.Published {
+	if publishesStatements(c.p) && v.Status == "agreed" && !sd.StatementInfo.Published {
 		f := newForm(diplomacy.KindStatementPublish, "/statements/"+sd.ID+"/publish", map[string]any{})
 		d.Publish = &f
 		pub := map[string]any{"statement": sd.ID, "version": v.Version, "title": sd.Title, "texts": v.Texts, "hashes": v.Hashes, "signatures": v.Signatures}

@@ -28,7 +28,7 @@ func (w *Web) glossaryPage(rw http.ResponseWriter, r *http.Request, c *ctx) erro
 	if err != nil {
 		return err
 	}
-	d := glossaryData{CanEdit: c.p.Party.Kind == cell.Mediator}
+	d := glossaryData{CanEdit: cell.May(c.p.Actor(), cell.KeepGlossary, cell.Target{}) == nil}
 	for _, t := range terms {
 		d.Terms = append(d.Terms, termRow{ID: t.ID, En: termIn(t, "en"), Ar: termIn(t, "ar"), He: termIn(t, "he"), Note: t.Note})
 	}

@@ -230,7 +230,7 @@ func (w *Web) channelPage(rw http.ResponseWriter, r *http.Request, c *ctx) error
 		names = append(names, c.partyName(id))
 	}
 	d.Parties = joinList(c.l, names)
-	if ch.Kind == hotline.Joint && c.p.Party.Kind == cell.Mediator && c.p.Member.Has(cell.RoleAdmin) {
+	if ch.Kind == hotline.Joint && cell.May(c.p.Actor(), cell.ManageParties, cell.Target{}) == nil {
 		for _, pa := range c.parties {
 			if pa.Kind == cell.Observer && !slices.Contains(ch.Parties, pa.ID) {
 				d.Invitable = append(d.Invitable, option{Value: pa.ID, Label: partyName(c.l, pa)})
@@ -288,7 +288,7 @@ func (w *Web) messageItem(c *ctx, ch hotline.Channel, mv api.MessageView, terms 
 	for _, t := range mv.Translations {
 		ti := translationItem{ID: t.ID, Lang: t.Lang, LangName: c.l.T("lang." + baseLang(t.Lang)), Text: markTerms(t.Text, termsIn(t.Text, terms), terms),
 			Method: c.l.T("translation.method." + t.Method), Translator: t.Translator, Confirmed: t.Confirmed, By: t.ConfirmedBy}
-		ti.CanConfirm = !t.Confirmed && me != t.AddedBy && (c.p.Party.Kind == cell.Mediator || slices.Contains(mv.Recipients, mine))
+		ti.CanConfirm = !t.Confirmed && me != t.AddedBy && (slices.Contains(mv.Recipients, mine) || mediatesHotline(c.p))
 		it.Translations = append(it.Translations, ti)
 	}
 	it.CanTranslate = true
@@ -381,7 +381,7 @@ func (w *Web) pinned(r *http.Request, c *ctx, ch hotline.Channel) ([]pinItem, er
 // relayTargets lists the lines the mediator may relay a message of ch
 // to: every other party's line. Nothing for anyone else, or off a line.
 func (w *Web) relayTargets(r *http.Request, c *ctx, ch hotline.Channel) ([]option, error) {
-	if c.p.Party.Kind != cell.Mediator || ch.Kind != hotline.Line {
+	if !mediatesHotline(c.p) || ch.Kind != hotline.Line {
 		return nil, nil
 	}
 	chs, err := w.api.Channels(r, c.p)
@@ -398,9 +398,15 @@ func (w *Web) relayTargets(r *http.Request, c *ctx, ch hotline.Channel) ([]optio
 }
 
 // holdsDesk asks the rule book whether p acts on ch's desk, to offer only
-// the actions the hotline will accept; it asks again.
+// the actions the hotline will accept; it asks again. mediatesHotline
+// asks the same of the mediator's part (relaying, confirming any
+// translation).
 func holdsDesk(p *api.Principal, ch hotline.Channel) bool {
 	return cell.May(p.Actor(), cell.ActOnDesk, cell.Target{Desk: ch.Desk}) == nil
+}
+
+func mediatesHotline(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.MediateHotline, cell.Target{}) == nil
 }
 
 func baseLang(tag string) string {

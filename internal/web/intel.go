@@ -40,10 +40,14 @@ func (w *Web) intelRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /intel/submissions/{submission}", w.authed(w.intelSubmissionPage))
 }
 
-// analyst (submitting, proposing) and decider (the gate's second step)
-// ask the rule book what the intelligence desk's forms offer.
+// analyst (submitting), proposer (the gate's first step) and decider
+// (its second) ask the rule book what the intelligence desk's forms offer.
 func analyst(p *api.Principal) bool {
 	return cell.May(p.Actor(), cell.AnalyseIntel, cell.Target{}) == nil
+}
+
+func proposer(p *api.Principal) bool {
+	return cell.May(p.Actor(), cell.ProposeIntel, cell.Target{}) == nil
 }
 
 func decider(p *api.Principal) bool {
@@ -772,7 +776,7 @@ func (w *Web) intelSubmissionPage(rw http.ResponseWriter, r *http.Request, c *ct
 	for i := len(sd.Proposals) - 1; i >= 0; i-- {
 		d.Proposals = append(d.Proposals, c.proposalItem(sd.Proposals[i]))
 	}
-	if d.Mediator && sd.Status == intel.StatusSubmitted && analyst(c.p) {
+	if sd.Status == intel.StatusSubmitted && proposer(c.p) {
 		f := newForm(intel.KindPropose, "/intel/proposals", map[string]any{"submission": id})
 		d.Propose = &f
 		for _, pt := range c.parties {
