@@ -98,7 +98,7 @@ func (m *Mirror) PendingKey(ctx context.Context, id string) (cell.Key, bool) {
 // pendingKey finds the newest vouch in the outbox for key id, with the key
 // it registers, whatever became of it.
 func (m *Mirror) pendingKey(ctx context.Context, id string) (cell.Key, Queued, bool, error) {
-	rows, err := m.db.sql.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE kind = ? ORDER BY seq DESC`, cell.KindKeyVouch)
+	rows, err := m.db.sql.QueryContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE kind = 'key.vouch' ORDER BY seq DESC`)
 	if err != nil {
 		return cell.Key{}, Queued{}, false, err
 	}
