@@ -98,7 +98,8 @@ type Config struct {
 	// Vouch, at a mirror that relays, takes member's key.register of a key
 	// they hold (POST /api/v1/keys, signed in at the mirror) for the cell,
 	// in a key.vouch of the mirror's own member, a party admin's: the cell
-	// never sees a session at the mirror. The registration names member.
+	// never sees a session at the mirror. Vouch checks the registration
+	// (mirror.Vouch: it must name member and verify with its own key).
 	// With Vouch nil a mirror registers no key.
 	Vouch func(ctx context.Context, member string, reg *record.Envelope) (RelayAnswer, error)
 	// PendingKey, at a mirror, is a device key that Vouch took and the

@@ -21,12 +21,7 @@ import (
 // signed is member's message on channel, signed with its device key.
 func signed(t testing.TB, d *testlog.Demo, member, channel, subject string) *record.Envelope {
 	t.Helper()
-	env, err := client.Sign(d.Key(t, member), testlog.Cell, "message.send", map[string]any{
-		"channel": channel, "subject": subject, "body": "text of " + subject, "lang": "en", "precedence": "ROUTINE"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return signedWith(t, d.Key(t, member), channel, subject)
 }
 
 // loseFirstAnswer lets the first relay through to the cell and cuts the

@@ -156,13 +156,10 @@ func (q Queued) For() string {
 	if json.Unmarshal(q.Envelope.Payload, &p) != nil {
 		return q.Member
 	}
-	var reg struct {
-		Payload []byte `json:"payload"`
-	}
-	var named struct {
-		Member string `json:"member"`
-	}
-	if json.Unmarshal(p.Registration, &reg) != nil || json.Unmarshal(reg.Payload, &named) != nil || named.Member == "" {
+	// The vouch was checked when it was queued (Vouch): read, not checked.
+	reg, err := record.ParseEnvelope(p.Registration)
+	var named cell.KeyRegisterPayload
+	if err != nil || json.Unmarshal(reg.Payload, &named) != nil || named.Member == "" {
 		return q.Member
 	}
 	return named.Member

@@ -46,7 +46,7 @@ func registration(t *testing.T, k *record.DeviceKey, member string) *record.Enve
 	return env
 }
 
-func signedWith(t *testing.T, k *record.DeviceKey, channel, subject string) *record.Envelope {
+func signedWith(t testing.TB, k *record.DeviceKey, channel, subject string) *record.Envelope {
 	t.Helper()
 	env, err := client.Sign(k, testlog.Cell, "message.send", map[string]any{
 		"channel": channel, "subject": subject, "body": "text of " + subject, "lang": "en", "precedence": "ROUTINE"})

@@ -93,18 +93,26 @@ test("Syria's officer reads Syria's record at Syria's own mirror, and nothing of
   }
 });
 
-test("A colleague's new browser key is vouched for by Syria's mirror, and what it signs lands at the cell as theirs", async () => {
+// signInAtMirror signs member in at Syria's mirror in a fresh context (on
+// the way the browser makes its key and the mirror vouches for it), and
+// collects the page's errors from the start.
+async function signInAtMirror(member) {
   const context = await browser.newContext({ baseURL: mirrorURL, locale: 'en-US', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(member);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/dashboard', { timeout: 30000 });
+  return { context, page, errors };
+}
+
+test("A colleague's new browser key is vouched for by Syria's mirror, and what it signs lands at the cell as theirs", async () => {
+  const { context, page, errors } = await signInAtMirror('sy.military');
   let us;
   try {
-    await page.goto('/login');
-    await page.getByLabel('Username').fill('sy.military');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/dashboard', { timeout: 30000 });
     const keyId = await page.evaluate(async () => (await (await import('/static/js/crypto.js')).loadKey('sy.military')).keyId);
     assert.ok(keyId, 'no key was made at the mirror');
 
@@ -159,17 +167,9 @@ test("A colleague's new browser key is vouched for by Syria's mirror, and what i
 });
 
 test("A file attached at Syria's mirror reaches the cell with the message that carries it", async () => {
-  const context = await browser.newContext({ baseURL: mirrorURL, locale: 'en-US', viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await signInAtMirror('sy.military');
   let us;
   try {
-    await page.goto('/login');
-    await page.getByLabel('Username').fill('sy.military');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/dashboard', { timeout: 30000 });
 
     await page.goto('/channels/line-sy');
     const subject = unique('Photograph from Damascus');

@@ -1,6 +1,6 @@
 // The device page: says plainly whether this browser holds a usable device
 // key, and makes a new one on request.
-import { t, say, crypto, member, cell, csrf } from '/static/js/page.js';
+import { t, say, crypto, member, cell, csrf, unregisteredKey } from '/static/js/page.js';
 
 const state = document.getElementById('device-state');
 const keyLine = document.getElementById('device-key');
@@ -33,7 +33,7 @@ create.addEventListener('click', async () => {
     await c.forgetKey(member);
     await c.createKey(member);
     await c.registerKey(member, cell, `web browser, ${new Date().toISOString().slice(0, 10)}`, csrf);
-    sessionStorage.removeItem('liaison.mirror.unregistered');
+    sessionStorage.removeItem(unregisteredKey);
     await show();
     const status = await c.keyStatus(member);
     say(state, t('device.created') + ' ' + t('device.' + status));

@@ -1,10 +1,8 @@
 // Sign-in: a session cookie from the API, then this browser's device key —
 // created and registered here on first sign-in — then the page asked for.
-import { t, say, crypto, problemDetail } from '/static/js/page.js';
+import { t, say, crypto, problemDetail, unregisteredKey as unregistered } from '/static/js/page.js';
 
 const form = document.getElementById('login-form');
-// Why a party's mirror registered no key for this browser, for the pages.
-const unregistered = 'liaison.mirror.unregistered';
 const error = form.querySelector('[data-error]');
 const status = form.querySelector('[data-status]');
 

@@ -37,6 +37,9 @@ export function tIso(key, args = {}, ltr = []) {
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || '';
 export const csrf = meta('csrf-token');
+// unregisteredKey holds, for this tab, why a party's mirror registered no
+// device key at sign-in (login.js writes it, the pages say it).
+export const unregisteredKey = 'liaison.mirror.unregistered';
 export const member = meta('liaison-member');
 export const cell = meta('liaison-cell');
 export const signedIn = body.hasAttribute('data-signed-in');
@@ -292,7 +295,7 @@ async function checkKey() {
   } catch {
     return; // no signing here; reading still works
   }
-  const refused = sessionStorage.getItem('liaison.mirror.unregistered');
+  const refused = sessionStorage.getItem(unregisteredKey);
   if (status === 'revoked' || status === 'unknown') {
     location.assign('/device');
   } else if (status === 'missing' && refused && document.querySelector('section.mirror')) {
